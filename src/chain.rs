@@ -1,0 +1,153 @@
+//! Composition: [`Chain<A, B>`] runs `A`, then `B`; [`net!`](crate::net) names a whole stack.
+//!
+//! The shape check lives in the struct's definition (`B: Layer<output width of A>`), so it is
+//! enforced wherever the type is *written* — a `let` annotation, a struct field, a function
+//! signature — not only when `forward` is finally called.
+
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim, OMatrix};
+
+use crate::layer::{Forward, Layer, Net, OutOf, Params};
+use crate::{Init, Real, Result};
+use rand::Rng;
+
+/// Two layers in sequence: `first`, then `second`.
+///
+/// Build one with [`Net::then`] or name one with [`net!`](crate::net). The bound on `B`
+/// makes a mis-shaped network a compile error where it is written:
+///
+/// ```compile_fail
+/// use constnet::{net, Dense, Relu};
+/// // Dense<63, 1> cannot follow a 64-wide layer: error here, naming Const<63> and Const<64>.
+/// fn build() -> net![Dense<1, 64>, Relu, Dense<63, 1>] { todo!() }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chain<A, B>
+where
+    A: Net,
+    B: Layer<OutOf<A>>,
+{
+    /// The earlier part of the network.
+    pub first: A,
+    /// The layer that follows it.
+    pub second: B,
+}
+
+impl<A: Net, B: Layer<OutOf<A>>> Chain<A, B> {
+    /// Joins two parts; `second` must accept `first`'s output width.
+    pub fn new(first: A, second: B) -> Self {
+        Chain { first, second }
+    }
+}
+
+impl<A: Net, B: Layer<OutOf<A>>> Layer<A::In> for Chain<A, B> {
+    type Out = B::Out;
+}
+
+impl<A: Net, B: Layer<OutOf<A>>> Net for Chain<A, B> {
+    type In = A::In;
+}
+
+impl<T: Real, A, B> Params<T> for Chain<A, B>
+where
+    A: Net + Params<T>,
+    B: Layer<OutOf<A>> + Params<T>,
+{
+    const TENSORS: usize = A::TENSORS + B::TENSORS;
+
+    fn shape(i: usize) -> (usize, usize) {
+        if i < A::TENSORS {
+            A::shape(i)
+        } else {
+            B::shape(i - A::TENSORS)
+        }
+    }
+
+    fn tensor(&self, i: usize) -> &[T] {
+        if i < A::TENSORS {
+            self.first.tensor(i)
+        } else {
+            self.second.tensor(i - A::TENSORS)
+        }
+    }
+
+    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
+        if i < A::TENSORS {
+            self.first.tensor_mut(i)
+        } else {
+            self.second.tensor_mut(i - A::TENSORS)
+        }
+    }
+
+    fn zeros() -> Self {
+        Chain::new(A::zeros(), B::zeros())
+    }
+}
+
+impl<T: Real, A, B> Init<T> for Chain<A, B>
+where
+    A: Net + Init<T>,
+    B: Layer<OutOf<A>> + Init<T>,
+{
+    /// Initialises `first`, then `second`, from the same RNG stream (so the order is fixed).
+    fn init<R: Rng + ?Sized>(rng: &mut R, scheme: crate::InitScheme) -> Self {
+        let first = A::init(rng, scheme);
+        Chain::new(first, B::init(rng, scheme))
+    }
+}
+
+impl<T, N, A, B> Forward<T, A::In, N> for Chain<A, B>
+where
+    T: Real,
+    N: Dim,
+    A: Net + Forward<T, A::In, N>,
+    B: Forward<T, OutOf<A>, N>,
+    DefaultAllocator: Allocator<A::In, N> + Allocator<OutOf<A>, N> + Allocator<B::Out, N>,
+{
+    /// `first`'s cache, `first`'s output (= `second`'s input), `second`'s cache.
+    type Cache = (A::Cache, OMatrix<T, OutOf<A>, N>, B::Cache);
+
+    fn forward(&self, x: &OMatrix<T, A::In, N>) -> OMatrix<T, B::Out, N> {
+        self.second.forward(&self.first.forward(x))
+    }
+
+    fn forward_train(&self, x: &OMatrix<T, A::In, N>) -> (OMatrix<T, B::Out, N>, Self::Cache) {
+        let (h, cache_a) = self.first.forward_train(x);
+        let (y, cache_b) = self.second.forward_train(&h);
+        (y, (cache_a, h, cache_b))
+    }
+
+    fn backward(
+        &self,
+        x: &OMatrix<T, A::In, N>,
+        (cache_a, h, cache_b): &Self::Cache,
+        grad_out: &OMatrix<T, B::Out, N>,
+    ) -> Result<(OMatrix<T, A::In, N>, Self)> {
+        let (grad_h, grad_b) = self.second.backward(h, cache_b, grad_out)?;
+        let (grad_x, grad_a) = self.first.backward(x, cache_a, &grad_h)?;
+        Ok((grad_x, Chain::new(grad_a, grad_b)))
+    }
+}
+
+/// The type of a network, written as its layers in order.
+///
+/// `net![A, B, C]` is `Chain<Chain<A, B>, C>`. The first layer must have a fixed input
+/// width (e.g. a [`Dense`](crate::Dense)); a mis-shaped list fails to compile where the
+/// type is used.
+///
+/// ```
+/// use constnet::{net, Dense, Init, InitScheme, Relu};
+/// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+///
+/// type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+/// let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+/// let model: Seed = Init::init(&mut rng, InitScheme::He);
+/// ```
+#[macro_export]
+macro_rules! net {
+    (@acc $acc:ty) => { $acc };
+    (@acc $acc:ty, $next:ty $(, $rest:ty)*) => {
+        $crate::net!(@acc $crate::Chain<$acc, $next> $(, $rest)*)
+    };
+    ($first:ty $(, $rest:ty)* $(,)?) => { $crate::net!(@acc $first $(, $rest)*) };
+}

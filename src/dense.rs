@@ -1,0 +1,198 @@
+//! The fully connected layer `y = W·x + b`.
+//!
+//! Backward, for a batch `X` (`IN × N`) and upstream gradient `G = ∂L/∂Y` (`OUT × N`):
+//!
+//! ```text
+//! ∂L/∂W = G · Xᵀ        ∂L/∂b = Σ_columns G        ∂L/∂X = Wᵀ · G
+//! ```
+//!
+//! `Xᵀ` is a zero-copy strided view, so the product takes nalgebra's fast GEMM path on
+//! large runtime-sized batches (a `transpose()` copy or `tr_mul` would not).
+
+use nalgebra::allocator::Allocator;
+use nalgebra::{Const, DefaultAllocator, Dim, Dyn, MatrixView, OMatrix, SMatrix, SVector, U1};
+use rand::Rng;
+
+use crate::layer::{Forward, Layer, Net, Params, check_batch};
+use crate::{Error, Init, InitScheme, Real, Result};
+
+/// A fully connected layer with `IN` inputs and `OUT` outputs: `y = W·x + b`.
+///
+/// `W` is `OUT × IN` (PyTorch's convention), stored column-major by nalgebra.
+///
+/// ```
+/// use constnet::{Dense, Forward};
+/// use nalgebra::{SMatrix, SVector};
+///
+/// let layer = Dense::<2, 1>::new(SMatrix::from([[2.0], [3.0]]), SVector::from([1.0]));
+/// let y = layer.forward(&SVector::from([1.0, 1.0]));
+/// assert_eq!(y[0], 2.0 + 3.0 + 1.0);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense<const IN: usize, const OUT: usize, T = f32> {
+    /// Weights, `OUT × IN`.
+    pub w: SMatrix<T, OUT, IN>,
+    /// Bias, one per output.
+    pub b: SVector<T, OUT>,
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
+    /// Builds a layer from explicit weights and bias.
+    pub fn new(w: SMatrix<T, OUT, IN>, b: SVector<T, OUT>) -> Self {
+        Dense { w, b }
+    }
+
+    /// A layer whose weights and bias are all zero.
+    ///
+    /// ```
+    /// let layer = constnet::Dense::<3, 2>::zeros();
+    /// assert_eq!(layer.w.sum(), 0.0);
+    /// ```
+    pub fn zeros() -> Self {
+        Dense::new(SMatrix::zeros(), SVector::zeros())
+    }
+
+    /// Builds a layer from row-major weights (`w[o * IN + i]` is the weight from input `i` to
+    /// output `o`, as in a PyTorch `state_dict`) and a bias slice.
+    ///
+    /// ```
+    /// use constnet::Dense;
+    /// let layer = Dense::<2, 1, f64>::from_slices(&[2.0, 3.0], &[1.0])?;
+    /// assert_eq!(layer.w[(0, 1)], 3.0);
+    /// assert!(Dense::<2, 1, f64>::from_slices(&[2.0], &[1.0]).is_err());
+    /// # Ok::<(), constnet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] if `w` does not hold `IN·OUT` values or `b` not `OUT`;
+    /// [`Error::NonFinite`] if any value is NaN or infinite.
+    pub fn from_slices(w: &[T], b: &[T]) -> Result<Self> {
+        check_len("Dense weights", IN * OUT, w.len())?;
+        check_len("Dense bias", OUT, b.len())?;
+        check_finite("Dense weights", w)?;
+        check_finite("Dense bias", b)?;
+        Ok(Dense::new(SMatrix::from_row_slice(w), SVector::from_column_slice(b)))
+    }
+
+    /// He/Kaiming-normal weights (the default for layers feeding a ReLU), zero bias.
+    pub fn he<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        Self::init(rng, InitScheme::He)
+    }
+
+    /// Xavier/Glorot-uniform weights, zero bias.
+    pub fn xavier<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        Self::init(rng, InitScheme::XavierUniform)
+    }
+}
+
+fn check_len(what: &'static str, expected: usize, found: usize) -> Result<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            what,
+            expected,
+            found,
+        })
+    }
+}
+
+fn check_finite<T: Real>(what: &'static str, values: &[T]) -> Result<()> {
+    match values.iter().position(|v| !v.finite()) {
+        None => Ok(()),
+        Some(index) => Err(Error::NonFinite { what, index }),
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> Init<T> for Dense<IN, OUT, T> {
+    fn init<R: Rng + ?Sized>(rng: &mut R, scheme: InitScheme) -> Self {
+        let w = SMatrix::from_fn(|_, _| T::cast(scheme.sample(rng, IN, OUT)));
+        Dense::new(w, SVector::zeros())
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T> Layer<Const<IN>> for Dense<IN, OUT, T> {
+    type Out = Const<OUT>;
+}
+
+impl<const IN: usize, const OUT: usize, T> Net for Dense<IN, OUT, T> {
+    type In = Const<IN>;
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> Params<T> for Dense<IN, OUT, T> {
+    const TENSORS: usize = 2;
+
+    fn shape(i: usize) -> (usize, usize) {
+        match i {
+            0 => (OUT, IN),
+            1 => (OUT, 1),
+            _ => (0, 0),
+        }
+    }
+
+    fn tensor(&self, i: usize) -> &[T] {
+        match i {
+            0 => self.w.as_slice(),
+            1 => self.b.as_slice(),
+            _ => &[],
+        }
+    }
+
+    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
+        match i {
+            0 => self.w.as_mut_slice(),
+            1 => self.b.as_mut_slice(),
+            _ => &mut [],
+        }
+    }
+
+    fn zeros() -> Self {
+        Dense::zeros()
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real, N: Dim> Forward<T, Const<IN>, N>
+    for Dense<IN, OUT, T>
+where
+    DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
+{
+    /// Nothing: backward gets the layer's input `x` as an argument.
+    type Cache = ();
+
+    fn forward(&self, x: &OMatrix<T, Const<IN>, N>) -> OMatrix<T, Const<OUT>, N> {
+        let mut y = &self.w * x;
+        for mut column in y.column_iter_mut() {
+            column += &self.b;
+        }
+        y
+    }
+
+    fn forward_train(&self, x: &OMatrix<T, Const<IN>, N>) -> (OMatrix<T, Const<OUT>, N>, ()) {
+        (self.forward(x), ())
+    }
+
+    fn backward(
+        &self,
+        x: &OMatrix<T, Const<IN>, N>,
+        _: &(),
+        grad_out: &OMatrix<T, Const<OUT>, N>,
+    ) -> Result<(OMatrix<T, Const<IN>, N>, Self)> {
+        check_batch(grad_out.ncols(), x.ncols())?;
+        let grad_w = grad_out * transposed(x);
+        let grad_b = grad_out.column_sum();
+        let grad_x = self.w.transpose() * grad_out;
+        Ok((grad_x, Dense::new(grad_w, grad_b)))
+    }
+}
+
+/// `xᵀ` as a strided view of `x`'s column-major storage: no copy, and nalgebra hands
+/// strided views to its GEMM kernel.
+fn transposed<T: Real, const IN: usize, N: Dim>(
+    x: &OMatrix<T, Const<IN>, N>,
+) -> MatrixView<'_, T, N, Const<IN>, Dyn, U1>
+where
+    DefaultAllocator: Allocator<Const<IN>, N>,
+{
+    let n = x.shape_generic().1;
+    MatrixView::from_slice_with_strides_generic(x.as_slice(), n, Const::<IN>, Dyn(IN), U1)
+}

@@ -1,0 +1,150 @@
+//! One typed error for the whole crate.
+//!
+//! Every fallible public function returns [`Result<T>`](Result). The variants carry the
+//! values that were wrong, so a message can name them (`"learning rate must be finite and
+//! > 0, got -0.1"`). Binaries print the [`Display`](core::fmt::Display) form on one line.
+
+use core::fmt;
+
+/// Shorthand for `core::result::Result<T, constnet::Error>`.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Everything that can go wrong in constnet.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A slice or data set had the wrong number of elements.
+    LengthMismatch {
+        /// What was being built or compared.
+        what: &'static str,
+        /// The length the shape requires.
+        expected: usize,
+        /// The length that was given.
+        found: usize,
+    },
+    /// A learning rate was zero, negative, NaN or infinite.
+    InvalidLearningRate(f64),
+    /// A hyper-parameter other than the learning rate was out of range.
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// Training was asked to run for zero epochs.
+    ZeroEpochs,
+    /// A data set had no samples.
+    EmptyData,
+    /// Batch size was 0 or larger than the data set.
+    InvalidBatchSize {
+        /// The requested batch size.
+        batch_size: usize,
+        /// How many samples there are.
+        samples: usize,
+    },
+    /// A value that must be finite was NaN or infinite.
+    NonFinite {
+        /// Which input held it.
+        what: &'static str,
+        /// The index of the offending value.
+        index: usize,
+    },
+    /// The loss became NaN or infinite during training.
+    Diverged {
+        /// The epoch (0-based) whose loss was non-finite.
+        epoch: usize,
+        /// The loss value.
+        loss: f64,
+    },
+    /// A metric is undefined for this data (e.g. R² of constant targets).
+    Undefined(&'static str),
+    /// A CSV file could not be parsed.
+    #[cfg(feature = "std")]
+    Csv {
+        /// 1-based line number.
+        line: usize,
+        /// 1-based column number (0 when the line as a whole is wrong).
+        column: usize,
+        /// What was wrong.
+        message: String,
+    },
+    /// Drawing a plot failed.
+    #[cfg(feature = "std")]
+    Plot(String),
+    /// An operating-system I/O error, with the path it concerned.
+    #[cfg(feature = "std")]
+    Io {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::LengthMismatch {
+                what,
+                expected,
+                found,
+            } => write!(f, "{what}: expected {expected} values, found {found}"),
+            Error::InvalidLearningRate(lr) => {
+                write!(f, "learning rate must be finite and > 0, got {lr}")
+            }
+            Error::InvalidParameter { name, reason } => write!(f, "invalid {name}: {reason}"),
+            Error::ZeroEpochs => write!(f, "epochs must be at least 1"),
+            Error::EmptyData => write!(f, "the data set is empty"),
+            Error::InvalidBatchSize {
+                batch_size,
+                samples,
+            } => write!(
+                f,
+                "batch size must be between 1 and the number of samples ({samples}), got {batch_size}"
+            ),
+            Error::NonFinite { what, index } => {
+                write!(f, "{what} holds a NaN or infinite value at index {index}")
+            }
+            Error::Diverged { epoch, loss } => write!(
+                f,
+                "training diverged: loss is {loss} at epoch {epoch} (try a smaller learning rate)"
+            ),
+            Error::Undefined(what) => write!(f, "{what}"),
+            #[cfg(feature = "std")]
+            Error::Csv {
+                line,
+                column,
+                message,
+            } => {
+                if *column == 0 {
+                    write!(f, "line {line}: {message}")
+                } else {
+                    write!(f, "line {line}, column {column}: {message}")
+                }
+            }
+            #[cfg(feature = "std")]
+            Error::Plot(msg) => write!(f, "plot failed: {msg}"),
+            #[cfg(feature = "std")]
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            #[cfg(feature = "std")]
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Checks a learning rate: finite and strictly positive.
+pub(crate) fn check_lr(lr: f64) -> Result<()> {
+    if lr.is_finite() && lr > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidLearningRate(lr))
+    }
+}

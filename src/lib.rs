@@ -1,0 +1,85 @@
+//! # constnet — small neural networks whose shapes are checked by the compiler
+//!
+//! Layers are typed, [`Dense<IN, OUT>`](Dense), over nalgebra's statically sized matrices,
+//! so `1 → 64 → 64 → 1` is a type and a network whose widths do not line up is a compile
+//! error on the line where it is written. Backprop is written by hand per layer and proven
+//! against finite differences by property tests. The same layers build without `std` and
+//! without a heap.
+//!
+//! ```
+//! use constnet::{loss, net, Dense, Forward, Init, InitScheme, Optimizer, Relu, Sgd};
+//! use nalgebra::SMatrix;
+//! use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+//!
+//! type Model = net![Dense<1, 16>, Relu, Dense<16, 1>];
+//!
+//! let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+//! let mut model: Model = Init::init(&mut rng, InitScheme::He);
+//! let mut sgd = Sgd::new(0.05)?;
+//!
+//! // A fixed batch of 4 samples, one per column: learn y = 2x.
+//! let x = SMatrix::<f32, 1, 4>::from([[-1.0], [-0.5], [0.5], [1.0]]);
+//! let y = x * 2.0;
+//! let first = loss::mse(&model.forward(&x), &y)?;
+//! for _ in 0..200 {
+//!     let (pred, cache) = model.forward_train(&x);
+//!     let grad_pred = loss::mse_grad(&pred, &y)?;
+//!     let (_, grad) = model.backward(&x, &cache, &grad_pred)?;
+//!     sgd.step(&mut model, &grad);
+//! }
+//! assert!(loss::mse(&model.forward(&x), &y)? < first / 100.0);
+//! # Ok::<(), constnet::Error>(())
+//! ```
+//!
+//! ## Map of the crate
+//!
+//! | module | idea |
+//! |---|---|
+//! | [`layer`] | the traits: shape ([`Layer`], [`Net`]), flow ([`Forward`]), parameters ([`Params`]) |
+//! | [`chain`] | composition: [`Chain`], [`net!`] |
+//! | [`dense`] | [`Dense`], `y = W·x + b` |
+//! | [`activation`] | [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`] |
+//! | [`init`] | seeded He / Xavier initialisation |
+//! | [`loss`] | mean squared error and its gradient |
+//! | [`optim`] | [`Sgd`] and the [`Optimizer`] trait |
+//! | [`scalar`] | [`Real`]: `f32` or `f64` |
+//! | [`error`] | the one typed [`Error`] |
+//!
+//! ## Features
+//!
+//! - `std` (default): nalgebra's fast GEMM for runtime-sized (`Dyn`) batches, file I/O.
+//! - `alloc`: runtime-sized batches without the rest of `std`.
+//! - `plot` (default): PNG loss and fit plots, with a bundled font.
+//!
+//! With `--no-default-features` the crate is `#![no_std]` and needs no allocator.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod activation;
+pub mod chain;
+pub mod dense;
+pub mod error;
+pub mod init;
+pub mod layer;
+pub mod loss;
+pub mod optim;
+pub mod scalar;
+
+pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
+pub use chain::Chain;
+pub use dense::Dense;
+pub use error::{Error, Result};
+pub use init::{Init, InitScheme};
+pub use layer::{Forward, Layer, Net, OutOf, Params};
+pub use optim::{Optimizer, Sgd};
+pub use scalar::Real;
+
+/// The nalgebra this crate is built on (use it to build inputs with matching types).
+pub use nalgebra;
+/// The rand this crate draws from (use its seeded RNGs, e.g. `rngs::Xoshiro256PlusPlus`).
+pub use rand;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

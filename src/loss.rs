@@ -1,0 +1,74 @@
+//! Mean squared error, the regression loss: `L = mean((ŷ − y)²)` over every output of every
+//! sample, and its gradient `∂L/∂ŷ = 2(ŷ − y) / n`.
+//!
+//! Prediction and target must have the same type, so a network whose output width differs
+//! from the target's does not compile; only a runtime batch-size mismatch is left to check.
+
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim, OMatrix};
+
+use crate::{Error, Real, Result};
+
+fn check<T: Real, R: Dim, C: Dim>(pred: &OMatrix<T, R, C>, target: &OMatrix<T, R, C>) -> Result<T>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    if pred.ncols() != target.ncols() {
+        return Err(Error::LengthMismatch {
+            what: "MSE target (samples)",
+            expected: pred.ncols(),
+            found: target.ncols(),
+        });
+    }
+    if pred.is_empty() {
+        return Err(Error::EmptyData);
+    }
+    Ok(T::cast(pred.len() as f64))
+}
+
+/// Mean squared error over all outputs of all samples.
+///
+/// ```
+/// use constnet::loss::mse;
+/// use nalgebra::SVector;
+/// let l = mse(&SVector::from([1.0, 3.0]), &SVector::from([0.0, 1.0]))?;
+/// assert_eq!(l, (1.0 + 4.0) / 2.0);
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::LengthMismatch`] if the batches differ in size, [`Error::EmptyData`] if empty.
+pub fn mse<T: Real, R: Dim, C: Dim>(pred: &OMatrix<T, R, C>, target: &OMatrix<T, R, C>) -> Result<T>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    let n = check(pred, target)?;
+    let sum = pred
+        .iter()
+        .zip(target.iter())
+        .fold(T::zero(), |acc, (&p, &t)| acc + (p - t) * (p - t));
+    Ok(sum / n)
+}
+
+/// Gradient of [`mse`] with respect to the prediction: `2(ŷ − y) / n`.
+///
+/// ```
+/// use constnet::loss::mse_grad;
+/// use nalgebra::SVector;
+/// let g = mse_grad(&SVector::from([1.0, 3.0]), &SVector::from([0.0, 1.0]))?;
+/// assert_eq!(g, SVector::from([1.0, 2.0]));
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`mse`].
+pub fn mse_grad<T: Real, R: Dim, C: Dim>(
+    pred: &OMatrix<T, R, C>,
+    target: &OMatrix<T, R, C>,
+) -> Result<OMatrix<T, R, C>>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    let scale = T::cast(2.0) / check(pred, target)?;
+    Ok(pred.zip_map(target, |p, t| (p - t) * scale))
+}

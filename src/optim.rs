@@ -1,0 +1,59 @@
+//! Optimizers: update every parameter from its gradient.
+//!
+//! An optimizer walks the network's [`Params`] tensor list next to the gradient's (which has
+//! the network's own type), so one implementation serves every network.
+
+use crate::error::check_lr;
+use crate::layer::Params;
+use crate::{Real, Result};
+
+/// Updates a network's parameters `N` from a gradient of the same type.
+pub trait Optimizer<T: Real, N: Params<T>> {
+    /// One update of every parameter of `net` from `grad`.
+    fn step(&mut self, net: &mut N, grad: &N);
+}
+
+/// Plain stochastic gradient descent: `θ ← θ − lr · ∂L/∂θ`.
+///
+/// ```
+/// use constnet::{Dense, Optimizer, Params, Sgd};
+/// let mut layer = Dense::<1, 1, f64>::from_slices(&[1.0], &[0.0])?;
+/// let grad = Dense::<1, 1, f64>::from_slices(&[2.0], &[-1.0])?;
+/// Sgd::new(0.5)?.step(&mut layer, &grad);
+/// assert_eq!((layer.w[0], layer.b[0]), (0.0, 0.5));
+/// assert!(Sgd::<f32>::new(0.0).is_err());
+/// # Ok::<(), constnet::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sgd<T> {
+    lr: T,
+}
+
+impl<T: Real> Sgd<T> {
+    /// Plain SGD with learning rate `lr`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLearningRate`](crate::Error::InvalidLearningRate) unless `lr` is
+    /// finite and > 0 (also when it underflows to 0 in `T`).
+    pub fn new(lr: f64) -> Result<Self> {
+        check_lr(lr)?;
+        let lr_t = T::cast(lr);
+        check_lr(lr_t.as_f64())?;
+        Ok(Sgd { lr: lr_t })
+    }
+
+    /// The learning rate.
+    pub fn lr(&self) -> T {
+        self.lr
+    }
+}
+
+impl<T: Real, N: Params<T>> Optimizer<T, N> for Sgd<T> {
+    fn step(&mut self, net: &mut N, grad: &N) {
+        for i in 0..N::TENSORS {
+            for (p, &g) in net.tensor_mut(i).iter_mut().zip(grad.tensor(i)) {
+                *p -= self.lr * g;
+            }
+        }
+    }
+}
