@@ -1,0 +1,313 @@
+//! Every analytic gradient against central finite differences, in f64.
+//!
+//! # Method
+//! For a network `f` and a fixed random coefficient matrix `C` of the output's shape, the
+//! scalar objective is `L(θ, x) = Σ C ⊙ f(x; θ)`, so `∂L/∂output = C`: one backward call
+//! gives `∂L/∂x` and `∂L/∂θ`, which are compared, coordinate by coordinate, with
+//! `(L(θ + h·e) − L(θ − h·e)) / 2h`.
+//!
+//! # Step size and tolerance
+//! `h = 1e-6` in f64 (NOTES: f32 central differences are useless here; in f64 `h = 1e-6` gave
+//! ~1e-6 relative error while 1e-4 and 1e-8 gave ~1e-4). The truncation error is
+//! `O(h²·f''') ≈ 1e-12`; the round-off error is about `ε·S/h` where `ε = 2.2e-16` and `S` is the
+//! sum of the magnitudes of the terms of `L` (≈ 2e-10·S). A coordinate passes when
+//! `|analytic − numeric| ≤ 1e-4·max(|analytic|, |numeric|) + 1e-8·S`: a 1e-4 relative
+//! tolerance, plus an absolute floor 50× above the round-off estimate for coordinates whose
+//! gradient is nearly zero. A wrong backward (missing transpose, factor 2, lost bias
+//! gradient, wrong ReLU derivative) is off by O(1) relative and fails by orders of magnitude.
+//!
+//! # ReLU kinks
+//! A ReLU is not differentiable at 0. A coordinate is skipped (never the tolerance loosened)
+//! when the on/off pattern of any intermediate activation, or of the input, differs between
+//! `θ ± h` and `θ`. Each test asserts most coordinates were checked, so skipping cannot make
+//! it pass vacuously.
+
+use constnet::{
+    Dense, Forward, Identity, Init, InitScheme, Net, Optimizer, Params, Relu, Sgd, Sigmoid, Tanh,
+    loss, net,
+};
+use nalgebra::allocator::Allocator;
+use nalgebra::{Const, DefaultAllocator, Dim, DimName, Dyn, OMatrix, U1};
+use proptest::prelude::*;
+use proptest::sample::Index;
+use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+
+use crate::common::config;
+
+const H: f64 = 1e-6;
+const REL_TOL: f64 = 1e-4;
+const ABS_FLOOR: f64 = 1e-8;
+
+type Seed = net![
+    Dense<1, 64, f64>,
+    Relu,
+    Dense<64, 64, f64>,
+    Relu,
+    Dense<64, 1, f64>
+];
+
+/// The sign pattern (`> 0`) of every intermediate activation a cache holds.
+trait Pattern {
+    fn pattern(&self, out: &mut Vec<bool>);
+}
+
+impl Pattern for () {
+    fn pattern(&self, _: &mut Vec<bool>) {}
+}
+
+impl<A: Pattern, R: Dim, C: Dim, B: Pattern> Pattern for (A, OMatrix<f64, R, C>, B)
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    fn pattern(&self, out: &mut Vec<bool>) {
+        self.0.pattern(out);
+        out.extend(self.1.iter().map(|&v| v > 0.0));
+        self.2.pattern(out);
+    }
+}
+
+/// Which parameter coordinates to check: all, or a sample drawn by proptest.
+enum Coords<'a> {
+    All,
+    Sample(&'a [Index]),
+}
+
+/// Objective value, its term magnitude `S`, and the kink pattern at `(net, x)`.
+fn objective<N, I, B>(
+    net: &N,
+    x: &OMatrix<f64, I, B>,
+    c: &OMatrix<f64, N::Out, B>,
+) -> (f64, f64, Vec<bool>)
+where
+    N: Forward<f64, I, B>,
+    N::Cache: Pattern,
+    I: DimName,
+    B: Dim,
+    DefaultAllocator: Allocator<I, B> + Allocator<N::Out, B>,
+{
+    let (y, cache) = net.forward_train(x);
+    let terms = y.component_mul(c);
+    let mut pattern: Vec<bool> = x.iter().map(|&v| v > 0.0).collect();
+    cache.pattern(&mut pattern);
+    (terms.sum(), 1.0 + terms.abs().sum(), pattern)
+}
+
+fn close(analytic: f64, numeric: f64, scale: f64) -> bool {
+    (analytic - numeric).abs() <= REL_TOL * analytic.abs().max(numeric.abs()) + ABS_FLOOR * scale
+}
+
+/// Central difference of the objective along one coordinate, or `None` at a kink.
+fn central(eval: impl Fn(f64) -> (f64, f64, Vec<bool>), base: &[bool]) -> Option<(f64, f64)> {
+    let (lp, sp, pp) = eval(H);
+    let (lm, sm, pm) = eval(-H);
+    (pp == base && pm == base).then(|| ((lp - lm) / (2.0 * H), sp.max(sm)))
+}
+
+/// Checks `∂L/∂x` for every input coordinate and `∂L/∂θ` for the chosen coordinates.
+fn check<N, I, B>(
+    net: &N,
+    x: &OMatrix<f64, I, B>,
+    c: &OMatrix<f64, N::Out, B>,
+    coords: Coords,
+) -> Result<(), TestCaseError>
+where
+    N: Forward<f64, I, B> + Clone,
+    N::Cache: Pattern,
+    I: DimName,
+    B: Dim,
+    DefaultAllocator: Allocator<I, B> + Allocator<N::Out, B>,
+{
+    let (_, cache) = net.forward_train(x);
+    let (grad_x, grad) = net.backward(x, &cache, c).expect("same batch");
+    let (_, _, base) = objective(net, x, c);
+    let (mut checked, mut skipped) = (0usize, 0usize);
+
+    for k in 0..x.len() {
+        let eval = |d: f64| {
+            let mut xd = x.clone();
+            xd[k] += d;
+            objective(net, &xd, c)
+        };
+        match central(eval, &base) {
+            None => skipped += 1,
+            Some((numeric, scale)) => {
+                checked += 1;
+                prop_assert!(
+                    close(grad_x[k], numeric, scale),
+                    "dL/dx[{k}]: analytic {} vs numeric {numeric}",
+                    grad_x[k]
+                );
+            }
+        }
+    }
+
+    let all: Vec<(usize, usize)> = (0..N::TENSORS)
+        .flat_map(|t| {
+            let (r, c) = N::shape(t);
+            (0..r * c).map(move |j| (t, j))
+        })
+        .collect();
+    let chosen: Vec<(usize, usize)> = match coords {
+        Coords::All => all,
+        Coords::Sample(ix) => ix.iter().map(|i| *i.get(&all)).collect(),
+    };
+    for (t, j) in chosen {
+        let eval = |d: f64| {
+            let mut nd = net.clone();
+            nd.tensor_mut(t)[j] += d;
+            objective(&nd, x, c)
+        };
+        match central(eval, &base) {
+            None => skipped += 1,
+            Some((numeric, scale)) => {
+                checked += 1;
+                let analytic = grad.tensor(t)[j];
+                prop_assert!(
+                    close(analytic, numeric, scale),
+                    "dL/dθ tensor {t}[{j}]: analytic {analytic} vs numeric {numeric}"
+                );
+            }
+        }
+    }
+    prop_assert!(
+        skipped * 4 <= checked,
+        "too many kinks: {skipped} skipped, {checked} checked"
+    );
+    Ok(())
+}
+
+fn values(n: usize) -> impl Strategy<Value = Vec<f64>> {
+    proptest::collection::vec(-2.0..2.0f64, n)
+}
+
+fn dense<const I: usize, const O: usize>() -> impl Strategy<Value = Dense<I, O, f64>> {
+    (values(I * O), values(O)).prop_map(|(w, b)| Dense::from_slices(&w, &b).expect("sizes"))
+}
+
+fn batch<const R: usize>(n: usize) -> impl Strategy<Value = OMatrix<f64, Const<R>, Dyn>> {
+    values(R * n).prop_map(move |v| OMatrix::<f64, Const<R>, Dyn>::from_vec(v))
+}
+
+/// The seed network with He weights and small random biases (so no pre-activation sits on
+/// a kink by construction).
+fn seed_net(seed: u64) -> Seed {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut net: Seed = Init::init(&mut rng, InitScheme::He);
+    let mut k = 0.0;
+    for t in [1, 3, 5] {
+        for b in net.tensor_mut(t) {
+            k += 0.37;
+            *b = 0.1 * (k as f64).sin();
+        }
+    }
+    net
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn dense_single_sample(layer in dense::<3, 4>(), x in values(3), c in values(4)) {
+        let x = OMatrix::<f64, Const<3>, U1>::from_column_slice(&x);
+        let c = OMatrix::<f64, Const<4>, U1>::from_column_slice(&c);
+        check(&layer, &x, &c, Coords::All)?;
+    }
+
+    #[test]
+    fn dense_fixed_batch(layer in dense::<5, 2>(), x in values(5 * 3), c in values(2 * 3)) {
+        let x = OMatrix::<f64, Const<5>, Const<3>>::from_column_slice(&x);
+        let c = OMatrix::<f64, Const<2>, Const<3>>::from_column_slice(&c);
+        check(&layer, &x, &c, Coords::All)?;
+    }
+
+    #[test]
+    fn dense_runtime_batch(
+        (layer, x, c) in (1usize..=20).prop_flat_map(|n| (dense::<7, 6>(), batch::<7>(n), batch::<6>(n)))
+    ) {
+        check(&layer, &x, &c, Coords::All)?;
+    }
+
+    #[test]
+    fn dense_seed_shapes(
+            (l1, l3, x, c1, h, c3) in (1usize..=12).prop_flat_map(|n| {
+            (dense::<1, 64>(), dense::<64, 1>(), batch::<1>(n), batch::<64>(n), batch::<64>(n), batch::<1>(n))
+        })
+    ) {
+        check(&l1, &x, &c1, Coords::All)?;
+        check(&l3, &h, &c3, Coords::All)?;
+    }
+
+    #[test]
+    fn activations(
+        (x, c) in (1usize..=16).prop_flat_map(|n| (batch::<5>(n), batch::<5>(n)))
+    ) {
+        let wide = x.map(|v| v * 4.0);
+        check(&Relu, &x, &c, Coords::All)?;
+        check(&Sigmoid, &wide, &c, Coords::All)?;
+        check(&Tanh, &wide, &c, Coords::All)?;
+        check(&Identity, &x, &c, Coords::All)?;
+    }
+
+    #[test]
+    fn small_networks_every_coordinate(
+        (a, b, x, c) in (1usize..=8).prop_flat_map(|n| (dense::<3, 5>(), dense::<5, 2>(), batch::<3>(n), batch::<2>(n)))
+    ) {
+        let tanh = a.clone().then(Tanh).then(b.clone());
+        check(&tanh, &x, &c, Coords::All)?;
+        let sigmoid = a.clone().then(Sigmoid).then(b.clone());
+        check(&sigmoid, &x, &c, Coords::All)?;
+        let relu = a.then(Relu).then(b);
+        check(&relu, &x, &c, Coords::All)?;
+    }
+
+    #[test]
+    fn seed_network_single_sample(
+        seed in any::<u64>(), x in -2.0..2.0f64, c in -2.0..2.0f64,
+        ix in proptest::collection::vec(any::<Index>(), 96),
+    ) {
+        let net = seed_net(seed);
+        let x = OMatrix::<f64, U1, U1>::from([[x]]);
+        let c = OMatrix::<f64, U1, U1>::from([[c]]);
+        check(&net, &x, &c, Coords::Sample(&ix))?;
+    }
+
+    #[test]
+    fn seed_network_runtime_batch(
+        seed in any::<u64>(),
+        (x, c) in (1usize..=16).prop_flat_map(|n| (batch::<1>(n), batch::<1>(n))),
+        ix in proptest::collection::vec(any::<Index>(), 96),
+    ) {
+        check(&seed_net(seed), &x, &c, Coords::Sample(&ix))?;
+    }
+
+    #[test]
+    fn mse_gradient((p, t) in (1usize..=10).prop_flat_map(|n| (batch::<2>(n), batch::<2>(n)))) {
+        let g = loss::mse_grad(&p, &t).unwrap();
+        for k in 0..p.len() {
+            let (mut pp, mut pm) = (p.clone(), p.clone());
+            pp[k] += H;
+            pm[k] -= H;
+            let numeric = (loss::mse(&pp, &t).unwrap() - loss::mse(&pm, &t).unwrap()) / (2.0 * H);
+            let scale = 1.0 + loss::mse(&p, &t).unwrap();
+            prop_assert!(close(g[k], numeric, scale), "dL/dpred[{k}]: {} vs {numeric}", g[k]);
+        }
+    }
+
+    #[test]
+    fn sgd_step_decreases_loss(
+        seed in any::<u64>(),
+        (x, y) in (1usize..=32).prop_flat_map(|n| (batch::<1>(n), batch::<1>(n))),
+    ) {
+        let mut net = seed_net(seed);
+        let (pred, cache) = net.forward_train(&x);
+        let before = loss::mse(&pred, &y).unwrap();
+        let (_, grad) = net.backward(&x, &cache, &loss::mse_grad(&pred, &y).unwrap()).unwrap();
+        let lr = 1e-6;
+        let norm2: f64 = (0..Seed::TENSORS).flat_map(|t| grad.tensor(t).iter().map(|g| g * g)).sum();
+        // First order the loss falls by lr·|g|²; only claim it where that exceeds f64 round-off.
+        prop_assume!(lr * norm2 > 1e-12 * (1.0 + before));
+        Sgd::new(lr).unwrap().step(&mut net, &grad);
+        let after = loss::mse(&net.forward(&x), &y).unwrap();
+        prop_assert!(after < before, "loss rose from {before} to {after}");
+    }
+}

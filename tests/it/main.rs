@@ -1,0 +1,4 @@
+//! constnet's integration tests: one test crate, one module per concern.
+
+mod common;
+mod grad;
