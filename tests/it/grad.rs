@@ -185,7 +185,7 @@ fn dense<const I: usize, const O: usize>() -> impl Strategy<Value = Dense<I, O, 
 }
 
 fn batch<const R: usize>(n: usize) -> impl Strategy<Value = OMatrix<f64, Const<R>, Dyn>> {
-    values(R * n).prop_map(move |v| OMatrix::<f64, Const<R>, Dyn>::from_vec(v))
+    values(R * n).prop_map(OMatrix::<f64, Const<R>, Dyn>::from_vec)
 }
 
 /// The seed network with He weights and small random biases (so no pre-activation sits on
@@ -197,7 +197,7 @@ fn seed_net(seed: u64) -> Seed {
     for t in [1, 3, 5] {
         for b in net.tensor_mut(t) {
             k += 0.37;
-            *b = 0.1 * (k as f64).sin();
+            *b = 0.1 * f64::sin(k);
         }
     }
     net
