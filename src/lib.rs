@@ -42,6 +42,7 @@
 //! | [`init`] | seeded He / Xavier initialisation |
 //! | [`loss`] | mean squared error and its gradient |
 //! | [`optim`] | [`Sgd`] and the [`Optimizer`] trait |
+//! | [`train`] | the training loop: [`train::fit`] (needs `alloc`) |
 //! | [`scalar`] | [`Real`]: `f32` or `f64` |
 //! | [`error`] | the one typed [`Error`] |
 //!
@@ -65,6 +66,11 @@ pub mod layer;
 pub mod loss;
 pub mod optim;
 pub mod scalar;
+#[cfg(feature = "alloc")]
+pub mod train;
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
 pub use chain::Chain;

@@ -1,0 +1,204 @@
+//! The training loop: epochs of forward, loss, backward and optimizer step.
+//!
+//! [`fit`] trains any network on runtime-sized data (one sample per column), full batch by
+//! default or in seeded, shuffled mini-batches. It validates everything up front and stops
+//! with [`Error::Diverged`] the moment the loss stops being finite, so a bad learning rate is
+//! a clear error rather than a network full of NaN.
+
+use alloc::vec::Vec;
+
+use nalgebra::{Const, Dyn, OMatrix};
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::seq::SliceRandom;
+
+use crate::{Error, Forward, Optimizer, Real, Result, loss};
+
+/// How to train: epochs, batch size, shuffling.
+///
+/// ```
+/// use constnet::train::TrainConfig;
+/// let config = TrainConfig { epochs: 900, ..TrainConfig::default() };
+/// assert_eq!(config.batch_size, None); // full batch
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrainConfig {
+    /// Passes over the data (≥ 1).
+    pub epochs: usize,
+    /// Samples per step; `None` = the whole data set (full batch, no shuffling).
+    pub batch_size: Option<usize>,
+    /// Seed of the per-epoch shuffle of mini-batches (unused for full batch).
+    pub shuffle_seed: u64,
+    /// Drop the last, smaller mini-batch of each epoch instead of training on it.
+    pub drop_last: bool,
+}
+
+impl Default for TrainConfig {
+    /// The seed experiment's settings: 900 full-batch epochs.
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 900,
+            batch_size: None,
+            shuffle_seed: 0,
+            drop_last: false,
+        }
+    }
+}
+
+/// Trains `net` on inputs `x` and targets `y` (one sample per column) with MSE loss.
+///
+/// Calls `on_epoch(epoch, loss)` after every epoch and returns the loss history: entry `e`
+/// is the mean training loss seen during epoch `e` (for full batch: the loss *before* that
+/// epoch's step, as the classic loop records it).
+///
+/// ```
+/// use constnet::{net, train::{fit, TrainConfig}, Dense, Init, InitScheme, Relu, Sgd};
+/// use nalgebra::{Const, Dyn, OMatrix};
+/// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+///
+/// let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+/// let mut model: net![Dense<1, 16>, Relu, Dense<16, 1>] = Init::init(&mut rng, InitScheme::He);
+/// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(64, |_, j| j as f32 / 32.0 - 1.0);
+/// let y = x.map(|v| 3.0 * v);
+/// let config = TrainConfig { epochs: 300, ..TrainConfig::default() };
+/// let losses = fit(&mut model, &mut Sgd::new(0.05)?, &x, &y, &config, |_, _| {})?;
+/// assert!(losses[299] < losses[0] / 100.0);
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// - [`Error::ZeroEpochs`], [`Error::EmptyData`], [`Error::InvalidBatchSize`] (0 or more
+///   than the samples), [`Error::LengthMismatch`] (`x` and `y` differ in samples),
+///   [`Error::NonFinite`] (NaN or infinity in `x` or `y`): checked before any training.
+/// - [`Error::Diverged`] with the epoch and value if the loss becomes NaN or infinite; the
+///   network then holds the parameters that produced it and should be re-initialised.
+pub fn fit<T, N, O, const IN: usize, const OUT: usize>(
+    net: &mut N,
+    optimizer: &mut O,
+    x: &OMatrix<T, Const<IN>, Dyn>,
+    y: &OMatrix<T, Const<OUT>, Dyn>,
+    config: &TrainConfig,
+    mut on_epoch: impl FnMut(usize, f64),
+) -> Result<Vec<f64>>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+    O: Optimizer<T, N>,
+{
+    let n = validate(x, y, config)?;
+    let batch = config.batch_size.unwrap_or(n);
+    let mut history = Vec::with_capacity(config.epochs);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(config.shuffle_seed);
+    for epoch in 0..config.epochs {
+        let loss = if batch == n {
+            step(net, optimizer, x, y)?
+        } else {
+            order.shuffle(&mut rng);
+            mini_batch_epoch(net, optimizer, x, y, &order, batch, config.drop_last)?
+        };
+        if !loss.is_finite() {
+            return Err(Error::Diverged { epoch, loss });
+        }
+        history.push(loss);
+        on_epoch(epoch, loss);
+    }
+    Ok(history)
+}
+
+/// One forward/backward/update on one batch; returns the batch's loss before the update.
+fn step<T, N, O, const IN: usize, const OUT: usize>(
+    net: &mut N,
+    optimizer: &mut O,
+    x: &OMatrix<T, Const<IN>, Dyn>,
+    y: &OMatrix<T, Const<OUT>, Dyn>,
+) -> Result<f64>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+    O: Optimizer<T, N>,
+{
+    let (pred, cache) = net.forward_train(x);
+    let loss = loss::mse(&pred, y)?.as_f64();
+    if loss.is_finite() {
+        let (_, grad) = net.backward(x, &cache, &loss::mse_grad(&pred, y)?)?;
+        optimizer.step(net, &grad);
+    }
+    Ok(loss)
+}
+
+/// One epoch over shuffled mini-batches; returns the sample-weighted mean loss.
+fn mini_batch_epoch<T, N, O, const IN: usize, const OUT: usize>(
+    net: &mut N,
+    optimizer: &mut O,
+    x: &OMatrix<T, Const<IN>, Dyn>,
+    y: &OMatrix<T, Const<OUT>, Dyn>,
+    order: &[usize],
+    batch: usize,
+    drop_last: bool,
+) -> Result<f64>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+    O: Optimizer<T, N>,
+{
+    let (mut total, mut seen) = (0.0, 0usize);
+    for indices in order.chunks(batch) {
+        if drop_last && indices.len() < batch {
+            break;
+        }
+        let loss = step(
+            net,
+            optimizer,
+            &x.select_columns(indices),
+            &y.select_columns(indices),
+        )?;
+        if !loss.is_finite() {
+            return Ok(loss);
+        }
+        total += loss * indices.len() as f64;
+        seen += indices.len();
+    }
+    Ok(total / seen as f64)
+}
+
+/// Checks data and config; returns the number of samples.
+fn validate<T: Real, const IN: usize, const OUT: usize>(
+    x: &OMatrix<T, Const<IN>, Dyn>,
+    y: &OMatrix<T, Const<OUT>, Dyn>,
+    config: &TrainConfig,
+) -> Result<usize> {
+    let n = x.ncols();
+    if config.epochs == 0 {
+        return Err(Error::ZeroEpochs);
+    }
+    if n == 0 || IN == 0 || OUT == 0 {
+        return Err(Error::EmptyData);
+    }
+    if y.ncols() != n {
+        return Err(Error::LengthMismatch {
+            what: "targets (samples)",
+            expected: n,
+            found: y.ncols(),
+        });
+    }
+    if let Some(index) = x.iter().position(|v| !v.finite()) {
+        return Err(Error::NonFinite {
+            what: "inputs",
+            index,
+        });
+    }
+    if let Some(index) = y.iter().position(|v| !v.finite()) {
+        return Err(Error::NonFinite {
+            what: "targets",
+            index,
+        });
+    }
+    match config.batch_size {
+        Some(b) if b == 0 || b > n => Err(Error::InvalidBatchSize {
+            batch_size: b,
+            samples: n,
+        }),
+        _ => Ok(n),
+    }
+}

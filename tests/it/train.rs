@@ -1,0 +1,239 @@
+//! The training loop: convergence, reproducibility, and every error it promises.
+
+use constnet::train::{TrainConfig, fit};
+use constnet::{Dense, Error, Init, InitScheme, Params, Relu, Sgd, net};
+use nalgebra::{Const, Dyn, OMatrix};
+use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
+
+type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type Row = OMatrix<f32, Const<1>, Dyn>;
+
+fn model(seed: u64) -> Seed {
+    Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(seed), InitScheme::He)
+}
+
+/// `n` samples of y = x³ + N(0, 0.1²)-ish noise (uniform here: the data module has the real
+/// generator; this keeps the loop's tests independent of it).
+fn cubic(n: usize, seed: u64) -> (Row, Row) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let x = Row::from_fn(n, |_, _| rng.random_range(-2.0..2.0f32));
+    let y = x.map(|v| v * v * v + rng.random_range(-0.17..0.17f32));
+    (x, y)
+}
+
+fn r2(pred: &Row, y: &Row) -> f64 {
+    let mean = y.mean();
+    let ss_res: f32 = pred
+        .iter()
+        .zip(y.iter())
+        .map(|(p, t)| (p - t) * (p - t))
+        .sum();
+    let ss_tot: f32 = y.iter().map(|t| (t - mean) * (t - mean)).sum();
+    1.0 - (ss_res / ss_tot) as f64
+}
+
+fn epochs(epochs: usize) -> TrainConfig {
+    TrainConfig {
+        epochs,
+        ..TrainConfig::default()
+    }
+}
+
+#[test]
+fn reduced_cubic_run_converges() {
+    // 200 samples, 400 full-batch epochs of the seed's SGD: a short version of the example.
+    let (x, y) = cubic(200, 7);
+    let mut net = model(7);
+    let losses = fit(
+        &mut net,
+        &mut Sgd::new(0.01).unwrap(),
+        &x,
+        &y,
+        &epochs(400),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(losses.len(), 400);
+    let fit_r2 = r2(&constnet::Forward::forward(&net, &x), &y);
+    assert!(fit_r2 >= 0.9, "R² after 400 epochs: {fit_r2}");
+    assert!(
+        losses[399] < losses[0] / 10.0,
+        "{} -> {}",
+        losses[0],
+        losses[399]
+    );
+}
+
+#[test]
+fn mini_batches_converge_and_use_the_last_partial_batch() {
+    let (x, y) = cubic(203, 3);
+    let mut net = model(3);
+    let config = TrainConfig {
+        epochs: 60,
+        batch_size: Some(32),
+        shuffle_seed: 9,
+        drop_last: false,
+    };
+    let mut steps = 0;
+    let losses = fit(
+        &mut net,
+        &mut Sgd::new(0.01).unwrap(),
+        &x,
+        &y,
+        &config,
+        |_, _| steps += 1,
+    )
+    .unwrap();
+    assert_eq!(steps, 60);
+    assert!(
+        losses[59] < losses[0] / 5.0,
+        "{} -> {}",
+        losses[0],
+        losses[59]
+    );
+}
+
+#[test]
+fn drop_last_changes_the_updates() {
+    let (x, y) = cubic(40, 4);
+    let run = |drop_last| {
+        let mut net = model(4);
+        let config = TrainConfig {
+            epochs: 1,
+            batch_size: Some(16),
+            shuffle_seed: 1,
+            drop_last,
+        };
+        fit(
+            &mut net,
+            &mut Sgd::new(0.01).unwrap(),
+            &x,
+            &y,
+            &config,
+            |_, _| {},
+        )
+        .unwrap();
+        net
+    };
+    // 40 = 16 + 16 + 8: with drop_last the 8-sample step is skipped, so the nets differ.
+    assert_ne!(run(true), run(false));
+}
+
+#[test]
+fn same_seed_same_bits() {
+    let (x, y) = cubic(100, 5);
+    let config = TrainConfig {
+        epochs: 20,
+        batch_size: Some(25),
+        shuffle_seed: 11,
+        drop_last: false,
+    };
+    let run = || {
+        let mut net = model(5);
+        let l = fit(
+            &mut net,
+            &mut Sgd::new(0.01).unwrap(),
+            &x,
+            &y,
+            &config,
+            |_, _| {},
+        )
+        .unwrap();
+        (net, l)
+    };
+    let (a, la) = run();
+    let (b, lb) = run();
+    assert_eq!(la, lb);
+    for t in 0..<Seed as Params<f32>>::TENSORS {
+        let bits = |n: &Seed| n.tensor(t).iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a), bits(&b));
+    }
+}
+
+#[test]
+fn huge_learning_rate_is_reported_as_divergence() {
+    let (x, y) = cubic(100, 6);
+    let mut net = model(6);
+    let err = fit(
+        &mut net,
+        &mut Sgd::new(10.0).unwrap(),
+        &x,
+        &y,
+        &epochs(900),
+        |_, _| {},
+    )
+    .unwrap_err();
+    match err {
+        Error::Diverged { epoch, loss } => {
+            assert!(!loss.is_finite());
+            assert!(epoch < 900);
+            assert!(err.to_string().contains(&format!("epoch {epoch}")));
+        }
+        other => panic!("expected divergence, got {other}"),
+    }
+}
+
+#[test]
+fn bad_config_and_data_are_rejected_before_training() {
+    let (x, y) = cubic(10, 1);
+    let sgd = Sgd::new(0.01).unwrap();
+    let run = |x: &Row, y: &Row, config: TrainConfig| {
+        let mut net = model(1);
+        let before = net.clone();
+        let result = fit(&mut net, &mut sgd.clone(), x, y, &config, |_, _| {});
+        assert_eq!(net, before, "a rejected run must not touch the network");
+        result.unwrap_err()
+    };
+    assert!(matches!(run(&x, &y, epochs(0)), Error::ZeroEpochs));
+    assert!(matches!(
+        run(&Row::zeros(0), &Row::zeros(0), epochs(1)),
+        Error::EmptyData
+    ));
+    assert!(matches!(
+        run(&x, &Row::zeros(9), epochs(1)),
+        Error::LengthMismatch {
+            expected: 10,
+            found: 9,
+            ..
+        }
+    ));
+    for b in [0, 11] {
+        let config = TrainConfig {
+            batch_size: Some(b),
+            ..epochs(1)
+        };
+        assert!(matches!(
+            run(&x, &y, config),
+            Error::InvalidBatchSize { .. }
+        ));
+    }
+    let mut bad_x = x.clone();
+    bad_x[3] = f32::NAN;
+    assert!(matches!(
+        run(&bad_x, &y, epochs(1)),
+        Error::NonFinite {
+            what: "inputs",
+            index: 3
+        }
+    ));
+    let mut bad_y = y.clone();
+    bad_y[5] = f32::INFINITY;
+    assert!(matches!(
+        run(&x, &bad_y, epochs(1)),
+        Error::NonFinite {
+            what: "targets",
+            index: 5
+        }
+    ));
+}
+
+#[test]
+fn bad_learning_rates_are_rejected() {
+    for lr in [0.0, -0.01, f64::NAN, f64::INFINITY, 1e-50] {
+        assert!(
+            matches!(Sgd::<f32>::new(lr), Err(Error::InvalidLearningRate(_))),
+            "lr {lr} accepted"
+        );
+    }
+    assert!(Sgd::<f64>::new(1e-50).is_ok(), "representable in f64");
+}
