@@ -71,7 +71,10 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
         check_len("Dense bias", OUT, b.len())?;
         check_finite("Dense weights", w)?;
         check_finite("Dense bias", b)?;
-        Ok(Dense::new(SMatrix::from_row_slice(w), SVector::from_column_slice(b)))
+        Ok(Dense::new(
+            SMatrix::from_row_slice(w),
+            SVector::from_column_slice(b),
+        ))
     }
 
     /// He/Kaiming-normal weights (the default for layers feeding a ReLU), zero bias.
