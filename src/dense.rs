@@ -163,7 +163,8 @@ where
     type Cache = ();
 
     fn forward(&self, x: &OMatrix<T, Const<IN>, N>) -> OMatrix<T, Const<OUT>, N> {
-        let mut y = self.w * x;
+        #[allow(clippy::op_ref, reason = "`self.w * x` would copy the weights")]
+        let mut y = &self.w * x;
         for mut column in y.column_iter_mut() {
             column += &self.b;
         }

@@ -1,5 +1,58 @@
-//! constnet's integration tests: one test crate, one module per concern.
+//! constnet's integration tests: one test crate (the library is linked once), one module
+//! per concern.
 
+mod alloc;
 mod common;
+mod compile_fail;
 mod grad;
 mod train;
+
+/// Counts heap allocations per thread, so tests running in parallel do not see each other's.
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        // Const-initialised and without a destructor: reading it never allocates.
+        static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// `System`, plus a per-thread count of `alloc`, `alloc_zeroed` and `realloc` calls.
+    pub struct Counting;
+
+    fn bump() {
+        // `try_with`: never panic while the thread's locals are being torn down.
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    }
+
+    // SAFETY: every call is forwarded unchanged to `System`.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            bump();
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            bump();
+            unsafe { System.alloc_zeroed(layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            bump();
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+
+    /// Runs `f` and returns its result with the number of heap allocations it made on this
+    /// thread.
+    pub fn allocations<R>(f: impl FnOnce() -> R) -> (R, usize) {
+        let before = ALLOCATIONS.with(Cell::get);
+        let r = f();
+        let after = ALLOCATIONS.with(Cell::get);
+        (r, after - before)
+    }
+}

@@ -1,0 +1,134 @@
+//! The statically sized paths never touch the heap: forward, forward_train, backward and an
+//! SGD step on one sample (`SVector`) or a fixed batch (`SMatrix`) make zero allocations, in
+//! `f32` and `f64`. The runtime-sized (`Dyn`) batch path works and agrees with them.
+
+use std::hint::black_box;
+
+use constnet::nalgebra::{Const, Dyn, OMatrix, SMatrix, SVector};
+use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+use constnet::{Dense, Forward, Init, InitScheme, Optimizer, Params, Real, Relu, Sgd, loss, net};
+
+use crate::counting::allocations;
+
+/// The seed network, in either scalar type.
+type Seed<T> = net![Dense<1, 64, T>, Relu, Dense<64, 64, T>, Relu, Dense<64, 1, T>];
+
+fn seed<T: Real>() -> Seed<T> {
+    Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(7), InitScheme::He)
+}
+
+/// `N` samples spread over [-2, 2), one per column.
+fn inputs<T: Real, const N: usize>() -> SMatrix<T, 1, N> {
+    SMatrix::from_fn(|_, j| T::cast(4.0 * j as f64 / N as f64 - 2.0))
+}
+
+/// Runs each stage of one training step on a batch of `N` samples and checks that none of
+/// them allocates. Everything is built before counting starts.
+fn assert_training_step_does_not_allocate<T: Real, const N: usize>() {
+    let what = format!("{}, batch of {N}", T::NAME);
+    let mut model = seed::<T>();
+    let before = model.clone();
+    let mut sgd = Sgd::<T>::new(0.01).unwrap();
+    let x = inputs::<T, N>();
+    let y = x.map(|v| v * v * v);
+
+    let (pred, n) = allocations(|| model.forward(black_box(&x)));
+    assert_eq!(n, 0, "{what}: forward allocated {n} times");
+
+    let ((pred_train, cache), n) = allocations(|| model.forward_train(black_box(&x)));
+    assert_eq!(n, 0, "{what}: forward_train allocated {n} times");
+    assert_eq!(pred, pred_train);
+
+    let ((l, grad_pred), n) = allocations(|| {
+        let l = loss::mse(black_box(&pred_train), &y).unwrap();
+        (l, loss::mse_grad(&pred_train, &y).unwrap())
+    });
+    assert_eq!(n, 0, "{what}: the loss allocated {n} times");
+    assert!(l > T::zero());
+
+    let ((grad_x, grad), n) =
+        allocations(|| model.backward(black_box(&x), &cache, &grad_pred).unwrap());
+    assert_eq!(n, 0, "{what}: backward allocated {n} times");
+    black_box(grad_x);
+
+    let ((), n) = allocations(|| sgd.step(black_box(&mut model), &grad));
+    assert_eq!(n, 0, "{what}: the SGD step allocated {n} times");
+    assert_ne!(model, before, "{what}: the SGD step changed nothing");
+}
+
+#[test]
+fn counter_sees_a_heap_allocation() {
+    // Guards the zero checks below against passing because nothing is counted.
+    let (v, n) = allocations(|| black_box(Vec::<u8>::with_capacity(10)));
+    assert!(n >= 1, "a Vec::with_capacity(10) was not counted");
+    drop(v);
+}
+
+#[test]
+fn single_sample_training_step_does_not_allocate() {
+    assert_training_step_does_not_allocate::<f32, 1>();
+    assert_training_step_does_not_allocate::<f64, 1>();
+}
+
+#[test]
+fn fixed_batch_training_step_does_not_allocate() {
+    assert_training_step_does_not_allocate::<f32, 8>();
+    assert_training_step_does_not_allocate::<f64, 8>();
+}
+
+#[test]
+fn single_sample_is_an_svector() {
+    // `U1` batches are plain `SVector`s: the type used above for N = 1.
+    let model = seed::<f32>();
+    let x: SVector<f32, 1> = inputs::<f32, 1>();
+    let (y, n) = allocations(|| model.forward(black_box(&x)));
+    assert_eq!(n, 0);
+    assert!(y[0].is_finite());
+}
+
+#[test]
+fn runtime_sized_batch_agrees_with_fixed_batch() {
+    let model = seed::<f32>();
+    let fixed = inputs::<f32, 8>();
+    let x = OMatrix::<f32, Const<1>, Dyn>::from_column_slice(fixed.as_slice());
+    assert_eq!(x.ncols(), 8);
+
+    // Its output is heap-allocated: the counter sees library allocations too.
+    let (y, n) = allocations(|| model.forward(black_box(&x)));
+    assert!(
+        n >= 1,
+        "a Dyn batch's output was not counted as an allocation"
+    );
+    assert_eq!(y.shape(), (1, 8));
+    for (j, &xj) in fixed.iter().enumerate() {
+        let one = model.forward(&SVector::from([xj]));
+        assert!(
+            (y[j] - one[0]).abs() <= 1e-5 * (1.0 + one[0].abs()),
+            "sample {j}"
+        );
+    }
+
+    // A training step's gradient is the same as on the fixed batch, up to rounding.
+    let target = x.map(|v| v * v * v);
+    let (pred, cache) = model.forward_train(&x);
+    let (_, grad) = model
+        .backward(&x, &cache, &loss::mse_grad(&pred, &target).unwrap())
+        .unwrap();
+    let fixed_target = fixed.map(|v| v * v * v);
+    let (fixed_pred, fixed_cache) = model.forward_train(&fixed);
+    let (_, fixed_grad) = model
+        .backward(
+            &fixed,
+            &fixed_cache,
+            &loss::mse_grad(&fixed_pred, &fixed_target).unwrap(),
+        )
+        .unwrap();
+    for i in 0..<Seed<f32> as Params<f32>>::TENSORS {
+        for (a, b) in grad.tensor(i).iter().zip(fixed_grad.tensor(i)) {
+            assert!(
+                (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                "tensor {i}: {a} vs {b}"
+            );
+        }
+    }
+}
