@@ -2,13 +2,14 @@
 //!
 //! Each is a zero-sized type that takes any width and keeps it. Backward multiplies the
 //! upstream gradient by the derivative at the layer's input `x` (passed back in by the
-//! chain), so activations need no cache and hold no state.
+//! chain), so activations hold no state. Forward and backward run over the matrices'
+//! contiguous storage as plain slices, which the compiler vectorises.
 
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 use rand::Rng;
 
-use crate::layer::{Forward, Layer, Params, check_batch};
+use crate::layer::{Buffers, Forward, Layer, Params, check_batch, fit_batch};
 use crate::{Init, InitScheme, Real, Result};
 
 /// An element-wise function and its derivative.
@@ -144,25 +145,48 @@ macro_rules! activation_layer {
         where
             DefaultAllocator: Allocator<D, N>,
         {
-            type Cache = ();
+            type Workspace = Buffers<T, D, D, N>;
+
+            fn workspace(batch: N) -> Self::Workspace {
+                Buffers::new(batch)
+            }
+
+            fn output(ws: &Self::Workspace) -> &OMatrix<T, D, N> {
+                &ws.output
+            }
+
+            fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, D, N> {
+                &ws.grad_input
+            }
 
             fn forward(&self, x: &OMatrix<T, D, N>) -> OMatrix<T, D, N> {
                 x.map(<$act as Activation>::f)
             }
 
-            fn forward_train(&self, x: &OMatrix<T, D, N>) -> (OMatrix<T, D, N>, ()) {
-                (self.forward(x), ())
+            fn forward_into(&self, x: &OMatrix<T, D, N>, ws: &mut Self::Workspace) {
+                fit_batch(&mut ws.output, x.shape_generic().1);
+                for (y, &x) in ws.output.as_mut_slice().iter_mut().zip(x.as_slice()) {
+                    *y = <$act as Activation>::f(x);
+                }
             }
 
-            fn backward(
+            fn backward_into(
                 &self,
                 x: &OMatrix<T, D, N>,
-                _: &(),
+                ws: &mut Self::Workspace,
                 grad_out: &OMatrix<T, D, N>,
-            ) -> Result<(OMatrix<T, D, N>, Self)> {
+                _: &mut Self,
+                grad_input: bool,
+            ) -> Result<()> {
                 check_batch(grad_out.ncols(), x.ncols())?;
-                let grad_x = grad_out.zip_map(x, |g, x| g * <$act as Activation>::df(x));
-                Ok((grad_x, $act))
+                if grad_input {
+                    fit_batch(&mut ws.grad_input, x.shape_generic().1);
+                    let pairs = grad_out.as_slice().iter().zip(x.as_slice());
+                    for (gx, (&g, &x)) in ws.grad_input.as_mut_slice().iter_mut().zip(pairs) {
+                        *gx = g * <$act as Activation>::df(x);
+                    }
+                }
+                Ok(())
             }
         }
     )*};

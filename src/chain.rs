@@ -104,28 +104,42 @@ where
     B: Forward<T, OutOf<A>, N>,
     DefaultAllocator: Allocator<A::In, N> + Allocator<OutOf<A>, N> + Allocator<B::Out, N>,
 {
-    /// `first`'s cache, `first`'s output (= `second`'s input), `second`'s cache.
-    type Cache = (A::Cache, OMatrix<T, OutOf<A>, N>, B::Cache);
+    /// `first`'s workspace (its output is `second`'s input), then `second`'s.
+    type Workspace = (A::Workspace, B::Workspace);
+
+    fn workspace(batch: N) -> Self::Workspace {
+        (A::workspace(batch), B::workspace(batch))
+    }
+
+    fn output((_, ws_b): &Self::Workspace) -> &OMatrix<T, B::Out, N> {
+        B::output(ws_b)
+    }
+
+    fn grad_input((ws_a, _): &Self::Workspace) -> &OMatrix<T, A::In, N> {
+        A::grad_input(ws_a)
+    }
 
     fn forward(&self, x: &OMatrix<T, A::In, N>) -> OMatrix<T, B::Out, N> {
         self.second.forward(&self.first.forward(x))
     }
 
-    fn forward_train(&self, x: &OMatrix<T, A::In, N>) -> (OMatrix<T, B::Out, N>, Self::Cache) {
-        let (h, cache_a) = self.first.forward_train(x);
-        let (y, cache_b) = self.second.forward_train(&h);
-        (y, (cache_a, h, cache_b))
+    fn forward_into(&self, x: &OMatrix<T, A::In, N>, (ws_a, ws_b): &mut Self::Workspace) {
+        self.first.forward_into(x, ws_a);
+        self.second.forward_into(A::output(ws_a), ws_b);
     }
 
-    fn backward(
+    fn backward_into(
         &self,
         x: &OMatrix<T, A::In, N>,
-        (cache_a, h, cache_b): &Self::Cache,
+        (ws_a, ws_b): &mut Self::Workspace,
         grad_out: &OMatrix<T, B::Out, N>,
-    ) -> Result<(OMatrix<T, A::In, N>, Self)> {
-        let (grad_h, grad_b) = self.second.backward(h, cache_b, grad_out)?;
-        let (grad_x, grad_a) = self.first.backward(x, cache_a, &grad_h)?;
-        Ok((grad_x, Chain::new(grad_a, grad_b)))
+        grad: &mut Self,
+        grad_input: bool,
+    ) -> Result<()> {
+        self.second
+            .backward_into(A::output(ws_a), ws_b, grad_out, &mut grad.second, true)?;
+        self.first
+            .backward_into(x, ws_a, B::grad_input(ws_b), &mut grad.first, grad_input)
     }
 }
 

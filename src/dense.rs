@@ -13,7 +13,7 @@ use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, MatrixView, OMatrix, SMatrix, SVector, U1};
 use rand::Rng;
 
-use crate::layer::{Forward, Layer, Net, Params, check_batch};
+use crate::layer::{Buffers, Forward, Layer, Net, Params, check_batch, fit_batch};
 use crate::{Error, Init, InitScheme, Real, Result};
 
 /// A fully connected layer with `IN` inputs and `OUT` outputs: `y = W·x + b`.
@@ -159,8 +159,19 @@ impl<const IN: usize, const OUT: usize, T: Real, N: Dim> Forward<T, Const<IN>, N
 where
     DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
 {
-    /// Nothing: backward gets the layer's input `x` as an argument.
-    type Cache = ();
+    type Workspace = Buffers<T, Const<IN>, Const<OUT>, N>;
+
+    fn workspace(batch: N) -> Self::Workspace {
+        Buffers::new(batch)
+    }
+
+    fn output(ws: &Self::Workspace) -> &OMatrix<T, Const<OUT>, N> {
+        &ws.output
+    }
+
+    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, Const<IN>, N> {
+        &ws.grad_input
+    }
 
     fn forward(&self, x: &OMatrix<T, Const<IN>, N>) -> OMatrix<T, Const<OUT>, N> {
         #[allow(clippy::op_ref, reason = "`self.w * x` would copy the weights")]
@@ -171,21 +182,36 @@ where
         y
     }
 
-    fn forward_train(&self, x: &OMatrix<T, Const<IN>, N>) -> (OMatrix<T, Const<OUT>, N>, ()) {
-        (self.forward(x), ())
+    fn forward_into(&self, x: &OMatrix<T, Const<IN>, N>, ws: &mut Self::Workspace) {
+        let y = &mut ws.output;
+        fit_batch(y, x.shape_generic().1);
+        // y = b broadcast, then y += W·x in the same GEMM call (beta = 1): bias fused.
+        for mut column in y.column_iter_mut() {
+            column.copy_from(&self.b);
+        }
+        y.gemm(T::one(), &self.w, x, T::one());
     }
 
-    fn backward(
+    fn backward_into(
         &self,
         x: &OMatrix<T, Const<IN>, N>,
-        _: &(),
+        ws: &mut Self::Workspace,
         grad_out: &OMatrix<T, Const<OUT>, N>,
-    ) -> Result<(OMatrix<T, Const<IN>, N>, Self)> {
+        grad: &mut Self,
+        grad_input: bool,
+    ) -> Result<()> {
         check_batch(grad_out.ncols(), x.ncols())?;
-        let grad_w = grad_out * transposed(x);
-        let grad_b = grad_out.column_sum();
-        let grad_x = self.w.transpose() * grad_out;
-        Ok((grad_x, Dense::new(grad_w, grad_b)))
+        grad.w.gemm(T::one(), grad_out, &transposed(x), T::zero());
+        grad.b.fill(T::zero());
+        for column in grad_out.column_iter() {
+            grad.b += column;
+        }
+        if grad_input {
+            fit_batch(&mut ws.grad_input, x.shape_generic().1);
+            ws.grad_input
+                .gemm(T::one(), &self.w.transpose(), grad_out, T::zero());
+        }
+        Ok(())
     }
 }
 

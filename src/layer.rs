@@ -17,8 +17,9 @@
 //! # Data flow in one training step
 //!
 //! ```text
-//!  x ──forward_train──▶ (y, cache) ──loss──▶ dL/dy
-//!  dL/dx, grad ◀──backward(x, cache, dL/dy)──┘
+//!  ws = Net::workspace(batch)                      (once: the only allocation)
+//!  x ──forward_into(x, ws)──▶ output(ws) ──loss──▶ ∂L/∂y
+//!  grad ◀──backward_into(x, ws, ∂L/∂y, &mut grad)───┘
 //!  optimizer.step(&mut net, &grad)
 //! ```
 //!
@@ -27,8 +28,9 @@
 //! (a runtime-sized batch, needs the `alloc` feature). One generic code path serves all
 //! three; the static ones never touch the heap.
 //!
-//! What backward needs from forward is returned as a value (the *cache*), never stored in
-//! the layer, so inference only needs `&self` and a network can be shared between threads.
+//! What backward needs from forward (each layer's input, i.e. the previous layer's output)
+//! lives in a caller-owned *workspace*, never in the layer, so inference only needs `&self`
+//! and a network can be shared between threads.
 //! The gradient of a layer has the layer's own type: a [`Dense`](crate::Dense) full of
 //! `∂L/∂W` and `∂L/∂b`.
 
@@ -117,6 +119,11 @@ pub trait Params<T: Real>: Sized {
 ///
 /// Implemented by every layer and, through [`Chain`](crate::Chain), by every network.
 /// `B` is `U1`, `Const<N>` or `Dyn`; see the [module docs](self).
+///
+/// The required methods work in a [`Workspace`](Self::Workspace) built once and reused for
+/// every step, so a training loop allocates nothing after its first step. The provided
+/// [`forward_train`](Self::forward_train) and [`backward`](Self::backward) wrap them in a
+/// value-returning API for one-off use.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot run on `{T}` inputs of width `{I}`",
     label = "input width or scalar type does not match the network",
@@ -126,29 +133,100 @@ pub trait Forward<T: Real, I: DimName, B: Dim>: Layer<I> + Params<T>
 where
     DefaultAllocator: Allocator<I, B> + Allocator<Self::Out, B>,
 {
-    /// What the training forward pass keeps for backward (for a chain: its intermediate
-    /// activations). Owned and explicit: a layer holds no hidden state.
-    type Cache;
+    /// Buffers of one training step: every layer's output (what backward needs from
+    /// forward) and every layer's input gradient. Owned by the caller, never by the layer.
+    type Workspace;
 
-    /// Inference: computes the output for every sample (column) of `x`.
+    /// A workspace for batches of `batch` samples. The only allocation of a training loop.
+    fn workspace(batch: B) -> Self::Workspace;
+
+    /// The network's output, as left by the last [`forward_into`](Self::forward_into).
+    fn output(ws: &Self::Workspace) -> &OMatrix<T, Self::Out, B>;
+
+    /// ∂L/∂input, as left by the last [`backward_into`](Self::backward_into) that asked for it.
+    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, I, B>;
+
+    /// Inference: computes the output for every sample (column) of `x`. Needs only `&self`.
     fn forward(&self, x: &OMatrix<T, I, B>) -> OMatrix<T, Self::Out, B>;
 
-    /// Training forward pass: the output plus what [`backward`](Self::backward) needs.
-    fn forward_train(&self, x: &OMatrix<T, I, B>) -> (OMatrix<T, Self::Out, B>, Self::Cache);
+    /// Training forward pass: fills `ws` with every layer's output. A workspace built for
+    /// another batch size is resized (that allocates); same size, no allocation.
+    fn forward_into(&self, x: &OMatrix<T, I, B>, ws: &mut Self::Workspace);
 
-    /// Backward pass. Given the input `x` and `cache` from [`forward_train`](Self::forward_train)
-    /// and `grad_out` = ∂L/∂output, returns ∂L/∂x and the parameter gradient ∂L/∂θ (a value
-    /// of the layer's own type).
+    /// Backward pass, written by hand per layer. Given the input `x`, the workspace filled by
+    /// [`forward_into`](Self::forward_into) on `x`, and `grad_out` = ∂L/∂output, overwrites
+    /// `grad` with ∂L/∂θ (a value of the layer's own type) and, if `grad_input` is true,
+    /// stores ∂L/∂x in the workspace. (The first layer of a network skips it: nobody reads it.)
     ///
     /// # Errors
-    /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `grad_out` holds a different
-    /// number of samples than `x` (only possible with runtime-sized batches).
+    /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `grad_out` or the workspace
+    /// hold a different number of samples than `x` (only possible with `Dyn` batches).
+    fn backward_into(
+        &self,
+        x: &OMatrix<T, I, B>,
+        ws: &mut Self::Workspace,
+        grad_out: &OMatrix<T, Self::Out, B>,
+        grad: &mut Self,
+        grad_input: bool,
+    ) -> Result<()>;
+
+    /// Training forward pass returning the output and a fresh workspace.
+    fn forward_train(&self, x: &OMatrix<T, I, B>) -> (OMatrix<T, Self::Out, B>, Self::Workspace) {
+        let mut ws = Self::workspace(x.shape_generic().1);
+        self.forward_into(x, &mut ws);
+        (Self::output(&ws).clone(), ws)
+    }
+
+    /// Backward pass returning `(∂L/∂x, ∂L/∂θ)`; `ws` comes from
+    /// [`forward_train`](Self::forward_train) on the same `x`.
+    ///
+    /// # Errors
+    /// As [`backward_into`](Self::backward_into).
     fn backward(
         &self,
         x: &OMatrix<T, I, B>,
-        cache: &Self::Cache,
+        ws: &mut Self::Workspace,
         grad_out: &OMatrix<T, Self::Out, B>,
-    ) -> Result<(OMatrix<T, I, B>, Self)>;
+    ) -> Result<(OMatrix<T, I, B>, Self)> {
+        let mut grad = Self::zeros();
+        self.backward_into(x, ws, grad_out, &mut grad, true)?;
+        Ok((Self::grad_input(ws).clone(), grad))
+    }
+}
+
+/// The workspace of a single layer: its output and its input gradient.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Buffers<T: Real, I: Dim, O: Dim, B: Dim>
+where
+    DefaultAllocator: Allocator<I, B> + Allocator<O, B>,
+{
+    /// The layer's output `y`.
+    pub output: OMatrix<T, O, B>,
+    /// ∂L/∂x.
+    pub grad_input: OMatrix<T, I, B>,
+}
+
+impl<T: Real, I: DimName, O: DimName, B: Dim> Buffers<T, I, O, B>
+where
+    DefaultAllocator: Allocator<I, B> + Allocator<O, B>,
+{
+    /// Zeroed buffers for `batch` samples.
+    pub fn new(batch: B) -> Self {
+        Buffers {
+            output: OMatrix::zeros_generic(O::name(), batch),
+            grad_input: OMatrix::zeros_generic(I::name(), batch),
+        }
+    }
+}
+
+/// Makes `m` hold `batch` columns, reallocating only when the size differs.
+pub(crate) fn fit_batch<T: Real, R: DimName, B: Dim>(m: &mut OMatrix<T, R, B>, batch: B)
+where
+    DefaultAllocator: Allocator<R, B>,
+{
+    if m.ncols() != batch.value() {
+        *m = OMatrix::zeros_generic(R::name(), batch);
+    }
 }
 
 /// Returns an error unless the two batches hold the same number of samples.

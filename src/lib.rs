@@ -22,9 +22,9 @@
 //! let y = x * 2.0;
 //! let first = loss::mse(&model.forward(&x), &y)?;
 //! for _ in 0..200 {
-//!     let (pred, cache) = model.forward_train(&x);
+//!     let (pred, mut workspace) = model.forward_train(&x);
 //!     let grad_pred = loss::mse_grad(&pred, &y)?;
-//!     let (_, grad) = model.backward(&x, &cache, &grad_pred)?;
+//!     let (_, grad) = model.backward(&x, &mut workspace, &grad_pred)?;
 //!     sgd.step(&mut model, &grad);
 //! }
 //! assert!(loss::mse(&model.forward(&x), &y)? < first / 100.0);

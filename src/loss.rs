@@ -5,7 +5,9 @@
 //! from the target's does not compile; only a runtime batch-size mismatch is left to check.
 
 use nalgebra::allocator::Allocator;
-use nalgebra::{DefaultAllocator, Dim, OMatrix};
+use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
+
+use crate::layer::fit_batch;
 
 use crate::{Error, Real, Result};
 
@@ -71,4 +73,39 @@ where
 {
     let scale = T::cast(2.0) / check(pred, target)?;
     Ok(pred.zip_map(target, |p, t| (p - t) * scale))
+}
+
+/// [`mse`] and [`mse_grad`] in one pass, writing the gradient into `grad` (resized only if
+/// its batch size differs): the training loop's allocation-free form.
+///
+/// ```
+/// use constnet::loss::mse_with_grad;
+/// use nalgebra::SVector;
+/// let mut g = SVector::zeros();
+/// let l = mse_with_grad(&SVector::from([1.0, 3.0]), &SVector::from([0.0, 1.0]), &mut g)?;
+/// assert_eq!((l, g), (2.5, SVector::from([1.0, 2.0])));
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`mse`].
+pub fn mse_with_grad<T: Real, R: DimName, C: Dim>(
+    pred: &OMatrix<T, R, C>,
+    target: &OMatrix<T, R, C>,
+    grad: &mut OMatrix<T, R, C>,
+) -> Result<T>
+where
+    DefaultAllocator: Allocator<R, C>,
+{
+    let n = check(pred, target)?;
+    fit_batch(grad, pred.shape_generic().1);
+    let scale = T::cast(2.0) / n;
+    let mut sum = T::zero();
+    let pairs = pred.as_slice().iter().zip(target.as_slice());
+    for (g, (&p, &t)) in grad.as_mut_slice().iter_mut().zip(pairs) {
+        let d = p - t;
+        sum += d * d;
+        *g = d * scale;
+    }
+    Ok(sum / n)
 }

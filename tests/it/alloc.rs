@@ -1,6 +1,7 @@
 //! The statically sized paths never touch the heap: forward, forward_train, backward and an
 //! SGD step on one sample (`SVector`) or a fixed batch (`SMatrix`) make zero allocations, in
-//! `f32` and `f64`. The runtime-sized (`Dyn`) batch path works and agrees with them.
+//! `f32` and `f64`. The runtime-sized (`Dyn`) batch path works and agrees with them, and
+//! after its workspace is built allocates only matrixmultiply's GEMM packing buffers.
 
 use std::hint::black_box;
 
@@ -35,7 +36,7 @@ fn assert_training_step_does_not_allocate<T: Real, const N: usize>() {
     let (pred, n) = allocations(|| model.forward(black_box(&x)));
     assert_eq!(n, 0, "{what}: forward allocated {n} times");
 
-    let ((pred_train, cache), n) = allocations(|| model.forward_train(black_box(&x)));
+    let ((pred_train, mut cache), n) = allocations(|| model.forward_train(black_box(&x)));
     assert_eq!(n, 0, "{what}: forward_train allocated {n} times");
     assert_eq!(pred, pred_train);
 
@@ -46,8 +47,11 @@ fn assert_training_step_does_not_allocate<T: Real, const N: usize>() {
     assert_eq!(n, 0, "{what}: the loss allocated {n} times");
     assert!(l > T::zero());
 
-    let ((grad_x, grad), n) =
-        allocations(|| model.backward(black_box(&x), &cache, &grad_pred).unwrap());
+    let ((grad_x, grad), n) = allocations(|| {
+        model
+            .backward(black_box(&x), &mut cache, &grad_pred)
+            .unwrap()
+    });
     assert_eq!(n, 0, "{what}: backward allocated {n} times");
     black_box(grad_x);
 
@@ -110,16 +114,16 @@ fn runtime_sized_batch_agrees_with_fixed_batch() {
 
     // A training step's gradient is the same as on the fixed batch, up to rounding.
     let target = x.map(|v| v * v * v);
-    let (pred, cache) = model.forward_train(&x);
+    let (pred, mut cache) = model.forward_train(&x);
     let (_, grad) = model
-        .backward(&x, &cache, &loss::mse_grad(&pred, &target).unwrap())
+        .backward(&x, &mut cache, &loss::mse_grad(&pred, &target).unwrap())
         .unwrap();
     let fixed_target = fixed.map(|v| v * v * v);
-    let (fixed_pred, fixed_cache) = model.forward_train(&fixed);
+    let (fixed_pred, mut fixed_cache) = model.forward_train(&fixed);
     let (_, fixed_grad) = model
         .backward(
             &fixed,
-            &fixed_cache,
+            &mut fixed_cache,
             &loss::mse_grad(&fixed_pred, &fixed_target).unwrap(),
         )
         .unwrap();
@@ -131,4 +135,79 @@ fn runtime_sized_batch_agrees_with_fixed_batch() {
             );
         }
     }
+}
+
+/// Heap allocations made by one fast-path (matrixmultiply) GEMM of the hidden layer's shape:
+/// matrixmultiply allocates its packing buffers on every call. That is the only allocation a
+/// `Dyn` training step is allowed.
+fn gemm_allocations(n: usize) -> usize {
+    let w = SMatrix::<f32, 64, 64>::from_fn(|i, j| (i + j) as f32);
+    let h = OMatrix::<f32, Const<64>, Dyn>::from_element(n, 1.0);
+    let mut y = OMatrix::<f32, Const<64>, Dyn>::zeros(n);
+    allocations(|| y.gemm(1.0, &w, &h, 0.0)).1
+}
+
+/// Allocations of `steps` training steps on `n` samples, after the workspace is built.
+fn dyn_step_allocations(n: usize, steps: usize) -> usize {
+    let mut model = seed::<f32>();
+    let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(n, |_, j| 4.0 * j as f32 / n as f32 - 2.0);
+    let y = x.map(|v| v * v * v);
+    let mut ws = <Seed<f32> as Forward<f32, Const<1>, Dyn>>::workspace(Dyn(n));
+    let mut grad = Seed::<f32>::zeros();
+    let mut grad_pred = OMatrix::<f32, Const<1>, Dyn>::zeros(n);
+    let mut sgd = Sgd::new(0.01).unwrap();
+    allocations(|| {
+        for _ in 0..steps {
+            model.forward_into(&x, &mut ws);
+            let pred = <Seed<f32> as Forward<f32, Const<1>, Dyn>>::output(&ws);
+            loss::mse_with_grad(pred, &y, &mut grad_pred).unwrap();
+            model
+                .backward_into(&x, &mut ws, &grad_pred, &mut grad, false)
+                .unwrap();
+            sgd.step(&mut model, &grad);
+        }
+    })
+    .1
+}
+
+#[test]
+fn runtime_batch_step_reuses_its_workspace() {
+    // A Dyn step runs three 64-wide GEMMs (forward W2·H1, backward G·H1ᵀ and W2ᵀ·G); the
+    // matrices themselves live in the workspace, so nothing else may allocate, at any N.
+    for n in [100, 1000, 4000] {
+        let per_gemm = gemm_allocations(n);
+        assert!(
+            per_gemm > 0,
+            "matrixmultiply did not run: the fast path was missed"
+        );
+        assert_eq!(dyn_step_allocations(n, 3), 3 * 3 * per_gemm, "N = {n}");
+    }
+}
+
+#[test]
+fn fit_allocates_per_run_not_per_epoch() {
+    use constnet::train::{TrainConfig, fit};
+    let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(500, |_, j| j as f32 / 125.0 - 2.0);
+    let y = x.map(|v| v * v * v);
+    let count = |epochs, batch_size| {
+        let mut model = seed::<f32>();
+        let config = TrainConfig {
+            epochs,
+            batch_size,
+            ..TrainConfig::default()
+        };
+        let mut sgd = Sgd::new(0.001).unwrap();
+        allocations(|| fit(&mut model, &mut sgd, &x, &y, &config, |_, _| {}).unwrap()).1
+    };
+    // Beyond matrixmultiply's packing buffers (3 GEMMs per step), 2 and 20 epochs allocate
+    // the same: the buffers are built once per run.
+    let gemm = 3 * gemm_allocations(500);
+    assert_eq!(count(20, None) - count(2, None), 18 * gemm, "full batch");
+    // 500 = 7·64 + 52: eight steps per epoch, all with 64-wide GEMMs.
+    let per_epoch = 8 * 3 * gemm_allocations(64);
+    assert_eq!(
+        count(20, Some(64)) - count(2, Some(64)),
+        18 * per_epoch,
+        "mini-batches"
+    );
 }

@@ -22,6 +22,7 @@
 //! `θ ± h` and `θ`. Each test asserts most coordinates were checked, so skipping cannot make
 //! it pass vacuously.
 
+use constnet::layer::Buffers;
 use constnet::{
     Dense, Forward, Identity, Init, InitScheme, Net, Optimizer, Params, Relu, Sgd, Sigmoid, Tanh,
     loss, net,
@@ -46,23 +47,24 @@ type Seed = net![
     Dense<64, 1, f64>
 ];
 
-/// The sign pattern (`> 0`) of every intermediate activation a cache holds.
+/// The sign pattern (`> 0`) of every layer output a workspace holds.
 trait Pattern {
     fn pattern(&self, out: &mut Vec<bool>);
 }
 
-impl Pattern for () {
-    fn pattern(&self, _: &mut Vec<bool>) {}
-}
-
-impl<A: Pattern, R: Dim, C: Dim, B: Pattern> Pattern for (A, OMatrix<f64, R, C>, B)
+impl<I: Dim, O: Dim, B: Dim> Pattern for Buffers<f64, I, O, B>
 where
-    DefaultAllocator: Allocator<R, C>,
+    DefaultAllocator: Allocator<I, B> + Allocator<O, B>,
 {
     fn pattern(&self, out: &mut Vec<bool>) {
+        out.extend(self.output.iter().map(|&v| v > 0.0));
+    }
+}
+
+impl<A: Pattern, B: Pattern> Pattern for (A, B) {
+    fn pattern(&self, out: &mut Vec<bool>) {
         self.0.pattern(out);
-        out.extend(self.1.iter().map(|&v| v > 0.0));
-        self.2.pattern(out);
+        self.1.pattern(out);
     }
 }
 
@@ -80,15 +82,15 @@ fn objective<N, I, B>(
 ) -> (f64, f64, Vec<bool>)
 where
     N: Forward<f64, I, B>,
-    N::Cache: Pattern,
+    N::Workspace: Pattern,
     I: DimName,
     B: Dim,
     DefaultAllocator: Allocator<I, B> + Allocator<N::Out, B>,
 {
-    let (y, cache) = net.forward_train(x);
+    let (y, ws) = net.forward_train(x);
     let terms = y.component_mul(c);
     let mut pattern: Vec<bool> = x.iter().map(|&v| v > 0.0).collect();
-    cache.pattern(&mut pattern);
+    ws.pattern(&mut pattern);
     (terms.sum(), 1.0 + terms.abs().sum(), pattern)
 }
 
@@ -112,13 +114,13 @@ fn check<N, I, B>(
 ) -> Result<(), TestCaseError>
 where
     N: Forward<f64, I, B> + Clone,
-    N::Cache: Pattern,
+    N::Workspace: Pattern,
     I: DimName,
     B: Dim,
     DefaultAllocator: Allocator<I, B> + Allocator<N::Out, B>,
 {
-    let (_, cache) = net.forward_train(x);
-    let (grad_x, grad) = net.backward(x, &cache, c).expect("same batch");
+    let (_, mut ws) = net.forward_train(x);
+    let (grad_x, grad) = net.backward(x, &mut ws, c).expect("same batch");
     let (_, _, base) = objective(net, x, c);
     let (mut checked, mut skipped) = (0usize, 0usize);
 
@@ -299,9 +301,9 @@ proptest! {
         (x, y) in (1usize..=32).prop_flat_map(|n| (batch::<1>(n), batch::<1>(n))),
     ) {
         let mut net = seed_net(seed);
-        let (pred, cache) = net.forward_train(&x);
+        let (pred, mut ws) = net.forward_train(&x);
         let before = loss::mse(&pred, &y).unwrap();
-        let (_, grad) = net.backward(&x, &cache, &loss::mse_grad(&pred, &y).unwrap()).unwrap();
+        let (_, grad) = net.backward(&x, &mut ws, &loss::mse_grad(&pred, &y).unwrap()).unwrap();
         let lr = 1e-6;
         let norm2: f64 = (0..Seed::TENSORS).flat_map(|t| grad.tensor(t).iter().map(|g| g * g)).sum();
         // First order the loss falls by lr·|g|²; only claim it where that exceeds f64 round-off.
