@@ -71,7 +71,10 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
         check_len("Dense bias", OUT, b.len())?;
         check_finite("Dense weights", w)?;
         check_finite("Dense bias", b)?;
-        Ok(Dense::new(SMatrix::from_row_slice(w), SVector::from_column_slice(b)))
+        Ok(Dense::new(
+            SMatrix::from_row_slice(w),
+            SVector::from_column_slice(b),
+        ))
     }
 
     /// He/Kaiming-normal weights (the default for layers feeding a ReLU), zero bias.
@@ -159,6 +162,8 @@ where
     /// Nothing: backward gets the layer's input `x` as an argument.
     type Cache = ();
 
+    // By reference: `self.w * x` would copy the whole weight matrix first.
+    #[allow(clippy::op_ref)]
     fn forward(&self, x: &OMatrix<T, Const<IN>, N>) -> OMatrix<T, Const<OUT>, N> {
         let mut y = &self.w * x;
         for mut column in y.column_iter_mut() {
