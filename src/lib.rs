@@ -41,7 +41,7 @@
 //! | [`activation`] | [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`] |
 //! | [`init`] | seeded He / Xavier initialisation |
 //! | [`loss`] | mean squared error and its gradient |
-//! | [`optim`] | [`Sgd`] and the [`Optimizer`] trait |
+//! | [`optim`] | the [`Optimizer`] trait: [`Sgd`], [`Momentum`], [`Adam`] |
 //! | [`scalar`] | [`Real`]: `f32` or `f64` |
 //! | [`error`] | the one typed [`Error`] |
 //!
@@ -72,7 +72,7 @@ pub use dense::Dense;
 pub use error::{Error, Result};
 pub use init::{Init, InitScheme};
 pub use layer::{Forward, Layer, Net, OutOf, Params};
-pub use optim::{Optimizer, Sgd};
+pub use optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd};
 pub use scalar::Real;
 
 /// The nalgebra this crate is built on (use it to build inputs with matching types).
