@@ -41,6 +41,7 @@
 //! | [`activation`] | [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`] |
 //! | [`init`] | seeded He / Xavier initialisation |
 //! | [`loss`] | mean squared error and its gradient |
+//! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
 //! | [`optim`] | [`Sgd`] and the [`Optimizer`] trait |
 //! | [`scalar`] | [`Real`]: `f32` or `f64` |
 //! | [`error`] | the one typed [`Error`] |
@@ -63,6 +64,7 @@ pub mod error;
 pub mod init;
 pub mod layer;
 pub mod loss;
+pub mod metrics;
 pub mod optim;
 pub mod scalar;
 

@@ -1,0 +1,3 @@
+//! The one integration-test crate: each module tests one area of constnet.
+
+mod metrics;
