@@ -61,6 +61,9 @@ pub mod activation;
 pub mod chain;
 pub mod dense;
 pub mod error;
+#[cfg(feature = "std")]
+#[allow(dead_code)] // until plot and model files use it
+pub(crate) mod fsutil;
 pub mod init;
 pub mod layer;
 pub mod loss;
