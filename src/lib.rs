@@ -41,6 +41,7 @@
 //! | [`activation`] | [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`] |
 //! | [`init`] | seeded He / Xavier initialisation |
 //! | [`loss`] | mean squared error and its gradient |
+//! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
 //! | [`optim`] | the [`Optimizer`] trait: [`Sgd`], [`Momentum`], [`Adam`] |
 //! | [`scalar`] | [`Real`]: `f32` or `f64` |
 //! | [`error`] | the one typed [`Error`] |
@@ -60,9 +61,13 @@ pub mod activation;
 pub mod chain;
 pub mod dense;
 pub mod error;
+#[cfg(feature = "std")]
+#[allow(dead_code)] // until plot and model files use it
+pub(crate) mod fsutil;
 pub mod init;
 pub mod layer;
 pub mod loss;
+pub mod metrics;
 pub mod optim;
 pub mod scalar;
 

@@ -1,2 +1,4 @@
-//! Integration tests.
+//! The one integration-test crate: each module tests one area of constnet.
+
+mod metrics;
 mod optim;
