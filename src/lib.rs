@@ -43,6 +43,7 @@
 //! | [`loss`] | mean squared error and its gradient |
 //! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
 //! | [`optim`] | the [`Optimizer`] trait: [`Sgd`], [`Momentum`], [`Adam`] |
+//! | [`persist`] | model files: a checked binary format, atomic save, load |
 //! | [`scalar`] | [`Real`]: `f32` or `f64` |
 //! | [`error`] | the one typed [`Error`] |
 //!
@@ -57,18 +58,21 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 pub mod activation;
 pub mod chain;
 pub mod dense;
 pub mod error;
 #[cfg(feature = "std")]
-#[allow(dead_code)] // until plot and model files use it
 pub(crate) mod fsutil;
 pub mod init;
 pub mod layer;
 pub mod loss;
 pub mod metrics;
 pub mod optim;
+pub mod persist;
 pub mod scalar;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
@@ -78,6 +82,7 @@ pub use error::{Error, Result};
 pub use init::{Init, InitScheme};
 pub use layer::{Forward, Layer, Net, OutOf, Params};
 pub use optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd};
+pub use persist::FormatError;
 pub use scalar::Real;
 
 /// The nalgebra this crate is built on (use it to build inputs with matching types).

@@ -2,3 +2,4 @@
 
 mod metrics;
 mod optim;
+mod persist;
