@@ -39,6 +39,7 @@
 //! | [`chain`] | composition: [`Chain`], [`net!`] |
 //! | [`dense`] | [`Dense`], `y = W·x + b` |
 //! | [`activation`] | [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`] |
+//! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
 //! | [`init`] | seeded He / Xavier initialisation |
 //! | [`loss`] | mean squared error and its gradient |
 //! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
@@ -65,6 +66,7 @@ pub mod activation;
 pub mod chain;
 pub mod dense;
 pub mod error;
+pub mod export;
 #[cfg(feature = "std")]
 pub(crate) mod fsutil;
 pub mod init;

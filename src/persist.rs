@@ -73,6 +73,8 @@ use alloc::vec::Vec;
 
 use crate::{Params, Real, Result};
 
+pub(crate) use format::bits;
+
 /// The format version this build reads and writes.
 pub const VERSION: u32 = format::VERSION;
 

@@ -1,5 +1,6 @@
 //! The one integration-test crate: each module tests one area of constnet.
 
+mod export;
 mod metrics;
 mod optim;
 mod persist;
