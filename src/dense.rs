@@ -173,6 +173,8 @@ where
         &ws.grad_input
     }
 
+    // By reference: `self.w * x` would copy the whole weight matrix first.
+    #[allow(clippy::op_ref)]
     fn forward(&self, x: &OMatrix<T, Const<IN>, N>) -> OMatrix<T, Const<OUT>, N> {
         #[allow(clippy::op_ref, reason = "`self.w * x` would copy the weights")]
         let mut y = &self.w * x;

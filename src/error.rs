@@ -56,6 +56,8 @@ pub enum Error {
         /// The loss value.
         loss: f64,
     },
+    /// Bytes that are not a valid model file for the network (see [`crate::persist`]).
+    Format(crate::FormatError),
     /// A metric is undefined for this data (e.g. R² of constant targets).
     Undefined(&'static str),
     /// A CSV file could not be parsed.
@@ -110,6 +112,7 @@ impl fmt::Display for Error {
                 "training diverged: loss is {loss} at epoch {epoch} (try a smaller learning rate)"
             ),
             Error::Undefined(what) => write!(f, "{what}"),
+            Error::Format(e) => write!(f, "{e}"),
             #[cfg(feature = "std")]
             Error::Csv {
                 line,

@@ -39,9 +39,12 @@
 //! | [`chain`] | composition: [`Chain`], [`net!`] |
 //! | [`dense`] | [`Dense`], `y = W·x + b` |
 //! | [`activation`] | [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`] |
+//! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
 //! | [`init`] | seeded He / Xavier initialisation |
 //! | [`loss`] | mean squared error and its gradient |
-//! | [`optim`] | [`Sgd`] and the [`Optimizer`] trait |
+//! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
+//! | [`optim`] | the [`Optimizer`] trait: [`Sgd`], [`Momentum`], [`Adam`] |
+//! | [`persist`] | model files: a checked binary format, atomic save, load |
 //! | [`train`] | the training loop: [`train::fit`] (needs `alloc`) |
 //! | [`scalar`] | [`Real`]: `f32` or `f64` |
 //! | [`error`] | the one typed [`Error`] |
@@ -57,20 +60,25 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 pub mod activation;
 pub mod chain;
 pub mod dense;
 pub mod error;
+pub mod export;
+#[cfg(feature = "std")]
+pub(crate) mod fsutil;
 pub mod init;
 pub mod layer;
 pub mod loss;
+pub mod metrics;
 pub mod optim;
+pub mod persist;
 pub mod scalar;
 #[cfg(feature = "alloc")]
 pub mod train;
-
-#[cfg(feature = "alloc")]
-extern crate alloc;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
 pub use chain::Chain;
@@ -78,7 +86,8 @@ pub use dense::Dense;
 pub use error::{Error, Result};
 pub use init::{Init, InitScheme};
 pub use layer::{Forward, Layer, Net, OutOf, Params};
-pub use optim::{Optimizer, Sgd};
+pub use optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd};
+pub use persist::FormatError;
 pub use scalar::Real;
 
 /// The nalgebra this crate is built on (use it to build inputs with matching types).

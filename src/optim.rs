@@ -2,10 +2,25 @@
 //!
 //! An optimizer walks the network's [`Params`] tensor list next to the gradient's (which has
 //! the network's own type), so one implementation serves every network.
+//!
+//! | optimizer | state |
+//! |---|---|
+//! | [`Sgd`] | none |
+//! | [`Momentum`] (classic or Nesterov) | a velocity of type `N` |
+//! | [`Adam`] (and AdamW, via [`AdamConfig::weight_decay`]) | two moments of type `N` |
+//!
+//! State has the network's own type, made with [`Params::zeros`]: no step allocates, and
+//! every optimizer works without `std`.
+
+mod adam;
+mod momentum;
+
+pub use adam::{Adam, AdamConfig};
+pub use momentum::Momentum;
 
 use crate::error::check_lr;
 use crate::layer::Params;
-use crate::{Real, Result};
+use crate::{Error, Real, Result};
 
 /// Updates a network's parameters `N` from a gradient of the same type.
 pub trait Optimizer<T: Real, N: Params<T>> {
@@ -33,7 +48,7 @@ impl<T: Real> Sgd<T> {
     /// Plain SGD with learning rate `lr`.
     ///
     /// # Errors
-    /// [`Error::InvalidLearningRate`](crate::Error::InvalidLearningRate) unless `lr` is
+    /// [`Error::InvalidLearningRate`] unless `lr` is
     /// finite and > 0 (also when it underflows to 0 in `T`).
     pub fn new(lr: f64) -> Result<Self> {
         check_lr(lr)?;
@@ -55,5 +70,19 @@ impl<T: Real, N: Params<T>> Optimizer<T, N> for Sgd<T> {
                 *p -= self.lr * g;
             }
         }
+    }
+}
+
+/// Checks a decay-like hyper-parameter (momentum, β): finite, in `[0, 1)`, and still `< 1`
+/// after rounding to `T`. Returns it rounded.
+pub(crate) fn check_unit<T: Real>(name: &'static str, value: f64) -> Result<T> {
+    let t = T::cast(value);
+    if value.is_finite() && (0.0..1.0).contains(&value) && t < T::one() {
+        Ok(t)
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            reason: "must be finite and in [0, 1)",
+        })
     }
 }

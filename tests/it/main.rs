@@ -4,7 +4,11 @@
 mod alloc;
 mod common;
 mod compile_fail;
+mod export;
 mod grad;
+mod metrics;
+mod optim;
+mod persist;
 mod train;
 
 /// Counts heap allocations per thread, so tests running in parallel do not see each other's.

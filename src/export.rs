@@ -1,0 +1,241 @@
+//! Firmware export: a trained network as Rust source, for a `#![no_std]` crate to
+//! `include!`.
+//!
+//! [`export_rs`] writes two items: `pub type Model` (the network's exact type) and
+//! `pub const MODEL: Model` (its trained value), built as a constant expression from struct
+//! literals, so the weights live in the binary's read-only data and the firmware needs no
+//! allocator, no file system and no parsing. Every value is written as its exact bits
+//! (`f32::from_bits(0x3f800000)`), so the firmware computes bit-for-bit what the trained
+//! network computes on the same target. Paths go through `constnet::` (and its re-exported
+//! `constnet::nalgebra`), so the firmware crate depends on constnet alone (with
+//! `default-features = false`).
+//!
+//! ```
+//! use constnet::{export, net, Dense, Init, InitScheme, Relu};
+//! use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+//!
+//! let model: net![Dense<1, 2>, Relu, Dense<2, 1>] =
+//!     Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(0), InitScheme::He);
+//! let src = export::export_rs(&model);
+//! assert!(src.contains(
+//!     "pub type Model = constnet::Chain<constnet::Chain<constnet::Dense<1, 2, f32>, \
+//!      constnet::Relu>, constnet::Dense<2, 1, f32>>;"
+//! ));
+//! assert!(src.contains("pub const MODEL: Model = constnet::Chain {"));
+//! ```
+//!
+//! In the firmware crate (see `firmware/` in the repository):
+//!
+//! ```text
+//! #![no_std]
+//! include!("model.rs"); // written by export::write_rs
+//!
+//! static NET: Model = MODEL; // one copy, in flash
+//!
+//! pub fn predict(x: f32) -> f32 {
+//!     use constnet::Forward;
+//!     NET.forward(&constnet::nalgebra::SVector::from([x]))[0]
+//! }
+//! ```
+//!
+//! Layers describe themselves through [`ExportRs`], implemented for [`Dense`], the four
+//! activations and [`Chain`].
+
+use core::fmt::{self, Write};
+
+use crate::layer::{Layer, Net, OutOf};
+use crate::persist::bits;
+use crate::{Chain, Dense, Identity, Real, Relu, Sigmoid, Tanh};
+
+/// A layer or network that can write itself as Rust source: its type, and its value as a
+/// constant expression.
+///
+/// ```
+/// use constnet::{export::ExportRs, Dense, Relu};
+/// let mut ty = String::new();
+/// <Dense<2, 3, f64> as ExportRs>::write_type(&mut ty)?;
+/// assert_eq!(ty, "constnet::Dense<2, 3, f64>");
+/// let mut value = String::new();
+/// Relu.write_value(&mut value, 0)?;
+/// assert_eq!(value, "constnet::Relu");
+/// # Ok::<(), core::fmt::Error>(())
+/// ```
+pub trait ExportRs {
+    /// Writes the type, with paths starting at `constnet::`.
+    fn write_type(f: &mut dyn Write) -> fmt::Result;
+    /// Writes the value as a constant expression. Continuation lines are indented by
+    /// `indent` levels (4 spaces each); the first line is not indented.
+    fn write_value(&self, f: &mut dyn Write, indent: usize) -> fmt::Result;
+}
+
+fn pad(f: &mut dyn Write, indent: usize) -> fmt::Result {
+    (0..indent).try_for_each(|_| f.write_str("    "))
+}
+
+/// How many values go on one line of a column.
+const PER_LINE: usize = 4;
+
+/// Writes a column-major matrix with `rows` rows as `SMatrix::from_array_storage(...)`:
+/// `ArrayStorage` holds columns, `[[T; R]; C]`.
+fn write_matrix<T: Real>(
+    f: &mut dyn Write,
+    values: &[T],
+    rows: usize,
+    indent: usize,
+) -> fmt::Result {
+    f.write_str(
+        "constnet::nalgebra::SMatrix::from_array_storage(constnet::nalgebra::ArrayStorage([\n",
+    )?;
+    for column in values.chunks(rows.max(1)) {
+        pad(f, indent + 1)?;
+        f.write_str("[\n")?;
+        for line in column.chunks(PER_LINE) {
+            pad(f, indent + 2)?;
+            for (i, &v) in line.iter().enumerate() {
+                if i > 0 {
+                    f.write_char(' ')?;
+                }
+                write_scalar(f, v)?;
+                f.write_char(',')?;
+            }
+            f.write_char('\n')?;
+        }
+        pad(f, indent + 1)?;
+        f.write_str("],\n")?;
+    }
+    pad(f, indent)?;
+    f.write_str("]))")
+}
+
+/// `f32::from_bits(0x3f800000)`: exact, and usable in a `const`.
+fn write_scalar<T: Real>(f: &mut dyn Write, v: T) -> fmt::Result {
+    let width = 2 + 2 * T::BYTES;
+    write!(f, "{}::from_bits({:#0width$x})", T::NAME, bits(v))
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> ExportRs for Dense<IN, OUT, T> {
+    fn write_type(f: &mut dyn Write) -> fmt::Result {
+        write!(f, "constnet::Dense<{IN}, {OUT}, {}>", T::NAME)
+    }
+
+    fn write_value(&self, f: &mut dyn Write, indent: usize) -> fmt::Result {
+        f.write_str("constnet::Dense {\n")?;
+        pad(f, indent + 1)?;
+        f.write_str("w: ")?;
+        write_matrix(f, self.w.as_slice(), OUT, indent + 1)?;
+        f.write_str(",\n")?;
+        pad(f, indent + 1)?;
+        f.write_str("b: ")?;
+        write_matrix(f, self.b.as_slice(), OUT, indent + 1)?;
+        f.write_str(",\n")?;
+        pad(f, indent)?;
+        f.write_char('}')
+    }
+}
+
+macro_rules! export_activation {
+    ($($act:ident),*) => {$(
+        impl ExportRs for $act {
+            fn write_type(f: &mut dyn Write) -> fmt::Result {
+                f.write_str(concat!("constnet::", stringify!($act)))
+            }
+
+            fn write_value(&self, f: &mut dyn Write, _: usize) -> fmt::Result {
+                Self::write_type(f)
+            }
+        }
+    )*};
+}
+
+export_activation!(Relu, Sigmoid, Tanh, Identity);
+
+impl<A, B> ExportRs for Chain<A, B>
+where
+    A: Net + ExportRs,
+    B: Layer<OutOf<A>> + ExportRs,
+{
+    fn write_type(f: &mut dyn Write) -> fmt::Result {
+        f.write_str("constnet::Chain<")?;
+        A::write_type(f)?;
+        f.write_str(", ")?;
+        B::write_type(f)?;
+        f.write_char('>')
+    }
+
+    fn write_value(&self, f: &mut dyn Write, indent: usize) -> fmt::Result {
+        f.write_str("constnet::Chain {\n")?;
+        pad(f, indent + 1)?;
+        f.write_str("first: ")?;
+        self.first.write_value(f, indent + 1)?;
+        f.write_str(",\n")?;
+        pad(f, indent + 1)?;
+        f.write_str("second: ")?;
+        self.second.write_value(f, indent + 1)?;
+        f.write_str(",\n")?;
+        pad(f, indent)?;
+        f.write_char('}')
+    }
+}
+
+/// Writes the whole generated file (header comment, `Model`, `MODEL`) to `f`, without
+/// allocating: an exporter can stream it out of a device.
+///
+/// ```
+/// use constnet::{export, Dense, Identity, Net};
+/// let net = Dense::<1, 1>::from_slices(&[1.0], &[-0.5])?.then(Identity);
+/// let mut src = String::new();
+/// export::write_source(&net, &mut src).unwrap();
+/// assert!(src.contains("f32::from_bits(0x3f800000)")); // 1.0
+/// assert!(src.contains("f32::from_bits(0xbf000000)")); // -0.5
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// Only what `f` returns.
+pub fn write_source<N: ExportRs>(net: &N, f: &mut dyn Write) -> fmt::Result {
+    f.write_str(
+        "// Generated by `constnet::export`: a trained network as Rust source, every value\n\
+         // written as its exact bits. Do not edit; export the network again instead.\n\
+         \n\
+         /// The network's type.\n\
+         pub type Model = ",
+    )?;
+    N::write_type(f)?;
+    f.write_str(
+        ";\n\
+         \n\
+         /// The trained network, built at compile time.\n\
+         pub const MODEL: Model = ",
+    )?;
+    net.write_value(f, 0)?;
+    f.write_str(";\n")
+}
+
+/// The generated file as a string (needs the `alloc` feature); see the [module docs](self).
+#[cfg(feature = "alloc")]
+pub fn export_rs<N: ExportRs>(net: &N) -> alloc::string::String {
+    let mut src = alloc::string::String::new();
+    // Writing to a String never fails.
+    let _ = write_source(net, &mut src);
+    src
+}
+
+/// Writes the generated file to `path` atomically (temporary file, fsync, rename; needs
+/// `std`).
+///
+/// ```
+/// use constnet::{export, Dense};
+/// let path = std::env::temp_dir().join(format!("constnet-doc-model-{}.rs", std::process::id()));
+/// export::write_rs(&Dense::<2, 1>::zeros(), &path)?;
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), export::export_rs(&Dense::<2, 1>::zeros()));
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Io`](crate::Error::Io) naming the path if it cannot be written; `path` is then
+/// left as it was.
+#[cfg(feature = "std")]
+pub fn write_rs<N: ExportRs>(net: &N, path: impl AsRef<std::path::Path>) -> crate::Result<()> {
+    crate::fsutil::write_bytes_atomic(path.as_ref(), export_rs(net).as_bytes())
+}
