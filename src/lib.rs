@@ -40,6 +40,7 @@
 //! | [`dense`] | [`Dense`], `y = W·x + b` |
 //! | [`activation`] | [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`] |
 //! | [`init`] | seeded He / Xavier initialisation |
+//! | [`data`] | [`Dataset`]: CSV, synthetic `y = x³ + noise`, train/test split (`std`) |
 //! | [`loss`] | mean squared error and its gradient |
 //! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
 //! | [`optim`] | [`Sgd`] and the [`Optimizer`] trait |
@@ -59,6 +60,8 @@
 
 pub mod activation;
 pub mod chain;
+#[cfg(feature = "std")]
+pub mod data;
 pub mod dense;
 pub mod error;
 #[cfg(feature = "std")]
@@ -73,6 +76,8 @@ pub mod scalar;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
 pub use chain::Chain;
+#[cfg(feature = "std")]
+pub use data::Dataset;
 pub use dense::Dense;
 pub use error::{Error, Result};
 pub use init::{Init, InitScheme};
