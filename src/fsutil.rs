@@ -69,8 +69,11 @@ pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>)
 
 /// [`write_atomic`] for a byte buffer.
 ///
+/// For model files and other small outputs written in one go.
+///
 /// # Errors
 /// As [`write_atomic`]; a failed write names `path`.
+#[allow(dead_code)] // until model files use it
 pub(crate) fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic(path, |tmp| {
         File::create(tmp)

@@ -44,6 +44,7 @@
 //! | [`loss`] | mean squared error and its gradient |
 //! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
 //! | [`optim`] | [`Sgd`] and the [`Optimizer`] trait |
+//! | `plot` | PNG loss curve and fit plots (`plot`) |
 //! | [`scalar`] | [`Real`]: `f32` or `f64` |
 //! | [`error`] | the one typed [`Error`] |
 //!
@@ -65,13 +66,15 @@ pub mod data;
 pub mod dense;
 pub mod error;
 #[cfg(feature = "std")]
-#[allow(dead_code)] // until plot and model files use it
+#[cfg_attr(not(feature = "plot"), allow(dead_code))] // used by plot (and model files)
 pub(crate) mod fsutil;
 pub mod init;
 pub mod layer;
 pub mod loss;
 pub mod metrics;
 pub mod optim;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod scalar;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
