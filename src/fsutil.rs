@@ -40,7 +40,7 @@ const ATTEMPTS: usize = 16;
 /// name), or naming the directory if it cannot be synced. On every error, including a
 /// panic in `write`, the temporary file is removed; except for a failed directory sync
 /// (after the rename), the target is untouched.
-pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let io_err = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -69,9 +69,11 @@ pub(crate) fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>)
 
 /// [`write_atomic`] for a byte buffer.
 ///
+/// For model files and other small outputs written in one go.
+///
 /// # Errors
 /// As [`write_atomic`]; a failed write names `path`.
-pub(crate) fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic(path, |tmp| {
         File::create(tmp)
             .and_then(|mut f| f.write_all(bytes))

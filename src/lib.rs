@@ -41,11 +41,14 @@
 //! | [`activation`] | [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`] |
 //! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
 //! | [`init`] | seeded He / Xavier initialisation |
+//! | [`data`] | [`Dataset`]: CSV, synthetic `y = x³ + noise`, train/test split (`std`) |
 //! | [`loss`] | mean squared error and its gradient |
 //! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
 //! | [`optim`] | the [`Optimizer`] trait: [`Sgd`], [`Momentum`], [`Adam`] |
 //! | [`persist`] | model files: a checked binary format, atomic save, load |
 //! | [`train`] | the training loop: [`train::fit`] (needs `alloc`) |
+//! | [`plot`] | PNG loss curve and fit plots (feature `plot`) |
+//! | [`fsutil`] | crash-safe file writes: temporary file, fsync, rename (`std`) |
 //! | [`scalar`] | [`Real`]: `f32` or `f64` |
 //! | [`error`] | the one typed [`Error`] |
 //!
@@ -65,23 +68,29 @@ extern crate alloc;
 
 pub mod activation;
 pub mod chain;
+#[cfg(feature = "std")]
+pub mod data;
 pub mod dense;
 pub mod error;
 pub mod export;
 #[cfg(feature = "std")]
-pub(crate) mod fsutil;
+pub mod fsutil;
 pub mod init;
 pub mod layer;
 pub mod loss;
 pub mod metrics;
 pub mod optim;
 pub mod persist;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod scalar;
 #[cfg(feature = "alloc")]
 pub mod train;
 
 pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
 pub use chain::Chain;
+#[cfg(feature = "std")]
+pub use data::Dataset;
 pub use dense::Dense;
 pub use error::{Error, Result};
 pub use init::{Init, InitScheme};

@@ -4,11 +4,21 @@
 mod alloc;
 mod common;
 mod compile_fail;
+#[cfg(feature = "std")]
+mod csv;
+#[cfg(feature = "std")]
+mod data;
 mod export;
 mod grad;
 mod metrics;
 mod optim;
 mod persist;
+#[cfg(feature = "plot")]
+mod plot;
+#[cfg(feature = "std")]
+mod scratch; // helper: unique temp directories
+#[cfg(feature = "std")]
+mod synthetic;
 mod train;
 
 /// Counts heap allocations per thread, so tests running in parallel do not see each other's.

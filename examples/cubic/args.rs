@@ -1,0 +1,153 @@
+//! Command-line flags of the cubic example: parsing and `--help`.
+
+use std::path::PathBuf;
+
+pub const HELP: &str = "\
+Learn y = x³ + ε with Dense(64) → ReLU → Dense(64) → ReLU → Dense(1), MSE loss.
+
+USAGE:
+    cargo run --release --example cubic -- [FLAGS]
+
+FLAGS:
+    --epochs N          training epochs                              [default: 900]
+    --lr X              learning rate                                [default: 0.01]
+    --batch-size N      samples per step; 0 or omitted = full batch  [default: full]
+    --optimizer NAME    sgd | momentum | nesterov | adam             [default: sgd]
+    --momentum X        momentum factor for momentum / nesterov      [default: 0.9]
+    --samples N         training samples; as many again are held out [default: 1000]
+    --noise X           standard deviation σ of ε ~ N(0, σ²)          [default: 0.1]
+    --seed N            seed of the data, the weights and shuffling [default: 42]
+    --data FILE.csv     train on your own `x,y` data (header optional); 20% is held out
+    --out DIR           where loss.png, fit.png, summary.json go     [default: target/cubic]
+    --save PATH         save the trained model (constnet model file)
+    --load PATH         load a model instead of training; evaluate and plot it
+    --export-rs PATH    write the model as Rust source for a #![no_std] crate
+    --quiet             no progress lines on stderr
+    --help              this text
+";
+
+/// Which optimizer trains the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptimizerKind {
+    Sgd,
+    Momentum,
+    Nesterov,
+    Adam,
+}
+
+impl OptimizerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Momentum => "momentum",
+            OptimizerKind::Nesterov => "nesterov",
+            OptimizerKind::Adam => "adam",
+        }
+    }
+}
+
+/// Everything the flags say. Defaults are the seed experiment's settings.
+#[derive(Clone, Debug)]
+pub struct Args {
+    pub epochs: usize,
+    pub lr: f64,
+    pub batch_size: Option<usize>,
+    pub optimizer: OptimizerKind,
+    pub momentum: f64,
+    pub samples: usize,
+    pub noise: f64,
+    pub seed: u64,
+    pub data: Option<PathBuf>,
+    pub out: PathBuf,
+    pub save: Option<PathBuf>,
+    pub load: Option<PathBuf>,
+    pub export_rs: Option<PathBuf>,
+    pub quiet: bool,
+    pub help: bool,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            epochs: 900,
+            lr: 0.01,
+            batch_size: None,
+            optimizer: OptimizerKind::Sgd,
+            momentum: 0.9,
+            samples: 1000,
+            noise: 0.1,
+            seed: 42,
+            data: None,
+            out: PathBuf::from("target/cubic"),
+            save: None,
+            load: None,
+            export_rs: None,
+            quiet: false,
+            help: false,
+        }
+    }
+}
+
+/// Parses `--flag value` and `--flag=value` forms; the error is one readable line.
+pub fn parse(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
+    let mut args = Args::default();
+    let mut raw = raw.into_iter();
+    while let Some(token) = raw.next() {
+        let (flag, inline) = match token.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (token.clone(), None),
+        };
+        let mut value = || -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| raw.next())
+                .ok_or_else(|| format!("{flag} needs a value (see --help)"))
+        };
+        match flag.as_str() {
+            "--epochs" => args.epochs = number(&flag, &value()?)?,
+            "--lr" => args.lr = number(&flag, &value()?)?,
+            "--batch-size" => {
+                let n: usize = number(&flag, &value()?)?;
+                args.batch_size = (n > 0).then_some(n);
+            }
+            "--optimizer" => args.optimizer = optimizer(&value()?)?,
+            "--momentum" => args.momentum = number(&flag, &value()?)?,
+            "--samples" => args.samples = number(&flag, &value()?)?,
+            "--noise" => args.noise = number(&flag, &value()?)?,
+            "--seed" => args.seed = number(&flag, &value()?)?,
+            "--data" => args.data = Some(value()?.into()),
+            "--out" => args.out = value()?.into(),
+            "--save" => args.save = Some(value()?.into()),
+            "--load" => args.load = Some(value()?.into()),
+            "--export-rs" => args.export_rs = Some(value()?.into()),
+            "--quiet" | "-q" => args.quiet = true,
+            "--help" | "-h" => args.help = true,
+            _ => return Err(format!("unknown flag `{token}` (see --help)")),
+        }
+        if inline.is_some() && matches!(flag.as_str(), "--quiet" | "-q" | "--help" | "-h") {
+            return Err(format!("{flag} takes no value"));
+        }
+    }
+    if args.samples == 0 {
+        return Err("--samples must be at least 1".into());
+    }
+    Ok(args)
+}
+
+fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{flag}: `{text}` is not a valid number"))
+}
+
+fn optimizer(name: &str) -> Result<OptimizerKind, String> {
+    match name {
+        "sgd" => Ok(OptimizerKind::Sgd),
+        "momentum" => Ok(OptimizerKind::Momentum),
+        "nesterov" => Ok(OptimizerKind::Nesterov),
+        "adam" => Ok(OptimizerKind::Adam),
+        _ => Err(format!(
+            "--optimizer: unknown `{name}` (expected sgd, momentum, nesterov or adam)"
+        )),
+    }
+}

@@ -1,0 +1,187 @@
+//! The seed experiment: learn `y = x³ + ε` with a 1 → 64 → 64 → 1 ReLU network, plain SGD,
+//! lr 0.01, 900 full-batch epochs, then report R² and draw the loss curve and the fit.
+//!
+//! `cargo run --release --example cubic` (add `-- --help` for the flags).
+
+mod args;
+mod summary;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use constnet::data::{Dataset, cubic};
+use constnet::plot::{FitPlot, Series};
+use constnet::train::{TrainConfig, fit};
+use constnet::{
+    AdamConfig, Dense, Error, Forward, Init, InitScheme, Momentum, Relu, Result, Sgd, metrics, net,
+    persist, plot,
+};
+use nalgebra::{Const, Dyn, OMatrix};
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+
+use args::{Args, OptimizerKind};
+use summary::Summary;
+
+/// The seed network: its shape is its type.
+type Model = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type Data = Dataset<f32, 1, 1>;
+
+fn main() -> ExitCode {
+    let args = match args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("cubic: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.help {
+        print!("{}", args::HELP);
+        return ExitCode::SUCCESS;
+    }
+    match run(&args) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cubic: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the experiment; returns the one-line human summary.
+fn run(args: &Args) -> Result<String> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
+    let (train, test) = load_data(args, &mut rng)?;
+    let (model, losses, seconds) = match &args.load {
+        Some(path) => (persist::load::<f32, Model>(path)?, Vec::new(), 0.0),
+        None => {
+            let mut model: Model = Init::init(&mut rng, InitScheme::He);
+            let started = Instant::now();
+            let losses = train_model(&mut model, &train, args)?;
+            (model, losses, started.elapsed().as_secs_f64())
+        }
+    };
+
+    let summary = Summary::new(args, &model, &train, &test, &losses, seconds)?;
+    write_outputs(args, &model, &train, &losses, &summary)?;
+    Ok(summary.line(&args.out))
+}
+
+/// The default synthetic data (train and held-out test drawn alike), or the user's CSV split
+/// 80/20.
+fn load_data(args: &Args, rng: &mut Xoshiro256PlusPlus) -> Result<(Data, Data)> {
+    match &args.data {
+        None => Ok((
+            cubic(args.samples, args.noise, rng)?,
+            cubic(args.samples, args.noise, rng)?,
+        )),
+        Some(path) => Data::from_csv_path(path)?.split(0.2, rng),
+    }
+}
+
+/// Trains with the chosen optimizer, printing about ten progress lines to stderr.
+fn train_model(model: &mut Model, train: &Data, args: &Args) -> Result<Vec<f64>> {
+    let config = TrainConfig {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        shuffle_seed: args.seed,
+        drop_last: false,
+    };
+    let every = (args.epochs / 10).max(1);
+    let progress = |epoch: usize, loss: f64| {
+        if !args.quiet && ((epoch + 1).is_multiple_of(every) || epoch + 1 == args.epochs) {
+            eprintln!("epoch {:>6}/{}  loss {loss:.6}", epoch + 1, args.epochs);
+        }
+    };
+    let (x, y) = (train.x(), train.y());
+    match args.optimizer {
+        OptimizerKind::Sgd => fit(model, &mut Sgd::new(args.lr)?, x, y, &config, progress),
+        OptimizerKind::Momentum => {
+            let mut opt = Momentum::new(args.lr, args.momentum)?;
+            fit(model, &mut opt, x, y, &config, progress)
+        }
+        OptimizerKind::Nesterov => {
+            let mut opt = Momentum::nesterov(args.lr, args.momentum)?;
+            fit(model, &mut opt, x, y, &config, progress)
+        }
+        OptimizerKind::Adam => {
+            let adam = AdamConfig {
+                lr: args.lr,
+                ..AdamConfig::default()
+            };
+            fit(model, &mut adam.build()?, x, y, &config, progress)
+        }
+    }
+}
+
+/// Writes the plots, `summary.json` and any requested model files.
+fn write_outputs(
+    args: &Args,
+    model: &Model,
+    train: &Data,
+    losses: &[f64],
+    summary: &Summary,
+) -> Result<()> {
+    std::fs::create_dir_all(&args.out).map_err(|source| Error::Io {
+        path: args.out.clone(),
+        source,
+    })?;
+    if !losses.is_empty() {
+        plot::loss_curve(&args.out.join("loss.png"), losses)?;
+    }
+    fit_plot(&args.out.join("fit.png"), model, train, args.data.is_none())?;
+    summary.write(&args.out.join("summary.json"))?;
+    if let Some(path) = &args.save {
+        persist::save(model, path)?;
+    }
+    if let Some(path) = &args.export_rs {
+        constnet::export::write_rs(model, path)?;
+    }
+    Ok(())
+}
+
+/// Training points, the true cubic (for synthetic data) and the model's curve.
+fn fit_plot(path: &Path, model: &Model, train: &Data, synthetic: bool) -> Result<()> {
+    let points_x = to_f64(train.x().as_slice());
+    let points_y = to_f64(train.y().as_slice());
+    let (lo, hi) = points_x
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let grid = OMatrix::<f32, Const<1>, Dyn>::from_fn(400, |_, j| {
+        (lo + (hi - lo) * j as f64 / 399.0) as f32
+    });
+    let curve_x = to_f64(grid.as_slice());
+    let curve_y = to_f64(model.forward(&grid).as_slice());
+    let truth_y: Vec<f64> = curve_x.iter().map(|x| x * x * x).collect();
+    let plot = FitPlot {
+        title: if synthetic {
+            "y = x³ + ε: prediction vs truth"
+        } else {
+            "Model fit"
+        },
+        truth: synthetic.then(|| Series::new("true y = x³", &curve_x, &truth_y)),
+        ..FitPlot::new(
+            Series::new("training data", &points_x, &points_y),
+            Series::new("network prediction", &curve_x, &curve_y),
+        )
+    };
+    plot::fit(path, &plot)
+}
+
+fn to_f64(values: &[f32]) -> Vec<f64> {
+    values.iter().map(|&v| f64::from(v)).collect()
+}
+
+/// R² and MSE of the model on a data set.
+fn evaluate(model: &Model, data: &Data) -> Result<(f64, f64)> {
+    let pred = model.forward(data.x());
+    let target = data.y().as_slice();
+    Ok((
+        metrics::mse(pred.as_slice(), target)?,
+        metrics::r2(pred.as_slice(), target)?,
+    ))
+}

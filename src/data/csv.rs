@@ -1,0 +1,157 @@
+//! Reading a [`Dataset`] from plain numeric CSV.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use nalgebra::{Const, Dyn, OMatrix};
+
+use super::Dataset;
+use crate::{Error, Real, Result};
+
+impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
+    /// Reads a data set from CSV text.
+    ///
+    /// The format: `IN + OUT` comma-separated numbers per line, inputs first, then targets
+    /// (for the cubic data, `x,y`). Surrounding whitespace, blank lines, `\r\n` line ends
+    /// and a UTF-8 byte-order mark are accepted. Line 1 may be a header: it is one when
+    /// none of its fields is a number, and it must have `IN + OUT` fields too. A line 1
+    /// that mixes numbers and other text is an error, not a header, so a typo in the first
+    /// data row is reported instead of silently dropping that row. No quoting, no
+    /// comments, no missing values.
+    ///
+    /// ```
+    /// use constnet::{data::Dataset, Error};
+    ///
+    /// let text = "x,y\n-1.0,-1.0\n\n 0.5 , 0.125\n";
+    /// let data = Dataset::<f32, 1, 1>::from_csv_reader(text.as_bytes())?;
+    /// assert_eq!(data.x().as_slice(), &[-1.0, 0.5]);
+    /// assert_eq!(data.y().as_slice(), &[-1.0, 0.125]);
+    ///
+    /// let err = Dataset::<f32, 1, 1>::from_csv_reader("x,y\n1,2\n3,oops\n".as_bytes());
+    /// assert!(matches!(err, Err(Error::Csv { line: 3, column: 2, .. })));
+    /// # Ok::<(), constnet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// - [`Error::Csv`] with the 1-based line and column (column 0 for the line as a whole)
+    ///   for a line with the wrong number of fields, an empty or non-numeric field, a NaN
+    ///   or infinite value, a value that overflows `T`, or a line that is not UTF-8;
+    /// - [`Error::EmptyData`] if there are no data rows;
+    /// - [`Error::Io`] (with the path `<reader>`) if reading fails.
+    pub fn from_csv_reader(reader: impl BufRead) -> Result<Self> {
+        parse(reader, Path::new("<reader>"))
+    }
+
+    /// Reads a data set from a CSV file, in the format of
+    /// [`from_csv_reader`](Self::from_csv_reader).
+    ///
+    /// ```
+    /// use constnet::{data::Dataset, Error};
+    /// let missing = Dataset::<f64, 1, 1>::from_csv_path("no/such/file.csv");
+    /// assert!(matches!(missing, Err(Error::Io { .. })));
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_csv_reader`](Self::from_csv_reader); [`Error::Io`] names `path`.
+    pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        parse(BufReader::new(file), path)
+    }
+}
+
+fn csv_err(line: usize, column: usize, message: String) -> Error {
+    Error::Csv {
+        line,
+        column,
+        message,
+    }
+}
+
+fn parse<T: Real, const IN: usize, const OUT: usize>(
+    mut reader: impl BufRead,
+    path: &Path,
+) -> Result<Dataset<T, IN, OUT>> {
+    super::check_widths::<IN, OUT>()?;
+    let width = IN + OUT;
+    let (mut xs, mut ys) = (Vec::<T>::new(), Vec::<T>::new());
+    let mut buf = Vec::new();
+    let mut line = 0;
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if read == 0 {
+            break;
+        }
+        line += 1;
+        let text = std::str::from_utf8(&buf)
+            .map_err(|_| csv_err(line, 0, "line is not valid UTF-8".into()))?;
+        let text = if line == 1 {
+            text.strip_prefix('\u{feff}').unwrap_or(text)
+        } else {
+            text
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+        if line == 1 && fields.iter().all(|f| f.parse::<f64>().is_err()) {
+            if fields.len() != width {
+                return Err(csv_err(
+                    line,
+                    0,
+                    format!("header has {} fields, expected {width}", fields.len()),
+                ));
+            }
+            continue;
+        }
+        if fields.len() != width {
+            return Err(csv_err(
+                line,
+                0,
+                format!(
+                    "expected {width} comma-separated fields, found {}",
+                    fields.len()
+                ),
+            ));
+        }
+        for (j, field) in fields.iter().enumerate() {
+            let value = parse_field::<T>(field).map_err(|m| csv_err(line, j + 1, m))?;
+            if j < IN { &mut xs } else { &mut ys }.push(value);
+        }
+    }
+    if xs.is_empty() {
+        return Err(Error::EmptyData);
+    }
+    Dataset::new(
+        OMatrix::<T, Const<IN>, Dyn>::from_vec(xs),
+        OMatrix::<T, Const<OUT>, Dyn>::from_vec(ys),
+    )
+}
+
+fn parse_field<T: Real>(field: &str) -> core::result::Result<T, String> {
+    if field.is_empty() {
+        return Err("empty field".into());
+    }
+    let v: f64 = field
+        .parse()
+        .map_err(|_| format!("`{field}` is not a number"))?;
+    if !v.is_finite() {
+        return Err(format!("`{field}` is not finite"));
+    }
+    let t = T::cast(v);
+    if !t.finite() {
+        return Err(format!("`{field}` overflows {}", T::NAME));
+    }
+    Ok(t)
+}
