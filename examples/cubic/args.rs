@@ -151,3 +151,86 @@ fn optimizer(name: &str) -> Result<OptimizerKind, String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(line: &str) -> Result<Args, String> {
+        parse(line.split_whitespace().map(String::from))
+    }
+
+    #[test]
+    fn defaults_are_the_seed_experiment() {
+        let args = parse_str("").unwrap();
+        assert_eq!((args.epochs, args.lr, args.batch_size), (900, 0.01, None));
+        assert_eq!((args.samples, args.noise, args.seed), (1000, 0.1, 42));
+        assert_eq!(args.optimizer, OptimizerKind::Sgd);
+        assert_eq!(args.out, PathBuf::from("target/cubic"));
+    }
+
+    #[test]
+    fn every_flag_parses_in_both_forms() {
+        let args = parse_str(
+            "--epochs 5 --lr=0.5 --batch-size 32 --optimizer adam --momentum=0.8 --samples 7 \
+             --noise 0.2 --seed 3 --data d.csv --out o --save m.cnet --load l.cnet \
+             --export-rs m.rs --quiet --help",
+        )
+        .unwrap();
+        assert_eq!((args.epochs, args.lr, args.batch_size), (5, 0.5, Some(32)));
+        assert_eq!((args.optimizer, args.momentum), (OptimizerKind::Adam, 0.8));
+        assert_eq!((args.samples, args.noise, args.seed), (7, 0.2, 3));
+        assert_eq!(args.data, Some(PathBuf::from("d.csv")));
+        assert_eq!(args.out, PathBuf::from("o"));
+        assert_eq!(args.save, Some(PathBuf::from("m.cnet")));
+        assert_eq!(args.load, Some(PathBuf::from("l.cnet")));
+        assert_eq!(args.export_rs, Some(PathBuf::from("m.rs")));
+        assert!(args.quiet && args.help);
+        assert_eq!(parse_str("--batch-size 0").unwrap().batch_size, None);
+        for name in ["sgd", "momentum", "nesterov", "adam"] {
+            let args = parse_str(&format!("--optimizer {name}")).unwrap();
+            assert_eq!(args.optimizer.name(), name);
+        }
+    }
+
+    #[test]
+    fn bad_flags_are_one_line_errors() {
+        for (line, expected) in [
+            ("--bogus", "unknown flag `--bogus`"),
+            ("--epochs", "--epochs needs a value"),
+            ("--epochs abc", "`abc` is not a valid number"),
+            ("--epochs -3", "`-3` is not a valid number"),
+            ("--lr", "--lr needs a value"),
+            ("--optimizer rmsprop", "unknown `rmsprop`"),
+            ("--samples 0", "--samples must be at least 1"),
+            ("--quiet=yes", "--quiet takes no value"),
+        ] {
+            let err = parse_str(line).unwrap_err();
+            assert!(err.contains(expected), "{line}: {err}");
+            assert!(!err.contains('\n'), "{line}: not one line");
+        }
+    }
+
+    #[test]
+    fn help_lists_every_flag() {
+        for flag in [
+            "--epochs",
+            "--lr",
+            "--batch-size",
+            "--optimizer",
+            "--momentum",
+            "--samples",
+            "--noise",
+            "--seed",
+            "--data",
+            "--out",
+            "--save",
+            "--load",
+            "--export-rs",
+            "--quiet",
+            "--help",
+        ] {
+            assert!(HELP.contains(flag), "{flag} missing from --help");
+        }
+    }
+}

@@ -185,3 +185,6 @@ fn evaluate(model: &Model, data: &Data) -> Result<(f64, f64)> {
         metrics::r2(pred.as_slice(), target)?,
     ))
 }
+
+#[cfg(test)]
+mod tests;

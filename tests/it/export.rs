@@ -95,7 +95,11 @@ fn firmware_predicts_the_test_set_bit_for_bit() {
     for &x in example_test_set().x().iter() {
         let expected = net.forward(&SVector::from([x]))[0];
         let found = firmware::predict(x);
-        assert_eq!(found.to_bits(), expected.to_bits(), "x = {x}: {found} vs {expected}");
+        assert_eq!(
+            found.to_bits(),
+            expected.to_bits(),
+            "x = {x}: {found} vs {expected}"
+        );
     }
 }
 
