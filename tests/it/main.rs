@@ -10,6 +10,7 @@ mod csv;
 mod data;
 mod export;
 mod grad;
+mod layers;
 mod metrics;
 mod optim;
 mod persist;
