@@ -20,12 +20,13 @@ pub trait Activation {
     fn df<T: Real>(x: T) -> T;
 }
 
-/// Rectified linear unit, `max(x, 0)`. Its derivative at 0 is taken as 0.
+/// Rectified linear unit, `max(x, 0)`. Its derivative at 0 is taken as 0; NaN stays NaN.
 ///
 /// ```
 /// use constnet::{Activation, Relu};
 /// assert_eq!(Relu::f(-2.0f32), 0.0);
 /// assert_eq!(Relu::df(0.0f32), 0.0);
+/// assert!(Relu::f(f32::NAN).is_nan());
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Relu;
@@ -63,7 +64,8 @@ pub struct Identity;
 impl Activation for Relu {
     #[inline]
     fn f<T: Real>(x: T) -> T {
-        if x > T::zero() { x } else { T::zero() }
+        // Written so NaN passes through (a NaN compares false): damage shows, never hides.
+        if x < T::zero() { T::zero() } else { x }
     }
     #[inline]
     fn df<T: Real>(x: T) -> T {

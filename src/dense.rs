@@ -37,8 +37,29 @@ pub struct Dense<const IN: usize, const OUT: usize, T = f32> {
 }
 
 impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
+    /// A layer without inputs or outputs is a mistake: caught when the type is instantiated.
+    const NON_EMPTY: () = assert!(IN > 0 && OUT > 0, "a Dense layer needs IN > 0 and OUT > 0");
+
     /// Builds a layer from explicit weights and bias.
+    ///
+    /// Weights are kept inline (no heap), so very wide layers use a lot of stack: keep
+    /// `IN·OUT` to a few tens of thousands (e.g. 128 × 128) per layer.
+    ///
+    /// ```
+    /// use constnet::Dense;
+    /// use nalgebra::{SMatrix, SVector};
+    /// let layer = Dense::<3, 2>::new(SMatrix::identity(), SVector::from([0.5, -0.5]));
+    /// assert_eq!(layer.w[(1, 1)], 1.0);
+    /// ```
+    ///
+    /// A layer with no inputs or outputs fails to build (when the crate is compiled, not
+    /// merely checked: `cargo check` does not evaluate the assertion):
+    ///
+    /// ```compile_fail
+    /// let layer = constnet::Dense::<0, 3>::zeros();
+    /// ```
     pub fn new(w: SMatrix<T, OUT, IN>, b: SVector<T, OUT>) -> Self {
+        let () = Self::NON_EMPTY;
         Dense { w, b }
     }
 

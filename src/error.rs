@@ -49,11 +49,11 @@ pub enum Error {
         /// The index of the offending value.
         index: usize,
     },
-    /// The loss became NaN or infinite during training.
+    /// The loss, or a parameter after an update, became NaN or infinite during training.
     Diverged {
-        /// The epoch (0-based) whose loss was non-finite.
+        /// The epoch (0-based) in which it happened.
         epoch: usize,
-        /// The loss value.
+        /// The epoch's loss (finite if only the parameters went bad).
         loss: f64,
     },
     /// Bytes that are not a valid model file for the network (see [`crate::persist`]).
@@ -107,6 +107,11 @@ impl fmt::Display for Error {
             Error::NonFinite { what, index } => {
                 write!(f, "{what} holds a NaN or infinite value at index {index}")
             }
+            Error::Diverged { epoch, loss } if loss.is_finite() => write!(
+                f,
+                "training diverged: an update at epoch {epoch} made parameters NaN or infinite \
+                 (loss before it: {loss}; try a smaller learning rate)"
+            ),
             Error::Diverged { epoch, loss } => write!(
                 f,
                 "training diverged: loss is {loss} at epoch {epoch} (try a smaller learning rate)"
@@ -138,6 +143,7 @@ impl core::error::Error for Error {
         match self {
             #[cfg(feature = "std")]
             Error::Io { source, .. } => Some(source),
+            Error::Format(inner) => Some(inner),
             _ => None,
         }
     }

@@ -233,9 +233,20 @@ pub fn export_rs<N: ExportRs>(net: &N) -> alloc::string::String {
 /// ```
 ///
 /// # Errors
-/// [`Error::Io`](crate::Error::Io) naming the path if it cannot be written; `path` is then
-/// left as it was.
+/// [`Error::NonFinite`](crate::Error::NonFinite) if a parameter is NaN or infinite (as
+/// [`persist::save`](crate::persist::save), it refuses to ship a broken network);
+/// [`Error::Io`](crate::Error::Io) naming the path if it cannot be written. On error `path`
+/// is left as it was.
 #[cfg(feature = "std")]
-pub fn write_rs<N: ExportRs>(net: &N, path: impl AsRef<std::path::Path>) -> crate::Result<()> {
+pub fn write_rs<T: Real, N: ExportRs + crate::Params<T>>(
+    net: &N,
+    path: impl AsRef<std::path::Path>,
+) -> crate::Result<()> {
+    if let Some(index) = (0..N::TENSORS).position(|i| net.tensor(i).iter().any(|v| !v.finite())) {
+        return Err(crate::Error::NonFinite {
+            what: "network parameters (tensor)",
+            index,
+        });
+    }
     crate::fsutil::write_bytes_atomic(path.as_ref(), export_rs(net).as_bytes())
 }

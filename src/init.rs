@@ -31,7 +31,9 @@ impl InitScheme {
     /// assert!(w.abs() <= (6.0f64 / 128.0).sqrt());
     /// ```
     pub fn sample<R: Rng + ?Sized>(self, rng: &mut R, fan_in: usize, fan_out: usize) -> f64 {
-        let (fi, fo) = (fan_in as f64, fan_out as f64);
+        // A fan of 0 (no layer has one: `Dense` rejects zero widths) counts as 1, so the
+        // scale stays finite.
+        let (fi, fo) = (fan_in.max(1) as f64, fan_out.max(1) as f64);
         match self {
             InitScheme::He => normal(rng) * sqrt(2.0 / fi),
             InitScheme::XavierNormal => normal(rng) * sqrt(2.0 / (fi + fo)),

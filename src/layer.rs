@@ -17,7 +17,7 @@
 //! # Data flow in one training step
 //!
 //! ```text
-//!  ws = Net::workspace(batch)                      (once: the only allocation)
+//!  ws = Forward::workspace(batch)                  (once: the only allocation)
 //!  x ──forward_into(x, ws)──▶ output(ws) ──loss──▶ ∂L/∂y
 //!  grad ◀──backward_into(x, ws, ∂L/∂y, &mut grad)───┘
 //!  optimizer.step(&mut net, &grad)
@@ -97,6 +97,19 @@ pub trait Params<T: Real>: Sized {
     fn tensor_mut(&mut self, i: usize) -> &mut [T];
     /// A value of this type with every parameter zero (a zero gradient, fresh optimizer state).
     fn zeros() -> Self;
+
+    /// `true` if no parameter is NaN or infinite.
+    ///
+    /// ```
+    /// use constnet::{Dense, Params};
+    /// let mut layer = Dense::<2, 1>::zeros();
+    /// assert!(layer.is_finite());
+    /// layer.b[0] = f32::NAN;
+    /// assert!(!layer.is_finite());
+    /// ```
+    fn is_finite(&self) -> bool {
+        (0..Self::TENSORS).all(|i| self.tensor(i).iter().all(|v| v.finite()))
+    }
 
     /// Total number of trainable scalars.
     ///

@@ -144,7 +144,8 @@ pub fn r2<T: Real>(pred: &[T], target: &[T]) -> Result<f64> {
             })
             .sum(),
     )?;
-    if ss_tot == 0.0 {
+    // Exactly equal targets can still give ss_tot > 0 through the mean's rounding.
+    if ss_tot == 0.0 || target.iter().all(|t| *t == target[0]) {
         return Err(Error::Undefined(
             "R² is undefined for constant targets (their variance is 0)",
         ));

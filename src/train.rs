@@ -70,8 +70,9 @@ impl Default for TrainConfig {
 /// - [`Error::ZeroEpochs`], [`Error::EmptyData`], [`Error::InvalidBatchSize`] (0 or more
 ///   than the samples), [`Error::LengthMismatch`] (`x` and `y` differ in samples),
 ///   [`Error::NonFinite`] (NaN or infinity in `x` or `y`): checked before any training.
-/// - [`Error::Diverged`] with the epoch and value if the loss becomes NaN or infinite; the
-///   network then holds the parameters that produced it and should be re-initialised.
+/// - [`Error::Diverged`] with the epoch and value if the loss becomes NaN or infinite, or an
+///   update makes a parameter NaN or infinite; the network then holds those parameters and
+///   should be re-initialised. So `Ok` means every parameter is finite.
 pub fn fit<T, N, O, const IN: usize, const OUT: usize>(
     net: &mut N,
     optimizer: &mut O,
@@ -119,11 +120,21 @@ where
             }
             total / seen as f64
         };
-        if !loss.is_finite() {
+        // A finite loss before the last update says nothing about the update itself.
+        if !loss.is_finite() || !net.is_finite() {
             return Err(Error::Diverged { epoch, loss });
         }
         history.push(loss);
         on_epoch(epoch, loss);
+    }
+    // The last update is never followed by a loss: measure it, so `Ok` promises a network
+    // whose predictions on the data are finite (finite weights can still overflow).
+    let loss = loss::mse(&net.forward(x), y)?.as_f64();
+    if !loss.is_finite() {
+        return Err(Error::Diverged {
+            epoch: config.epochs - 1,
+            loss,
+        });
     }
     Ok(history)
 }

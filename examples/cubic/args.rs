@@ -128,8 +128,8 @@ pub fn parse(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
             return Err(format!("{flag} takes no value"));
         }
     }
-    if args.samples == 0 {
-        return Err("--samples must be at least 1".into());
+    if args.samples < 2 {
+        return Err("--samples must be at least 2 (R² needs two test samples)".into());
     }
     Ok(args)
 }
@@ -202,7 +202,8 @@ mod tests {
             ("--epochs -3", "`-3` is not a valid number"),
             ("--lr", "--lr needs a value"),
             ("--optimizer rmsprop", "unknown `rmsprop`"),
-            ("--samples 0", "--samples must be at least 1"),
+            ("--samples 0", "--samples must be at least 2"),
+            ("--samples 1", "--samples must be at least 2"),
             ("--quiet=yes", "--quiet takes no value"),
         ] {
             let err = parse_str(line).unwrap_err();

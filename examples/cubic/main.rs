@@ -79,7 +79,17 @@ fn load_data(args: &Args, rng: &mut Xoshiro256PlusPlus) -> Result<(Data, Data)> 
             cubic(args.samples, args.noise, rng)?,
             cubic(args.samples, args.noise, rng)?,
         )),
-        Some(path) => Data::from_csv_path(path)?.split(0.2, rng),
+        Some(path) => {
+            let data = Data::from_csv_path(path)?;
+            // R² needs at least two held-out samples: ceil(20%) ≥ 2 from 6 rows on.
+            if data.len() < 6 {
+                return Err(Error::InvalidParameter {
+                    name: "--data",
+                    reason: "needs at least 6 rows (a fifth is held out to test on)",
+                });
+            }
+            data.split(0.2, rng)
+        }
     }
 }
 
@@ -130,18 +140,19 @@ fn write_outputs(
         path: args.out.clone(),
         source,
     })?;
-    if !losses.is_empty() {
-        plot::loss_curve(&args.out.join("loss.png"), losses)?;
-    }
-    fit_plot(&args.out.join("fit.png"), model, train, args.data.is_none())?;
-    summary.write(&args.out.join("summary.json"))?;
+    // The model files before the plots: they are the likeliest to fail (a user-given
+    // path), and a failure then leaves no plots describing a run whose model was not saved.
     if let Some(path) = &args.save {
         persist::save(model, path)?;
     }
     if let Some(path) = &args.export_rs {
         constnet::export::write_rs(model, path)?;
     }
-    Ok(())
+    if !losses.is_empty() {
+        plot::loss_curve(&args.out.join("loss.png"), losses)?;
+    }
+    fit_plot(&args.out.join("fit.png"), model, train, args.data.is_none())?;
+    summary.write(&args.out.join("summary.json"))
 }
 
 /// Training points, the true cubic (for synthetic data) and the model's curve.

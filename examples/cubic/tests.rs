@@ -130,6 +130,8 @@ fn errors_are_reported_and_write_nothing() {
     let out = scratch("errors");
     let bad_csv = out.join("bad.csv");
     std::fs::write(&bad_csv, "x,y\n1,1\n2,oops\n").unwrap();
+    let tiny_csv = out.join("tiny.csv");
+    std::fs::write(&tiny_csv, "x,y\n1,1\n2,8\n").unwrap();
     let target = out.join("run");
     let cases = [
         ("--lr -0.1", "learning rate"),
@@ -146,6 +148,7 @@ fn errors_are_reported_and_write_nothing() {
             "No such file",
         ),
         (&format!("--load {}", bad_csv.display()), "model file"),
+        (&format!("--data {}", tiny_csv.display()), "at least 6 rows"),
     ];
     for (flags, expected) in cases {
         let err = run(&args(&target, flags)).unwrap_err().to_string();

@@ -14,9 +14,9 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     ///
     /// The format: `IN + OUT` comma-separated numbers per line, inputs first, then targets
     /// (for the cubic data, `x,y`). Surrounding whitespace, blank lines, `\r\n` line ends
-    /// and a UTF-8 byte-order mark are accepted. Line 1 may be a header: it is one when
-    /// none of its fields is a number, and it must have `IN + OUT` fields too. A line 1
-    /// that mixes numbers and other text is an error, not a header, so a typo in the first
+    /// and a UTF-8 byte-order mark are accepted. The first non-blank line may be a header: it
+    /// is one when none of its fields is a number, and it must have `IN + OUT` fields too. A
+    /// first line that mixes numbers and other text is an error, not a header, so a typo in the first
     /// data row is reported instead of silently dropping that row. No quoting, no
     /// comments, no missing values.
     ///
@@ -81,6 +81,8 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
     let (mut xs, mut ys) = (Vec::<T>::new(), Vec::<T>::new());
     let mut buf = Vec::new();
     let mut line = 0;
+    // Only the first non-blank line may be a header.
+    let mut first_content = true;
     loop {
         buf.clear();
         let read = reader
@@ -105,7 +107,8 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
             continue;
         }
         let fields: Vec<&str> = text.split(',').map(str::trim).collect();
-        if line == 1 && fields.iter().all(|f| f.parse::<f64>().is_err()) {
+        let may_be_header = std::mem::replace(&mut first_content, false);
+        if may_be_header && fields.iter().all(|f| f.parse::<f64>().is_err()) {
             if fields.len() != width {
                 return Err(csv_err(
                     line,
@@ -145,13 +148,13 @@ fn parse_field<T: Real>(field: &str) -> core::result::Result<T, String> {
     }
     let v: f64 = field
         .parse()
-        .map_err(|_| format!("`{field}` is not a number"))?;
+        .map_err(|_| format!("`{}` is not a number", field.escape_debug()))?;
     if !v.is_finite() {
-        return Err(format!("`{field}` is not finite"));
+        return Err(format!("`{}` is not finite", field.escape_debug()));
     }
     let t = T::cast(v);
     if !t.finite() {
-        return Err(format!("`{field}` overflows {}", T::NAME));
+        return Err(format!("`{}` overflows {}", field.escape_debug(), T::NAME));
     }
     Ok(t)
 }

@@ -42,8 +42,11 @@ pub fn synthetic<T: Real, R: Rng + ?Sized>(
     if n == 0 {
         return invalid("n", "must be at least 1");
     }
-    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-        return invalid("range", "lo and hi must be finite with lo < hi");
+    if !(lo.is_finite() && hi.is_finite() && lo < hi && (hi - lo).is_finite()) {
+        return invalid(
+            "range",
+            "lo and hi must be finite with lo < hi and hi - lo finite",
+        );
     }
     if !(noise.is_finite() && noise >= 0.0) {
         return invalid("noise", "must be finite and >= 0");

@@ -69,6 +69,13 @@ impl AdamConfig {
                 reason: "must be finite and >= 0",
             });
         }
+        // Decoupled decay multiplies every weight by 1 − lr·λ: at ≥ 1 it flips or zeroes them.
+        if self.lr * wd >= 1.0 {
+            return Err(Error::InvalidParameter {
+                name: "weight_decay",
+                reason: "lr * weight_decay must be < 1",
+            });
+        }
         Ok(Adam {
             cfg: self,
             lr,

@@ -41,14 +41,22 @@ pub(super) fn log_ticks(range: Range<f64>) -> Vec<f64> {
 /// About five evenly spaced round values in `[lo, hi]`.
 fn linear_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let raw = (hi - lo) / 5.0;
+    // Ranges so narrow or so tiny that the step is not a normal number (e.g. subnormal
+    // losses): label just the ends rather than divide by ~0.
+    if !raw.is_normal() {
+        return vec![lo, hi];
+    }
     let mag = 10f64.powi(raw.log10().floor() as i32);
     let step = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
-    let first = (lo / step).ceil() as i64;
-    (first..)
+    let first = (lo / step).ceil();
+    if !step.is_normal() || !first.is_finite() || first.abs() > 1e15 {
+        return vec![lo, hi];
+    }
+    (first as i64..)
         .map(|k| k as f64 * step)
         .take_while(|v| *v <= hi)
         .take(12)

@@ -101,10 +101,8 @@ fn wrong_field_count_names_the_line() {
 }
 
 #[test]
-fn a_header_is_only_accepted_on_line_1() {
+fn a_header_is_only_accepted_before_the_data() {
     assert_csv_err(parse("1,1\nx,y\n"), 2, 1, "`x` is not a number");
-    // Even a blank line 1 makes a later text line data.
-    assert_csv_err(parse("\nx,y\n1,1\n"), 2, 1, "`x`");
 }
 
 #[test]
@@ -199,4 +197,18 @@ fn from_path_reads_a_file_and_names_missing_ones() {
         Cubic::from_csv_path(dir.path()),
         Err(Error::Io { .. })
     ));
+}
+
+#[test]
+fn a_header_may_follow_blank_lines_but_not_data() {
+    let d = parse("\n\n x , y \n1,2\n").unwrap();
+    assert_eq!(d.len(), 1);
+    assert_csv_err(parse("1,2\nx,y\n"), 2, 1, "`x` is not a number");
+}
+
+#[test]
+fn control_characters_in_a_field_are_escaped_in_the_message() {
+    let err = parse("1,2\n3,a\u{0}b\n").unwrap_err().to_string();
+    assert!(err.contains("a\\0b"), "{err}");
+    assert!(!err.contains('\u{0}'));
 }

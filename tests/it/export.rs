@@ -206,3 +206,16 @@ fn write_rs_writes_the_same_text_atomically() {
     assert!(export::write_rs(load_firmware_model(), &missing).is_err());
     assert!(!missing.exists());
 }
+
+#[test]
+fn write_rs_refuses_non_finite_parameters() {
+    let mut net = load_firmware_model().clone();
+    net.first.first.second.b[7] = f32::INFINITY;
+    let path =
+        std::env::temp_dir().join(format!("constnet-it-export-nan-{}.rs", std::process::id()));
+    assert!(matches!(
+        export::write_rs(&net, &path),
+        Err(constnet::Error::NonFinite { .. })
+    ));
+    assert!(!path.exists());
+}

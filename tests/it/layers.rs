@@ -105,6 +105,10 @@ fn activations_at_the_edges() {
         assert!((0.0..=1.0).contains(&Sigmoid::f(x)));
     }
     assert_eq!(Relu::df(0.0f64), 0.0, "ReLU'(0) is taken as 0");
+    assert!(
+        Relu::f(f32::NAN).is_nan(),
+        "NaN must not be laundered into 0"
+    );
     assert_eq!(Sigmoid::f(0.0f64), 0.5);
     // The negative branch is the same function: σ(−x) = 1 − σ(x).
     for x in [0.5f64, 3.0, 30.0] {
@@ -148,6 +152,16 @@ fn backward_with_a_mismatched_batch_is_an_error_not_a_panic() {
         ),
         Err(Error::EmptyData)
     ));
+}
+
+#[test]
+fn nan_inputs_give_nan_outputs() {
+    let net: Seed = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(7), InitScheme::He);
+    assert!(net.forward(&SVector::from([f32::NAN]))[0].is_nan());
+    let mut broken = net.clone();
+    broken.first.first.first.first.w[3] = f32::NAN;
+    assert!(!broken.is_finite());
+    assert!(broken.forward(&SVector::from([1.0]))[0].is_nan());
 }
 
 #[test]

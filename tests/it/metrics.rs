@@ -42,6 +42,20 @@ fn constant_targets_make_r2_undefined_not_nan() {
 }
 
 #[test]
+fn constant_targets_that_do_not_average_exactly_are_still_undefined() {
+    // The mean of three 0.1s is not exactly 0.1 in floating point, so SS_tot is a tiny
+    // positive number and a naive R² would be about -5e31.
+    assert!(matches!(
+        r2(&[0.2f64; 3], &[0.1; 3]),
+        Err(Error::Undefined(_))
+    ));
+    assert!(matches!(
+        r2(&[0.0f32; 7], &[0.7; 7]),
+        Err(Error::Undefined(_))
+    ));
+}
+
+#[test]
 fn length_mismatch() {
     for f in [mse::<f64>, rmse, mae, r2] {
         match f(&[1.0, 2.0], &[1.0, 2.0, 3.0]) {

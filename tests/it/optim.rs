@@ -265,6 +265,26 @@ fn adam_rejects_bad_weight_decay() {
         let cfg = AdamConfig { weight_decay, ..d };
         assert!(is_param(adam(cfg), "weight_decay"), "{weight_decay}");
     }
+    // Decoupled decay scales weights by 1 − lr·λ: at lr·λ ≥ 1 it would zero or flip them.
+    for (lr, weight_decay) in [(1.0, 1.0), (1.0, 3.0), (0.5, 2.5)] {
+        let cfg = AdamConfig {
+            lr,
+            weight_decay,
+            ..d
+        };
+        assert!(
+            is_param(adam(cfg), "weight_decay"),
+            "lr {lr}, λ {weight_decay}"
+        );
+    }
+    assert!(
+        adam(AdamConfig {
+            lr: 0.5,
+            weight_decay: 1.9,
+            ..d
+        })
+        .is_ok()
+    );
 }
 
 #[test]

@@ -46,6 +46,10 @@ fn loss_curve_of_one_or_a_few_epochs() {
         ("flat.png", vec![0.02, 0.021, 0.0205]),
         ("tiny.png", vec![1e-9, 5e-10]),
         ("wide.png", vec![f64::MAX, 1.0, 1e-320]),
+        // Subnormal and near-underflow histories used to overflow the tick arithmetic.
+        ("subnormal.png", vec![5e-324, 5e-324]),
+        ("small.png", vec![1e-320, 2e-320]),
+        ("min.png", vec![1e-308, 1e-308]),
     ] {
         let path = dir.join(name);
         loss_curve(&path, &history).unwrap();
@@ -53,7 +57,15 @@ fn loss_curve_of_one_or_a_few_epochs() {
     }
     assert_eq!(
         dir.entries(),
-        ["flat.png", "one.png", "tiny.png", "wide.png"]
+        [
+            "flat.png",
+            "min.png",
+            "one.png",
+            "small.png",
+            "subnormal.png",
+            "tiny.png",
+            "wide.png"
+        ]
     );
 }
 

@@ -121,6 +121,11 @@ fn parameter_errors() {
     invalid(synthetic(10, 1.0, 1.0, 0.1, id, &mut rng(0)), "range");
     invalid(synthetic(10, 2.0, 1.0, 0.1, id, &mut rng(0)), "range");
     invalid(synthetic(10, f64::NAN, 1.0, 0.1, id, &mut rng(0)), "range");
+    // Finite ends whose difference overflows used to panic inside the sampler.
+    invalid(
+        synthetic(10, -f64::MAX, f64::MAX, 0.1, id, &mut rng(0)),
+        "range",
+    );
     invalid(
         synthetic(10, 0.0, f64::INFINITY, 0.1, id, &mut rng(0)),
         "range",

@@ -237,3 +237,122 @@ fn bad_learning_rates_are_rejected() {
     }
     assert!(Sgd::<f64>::new(1e-50).is_ok(), "representable in f64");
 }
+
+#[test]
+fn an_update_that_breaks_the_parameters_is_divergence_even_in_the_last_epoch() {
+    // One epoch with an absurd step: the loss before the update is finite, the network
+    // after it predicts NaN (its weights are finite but overflow in forward). `Ok` would
+    // hand back that network.
+    let (x, y) = cubic(100, 8);
+    let mut net = model(8);
+    let err = fit(
+        &mut net,
+        &mut Sgd::new(1e30).unwrap(),
+        &x,
+        &y,
+        &epochs(1),
+        |_, _| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Diverged { epoch: 0, .. }), "{err}");
+    assert!(err.to_string().starts_with("training diverged"), "{err}");
+    // An update that makes a weight itself non-finite is caught at the end of its epoch.
+    let mut net = model(8);
+    let err = fit(
+        &mut net,
+        &mut Sgd::new(1e38).unwrap(),
+        &x,
+        &y,
+        &epochs(3),
+        |_, _| {},
+    )
+    .unwrap_err();
+    match err {
+        Error::Diverged { epoch: 0, loss } => assert!(loss.is_finite(), "{loss}"),
+        ref other => panic!("expected divergence at epoch 0, got {other}"),
+    }
+    assert!(
+        err.to_string().contains("made parameters NaN or infinite"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ok_means_every_parameter_and_prediction_is_finite() {
+    let (x, y) = cubic(64, 9);
+    for lr in [1e-3, 1e-2, 0.1, 1.0, 10.0, 1e3] {
+        let mut net = model(9);
+        if fit(
+            &mut net,
+            &mut Sgd::new(lr).unwrap(),
+            &x,
+            &y,
+            &epochs(50),
+            |_, _| {},
+        )
+        .is_ok()
+        {
+            assert!(net.is_finite(), "lr {lr}");
+            let pred = constnet::Forward::forward(&net, &x);
+            assert!(pred.iter().all(|v| v.is_finite()), "lr {lr}");
+        }
+    }
+}
+
+#[test]
+fn history_records_the_loss_before_each_update() {
+    let (x, y) = cubic(50, 10);
+    let mut net = model(10);
+    let start = constnet::loss::mse(&constnet::Forward::forward(&net, &x), &y).unwrap();
+    let losses = fit(
+        &mut net,
+        &mut Sgd::new(0.01).unwrap(),
+        &x,
+        &y,
+        &epochs(2),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(
+        losses[0], start as f64,
+        "full batch: epoch 0 is the starting model's MSE"
+    );
+}
+
+#[test]
+fn mini_batch_history_is_the_sample_weighted_mean() {
+    // With a step too small to change any f32 weight, every batch sees the starting model,
+    // so the epoch's loss must equal the full-data MSE: batches of 3, 3 and 1 samples
+    // weighted by size. (An unweighted mean of the three batch means would not.)
+    let (x, y) = cubic(7, 11);
+    let mut net = model(11);
+    for t in [1, 3, 5] {
+        net.tensor_mut(t).fill(0.5); // non-zero biases: a 1e-30 step cannot move them
+    }
+    let start = constnet::loss::mse(&constnet::Forward::forward(&net, &x), &y).unwrap() as f64;
+    let config = TrainConfig {
+        epochs: 1,
+        batch_size: Some(3),
+        shuffle_seed: 2,
+        drop_last: false,
+    };
+    let before = net.clone();
+    let losses = fit(
+        &mut net,
+        &mut Sgd::new(1e-30).unwrap(),
+        &x,
+        &y,
+        &config,
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(
+        net, before,
+        "the step was meant to be too small to change anything"
+    );
+    assert!(
+        (losses[0] - start).abs() <= 1e-6 * start,
+        "{} vs {start}",
+        losses[0]
+    );
+}
