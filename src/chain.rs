@@ -35,6 +35,12 @@ where
 
 impl<A: Net, B: Layer<OutOf<A>>> Chain<A, B> {
     /// Joins two parts; `second` must accept `first`'s output width.
+    ///
+    /// ```
+    /// use constnet::{Chain, Dense, Tanh};
+    /// let net = Chain::new(Dense::<3, 2>::zeros(), Tanh);
+    /// assert_eq!(net.first, Dense::zeros());
+    /// ```
     pub fn new(first: A, second: B) -> Self {
         Chain { first, second }
     }

@@ -34,6 +34,20 @@ const ATTEMPTS: usize = 16;
 /// default permissions; an existing target is replaced, not modified in place (so hard
 /// links to it keep the old contents).
 ///
+/// ```
+/// use constnet::fsutil::write_atomic;
+/// let path = std::env::temp_dir().join(format!("constnet-doc-atomic-{}.txt", std::process::id()));
+/// write_atomic(&path, |tmp| {
+///     std::fs::write(tmp, "complete contents").map_err(|source| constnet::Error::Io {
+///         path: tmp.to_path_buf(),
+///         source,
+///     })
+/// })?;
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), "complete contents");
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
 /// # Errors
 /// Whatever `write` returns; [`Error::Io`] naming `path` if the temporary file cannot be
 /// created, synced or renamed (e.g. the directory does not exist, or `path` has no file

@@ -54,7 +54,17 @@ fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     StandardNormal.sample(rng)
 }
 
-/// Types that can be created with fresh random weights.
+/// Types that can be created with fresh random weights: layers, activations, whole networks.
+///
+/// ```
+/// use constnet::{net, Dense, Init, InitScheme, Relu};
+/// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+/// let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+/// let a: net![Dense<1, 8>, Relu, Dense<8, 1>] = Init::init(&mut rng, InitScheme::He);
+/// let b: net![Dense<1, 8>, Relu, Dense<8, 1>] =
+///     Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(7), InitScheme::He);
+/// assert_eq!(a, b); // same seed, same weights
+/// ```
 pub trait Init<T>: Sized {
     /// Builds the layer or network, drawing every weight from `rng` with `scheme`.
     fn init<R: Rng + ?Sized>(rng: &mut R, scheme: InitScheme) -> Self;

@@ -224,6 +224,13 @@ where
     DefaultAllocator: Allocator<I, B> + Allocator<O, B>,
 {
     /// Zeroed buffers for `batch` samples.
+    ///
+    /// ```
+    /// use constnet::layer::Buffers;
+    /// use nalgebra::{Const, Dyn};
+    /// let b = Buffers::<f32, Const<3>, Const<2>, Dyn>::new(Dyn(10));
+    /// assert_eq!((b.output.shape(), b.grad_input.shape()), ((2, 10), (3, 10)));
+    /// ```
     pub fn new(batch: B) -> Self {
         Buffers {
             output: OMatrix::zeros_generic(O::name(), batch),

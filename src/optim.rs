@@ -23,6 +23,20 @@ use crate::layer::Params;
 use crate::{Error, Real, Result};
 
 /// Updates a network's parameters `N` from a gradient of the same type.
+///
+/// Every optimizer works for every network, because it only walks [`Params`]' tensor list:
+///
+/// ```
+/// use constnet::{net, Adam, Dense, Optimizer, Params, Relu};
+/// type Model = net![Dense<2, 4>, Relu, Dense<4, 1>];
+/// let mut model = <Model as Params<f32>>::zeros();
+/// let mut grad = <Model as Params<f32>>::zeros();
+/// grad.second.b[0] = 1.0; // ∂L/∂(output bias)
+/// let mut adam = Adam::new(0.1)?;
+/// adam.step(&mut model, &grad);
+/// assert!(model.second.b[0] < 0.0); // moved against the gradient
+/// # Ok::<(), constnet::Error>(())
+/// ```
 pub trait Optimizer<T: Real, N: Params<T>> {
     /// One update of every parameter of `net` from `grad`.
     fn step(&mut self, net: &mut N, grad: &N);
