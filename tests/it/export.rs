@@ -9,10 +9,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::common::bits;
 use constnet::data::cubic;
 use constnet::nalgebra::{SMatrix, SVector};
 use constnet::{
-    Dense, Forward, Identity, Params, Real, Relu, Sigmoid, Tanh, export, metrics, net, persist,
+    Dense, Forward, Identity, Params, Relu, Sigmoid, Tanh, export, metrics, net, persist,
 };
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -26,18 +27,6 @@ fn root() -> PathBuf {
 
 fn bless() -> bool {
     std::env::var_os("CONSTNET_BLESS").is_some()
-}
-
-/// Every parameter's bits.
-fn bits<T: Real, N: Params<T>>(net: &N) -> Vec<Vec<u64>> {
-    (0..N::TENSORS)
-        .map(|i| {
-            net.tensor(i)
-                .iter()
-                .map(|&v| v.as_f64().to_bits())
-                .collect()
-        })
-        .collect()
 }
 
 /// The example's held-out test set with its default flags (seed 42, 1000 samples, σ = 0.1):

@@ -1,10 +1,10 @@
 //! Model files: bit-exact round trips, the byte layout, every way a file can be wrong, a
 //! mutation proptest, and atomic saves.
 
-use std::path::PathBuf;
-
+use crate::common::bits;
+use crate::scratch::Scratch;
 use constnet::persist::{self, decode, encode, encoded_len};
-use constnet::{Dense, Error, FormatError, Init, InitScheme, Params, Real, Relu, net};
+use constnet::{Dense, Error, FormatError, Init, InitScheme, Real, Relu, net};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use rand::SeedableRng;
@@ -15,18 +15,6 @@ type Seed32 = Seed<f32>;
 
 fn seed<T: Real>() -> Seed<T> {
     Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(7), InitScheme::He)
-}
-
-/// Every parameter's bits, so 0.0 and -0.0 differ.
-fn bits<T: Real, N: Params<T>>(net: &N) -> Vec<Vec<u64>> {
-    (0..N::TENSORS)
-        .map(|i| {
-            net.tensor(i)
-                .iter()
-                .map(|&v| v.as_f64().to_bits())
-                .collect()
-        })
-        .collect()
 }
 
 fn format_err<N>(r: constnet::Result<N>) -> FormatError {
@@ -363,37 +351,10 @@ fn messages_name_the_problem() {
     }
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("constnet-it-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn entries(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.0)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn save_and_load_a_file() {
-    let dir = TempDir::new("save-load");
-    let path = dir.0.join("seed.cnet");
+    let dir = Scratch::new("save-load");
+    let path = dir.join("seed.cnet");
     let net = seed::<f32>();
     persist::save(&net, &path).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), encode(&net).unwrap());
@@ -404,8 +365,8 @@ fn save_and_load_a_file() {
 
 #[test]
 fn saving_into_a_missing_directory_errors_and_leaves_nothing() {
-    let dir = TempDir::new("missing-dir");
-    let path = dir.0.join("no-such-dir").join("seed.cnet");
+    let dir = Scratch::new("missing-dir");
+    let path = dir.join("no-such-dir").join("seed.cnet");
     let err = persist::save(&seed::<f32>(), &path).unwrap_err();
     match &err {
         Error::Io { path: p, .. } => assert_eq!(p, &path),
@@ -418,8 +379,8 @@ fn saving_into_a_missing_directory_errors_and_leaves_nothing() {
 
 #[test]
 fn saving_over_a_file_replaces_it_whole() {
-    let dir = TempDir::new("replace");
-    let path = dir.0.join("model.cnet");
+    let dir = Scratch::new("replace");
+    let path = dir.join("model.cnet");
     std::fs::write(&path, vec![b'x'; 100_000]).unwrap();
     let net = seed::<f32>();
     persist::save(&net, &path).unwrap();
@@ -436,12 +397,12 @@ fn saving_over_a_file_replaces_it_whole() {
 
 #[test]
 fn empty_and_missing_files() {
-    let dir = TempDir::new("empty");
-    let path = dir.0.join("empty.cnet");
+    let dir = Scratch::new("empty");
+    let path = dir.join("empty.cnet");
     std::fs::write(&path, b"").unwrap();
     let err = persist::load::<f32, Seed32>(&path).unwrap_err();
     assert!(matches!(err, Error::Format(FormatError::Empty)));
-    let missing = dir.0.join("missing.cnet");
+    let missing = dir.join("missing.cnet");
     assert!(matches!(
         persist::load::<f32, Seed32>(&missing),
         Err(Error::Io { path, .. }) if path == missing
