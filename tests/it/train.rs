@@ -32,6 +32,17 @@ fn r2(pred: &Row, y: &Row) -> f64 {
     1.0 - (ss_res / ss_tot) as f64
 }
 
+/// `fit` with plain SGD at `lr` and no callback.
+fn sgd(
+    net: &mut Seed,
+    lr: f64,
+    x: &Row,
+    y: &Row,
+    config: &TrainConfig,
+) -> constnet::Result<Vec<f64>> {
+    fit(net, &mut Sgd::new(lr).unwrap(), x, y, config, |_, _| {})
+}
+
 fn epochs(epochs: usize) -> TrainConfig {
     TrainConfig {
         epochs,
@@ -44,15 +55,7 @@ fn reduced_cubic_run_converges() {
     // 200 samples, 400 full-batch epochs of the seed's SGD: a short version of the example.
     let (x, y) = cubic(200, 7);
     let mut net = model(7);
-    let losses = fit(
-        &mut net,
-        &mut Sgd::new(0.01).unwrap(),
-        &x,
-        &y,
-        &epochs(400),
-        |_, _| {},
-    )
-    .unwrap();
+    let losses = sgd(&mut net, 0.01, &x, &y, &epochs(400)).unwrap();
     assert_eq!(losses.len(), 400);
     let fit_r2 = r2(&constnet::Forward::forward(&net, &x), &y);
     assert!(fit_r2 >= 0.9, "R² after 400 epochs: {fit_r2}");
@@ -104,15 +107,7 @@ fn drop_last_changes_the_updates() {
             shuffle_seed: 1,
             drop_last,
         };
-        fit(
-            &mut net,
-            &mut Sgd::new(0.01).unwrap(),
-            &x,
-            &y,
-            &config,
-            |_, _| {},
-        )
-        .unwrap();
+        sgd(&mut net, 0.01, &x, &y, &config).unwrap();
         net
     };
     // 40 = 16 + 16 + 8: with drop_last the 8-sample step is skipped, so the nets differ.
@@ -130,15 +125,7 @@ fn same_seed_same_bits() {
     };
     let run = || {
         let mut net = model(5);
-        let l = fit(
-            &mut net,
-            &mut Sgd::new(0.01).unwrap(),
-            &x,
-            &y,
-            &config,
-            |_, _| {},
-        )
-        .unwrap();
+        let l = sgd(&mut net, 0.01, &x, &y, &config).unwrap();
         (net, l)
     };
     let (a, la) = run();
@@ -154,15 +141,7 @@ fn same_seed_same_bits() {
 fn huge_learning_rate_is_reported_as_divergence() {
     let (x, y) = cubic(100, 6);
     let mut net = model(6);
-    let err = fit(
-        &mut net,
-        &mut Sgd::new(10.0).unwrap(),
-        &x,
-        &y,
-        &epochs(900),
-        |_, _| {},
-    )
-    .unwrap_err();
+    let err = sgd(&mut net, 10.0, &x, &y, &epochs(900)).unwrap_err();
     match err {
         Error::Diverged { epoch, loss } => {
             assert!(!loss.is_finite());
@@ -245,28 +224,12 @@ fn an_update_that_breaks_the_parameters_is_divergence_even_in_the_last_epoch() {
     // hand back that network.
     let (x, y) = cubic(100, 8);
     let mut net = model(8);
-    let err = fit(
-        &mut net,
-        &mut Sgd::new(1e30).unwrap(),
-        &x,
-        &y,
-        &epochs(1),
-        |_, _| {},
-    )
-    .unwrap_err();
+    let err = sgd(&mut net, 1e30, &x, &y, &epochs(1)).unwrap_err();
     assert!(matches!(err, Error::Diverged { epoch: 0, .. }), "{err}");
     assert!(err.to_string().starts_with("training diverged"), "{err}");
     // An update that makes a weight itself non-finite is caught at the end of its epoch.
     let mut net = model(8);
-    let err = fit(
-        &mut net,
-        &mut Sgd::new(1e38).unwrap(),
-        &x,
-        &y,
-        &epochs(3),
-        |_, _| {},
-    )
-    .unwrap_err();
+    let err = sgd(&mut net, 1e38, &x, &y, &epochs(3)).unwrap_err();
     match err {
         Error::Diverged { epoch: 0, loss } => assert!(loss.is_finite(), "{loss}"),
         ref other => panic!("expected divergence at epoch 0, got {other}"),
@@ -282,16 +245,7 @@ fn ok_means_every_parameter_and_prediction_is_finite() {
     let (x, y) = cubic(64, 9);
     for lr in [1e-3, 1e-2, 0.1, 1.0, 10.0, 1e3] {
         let mut net = model(9);
-        if fit(
-            &mut net,
-            &mut Sgd::new(lr).unwrap(),
-            &x,
-            &y,
-            &epochs(50),
-            |_, _| {},
-        )
-        .is_ok()
-        {
+        if sgd(&mut net, lr, &x, &y, &epochs(50)).is_ok() {
             assert!(net.is_finite(), "lr {lr}");
             let pred = constnet::Forward::forward(&net, &x);
             assert!(pred.iter().all(|v| v.is_finite()), "lr {lr}");
@@ -304,15 +258,7 @@ fn history_records_the_loss_before_each_update() {
     let (x, y) = cubic(50, 10);
     let mut net = model(10);
     let start = constnet::loss::mse(&constnet::Forward::forward(&net, &x), &y).unwrap();
-    let losses = fit(
-        &mut net,
-        &mut Sgd::new(0.01).unwrap(),
-        &x,
-        &y,
-        &epochs(2),
-        |_, _| {},
-    )
-    .unwrap();
+    let losses = sgd(&mut net, 0.01, &x, &y, &epochs(2)).unwrap();
     assert_eq!(
         losses[0], start as f64,
         "full batch: epoch 0 is the starting model's MSE"
@@ -337,15 +283,7 @@ fn mini_batch_history_is_the_sample_weighted_mean() {
         drop_last: false,
     };
     let before = net.clone();
-    let losses = fit(
-        &mut net,
-        &mut Sgd::new(1e-30).unwrap(),
-        &x,
-        &y,
-        &config,
-        |_, _| {},
-    )
-    .unwrap();
+    let losses = sgd(&mut net, 1e-30, &x, &y, &config).unwrap();
     assert_eq!(
         net, before,
         "the step was meant to be too small to change anything"
