@@ -1,0 +1,188 @@
+//! Training throughput of the seed network, and the machine's sgemm ceiling, in one run.
+//!
+//! Every training bench reports its throughput as FLOP ("elements" in criterion's output,
+//! so `Gelem/s` reads as GFLOP/s). The count is exact for the network's shapes, see
+//! [`epoch_flops`]; for the seed net it is 25 477·N + 8 706 ≈ 25 500·N per epoch.
+//!
+//! Groups:
+//! - `epoch/N`: one full-batch epoch (forward, MSE, backward, SGD step) exactly as
+//!   `train::fit` runs it, N ∈ {100, 1 000, 10 000, 100 000}.
+//! - `sgemm/N`: nalgebra's `gemm` (matrixmultiply) on 64×64 · 64×N, the ceiling.
+//! - `width/H`: one epoch of `1 → H → ReLU → H → ReLU → 1` at N = 1 000, H ∈ {16, 64, 256}.
+//! - `fit900`: `train::fit` for 900 epochs at N = 1 000, the example's loop.
+//!
+//! Compare the rates with `python3 benches/ratios.py` (see `benches/README.md`).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use constnet::nalgebra::{Const, Dyn, OMatrix, SMatrix};
+use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+use constnet::train::{TrainConfig, fit};
+use constnet::{Dense, Forward, Init, InitScheme, Optimizer, Relu, Sgd, loss, net};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+/// `1 → H → ReLU → H → ReLU → 1`, the seed network when `H = 64`.
+type Mlp<const H: usize> = net![Dense<1, H>, Relu, Dense<H, H>, Relu, Dense<H, 1>];
+
+/// Exact FLOP of one full-batch epoch of [`Mlp<H>`] on `n` samples, counting a multiply and
+/// an add as one FLOP each:
+/// - each `Dense<I, O>`: forward `W·x + b` is 2·I·O per sample (I·O products, O·(I − 1) sums,
+///   O bias adds); backward `∂W = G·Xᵀ` is 2·I·O per sample (the one sum fewer per weight
+///   per batch is ignored), `∂b` O, and `∂X = Wᵀ·G` 2·I·O except in the first layer (its
+///   input gradient is never computed);
+/// - ReLU backward: one product per element; MSE with gradient: 4 per output;
+/// - SGD: 2 per parameter, once per epoch.
+///
+/// For H = 64: 25 477·N + 8 706.
+fn epoch_flops(h: u64, n: u64) -> u64 {
+    let dense = [(1, h), (h, h), (h, 1)];
+    let mut per_sample = 0;
+    for (i, &(fan_in, fan_out)) in dense.iter().enumerate() {
+        let product = 2 * fan_in * fan_out;
+        per_sample += product + product + fan_out; // forward, ∂W, ∂b
+        if i > 0 {
+            per_sample += product; // ∂X
+        }
+    }
+    per_sample += 2 * h + 4; // two ReLU backwards, the loss
+    let params: u64 = dense.iter().map(|&(i, o)| i * o + o).sum();
+    per_sample * n + 2 * params
+}
+
+/// `n` inputs spread over [−2, 2) and their cubes, one sample per column.
+fn cubic(n: usize) -> (OMatrix<f32, Const<1>, Dyn>, OMatrix<f32, Const<1>, Dyn>) {
+    let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(n, |_, j| 4.0 * j as f32 / n as f32 - 2.0);
+    let y = x.map(|v| v * v * v);
+    (x, y)
+}
+
+/// A model, its buffers and data: everything one epoch touches, built once.
+struct Epoch<const H: usize> {
+    model: Mlp<H>,
+    sgd: Sgd<f32>,
+    x: OMatrix<f32, Const<1>, Dyn>,
+    y: OMatrix<f32, Const<1>, Dyn>,
+    ws: <Mlp<H> as Forward<f32, Const<1>, Dyn>>::Workspace,
+    grad: Box<Mlp<H>>,
+    grad_pred: OMatrix<f32, Const<1>, Dyn>,
+}
+
+impl<const H: usize> Epoch<H> {
+    fn new(n: usize) -> Self {
+        let (x, y) = cubic(n);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+        Epoch {
+            model: Init::init(&mut rng, InitScheme::He),
+            // Small enough that thousands of epochs stay finite.
+            sgd: Sgd::new(1e-4).unwrap(),
+            x,
+            y,
+            ws: <Mlp<H> as Forward<f32, Const<1>, Dyn>>::workspace(Dyn(n)),
+            grad: Box::new(constnet::Params::zeros()),
+            grad_pred: OMatrix::zeros_generic(Const::<1>, Dyn(n)),
+        }
+    }
+
+    /// One step as `train::fit` runs it on a full batch.
+    fn run(&mut self) -> f32 {
+        self.model.forward_into(&self.x, &mut self.ws);
+        let pred = <Mlp<H> as Forward<f32, Const<1>, Dyn>>::output(&self.ws);
+        let loss = loss::mse_with_grad(pred, &self.y, &mut self.grad_pred).unwrap();
+        self.model
+            .backward_into(
+                &self.x,
+                &mut self.ws,
+                &self.grad_pred,
+                &mut self.grad,
+                false,
+            )
+            .unwrap();
+        self.sgd.step(&mut self.model, &self.grad);
+        loss
+    }
+}
+
+const SIZES: [usize; 4] = [100, 1_000, 10_000, 100_000];
+
+/// Fewer samples for the slow sizes, so `cargo bench` stays within minutes on 2 cores.
+fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+}
+
+fn epoch(c: &mut Criterion) {
+    let mut group = c.benchmark_group("epoch");
+    configure(&mut group);
+    for n in SIZES {
+        group.throughput(Throughput::Elements(epoch_flops(64, n as u64)));
+        let mut e = Epoch::<64>::new(n);
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| black_box(e.run()))
+        });
+    }
+    group.finish();
+}
+
+fn sgemm(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sgemm");
+    configure(&mut group);
+    let w = SMatrix::<f32, 64, 64>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 / 11.0 - 0.5);
+    for n in SIZES {
+        group.throughput(Throughput::Elements(2 * 64 * 64 * n as u64));
+        let h = OMatrix::<f32, Const<64>, Dyn>::from_fn(n, |i, j| ((i + j) % 5) as f32 - 2.0);
+        let mut y = OMatrix::<f32, Const<64>, Dyn>::zeros(n);
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| y.gemm(1.0, black_box(&w), black_box(&h), 0.0))
+        });
+    }
+    group.finish();
+}
+
+fn width(c: &mut Criterion) {
+    let mut group = c.benchmark_group("width");
+    configure(&mut group);
+    let n = 1_000;
+    fn one<const H: usize>(
+        group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+        n: usize,
+    ) {
+        group.throughput(Throughput::Elements(epoch_flops(H as u64, n as u64)));
+        // Boxed: a 256-wide model is 256 KiB of static weights.
+        let mut e = Box::new(Epoch::<H>::new(n));
+        group.bench_function(BenchmarkId::from_parameter(H), |b| {
+            b.iter(|| black_box(e.run()))
+        });
+    }
+    one::<16>(&mut group, n);
+    one::<64>(&mut group, n);
+    one::<256>(&mut group, n);
+    group.finish();
+}
+
+fn fit900(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fit900");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
+    let n = 1_000;
+    let (x, y) = cubic(n);
+    let config = TrainConfig::default();
+    assert_eq!(config.epochs, 900);
+    group.throughput(Throughput::Elements(900 * epoch_flops(64, n as u64)));
+    group.bench_function(BenchmarkId::from_parameter(n), |b| {
+        b.iter(|| {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+            let mut model: Mlp<64> = Init::init(&mut rng, InitScheme::He);
+            let mut sgd = Sgd::new(0.01).unwrap();
+            fit(&mut model, &mut sgd, &x, &y, &config, |_, _| {}).ok()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, epoch, sgemm, width, fit900);
+criterion_main!(benches);
