@@ -57,7 +57,7 @@
 //!
 //! With `--no-default-features` the crate is `#![no_std]` and needs no allocator.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // allowed only in `simd`, for run-time CPU feature dispatch
 #![warn(missing_docs)]
 
 #[cfg(feature = "alloc")]
@@ -71,12 +71,14 @@ pub mod export;
 #[cfg(feature = "std")]
 pub(crate) mod fsutil;
 pub mod init;
+pub(crate) mod kernel;
 pub mod layer;
 pub mod loss;
 pub mod metrics;
 pub mod optim;
 pub mod persist;
 pub mod scalar;
+pub(crate) mod simd;
 #[cfg(feature = "alloc")]
 pub mod train;
 
