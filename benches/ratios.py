@@ -35,11 +35,18 @@ def fmt_time(ns):
     return f"{ns:.1f} ns"
 
 
+def epoch_flops(h, n):
+    """FLOP of one epoch of 1 -> h -> h -> 1 on n samples (see `epoch_flops` in train.rs)."""
+    per_sample = 2 * (h + h * h + h) * 2 + (h + h + 1) + 2 * (h * h + h) + 2 * h + 4
+    return per_sample * n + 2 * (h + h + h * h + h + h + 1)
+
+
 def rate(r):
     return r[1] / r[0] if r and r[1] else None  # FLOP per ns = GFLOP/s
 
 
-print(f"{'bench':<16}{'median':>12}{'GFLOP/s':>10}{'/sgemm':>9}{'ns/sample':>11}{'vs N=1000':>11}")
+print("median = of one timed call; epoch = median / epochs per call")
+print(f"{'bench':<16}{'median':>12}{'epoch':>12}{'GFLOP/s':>10}{'/sgemm':>9}{'ns/sample':>11}{'vs N=1000':>11}")
 per_sample_1000 = None
 for group in ("epoch", "epoch_par", "sgemm"):
     for n in (100, 1000, 10000, 100000):
@@ -47,11 +54,13 @@ for group in ("epoch", "epoch_par", "sgemm"):
         if not r:
             continue
         g = rate(r)
-        line = f"{group + '/' + str(n):<16}{fmt_time(r[0]):>12}{g:>10.1f}"
+        epoch_ns = r[0] if group == "sgemm" else r[0] * epoch_flops(64, n) / r[1]
+        shown = "" if group == "sgemm" else fmt_time(epoch_ns)
+        line = f"{group + '/' + str(n):<16}{fmt_time(r[0]):>12}{shown:>12}{g:>10.1f}"
         s = rate(load("sgemm", n))
         line += f"{g / s:>9.2f}" if s and group != "sgemm" else f"{'':>9}"
         if group != "sgemm":
-            per = r[0] / n
+            per = epoch_ns / n
             if n == 1000 and group == "epoch":
                 per_sample_1000 = per
             line += f"{per:>11.1f}"
@@ -66,7 +75,9 @@ for group, ids in (("width", (16, 64, 256)), ("fit900", (1000,)), ("fit900_par",
             continue
         g = rate(r)
         ratio = f"{g / s1000:>9.2f}" if s1000 else ""
-        print(f"{group + '/' + str(i):<16}{fmt_time(r[0]):>12}{g:>10.1f}{ratio}")
+        epoch = fmt_time(r[0] * epoch_flops(i, 1000) / r[1]) if group == "width" else ""
+        print(f"{group + '/' + str(i):<16}{fmt_time(r[0]):>12}{epoch:>12}{g:>10.1f}{ratio}")
 r = load("infer", "seed")
 if r:
     print(f"{'infer/seed':<16}{fmt_time(r[0]):>12}")
+

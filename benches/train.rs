@@ -5,10 +5,10 @@
 //! [`epoch_flops`]; for the seed net it is 25 477·N + 8 706 ≈ 25 500·N per epoch.
 //!
 //! Groups:
-//! - `epoch/N`: one full-batch epoch (forward, MSE, backward, SGD step) exactly as
-//!   `train::fit` runs it, N ∈ {100, 1 000, 10 000, 100 000}.
+//! - `epoch/N`: full-batch epochs (forward, MSE, backward, SGD step) of `train::fit`,
+//!   N ∈ {100, 1 000, 10 000, 100 000}; each timed call runs many epochs (~1e10 FLOP).
 //! - `sgemm/N`: nalgebra's `gemm` (matrixmultiply) on 64×64 · 64×N, the ceiling.
-//! - `width/H`: one epoch of `1 → H → ReLU → H → ReLU → 1` at N = 1 000, H ∈ {16, 64, 256}.
+//! - `width/H`: epochs of `1 → H → ReLU → H → ReLU → 1` at N = 1 000, H ∈ {16, 64, 256}.
 //! - `fit900`: `train::fit` for 900 epochs at N = 1 000, the example's loop.
 //!
 //! Compare the rates with `python3 benches/ratios.py` (see `benches/README.md`).
@@ -19,8 +19,10 @@ use std::time::Duration;
 use constnet::nalgebra::{Const, Dyn, OMatrix, SMatrix};
 use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 use constnet::train::{TrainConfig, fit};
-use constnet::{Dense, Forward, Init, InitScheme, Optimizer, Relu, Sgd, loss, net};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use constnet::{Dense, Init, InitScheme, Relu, Sgd, net};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 
 /// `1 → H → ReLU → H → ReLU → 1`, the seed network when `H = 64`.
 type Mlp<const H: usize> = net![Dense<1, H>, Relu, Dense<H, H>, Relu, Dense<H, 1>];
@@ -57,78 +59,63 @@ fn cubic(n: usize) -> (OMatrix<f32, Const<1>, Dyn>, OMatrix<f32, Const<1>, Dyn>)
     (x, y)
 }
 
-/// A model, its buffers and data: everything one epoch touches, built once.
-struct Epoch<const H: usize> {
-    model: Mlp<H>,
-    sgd: Sgd<f32>,
-    x: OMatrix<f32, Const<1>, Dyn>,
-    y: OMatrix<f32, Const<1>, Dyn>,
-    ws: <Mlp<H> as Forward<f32, Const<1>, Dyn>>::Workspace,
-    grad: Box<Mlp<H>>,
-    grad_pred: OMatrix<f32, Const<1>, Dyn>,
+/// Epochs per timed call of `fit`: about 1e10 FLOP (~0.1 s), so `fit`'s one-off setup
+/// (validation, buffers) is well under 1% of the time.
+fn epochs_per_call(flops_per_epoch: u64) -> usize {
+    (10_000_000_000 / flops_per_epoch).max(2) as usize
 }
 
-impl<const H: usize> Epoch<H> {
-    fn new(n: usize) -> Self {
-        let (x, y) = cubic(n);
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
-        Epoch {
-            model: Init::init(&mut rng, InitScheme::He),
-            // Small enough that thousands of epochs stay finite.
-            sgd: Sgd::new(1e-4).unwrap(),
-            x,
-            y,
-            ws: <Mlp<H> as Forward<f32, Const<1>, Dyn>>::workspace(Dyn(n)),
-            grad: Box::new(constnet::Params::zeros()),
-            grad_pred: OMatrix::zeros_generic(Const::<1>, Dyn(n)),
-        }
-    }
-
-    /// One step as `train::fit` runs it on a full batch.
-    fn run(&mut self) -> f32 {
-        self.model.forward_into(&self.x, &mut self.ws);
-        let pred = <Mlp<H> as Forward<f32, Const<1>, Dyn>>::output(&self.ws);
-        let loss = loss::mse_with_grad(pred, &self.y, &mut self.grad_pred).unwrap();
-        self.model
-            .backward_into(
-                &self.x,
-                &mut self.ws,
-                &self.grad_pred,
-                &mut self.grad,
-                false,
-            )
-            .unwrap();
-        self.sgd.step(&mut self.model, &self.grad);
-        loss
-    }
+/// Benches `train::fit` on `n` samples of the cubic for `1 → H → H → 1`, full batch, SGD,
+/// with throughput = FLOP of all its epochs. The model keeps training from call to call
+/// (a small learning rate keeps it finite), so nothing but `fit` is timed.
+fn bench_fit<const H: usize>(group: &mut Group<'_>, id: BenchmarkId, n: usize) {
+    let flops = epoch_flops(H as u64, n as u64);
+    let epochs = epochs_per_call(flops);
+    group.throughput(Throughput::Elements(epochs as u64 * flops));
+    let (x, y) = cubic(n);
+    // Boxed: a 256-wide model is 256 KiB of static weights.
+    let mut model: Box<Mlp<H>> = Box::new(Init::init(
+        &mut Xoshiro256PlusPlus::seed_from_u64(42),
+        InitScheme::He,
+    ));
+    let mut sgd = Sgd::new(1e-4).unwrap();
+    let config = TrainConfig {
+        epochs,
+        ..TrainConfig::default()
+    };
+    group.bench_function(id, |b| {
+        b.iter(|| fit(&mut *model, &mut sgd, &x, &y, &config, |_, _| {}).unwrap())
+    });
 }
+
+type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
 
 const SIZES: [usize; 4] = [100, 1_000, 10_000, 100_000];
 
-/// Fewer samples for the slow sizes, so `cargo bench` stays within minutes on 2 cores.
-fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+/// Few, flat samples (every call is ~0.1 s), so `cargo bench` stays within minutes on 2 cores.
+fn configure(group: &mut Group<'_>) {
     group
-        .sample_size(20)
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
+        .measurement_time(Duration::from_secs(2));
 }
 
 fn epoch(c: &mut Criterion) {
     let mut group = c.benchmark_group("epoch");
     configure(&mut group);
     for n in SIZES {
-        group.throughput(Throughput::Elements(epoch_flops(64, n as u64)));
-        let mut e = Epoch::<64>::new(n);
-        group.bench_function(BenchmarkId::from_parameter(n), |b| {
-            b.iter(|| black_box(e.run()))
-        });
+        bench_fit::<64>(&mut group, BenchmarkId::from_parameter(n), n);
     }
     group.finish();
 }
 
 fn sgemm(c: &mut Criterion) {
     let mut group = c.benchmark_group("sgemm");
-    configure(&mut group);
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
     let w = SMatrix::<f32, 64, 64>::from_fn(|i, j| ((i * 7 + j * 3) % 11) as f32 / 11.0 - 0.5);
     for n in SIZES {
         group.throughput(Throughput::Elements(2 * 64 * 64 * n as u64));
@@ -144,21 +131,9 @@ fn sgemm(c: &mut Criterion) {
 fn width(c: &mut Criterion) {
     let mut group = c.benchmark_group("width");
     configure(&mut group);
-    let n = 1_000;
-    fn one<const H: usize>(
-        group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-        n: usize,
-    ) {
-        group.throughput(Throughput::Elements(epoch_flops(H as u64, n as u64)));
-        // Boxed: a 256-wide model is 256 KiB of static weights.
-        let mut e = Box::new(Epoch::<H>::new(n));
-        group.bench_function(BenchmarkId::from_parameter(H), |b| {
-            b.iter(|| black_box(e.run()))
-        });
-    }
-    one::<16>(&mut group, n);
-    one::<64>(&mut group, n);
-    one::<256>(&mut group, n);
+    bench_fit::<16>(&mut group, BenchmarkId::from_parameter(16), 1_000);
+    bench_fit::<64>(&mut group, BenchmarkId::from_parameter(64), 1_000);
+    bench_fit::<256>(&mut group, BenchmarkId::from_parameter(256), 1_000);
     group.finish();
 }
 
