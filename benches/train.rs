@@ -10,6 +10,8 @@
 //! - `sgemm/N`: nalgebra's `gemm` (matrixmultiply) on 64×64 · 64×N, the ceiling.
 //! - `width/H`: epochs of `1 → H → ReLU → H → ReLU → 1` at N = 1 000, H ∈ {16, 64, 256}.
 //! - `fit900`: `train::fit` for 900 epochs at N = 1 000, the example's loop.
+//! - `epoch_par/N` (with `--features parallel`): `train::fit_parallel`, N ∈ {1 000, 10 000,
+//!   100 000}.
 //!
 //! Compare the rates with `python3 benches/ratios.py` (see `benches/README.md`).
 
@@ -69,6 +71,21 @@ fn epochs_per_call(flops_per_epoch: u64) -> usize {
 /// with throughput = FLOP of all its epochs. The model keeps training from call to call
 /// (a small learning rate keeps it finite), so nothing but `fit` is timed.
 fn bench_fit<const H: usize>(group: &mut Group<'_>, id: BenchmarkId, n: usize) {
+    bench_trainer::<H>(group, id, n, |m, o, x, y, c| fit(m, o, x, y, c, |_, _| {}));
+}
+
+/// The signature `fit` and `fit_parallel` share, for the seed's data and SGD.
+type Trainer<M> =
+    fn(&mut M, &mut Sgd<f32>, &Data, &Data, &TrainConfig) -> constnet::Result<Vec<f64>>;
+type Data = OMatrix<f32, Const<1>, Dyn>;
+
+/// [`bench_fit`] with the training function as a parameter.
+fn bench_trainer<const H: usize>(
+    group: &mut Group<'_>,
+    id: BenchmarkId,
+    n: usize,
+    train: Trainer<Mlp<H>>,
+) {
     let flops = epoch_flops(H as u64, n as u64);
     let epochs = epochs_per_call(flops);
     group.throughput(Throughput::Elements(epochs as u64 * flops));
@@ -84,7 +101,7 @@ fn bench_fit<const H: usize>(group: &mut Group<'_>, id: BenchmarkId, n: usize) {
         ..TrainConfig::default()
     };
     group.bench_function(id, |b| {
-        b.iter(|| fit(&mut *model, &mut sgd, &x, &y, &config, |_, _| {}).unwrap())
+        b.iter(|| train(&mut model, &mut sgd, &x, &y, &config).unwrap())
     });
 }
 
@@ -109,6 +126,26 @@ fn epoch(c: &mut Criterion) {
     }
     group.finish();
 }
+
+/// `epoch_par/N`: as `epoch/N`, with `train::fit_parallel` (feature `parallel`).
+#[cfg(feature = "parallel")]
+fn epoch_par(c: &mut Criterion) {
+    use constnet::train::fit_parallel;
+    let mut group = c.benchmark_group("epoch_par");
+    configure(&mut group);
+    for n in [1_000, 10_000, 100_000] {
+        bench_trainer::<64>(
+            &mut group,
+            BenchmarkId::from_parameter(n),
+            n,
+            |m, o, x, y, c| fit_parallel(m, o, x, y, c, |_, _| {}),
+        );
+    }
+    group.finish();
+}
+
+#[cfg(not(feature = "parallel"))]
+fn epoch_par(_: &mut Criterion) {}
 
 fn sgemm(c: &mut Criterion) {
     let mut group = c.benchmark_group("sgemm");
@@ -159,5 +196,5 @@ fn fit900(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, epoch, sgemm, width, fit900);
+criterion_group!(benches, epoch, epoch_par, sgemm, width, fit900);
 criterion_main!(benches);

@@ -54,6 +54,7 @@
 //! - `std` (default): nalgebra's fast GEMM for runtime-sized (`Dyn`) batches, file I/O.
 //! - `alloc`: runtime-sized batches without the rest of `std`.
 //! - `plot` (default): PNG loss and fit plots, with a bundled font.
+//! - `parallel`: `train::fit_parallel`, large training steps split over two threads.
 //!
 //! With `--no-default-features` the crate is `#![no_std]` and needs no allocator.
 #![cfg_attr(not(feature = "std"), no_std)]

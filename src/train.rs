@@ -14,9 +14,13 @@ use rand::seq::SliceRandom;
 
 use crate::{Error, Forward, Optimizer, Real, Result};
 
+#[cfg(feature = "parallel")]
+mod parallel;
 mod step;
+#[cfg(feature = "parallel")]
+pub use parallel::fit_parallel;
 pub use step::BLOCK;
-use step::Step;
+use step::{Blocks, Gradient, Step};
 
 /// How to train: epochs, batch size, shuffling.
 ///
@@ -55,6 +59,11 @@ impl Default for TrainConfig {
 /// is the mean training loss seen during epoch `e` (for full batch: the loss *before* that
 /// epoch's step, as the classic loop records it).
 ///
+/// Single-threaded and bit-reproducible. A step on more than [`BLOCK`] samples runs forward
+/// and backward in blocks of that many and sums their gradients (the same step, with the
+/// buffers of one block kept in cache); `fit_parallel` (feature `parallel`) splits the
+/// blocks over two threads.
+///
 /// ```
 /// use constnet::{net, train::{fit, TrainConfig}, Dense, Init, InitScheme, Relu, Sgd};
 /// use nalgebra::{Const, Dyn, OMatrix};
@@ -82,12 +91,30 @@ pub fn fit<T, N, O, const IN: usize, const OUT: usize>(
     x: &OMatrix<T, Const<IN>, Dyn>,
     y: &OMatrix<T, Const<OUT>, Dyn>,
     config: &TrainConfig,
+    on_epoch: impl FnMut(usize, f64),
+) -> Result<Vec<f64>>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+    O: Optimizer<T, N>,
+{
+    train::<T, N, O, Blocks<T, N, IN, OUT>, IN, OUT>(net, optimizer, x, y, config, on_epoch)
+}
+
+/// [`fit`]'s loop, with the batch gradient computed by `G`.
+fn train<T, N, O, G, const IN: usize, const OUT: usize>(
+    net: &mut N,
+    optimizer: &mut O,
+    x: &OMatrix<T, Const<IN>, Dyn>,
+    y: &OMatrix<T, Const<OUT>, Dyn>,
+    config: &TrainConfig,
     mut on_epoch: impl FnMut(usize, f64),
 ) -> Result<Vec<f64>>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
     O: Optimizer<T, N>,
+    G: Gradient<T, N, IN, OUT>,
 {
     let n = validate(x, y, config)?;
     let batch = config.batch_size.unwrap_or(n);
@@ -97,8 +124,8 @@ where
     // Buffers for full batches, and for the smaller last batch if there is one: allocated
     // here, reused by every epoch.
     let gathers = batch < n;
-    let mut full = Step::<T, N, IN, OUT>::new(batch, gathers);
-    let mut rest = Step::<T, N, IN, OUT>::new(n % batch, gathers);
+    let mut full = Step::<T, G, IN, OUT>::new::<N>(batch, gathers);
+    let mut rest = Step::<T, G, IN, OUT>::new::<N>(n % batch, gathers);
     for epoch in 0..config.epochs {
         let loss = if batch == n {
             full.run(net, optimizer, x, y)?
