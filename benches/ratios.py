@@ -2,17 +2,23 @@
 """Rates and ratios from criterion's saved results (run after `cargo bench --bench train`).
 
 Usage: python3 benches/ratios.py [BASELINE]   (default `new`, i.e. the latest run;
-pass a name given to `-- --save-baseline NAME` to read that run instead).
+pass a name given to `-- --save-baseline NAME` to read that run instead). Reads
+$CRITERION_HOME if set, else target/criterion next to this script.
 
 For each bench: median time, GFLOP/s (criterion's `Elements` throughput is the FLOP count),
 and for `epoch/N` the ratio to `sgemm/N` of the same run (issue 4, target 1: >= 0.70) and
 the time per sample relative to N = 1000 (target 2: <= 1.3 at N = 100 000).
 """
 import json
+import os
 import pathlib
 import sys
 
-root = pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion"
+# Where criterion saved its results (criterion's own CRITERION_HOME, or target/criterion).
+root = pathlib.Path(
+    os.environ.get("CRITERION_HOME")
+    or pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion"
+)
 base = sys.argv[1] if len(sys.argv) > 1 else "new"
 
 
