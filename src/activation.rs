@@ -3,14 +3,15 @@
 //! Each is a zero-sized type that takes any width and keeps it. Backward multiplies the
 //! upstream gradient by the derivative at the layer's input `x` (passed back in by the
 //! chain), so activations hold no state. Forward and backward run over the matrices'
-//! contiguous storage as plain slices, which the compiler vectorises.
+//! contiguous storage as plain slices, which the compiler vectorises, for the widest vector
+//! unit of the CPU chosen at run time (element-wise, so every choice gives the same bits).
 
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 use rand::Rng;
 
 use crate::layer::{Buffers, Forward, Layer, Params, check_batch, fit_batch};
-use crate::{Init, InitScheme, Real, Result};
+use crate::{Init, InitScheme, Real, Result, simd};
 
 /// An element-wise function and its derivative.
 pub trait Activation {
@@ -167,9 +168,7 @@ macro_rules! activation_layer {
 
             fn forward_into(&self, x: &OMatrix<T, D, N>, ws: &mut Self::Workspace) {
                 fit_batch(&mut ws.output, x.shape_generic().1);
-                for (y, &x) in ws.output.as_mut_slice().iter_mut().zip(x.as_slice()) {
-                    *y = <$act as Activation>::f(x);
-                }
+                simd::activate::<T, $act>(x.as_slice(), ws.output.as_mut_slice());
             }
 
             fn backward_into(
@@ -183,10 +182,8 @@ macro_rules! activation_layer {
                 check_batch(grad_out.ncols(), x.ncols())?;
                 if grad_input {
                     fit_batch(&mut ws.grad_input, x.shape_generic().1);
-                    let pairs = grad_out.as_slice().iter().zip(x.as_slice());
-                    for (gx, (&g, &x)) in ws.grad_input.as_mut_slice().iter_mut().zip(pairs) {
-                        *gx = g * <$act as Activation>::df(x);
-                    }
+                    let gx = ws.grad_input.as_mut_slice();
+                    simd::activate_grad::<T, $act>(x.as_slice(), grad_out.as_slice(), gx);
                 }
                 Ok(())
             }

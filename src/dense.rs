@@ -6,15 +6,19 @@
 //! ∂L/∂W = G · Xᵀ        ∂L/∂b = Σ_columns G        ∂L/∂X = Wᵀ · G
 //! ```
 //!
-//! `Xᵀ` is a zero-copy strided view, so the product takes nalgebra's fast GEMM path on
-//! large runtime-sized batches (a `transpose()` copy or `tr_mul` would not).
+//! Layers at least 8 wide on both sides use nalgebra's GEMM (matrixmultiply) on
+//! runtime-sized batches with `std`; every other case runs column by column through kernels
+//! with a fixed operation order, vectorised for the CPU at run time (AVX2/AVX-512) with
+//! results identical to the portable and `no_std` builds. Single-sample inference is such a
+//! case.
 
-use nalgebra::allocator::Allocator;
-use nalgebra::{Const, DefaultAllocator, Dim, Dyn, MatrixView, OMatrix, SMatrix, SVector, U1};
+use nalgebra::{Const, SMatrix, SVector};
 use rand::Rng;
 
-use crate::layer::{Buffers, Forward, Layer, Net, Params, check_batch, fit_batch};
+use crate::layer::{Layer, Net, Params};
 use crate::{Error, Init, InitScheme, Real, Result};
+
+mod forward;
 
 /// A fully connected layer with `IN` inputs and `OUT` outputs: `y = W·x + b`.
 ///
@@ -29,6 +33,10 @@ use crate::{Error, Init, InitScheme, Real, Result};
 /// assert_eq!(y[0], 2.0 + 3.0 + 1.0);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+// Cache-line aligned: vector loads of W's columns never straddle two lines (measured: an
+// unaligned model made single-sample inference up to 25% slower, depending on where it
+// landed).
+#[repr(align(64))]
 pub struct Dense<const IN: usize, const OUT: usize, T = f32> {
     /// Weights, `OUT × IN`.
     pub w: SMatrix<T, OUT, IN>,
@@ -173,79 +181,4 @@ impl<const IN: usize, const OUT: usize, T: Real> Params<T> for Dense<IN, OUT, T>
     fn zeros() -> Self {
         Dense::zeros()
     }
-}
-
-impl<const IN: usize, const OUT: usize, T: Real, N: Dim> Forward<T, Const<IN>, N>
-    for Dense<IN, OUT, T>
-where
-    DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
-{
-    type Workspace = Buffers<T, Const<IN>, Const<OUT>, N>;
-
-    fn workspace(batch: N) -> Self::Workspace {
-        Buffers::new(batch)
-    }
-
-    fn output(ws: &Self::Workspace) -> &OMatrix<T, Const<OUT>, N> {
-        &ws.output
-    }
-
-    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, Const<IN>, N> {
-        &ws.grad_input
-    }
-
-    // By reference: `self.w * x` would copy the whole weight matrix first.
-    #[allow(clippy::op_ref)]
-    fn forward(&self, x: &OMatrix<T, Const<IN>, N>) -> OMatrix<T, Const<OUT>, N> {
-        #[allow(clippy::op_ref, reason = "`self.w * x` would copy the weights")]
-        let mut y = &self.w * x;
-        for mut column in y.column_iter_mut() {
-            column += &self.b;
-        }
-        y
-    }
-
-    fn forward_into(&self, x: &OMatrix<T, Const<IN>, N>, ws: &mut Self::Workspace) {
-        let y = &mut ws.output;
-        fit_batch(y, x.shape_generic().1);
-        // y = b broadcast, then y += W·x in the same GEMM call (beta = 1): bias fused.
-        for mut column in y.column_iter_mut() {
-            column.copy_from(&self.b);
-        }
-        y.gemm(T::one(), &self.w, x, T::one());
-    }
-
-    fn backward_into(
-        &self,
-        x: &OMatrix<T, Const<IN>, N>,
-        ws: &mut Self::Workspace,
-        grad_out: &OMatrix<T, Const<OUT>, N>,
-        grad: &mut Self,
-        grad_input: bool,
-    ) -> Result<()> {
-        check_batch(grad_out.ncols(), x.ncols())?;
-        grad.w.gemm(T::one(), grad_out, &transposed(x), T::zero());
-        grad.b.fill(T::zero());
-        for column in grad_out.column_iter() {
-            grad.b += column;
-        }
-        if grad_input {
-            fit_batch(&mut ws.grad_input, x.shape_generic().1);
-            ws.grad_input
-                .gemm(T::one(), &self.w.transpose(), grad_out, T::zero());
-        }
-        Ok(())
-    }
-}
-
-/// `xᵀ` as a strided view of `x`'s column-major storage: no copy, and nalgebra hands
-/// strided views to its GEMM kernel.
-fn transposed<T: Real, const IN: usize, N: Dim>(
-    x: &OMatrix<T, Const<IN>, N>,
-) -> MatrixView<'_, T, N, Const<IN>, Dyn, U1>
-where
-    DefaultAllocator: Allocator<Const<IN>, N>,
-{
-    let n = x.shape_generic().1;
-    MatrixView::from_slice_with_strides_generic(x.as_slice(), n, Const::<IN>, Dyn(IN), U1)
 }

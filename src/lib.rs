@@ -57,10 +57,11 @@
 //! - `std` (default): nalgebra's fast GEMM for runtime-sized (`Dyn`) batches, file I/O.
 //! - `alloc`: runtime-sized batches without the rest of `std`.
 //! - `plot` (default): PNG loss and fit plots, with a bundled font.
+//! - `parallel`: `train::fit_parallel`, large training steps split over two threads.
 //!
 //! With `--no-default-features` the crate is `#![no_std]` and needs no allocator.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // allowed only in `simd`, for run-time CPU feature dispatch
 #![warn(missing_docs)]
 
 #[cfg(feature = "alloc")]
@@ -76,6 +77,7 @@ pub mod export;
 #[cfg(feature = "std")]
 pub mod fsutil;
 pub mod init;
+pub(crate) mod kernel;
 pub mod layer;
 pub mod loss;
 pub mod metrics;
@@ -84,6 +86,7 @@ pub mod persist;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod scalar;
+pub(crate) mod simd;
 #[cfg(feature = "alloc")]
 pub mod train;
 

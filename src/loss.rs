@@ -100,12 +100,24 @@ where
     let n = check(pred, target)?;
     fit_batch(grad, pred.shape_generic().1);
     let scale = T::cast(2.0) / n;
+    let sum = sse_with_grad(
+        pred.as_slice(),
+        target.as_slice(),
+        grad.as_mut_slice(),
+        scale,
+    );
+    Ok(sum / n)
+}
+
+/// `Σ (p − t)²` over the pairs, left to right, writing `(p − t)·scale` into `grad`: the body
+/// of [`mse_with_grad`], also run by the training loop on blocks of a batch (with `scale`
+/// from the whole batch).
+pub(crate) fn sse_with_grad<T: Real>(pred: &[T], target: &[T], grad: &mut [T], scale: T) -> T {
     let mut sum = T::zero();
-    let pairs = pred.as_slice().iter().zip(target.as_slice());
-    for (g, (&p, &t)) in grad.as_mut_slice().iter_mut().zip(pairs) {
+    for (g, (&p, &t)) in grad.iter_mut().zip(pred.iter().zip(target)) {
         let d = p - t;
         sum += d * d;
         *g = d * scale;
     }
-    Ok(sum / n)
+    sum
 }

@@ -12,7 +12,15 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::seq::SliceRandom;
 
-use crate::{Error, Forward, Optimizer, Real, Result, loss};
+use crate::{Error, Forward, Optimizer, Real, Result};
+
+#[cfg(feature = "parallel")]
+mod parallel;
+mod step;
+#[cfg(feature = "parallel")]
+pub use parallel::fit_parallel;
+pub use step::BLOCK;
+use step::{Blocks, Gradient, Step};
 
 /// How to train: epochs, batch size, shuffling.
 ///
@@ -51,6 +59,11 @@ impl Default for TrainConfig {
 /// is the mean training loss seen during epoch `e` (for full batch: the loss *before* that
 /// epoch's step, as the classic loop records it).
 ///
+/// Single-threaded and bit-reproducible. A step on more than [`BLOCK`] samples runs forward
+/// and backward in blocks of that many and sums their gradients (the same step, with the
+/// buffers of one block kept in cache); `fit_parallel` (feature `parallel`) splits the
+/// blocks over two threads.
+///
 /// ```
 /// use constnet::{net, train::{fit, TrainConfig}, Dense, Init, InitScheme, Relu, Sgd};
 /// use nalgebra::{Const, Dyn, OMatrix};
@@ -79,12 +92,30 @@ pub fn fit<T, N, O, const IN: usize, const OUT: usize>(
     x: &OMatrix<T, Const<IN>, Dyn>,
     y: &OMatrix<T, Const<OUT>, Dyn>,
     config: &TrainConfig,
+    on_epoch: impl FnMut(usize, f64),
+) -> Result<Vec<f64>>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+    O: Optimizer<T, N>,
+{
+    train::<T, N, O, Blocks<T, N, IN, OUT>, IN, OUT>(net, optimizer, x, y, config, on_epoch)
+}
+
+/// [`fit`]'s loop, with the batch gradient computed by `G`.
+fn train<T, N, O, G, const IN: usize, const OUT: usize>(
+    net: &mut N,
+    optimizer: &mut O,
+    x: &OMatrix<T, Const<IN>, Dyn>,
+    y: &OMatrix<T, Const<OUT>, Dyn>,
+    config: &TrainConfig,
     mut on_epoch: impl FnMut(usize, f64),
 ) -> Result<Vec<f64>>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
     O: Optimizer<T, N>,
+    G: Gradient<T, N, IN, OUT>,
 {
     let n = validate(x, y, config)?;
     let batch = config.batch_size.unwrap_or(n);
@@ -93,8 +124,9 @@ where
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(config.shuffle_seed);
     // Buffers for full batches, and for the smaller last batch if there is one: allocated
     // here, reused by every epoch.
-    let mut full = Step::<T, N, IN, OUT>::new(batch);
-    let mut rest = Step::<T, N, IN, OUT>::new(n % batch);
+    let gathers = batch < n;
+    let mut full = Step::<T, G, IN, OUT>::new::<N>(batch, gathers);
+    let mut rest = Step::<T, G, IN, OUT>::new::<N>(n % batch, gathers);
     for epoch in 0..config.epochs {
         let loss = if batch == n {
             full.run(net, optimizer, x, y)?
@@ -129,7 +161,7 @@ where
     }
     // The last update is never followed by a loss: measure it, so `Ok` promises a network
     // whose predictions on the data are finite (finite weights can still overflow).
-    let loss = loss::mse(&net.forward(x), y)?.as_f64();
+    let loss = crate::loss::mse(&net.forward(x), y)?.as_f64();
     if !loss.is_finite() {
         return Err(Error::Diverged {
             epoch: config.epochs - 1,
@@ -137,102 +169,6 @@ where
         });
     }
     Ok(history)
-}
-
-/// Everything one optimisation step on a batch of a given size writes, allocated once.
-struct Step<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize> {
-    /// The batch's inputs and targets (mini-batches only: full batch reads the data itself).
-    x: OMatrix<T, Const<IN>, Dyn>,
-    y: OMatrix<T, Const<OUT>, Dyn>,
-    workspace: N::Workspace,
-    grad: N,
-    grad_pred: OMatrix<T, Const<OUT>, Dyn>,
-}
-
-impl<T, N, const IN: usize, const OUT: usize> Step<T, N, IN, OUT>
-where
-    T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-{
-    fn new(batch: usize) -> Self {
-        Step {
-            x: OMatrix::zeros_generic(Const::<IN>, Dyn(batch)),
-            y: OMatrix::zeros_generic(Const::<OUT>, Dyn(batch)),
-            workspace: N::workspace(Dyn(batch)),
-            grad: N::zeros(),
-            grad_pred: OMatrix::zeros_generic(Const::<OUT>, Dyn(batch)),
-        }
-    }
-
-    /// Copies the samples `indices` into this step's batch buffers.
-    fn gather(
-        &mut self,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-        indices: &[usize],
-    ) {
-        for (j, &i) in indices.iter().enumerate() {
-            self.x.column_mut(j).copy_from(&x.column(i));
-            self.y.column_mut(j).copy_from(&y.column(i));
-        }
-    }
-
-    /// [`run`](Self::run) on the gathered batch.
-    fn run_gathered<O: Optimizer<T, N>>(&mut self, net: &mut N, optimizer: &mut O) -> Result<f64> {
-        let Step {
-            x,
-            y,
-            workspace,
-            grad,
-            grad_pred,
-        } = self;
-        run(net, optimizer, x, y, workspace, grad, grad_pred)
-    }
-
-    /// [`run`](Self::run) on data outside the step (full batch: no copy).
-    fn run<O: Optimizer<T, N>>(
-        &mut self,
-        net: &mut N,
-        optimizer: &mut O,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-    ) -> Result<f64> {
-        run(
-            net,
-            optimizer,
-            x,
-            y,
-            &mut self.workspace,
-            &mut self.grad,
-            &mut self.grad_pred,
-        )
-    }
-}
-
-/// Forward, loss, backward, update; returns the loss before the update (and skips the update
-/// when that loss is not finite).
-fn run<T, N, O, const IN: usize, const OUT: usize>(
-    net: &mut N,
-    optimizer: &mut O,
-    x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
-    workspace: &mut N::Workspace,
-    grad: &mut N,
-    grad_pred: &mut OMatrix<T, Const<OUT>, Dyn>,
-) -> Result<f64>
-where
-    T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-    O: Optimizer<T, N>,
-{
-    net.forward_into(x, workspace);
-    let loss = loss::mse_with_grad(N::output(workspace), y, grad_pred)?.as_f64();
-    if loss.is_finite() {
-        // The first layer's input gradient is never used: skip it.
-        net.backward_into(x, workspace, grad_pred, grad, false)?;
-        optimizer.step(net, grad);
-    }
-    Ok(loss)
 }
 
 /// Checks data and config; returns the number of samples.

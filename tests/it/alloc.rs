@@ -199,9 +199,12 @@ fn fit_allocates_per_run_not_per_epoch() {
         let mut sgd = Sgd::new(0.001).unwrap();
         allocations(|| fit(&mut model, &mut sgd, &x, &y, &config, |_, _| {}).unwrap()).1
     };
-    // Beyond matrixmultiply's packing buffers (3 GEMMs per step), 2 and 20 epochs allocate
-    // the same: the buffers are built once per run.
-    let gemm = 3 * gemm_allocations(500);
+    // Beyond matrixmultiply's packing buffers (3 GEMMs per forward/backward pass), 2 and 20
+    // epochs allocate the same: the buffers are built once per run. `fit` runs a full batch
+    // in passes of at most `BLOCK` samples (500 = 256 + 244: two passes).
+    let passes = 500usize.div_ceil(constnet::train::BLOCK);
+    assert_eq!(passes, 2);
+    let gemm = passes * 3 * gemm_allocations(500);
     assert_eq!(count(20, None) - count(2, None), 18 * gemm, "full batch");
     // 500 = 7·64 + 52: eight steps per epoch, all with 64-wide GEMMs.
     let per_epoch = 8 * 3 * gemm_allocations(64);

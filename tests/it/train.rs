@@ -294,3 +294,46 @@ fn mini_batch_history_is_the_sample_weighted_mean() {
         losses[0]
     );
 }
+
+/// Every parameter's bits.
+#[cfg(feature = "parallel")]
+fn bits(net: &Seed) -> Vec<u32> {
+    (0..<Seed as Params<f32>>::TENSORS)
+        .flat_map(|t| net.tensor(t).iter().map(|v| v.to_bits()))
+        .collect()
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn fit_parallel_is_deterministic_and_matches_fit_up_to_rounding() {
+    use constnet::train::fit_parallel;
+    let config = epochs(5);
+    let train = |n, parallel: bool| {
+        let (x, y) = cubic(n, 8);
+        let mut net = model(8);
+        let mut sgd = Sgd::new(0.01).unwrap();
+        let losses = if parallel {
+            fit_parallel(&mut net, &mut sgd, &x, &y, &config, |_, _| {})
+        } else {
+            fit(&mut net, &mut sgd, &x, &y, &config, |_, _| {})
+        };
+        (net, losses.unwrap())
+    };
+    // 5 000 samples = 20 blocks: split over two threads.
+    let (a, la) = train(5000, true);
+    let (b, lb) = train(5000, true);
+    assert_eq!((bits(&a), &la), (bits(&b), &lb), "two parallel runs differ");
+    let (s, ls) = train(5000, false);
+    for (p, q) in la.iter().zip(&ls) {
+        assert!((p - q).abs() <= 1e-5 * q.abs(), "loss {p} vs {q}");
+    }
+    for t in 0..<Seed as Params<f32>>::TENSORS {
+        for (p, q) in a.tensor(t).iter().zip(s.tensor(t)) {
+            assert!((p - q).abs() <= 1e-4 * (1.0 + q.abs()), "{p} vs {q}");
+        }
+    }
+    // 1 000 samples stay on one thread: exactly fit.
+    let (a, la) = train(1000, true);
+    let (s, ls) = train(1000, false);
+    assert_eq!((bits(&a), la), (bits(&s), ls));
+}

@@ -1,0 +1,152 @@
+//! [`Forward`] for [`Dense`]: which products go to GEMM and which to the column kernels.
+//!
+//! - Both widths ≥ [`THIN`], a runtime-sized batch of more than 5 samples, `std`: nalgebra's
+//!   `gemm`, i.e. matrixmultiply (its own packing and AVX kernels). `∂W = G·Xᵀ` and
+//!   `∂X = Wᵀ·G` read the transposes as zero-copy strided views (a `transpose()` copy or
+//!   `tr_mul` would miss the fast path).
+//! - Everything else (thin layers, fixed-size batches, single samples, `no_std`): the
+//!   [kernels](crate::kernel), one sample at a time over the contiguous storage, through
+//!   [`simd`] (AVX-512/AVX2 copies with the same bits as the portable one). nalgebra's
+//!   generic loops for these shapes run one scalar at a time.
+
+use nalgebra::allocator::Allocator;
+use nalgebra::{Const, DefaultAllocator, Dim, Dyn, MatrixView, OMatrix, U1};
+
+use super::Dense;
+use crate::layer::{Buffers, Forward, check_batch, fit_batch};
+use crate::{Real, Result, simd};
+
+/// Layers narrower than this on either side are *thin*: nalgebra's GEMM would not take its
+/// fast path for them (it needs every dimension > 5), and an output this narrow is too few
+/// lanes to vectorise across, so outputs are computed as dot products instead.
+const THIN: usize = 8;
+
+impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
+    /// Whether products on `n` samples of batch type `N` go to matrixmultiply.
+    fn gemm<N: Dim>(n: usize) -> bool {
+        cfg!(feature = "std") && N::is::<Dyn>() && IN >= THIN && OUT >= THIN && n > 5
+    }
+
+    /// `y_j = W·x_j + b` for every sample, with the kernels.
+    fn affine<N: Dim>(&self, x: &OMatrix<T, Const<IN>, N>, y: &mut OMatrix<T, Const<OUT>, N>)
+    where
+        DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
+    {
+        let xs = x.as_slice().as_chunks::<IN>().0;
+        let ys = y.as_mut_slice().as_chunks_mut::<OUT>().0;
+        let b = &self.b.data.0[0];
+        if OUT < THIN {
+            // Dot products need the rows of W contiguous: Wᵀ, copied once per call (for a
+            // single output W is already one row).
+            let wt;
+            let rows = if OUT == 1 {
+                self.w.as_slice().as_chunks::<IN>().0
+            } else {
+                wt = self.w.transpose();
+                wt.as_slice().as_chunks::<IN>().0
+            };
+            simd::affine_rows(rows, b, xs, ys);
+        } else {
+            simd::affine_cols(&self.w.data.0, b, xs, ys);
+        }
+    }
+
+    /// `Wᵀ` as a strided view of `W`'s storage: no copy.
+    fn w_transposed(&self) -> MatrixView<'_, T, Const<IN>, Const<OUT>, Dyn, U1> {
+        MatrixView::from_slice_with_strides_generic(
+            self.w.as_slice(),
+            Const::<IN>,
+            Const::<OUT>,
+            Dyn(OUT),
+            U1,
+        )
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real, N: Dim> Forward<T, Const<IN>, N>
+    for Dense<IN, OUT, T>
+where
+    DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
+{
+    type Workspace = Buffers<T, Const<IN>, Const<OUT>, N>;
+
+    fn workspace(batch: N) -> Self::Workspace {
+        Buffers::new(batch)
+    }
+
+    fn output(ws: &Self::Workspace) -> &OMatrix<T, Const<OUT>, N> {
+        &ws.output
+    }
+
+    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, Const<IN>, N> {
+        &ws.grad_input
+    }
+
+    fn forward(&self, x: &OMatrix<T, Const<IN>, N>) -> OMatrix<T, Const<OUT>, N> {
+        if Self::gemm::<N>(x.ncols()) {
+            #[allow(clippy::op_ref, reason = "`self.w * x` would copy the weights")]
+            let mut y = &self.w * x;
+            simd::add_bias(&self.b.data.0[0], y.as_mut_slice().as_chunks_mut::<OUT>().0);
+            return y;
+        }
+        let mut y = OMatrix::zeros_generic(Const::<OUT>, x.shape_generic().1);
+        self.affine(x, &mut y);
+        y
+    }
+
+    fn forward_into(&self, x: &OMatrix<T, Const<IN>, N>, ws: &mut Self::Workspace) {
+        let y = &mut ws.output;
+        fit_batch(y, x.shape_generic().1);
+        if Self::gemm::<N>(x.ncols()) {
+            // y = b broadcast, then y += W·x in the same GEMM call (beta = 1): bias fused.
+            simd::broadcast(&self.b.data.0[0], y.as_mut_slice().as_chunks_mut::<OUT>().0);
+            y.gemm(T::one(), &self.w, x, T::one());
+        } else {
+            self.affine(x, y);
+        }
+    }
+
+    fn backward_into(
+        &self,
+        x: &OMatrix<T, Const<IN>, N>,
+        ws: &mut Self::Workspace,
+        grad_out: &OMatrix<T, Const<OUT>, N>,
+        grad: &mut Self,
+        grad_input: bool,
+    ) -> Result<()> {
+        check_batch(grad_out.ncols(), x.ncols())?;
+        if grad_input {
+            fit_batch(&mut ws.grad_input, x.shape_generic().1);
+        }
+        let gs = grad_out.as_slice().as_chunks::<OUT>().0;
+        let db = &mut grad.b.data.0[0];
+        if Self::gemm::<N>(x.ncols()) {
+            grad.w.gemm(T::one(), grad_out, &transposed(x), T::zero());
+            simd::sum_columns(gs, db);
+            if grad_input {
+                ws.grad_input
+                    .gemm(T::one(), &self.w_transposed(), grad_out, T::zero());
+            }
+            return Ok(());
+        }
+        let xs = x.as_slice().as_chunks::<IN>().0;
+        simd::grad_params(xs, gs, &mut grad.w.data.0, db);
+        if grad_input {
+            let dxs = ws.grad_input.as_mut_slice().as_chunks_mut::<IN>().0;
+            simd::grad_inputs(&self.w.data.0, gs, dxs);
+        }
+        Ok(())
+    }
+}
+
+/// `xᵀ` as a strided view of `x`'s column-major storage: no copy, and nalgebra hands
+/// strided views to its GEMM kernel.
+fn transposed<T: Real, const IN: usize, N: Dim>(
+    x: &OMatrix<T, Const<IN>, N>,
+) -> MatrixView<'_, T, N, Const<IN>, Dyn, U1>
+where
+    DefaultAllocator: Allocator<Const<IN>, N>,
+{
+    let n = x.shape_generic().1;
+    MatrixView::from_slice_with_strides_generic(x.as_slice(), n, Const::<IN>, Dyn(IN), U1)
+}

@@ -1,0 +1,196 @@
+//! Layer kernels over whole batches, one sample (column) at a time, with a fixed order of
+//! floating-point operations.
+//!
+//! Batches are column-major, so sample `j` of an `R × N` matrix is a contiguous `[T; R]`,
+//! and an `OUT × IN` weight matrix is `IN` contiguous columns `[T; OUT]`. The kernels take
+//! them as fixed-size arrays, so loop bounds are constants the compiler unrolls and
+//! vectorises across independent lanes (rows, or the partial sums of [`dot`]).
+//!
+//! Each kernel is plain, safe, generic code marked `#[inline(always)]`; [`simd`](crate::simd)
+//! compiles every one into copies for wider vector units and picks one at run time. The
+//! order of additions is written out here and never depends on the vector width (no FMA,
+//! no reassociation), so every copy, `no_std` included, gives the same bits.
+
+use crate::{Activation, Real};
+
+/// Partial sums of a long [`dot`] product. As many as the widest vectors hold in a few
+/// registers: with fewer, the compiler unrolls the lane loop and its vectorisation of the
+/// partial sums falls apart (measured: 2× slower at 16 or 32).
+const LANES: usize = 64;
+
+/// `Σ a[i]·b[i]`. With fewer than [`LANES`] terms: left to right (the order of nalgebra's
+/// own product). Otherwise term `i` goes to partial sum `i mod LANES` (in order, starting
+/// from the first chunk's products), then the
+/// partial sums fold pairwise: lane `l` += lane `l + h` for `h` = 32, 16, …, 1. (One
+/// running sum would be a chain of dependent adds.)
+#[inline(always)]
+fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    if n < LANES {
+        let mut terms = a.iter().zip(b).map(|(&x, &y)| x * y);
+        let first = terms.next().unwrap_or_else(T::zero);
+        return terms.fold(first, |sum, t| sum + t);
+    }
+    let (a_chunks, a_tail) = a.as_chunks::<LANES>();
+    let (b_chunks, b_tail) = b.as_chunks::<LANES>();
+    // n ≥ LANES: there is a first chunk to start the partial sums from.
+    let mut acc = [T::zero(); LANES];
+    for l in 0..LANES {
+        acc[l] = a_chunks[0][l] * b_chunks[0][l];
+    }
+    for (x, y) in a_chunks[1..].iter().zip(&b_chunks[1..]) {
+        for l in 0..LANES {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    for (l, (&x, &y)) in a_tail.iter().zip(b_tail).enumerate() {
+        acc[l] += x * y;
+    }
+    let mut h = LANES / 2;
+    while h > 0 {
+        for l in 0..h {
+            acc[l] += acc[l + h];
+        }
+        h /= 2;
+    }
+    acc[0]
+}
+
+/// `y_j = (Σ_k w_k·x_j[k]) + b` over the columns `w_k` of `W`, summed left to right (the
+/// order of nalgebra's own product), vectorised across the `OUT` rows. For wide outputs.
+#[inline(always)]
+pub(crate) fn affine_cols<T: Real, const IN: usize, const OUT: usize>(
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    xs: &[[T; IN]],
+    ys: &mut [[T; OUT]],
+) {
+    for (x, y) in xs.iter().zip(ys) {
+        // A local accumulator, which the compiler keeps in registers.
+        let mut acc = [T::zero(); OUT];
+        let mut columns = w.iter().zip(x);
+        if let Some((w, &xk)) = columns.next() {
+            for i in 0..OUT {
+                acc[i] = w[i] * xk;
+            }
+        }
+        for (w, &xk) in columns {
+            for i in 0..OUT {
+                acc[i] += w[i] * xk;
+            }
+        }
+        for i in 0..OUT {
+            y[i] = acc[i] + b[i];
+        }
+    }
+}
+
+/// `y_j[o] = dot(r_o, x_j) + b[o]` over the rows `r_o` of `W` (columns of `Wᵀ`). For
+/// outputs too few to vectorise across.
+#[inline(always)]
+pub(crate) fn affine_rows<T: Real, const IN: usize, const OUT: usize>(
+    rows: &[[T; IN]],
+    b: &[T; OUT],
+    xs: &[[T; IN]],
+    ys: &mut [[T; OUT]],
+) {
+    for (x, y) in xs.iter().zip(ys) {
+        for ((y, r), &b) in y.iter_mut().zip(rows).zip(b) {
+            *y = dot(r, x) + b;
+        }
+    }
+}
+
+/// Every column of `ys` set to `b`.
+#[inline(always)]
+pub(crate) fn broadcast<T: Real, const OUT: usize>(b: &[T; OUT], ys: &mut [[T; OUT]]) {
+    for y in ys {
+        *y = *b;
+    }
+}
+
+/// `y_j += b` for every column.
+#[inline(always)]
+pub(crate) fn add_bias<T: Real, const OUT: usize>(b: &[T; OUT], ys: &mut [[T; OUT]]) {
+    for y in ys {
+        for o in 0..OUT {
+            y[o] += b[o];
+        }
+    }
+}
+
+/// `∂L/∂W = Σ_j g_j·x_jᵀ` and `∂L/∂b = Σ_j g_j` over the samples in order, starting from
+/// the first sample's terms (zero for no samples).
+#[inline(always)]
+pub(crate) fn grad_params<T: Real, const IN: usize, const OUT: usize>(
+    xs: &[[T; IN]],
+    gs: &[[T; OUT]],
+    dw: &mut [[T; OUT]; IN],
+    db: &mut [T; OUT],
+) {
+    let mut samples = xs.iter().zip(gs);
+    let Some((x, g)) = samples.next() else {
+        *dw = [[T::zero(); OUT]; IN];
+        *db = [T::zero(); OUT];
+        return;
+    };
+    for (w, &xk) in dw.iter_mut().zip(x) {
+        for o in 0..OUT {
+            w[o] = g[o] * xk;
+        }
+    }
+    *db = *g;
+    for (x, g) in samples {
+        for (w, &xk) in dw.iter_mut().zip(x) {
+            for o in 0..OUT {
+                w[o] += g[o] * xk;
+            }
+        }
+        for o in 0..OUT {
+            db[o] += g[o];
+        }
+    }
+}
+
+/// `∂L/∂b = Σ_j g_j` over the samples in order (as in [`grad_params`]).
+#[inline(always)]
+pub(crate) fn sum_columns<T: Real, const OUT: usize>(gs: &[[T; OUT]], db: &mut [T; OUT]) {
+    let mut samples = gs.iter();
+    *db = samples.next().copied().unwrap_or([T::zero(); OUT]);
+    for g in samples {
+        for o in 0..OUT {
+            db[o] += g[o];
+        }
+    }
+}
+
+/// `∂L/∂x_j = Wᵀ·g_j`: `dx_j[i] = dot(w_i, g_j)` over the columns `w_i` of `W`.
+#[inline(always)]
+pub(crate) fn grad_inputs<T: Real, const IN: usize, const OUT: usize>(
+    w: &[[T; OUT]; IN],
+    gs: &[[T; OUT]],
+    dxs: &mut [[T; IN]],
+) {
+    for (g, dx) in gs.iter().zip(dxs) {
+        for (d, w) in dx.iter_mut().zip(w) {
+            *d = dot(w, g);
+        }
+    }
+}
+
+/// `y = f(x)`, element by element.
+#[inline(always)]
+pub(crate) fn activate<T: Real, A: Activation>(x: &[T], y: &mut [T]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y = A::f(x);
+    }
+}
+
+/// `∂L/∂x = g ⊙ f'(x)`, element by element.
+#[inline(always)]
+pub(crate) fn activate_grad<T: Real, A: Activation>(x: &[T], g: &[T], gx: &mut [T]) {
+    for (gx, (&g, &x)) in gx.iter_mut().zip(g.iter().zip(x)) {
+        *gx = g * A::df(x);
+    }
+}

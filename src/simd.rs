@@ -1,0 +1,136 @@
+//! Run-time CPU feature dispatch for the [kernels](crate::kernel): the crate's only
+//! `unsafe` code.
+//!
+//! Each function here runs its kernel compiled for AVX-512F or AVX2 when the CPU has them
+//! (std's cached detection, ~1 ns), otherwise as compiled for the build's baseline (SSE2 on
+//! x86-64; always, without `std` or on other architectures). The kernels are
+//! `#[inline(always)]` generic code, so every copy performs the same IEEE operations in the
+//! same order, only on wider vectors: the results are bit-identical to the portable and
+//! `no_std` builds. Neither feature implies FMA, and Rust never contracts `a * b + c`.
+//! With `-C target-cpu=native` on such a CPU the check is a compile-time constant.
+//!
+//! The copies are functions taking the kernel's own parameters (not closures): references
+//! passed as parameters tell the compiler they do not overlap, which closure captures do
+//! not, and without that it vectorises the dot products' partial sums poorly.
+#![allow(unsafe_code)]
+
+use crate::kernel;
+use crate::{Activation, Real};
+
+/// `fn $name[generics][generic args](params) => kernel`: a `pub(crate) fn $name` that calls
+/// `kernel::kernel` compiled for the widest vector unit of the CPU.
+macro_rules! dispatched {
+    ($(#[$doc:meta])* fn $name:ident[$($gen:tt)*][$($garg:tt)*]($($arg:ident: $ty:ty),* $(,)?)
+        => $kernel:ident) => {
+        $(#[$doc])*
+        #[inline]
+        pub(crate) fn $name<$($gen)*>($($arg: $ty),*) {
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            {
+                #[target_feature(enable = "avx512f")]
+                fn avx512<$($gen)*>($($arg: $ty),*) {
+                    kernel::$kernel::<$($garg)*>($($arg),*)
+                }
+                #[target_feature(enable = "avx2")]
+                fn avx2<$($gen)*>($($arg: $ty),*) {
+                    kernel::$kernel::<$($garg)*>($($arg),*)
+                }
+                if !forced_portable() {
+                    if std::arch::is_x86_feature_detected!("avx512f") {
+                        // SAFETY: the CPU supports AVX-512F, the only feature `avx512` enables.
+                        return unsafe { avx512::<$($garg)*>($($arg),*) };
+                    }
+                    if std::arch::is_x86_feature_detected!("avx2") {
+                        // SAFETY: the CPU supports AVX2, the only feature `avx2` enables.
+                        return unsafe { avx2::<$($garg)*>($($arg),*) };
+                    }
+                }
+            }
+            kernel::$kernel::<$($garg)*>($($arg),*)
+        }
+    };
+}
+
+dispatched! {
+    /// [`kernel::affine_cols`].
+    fn affine_cols[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
+        w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]]
+    ) => affine_cols
+}
+
+dispatched! {
+    /// [`kernel::affine_rows`].
+    fn affine_rows[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
+        rows: &[[T; IN]], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]]
+    ) => affine_rows
+}
+
+dispatched! {
+    /// [`kernel::broadcast`].
+    fn broadcast[T: Real, const OUT: usize][T, OUT](b: &[T; OUT], ys: &mut [[T; OUT]])
+        => broadcast
+}
+
+dispatched! {
+    /// [`kernel::add_bias`].
+    fn add_bias[T: Real, const OUT: usize][T, OUT](b: &[T; OUT], ys: &mut [[T; OUT]])
+        => add_bias
+}
+
+dispatched! {
+    /// [`kernel::grad_params`].
+    fn grad_params[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
+        xs: &[[T; IN]], gs: &[[T; OUT]], dw: &mut [[T; OUT]; IN], db: &mut [T; OUT]
+    ) => grad_params
+}
+
+dispatched! {
+    /// [`kernel::sum_columns`].
+    fn sum_columns[T: Real, const OUT: usize][T, OUT](gs: &[[T; OUT]], db: &mut [T; OUT])
+        => sum_columns
+}
+
+dispatched! {
+    /// [`kernel::grad_inputs`].
+    fn grad_inputs[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
+        w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]]
+    ) => grad_inputs
+}
+
+dispatched! {
+    /// [`kernel::activate`].
+    fn activate[T: Real, A: Activation][T, A](x: &[T], y: &mut [T]) => activate
+}
+
+dispatched! {
+    /// [`kernel::activate_grad`].
+    fn activate_grad[T: Real, A: Activation][T, A](x: &[T], g: &[T], gx: &mut [T])
+        => activate_grad
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests;
+
+#[cfg(all(test, feature = "std"))]
+std::thread_local! {
+    static PORTABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every kernel taking its portable copy on this thread: tests compare the
+/// two.
+#[cfg(all(test, feature = "std"))]
+pub(crate) fn portable<R>(f: impl FnOnce() -> R) -> R {
+    PORTABLE.set(true);
+    let r = f();
+    PORTABLE.set(false);
+    r
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[inline(always)]
+fn forced_portable() -> bool {
+    #[cfg(test)]
+    return PORTABLE.get();
+    #[cfg(not(test))]
+    false
+}
