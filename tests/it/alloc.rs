@@ -214,3 +214,28 @@ fn fit_allocates_per_run_not_per_epoch() {
         "mini-batches"
     );
 }
+
+#[test]
+fn momentum_and_adam_steps_do_not_allocate() {
+    // Their state is typed like the network (values of `Seed` itself), built up front.
+    use constnet::{Adam, Momentum};
+    let mut model = seed::<f32>();
+    let x = inputs::<f32, 8>();
+    let (pred, mut ws) = model.forward_train(&x);
+    let (_, grad) = model
+        .backward(
+            &x,
+            &mut ws,
+            &loss::mse_grad(&pred, &x.map(|v| v * v * v)).unwrap(),
+        )
+        .unwrap();
+    let mut momentum = Momentum::nesterov(0.01, 0.9).unwrap();
+    let mut adam = Adam::new(0.001).unwrap();
+    let ((), n) = allocations(|| {
+        for _ in 0..3 {
+            momentum.step(black_box(&mut model), &grad);
+            adam.step(black_box(&mut model), &grad);
+        }
+    });
+    assert_eq!(n, 0, "optimizer steps allocated {n} times");
+}
