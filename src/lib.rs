@@ -76,6 +76,8 @@ pub mod error;
 pub mod export;
 #[cfg(feature = "std")]
 pub mod fsutil;
+#[cfg(feature = "std")]
+pub(crate) mod gemm;
 pub mod init;
 pub(crate) mod kernel;
 pub mod layer;

@@ -30,9 +30,20 @@ pub trait Real: RealField + Copy + Default + sealed::Sealed {
     fn as_f64(self) -> f64;
     /// `true` if the value is neither NaN nor infinite.
     fn finite(self) -> bool;
+
+    /// `self·a + b` rounded once (a fused multiply-add): one instruction where the code is
+    /// compiled for FMA, a (slow, exact) library call elsewhere.
+    #[cfg(feature = "std")]
+    fn fma(self, a: Self, b: Self) -> Self;
 }
 
 impl Real for f32 {
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn fma(self, a: Self, b: Self) -> Self {
+        self.mul_add(a, b)
+    }
+
     const NAME: &'static str = "f32";
     const BYTES: usize = 4;
     #[inline]
@@ -50,6 +61,12 @@ impl Real for f32 {
 }
 
 impl Real for f64 {
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn fma(self, a: Self, b: Self) -> Self {
+        self.mul_add(a, b)
+    }
+
     const NAME: &'static str = "f64";
     const BYTES: usize = 8;
     #[inline]

@@ -108,6 +108,61 @@ dispatched! {
         => activate_grad
 }
 
+/// `fn $name[generics][generic args](params) => kernel`: a `pub(crate) fn $name -> bool`
+/// that runs `gemm::kernel` compiled for AVX-512F with FMA and returns `true`, or returns
+/// `false` without running it for a shape the kernels do not take
+/// ([`fits`](crate::gemm::fits)), on a CPU without those features, or without `std`. ([`portable`] does not switch these
+/// off: they have no portable copy to compare with, and are tested against reference
+/// code instead.)
+macro_rules! dispatched_fma {
+    ($(#[$doc:meta])* fn $name:ident[$($gen:tt)*][$($garg:tt)*]($($arg:ident: $ty:ty),* $(,)?)
+        => $kernel:ident) => {
+        $(#[$doc])*
+        #[inline]
+        #[must_use]
+        pub(crate) fn $name<$($gen)*>($($arg: $ty),*) -> bool {
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            {
+                #[target_feature(enable = "avx512f,fma")]
+                fn avx512<$($gen)*>($($arg: $ty),*) {
+                    crate::gemm::$kernel::<$($garg)*>($($arg),*)
+                }
+                if crate::gemm::fits(IN, OUT)
+                    && std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the CPU supports AVX-512F and FMA, the features `avx512` enables.
+                    unsafe { avx512::<$($garg)*>($($arg),*) };
+                    return true;
+                }
+            }
+            let _ = ($($arg),*);
+            false
+        }
+    };
+}
+
+dispatched_fma! {
+    /// [`gemm::affine`](crate::gemm::affine).
+    fn gemm_affine[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
+        w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]]
+    ) => affine
+}
+
+dispatched_fma! {
+    /// [`gemm::grad_weights`](crate::gemm::grad_weights).
+    fn gemm_grad_weights[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
+        xs: &[[T; IN]], gs: &[[T; OUT]], dw: &mut [[T; OUT]; IN], add: bool
+    ) => grad_weights
+}
+
+dispatched_fma! {
+    /// [`gemm::grad_inputs`](crate::gemm::grad_inputs).
+    fn gemm_grad_inputs[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
+        w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]]
+    ) => grad_inputs
+}
+
 #[cfg(all(test, feature = "std"))]
 mod tests;
 

@@ -1,13 +1,19 @@
-//! [`Forward`] for [`Dense`]: which products go to GEMM and which to the column kernels.
+//! [`Forward`] for [`Dense`]: which products go to which kernels.
 //!
-//! - Both widths ≥ [`THIN`], a runtime-sized batch of more than 5 samples, `std`: nalgebra's
-//!   `gemm`, i.e. matrixmultiply (its own packing and AVX kernels). `∂W = G·Xᵀ` and
-//!   `∂X = Wᵀ·G` read the transposes as zero-copy strided views (a `transpose()` copy or
-//!   `tr_mul` would miss the fast path).
+//! - Both widths ≥ [`THIN`], a runtime-sized batch of more than 5 samples, `std`:
+//!   - widths multiples of 32 on a CPU with AVX-512F and FMA: the [tiled kernels](crate::gemm)
+//!     (no packing, bias as the tiles' starting value);
+//!   - otherwise nalgebra's `gemm`, i.e. matrixmultiply (its own packing and AVX kernels).
+//!     `∂W = G·Xᵀ` and `∂X = Wᵀ·G` read the transposes as zero-copy strided views (a
+//!     `transpose()` copy or `tr_mul` would miss the fast path).
 //! - Everything else (thin layers, fixed-size batches, single samples, `no_std`): the
 //!   [kernels](crate::kernel), one sample at a time over the contiguous storage, through
 //!   [`simd`] (AVX-512/AVX2 copies with the same bits as the portable one). nalgebra's
 //!   generic loops for these shapes run one scalar at a time.
+//!
+//! The first two round differently (both use FMA, in different orders), so a training run's
+//! bits depend on the CPU, as they did with matrixmultiply alone; on one machine they never
+//! change.
 
 use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, MatrixView, OMatrix, U1};
@@ -98,8 +104,14 @@ where
         let y = &mut ws.output;
         fit_batch(y, x.shape_generic().1);
         if Self::gemm::<N>(x.ncols()) {
+            let xs = x.as_slice().as_chunks::<IN>().0;
+            let ys = y.as_mut_slice().as_chunks_mut::<OUT>().0;
+            let b = &self.b.data.0[0];
+            if simd::gemm_affine(&self.w.data.0, b, xs, ys) {
+                return;
+            }
             // y = b broadcast, then y += W·x in the same GEMM call (beta = 1): bias fused.
-            simd::broadcast(&self.b.data.0[0], y.as_mut_slice().as_chunks_mut::<OUT>().0);
+            simd::broadcast(b, ys);
             y.gemm(T::one(), &self.w, x, T::one());
         } else {
             self.affine(x, y);
@@ -121,11 +133,17 @@ where
         let gs = grad_out.as_slice().as_chunks::<OUT>().0;
         let db = &mut grad.b.data.0[0];
         if Self::gemm::<N>(x.ncols()) {
-            grad.w.gemm(T::one(), grad_out, &transposed(x), T::zero());
+            let xs = x.as_slice().as_chunks::<IN>().0;
+            if !simd::gemm_grad_weights(xs, gs, &mut grad.w.data.0, false) {
+                grad.w.gemm(T::one(), grad_out, &transposed(x), T::zero());
+            }
             simd::sum_columns(gs, db);
             if grad_input {
-                ws.grad_input
-                    .gemm(T::one(), &self.w_transposed(), grad_out, T::zero());
+                let dxs = ws.grad_input.as_mut_slice().as_chunks_mut::<IN>().0;
+                if !simd::gemm_grad_inputs(&self.w.data.0, gs, dxs) {
+                    ws.grad_input
+                        .gemm(T::one(), &self.w_transposed(), grad_out, T::zero());
+                }
             }
             return Ok(());
         }
