@@ -187,6 +187,46 @@ macro_rules! activation_layer {
                 }
                 Ok(())
             }
+
+            /// Has `prev` apply this activation as it writes its output.
+            fn forward_after<PI, P>(
+                &self,
+                prev: &P,
+                x: &OMatrix<T, PI, N>,
+                ws_prev: &mut P::Workspace,
+                ws: &mut Self::Workspace,
+            ) where
+                PI: DimName,
+                P: Forward<T, PI, N, Out = D>,
+                DefaultAllocator: Allocator<PI, N>,
+            {
+                prev.forward_activated::<$act>(x, ws_prev, &mut ws.output);
+            }
+
+            /// Has `next` apply this activation's derivative as it writes its input gradient.
+            fn backward_before<NO, NX>(
+                &self,
+                next: &NX,
+                x: &OMatrix<T, D, N>,
+                ws: &mut Self::Workspace,
+                ws_next: &mut NX::Workspace,
+                grad_out: &OMatrix<T, NO, N>,
+                _: &mut Self,
+                grad_next: &mut NX,
+                grad_input: bool,
+            ) -> Result<()>
+            where
+                NO: DimName,
+                NX: Forward<T, D, N, Out = NO>,
+                DefaultAllocator: Allocator<NO, N>,
+            {
+                let Buffers { output, grad_input: gx } = ws;
+                if !grad_input {
+                    // Nobody reads this activation's input gradient, nor `next`'s.
+                    return next.backward_into(output, ws_next, grad_out, grad_next, false);
+                }
+                next.backward_activated::<$act>(output, ws_next, grad_out, grad_next, x, gx)
+            }
         }
     )*};
 }

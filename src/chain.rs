@@ -5,10 +5,10 @@
 //! signature — not only when `forward` is finally called.
 
 use nalgebra::allocator::Allocator;
-use nalgebra::{DefaultAllocator, Dim, OMatrix};
+use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 
 use crate::layer::{Forward, Layer, Net, OutOf, Params};
-use crate::{Init, Real, Result};
+use crate::{Activation, Init, Real, Result};
 use rand::Rng;
 
 /// Two layers in sequence: `first`, then `second`.
@@ -129,11 +129,24 @@ where
         self.second.forward(&self.first.forward(x))
     }
 
+    /// `second.forward_after(first)`: an activation is applied by the layer before it.
     fn forward_into(&self, x: &OMatrix<T, A::In, N>, (ws_a, ws_b): &mut Self::Workspace) {
-        self.first.forward_into(x, ws_a);
-        self.second.forward_into(A::output(ws_a), ws_b);
+        self.second.forward_after(&self.first, x, ws_a, ws_b);
     }
 
+    /// `first`, then `second` applying `Act`.
+    fn forward_activated<Act: Activation>(
+        &self,
+        x: &OMatrix<T, A::In, N>,
+        (ws_a, ws_b): &mut Self::Workspace,
+        out: &mut OMatrix<T, B::Out, N>,
+    ) {
+        self.first.forward_into(x, ws_a);
+        self.second
+            .forward_activated::<Act>(A::output(ws_a), ws_b, out);
+    }
+
+    /// `first.backward_before(second)`: the layer after an activation applies its derivative.
     fn backward_into(
         &self,
         x: &OMatrix<T, A::In, N>,
@@ -142,10 +155,52 @@ where
         grad: &mut Self,
         grad_input: bool,
     ) -> Result<()> {
+        let (grad_a, grad_b) = (&mut grad.first, &mut grad.second);
+        let second = &self.second;
+        self.first
+            .backward_before(second, x, ws_a, ws_b, grad_out, grad_a, grad_b, grad_input)
+    }
+
+    /// `second`'s backward pass, then `first`'s passing back through `Act`.
+    fn backward_activated<Act: Activation>(
+        &self,
+        x: &OMatrix<T, A::In, N>,
+        (ws_a, ws_b): &mut Self::Workspace,
+        grad_out: &OMatrix<T, B::Out, N>,
+        grad: &mut Self,
+        act_input: &OMatrix<T, A::In, N>,
+        out: &mut OMatrix<T, A::In, N>,
+    ) -> Result<()> {
         self.second
             .backward_into(A::output(ws_a), ws_b, grad_out, &mut grad.second, true)?;
+        let grad_b = B::grad_input(ws_b);
         self.first
-            .backward_into(x, ws_a, B::grad_input(ws_b), &mut grad.first, grad_input)
+            .backward_activated::<Act>(x, ws_a, grad_b, &mut grad.first, act_input, out)
+    }
+
+    /// `second.backward_before(next)`, then `first`'s backward pass.
+    fn backward_before<NO, NX>(
+        &self,
+        next: &NX,
+        x: &OMatrix<T, A::In, N>,
+        (ws_a, ws_b): &mut Self::Workspace,
+        ws_next: &mut NX::Workspace,
+        grad_out: &OMatrix<T, NO, N>,
+        grad: &mut Self,
+        grad_next: &mut NX,
+        grad_input: bool,
+    ) -> Result<()>
+    where
+        NO: DimName,
+        NX: Forward<T, B::Out, N, Out = NO>,
+        DefaultAllocator: Allocator<NO, N>,
+    {
+        let (x_b, grad_b) = (A::output(ws_a), &mut grad.second);
+        self.second
+            .backward_before(next, x_b, ws_b, ws_next, grad_out, grad_b, grad_next, true)?;
+        let grad_a = &mut grad.first;
+        self.first
+            .backward_into(x, ws_a, B::grad_input(ws_b), grad_a, grad_input)
     }
 }
 

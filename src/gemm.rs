@@ -21,7 +21,7 @@
 //! [`simd`](crate::simd) runs them there and reports whether it did, and elsewhere the
 //! layer keeps matrixmultiply.
 
-use crate::Real;
+use crate::{Activation, Real, kernel};
 
 /// Rows per register tile: two 512-bit registers of `f32`, four of `f64`.
 pub(crate) const RB: usize = 32;
@@ -66,35 +66,45 @@ fn store<T: Real, const N: usize, const C: usize>(
 /// Runs `$tile::<C>` on `$len` (< [`S`]) columns, `C = $len` a constant: a remainder gets a
 /// tile of its own width (one-column tiles would be bound by the latency of each `fma`).
 macro_rules! remainder {
-    ($len:expr, $tile:ident($($arg:expr),*)) => {
+    ($len:expr, $tile:ident::<$($g:ty),*>($($arg:expr),*)) => {
         match $len {
             0 => {}
-            1 => $tile::<T, IN, OUT, 1>($($arg),*),
-            2 => $tile::<T, IN, OUT, 2>($($arg),*),
-            3 => $tile::<T, IN, OUT, 3>($($arg),*),
-            4 => $tile::<T, IN, OUT, 4>($($arg),*),
-            _ => $tile::<T, IN, OUT, 5>($($arg),*),
+            1 => $tile::<$($g,)* 1>($($arg),*),
+            2 => $tile::<$($g,)* 2>($($arg),*),
+            3 => $tile::<$($g,)* 3>($($arg),*),
+            4 => $tile::<$($g,)* 4>($($arg),*),
+            _ => $tile::<$($g,)* 5>($($arg),*),
         }
     };
 }
 
-/// `y_j = W·x_j + b` for every sample `j`; `OUT` a multiple of [`RB`].
+/// `y_j = W·x_j + b` for every sample `j`, and unless `acts` is empty `acts_j = A(y_j)`
+/// (an activation in the same pass); `OUT` a multiple of [`RB`].
 #[inline(always)]
-pub(crate) fn affine<T: Real, const IN: usize, const OUT: usize>(
+pub(crate) fn affine<T: Real, A: Activation, const IN: usize, const OUT: usize>(
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     xs: &[[T; IN]],
     ys: &mut [[T; OUT]],
+    acts: &mut [[T; OUT]],
 ) {
-    for r0 in (0..OUT).step_by(RB) {
-        let tiles = xs.len() / S * S;
-        for (x, y) in xs[..tiles].chunks_exact(S).zip(ys.chunks_exact_mut(S)) {
-            affine_tile::<T, IN, OUT, S>(w, b, x, y, r0);
+    let n = xs.len().min(ys.len());
+    let fused = acts.len() >= n;
+    for j in (0..n).step_by(S) {
+        let end = n.min(j + S);
+        let (x, y) = (&xs[j..end], &mut ys[j..end]);
+        for r0 in (0..OUT).step_by(RB) {
+            if end - j == S {
+                affine_tile::<T, IN, OUT, S>(w, b, x, y, r0);
+            } else {
+                remainder!(end - j, affine_tile::<T, IN, OUT>(w, b, x, y, r0));
+            }
         }
-        remainder!(
-            xs.len() - tiles,
-            affine_tile(w, b, &xs[tiles..], &mut ys[tiles..], r0)
-        );
+        if fused {
+            // The activation, on these samples while they are in L1: one flat loop.
+            let y = y.as_flattened();
+            kernel::activate::<T, A>(y, acts[j..end].as_flattened_mut());
+        }
     }
 }
 
@@ -110,14 +120,15 @@ fn affine_tile<T: Real, const IN: usize, const OUT: usize, const C: usize>(
     let x: &[[T; IN]; C] = xs[..C].try_into().unwrap();
     let mut acc = [*rows(b, r0); C];
     for i in 0..IN {
-        step(
-            &mut acc,
-            rows(&w[i], r0),
-            &core::array::from_fn(|s| x[s][i]),
-        );
+        step(&mut acc, rows(&w[i], r0), &core::array::from_fn(|s| x[s][i]));
     }
     store(&acc, ys, r0);
 }
+
+/// Samples per pass of [`grad_weights`]: each tile streams its rows of `G` and its inputs
+/// over the samples, and for 64-wide layers 64 samples of both stay in the 48 KiB L1
+/// cache for the next tile (256 did not: 105 vs 150 GFLOP/s measured).
+const J: usize = 64;
 
 /// `∂W = Σ_j g_j·x_jᵀ` over the samples in order, added to `dw` if `add`, else written.
 /// `OUT` a multiple of [`RB`].
@@ -128,15 +139,23 @@ pub(crate) fn grad_weights<T: Real, const IN: usize, const OUT: usize>(
     dw: &mut [[T; OUT]; IN],
     add: bool,
 ) {
+    if xs.is_empty() && !add {
+        *dw = [[T::zero(); OUT]; IN];
+    }
     let tiles = IN / S * S;
-    for r0 in (0..OUT).step_by(RB) {
-        for i0 in (0..tiles).step_by(S) {
-            grad_weights_tile::<T, IN, OUT, S>(xs, gs, &mut dw[i0..], add, i0, r0);
+    for (k, (xs, gs)) in xs.chunks(J).zip(gs.chunks(J)).enumerate() {
+        // The first pass starts from zero unless adding; later ones add to earlier ones.
+        let add = add || k > 0;
+        for r0 in (0..OUT).step_by(RB) {
+            for i0 in (0..tiles).step_by(S) {
+                grad_weights_tile::<T, IN, OUT, S>(xs, gs, &mut dw[i0..], add, i0, r0);
+            }
+            let rest = &mut dw[tiles..];
+            remainder!(
+                IN - tiles,
+                grad_weights_tile::<T, IN, OUT>(xs, gs, rest, add, tiles, r0)
+            );
         }
-        remainder!(
-            IN - tiles,
-            grad_weights_tile(xs, gs, &mut dw[tiles..], add, tiles, r0)
-        );
     }
 }
 
@@ -162,13 +181,17 @@ fn grad_weights_tile<T: Real, const IN: usize, const OUT: usize, const C: usize>
     store(&acc, dw, r0);
 }
 
-/// `∂x_j = Wᵀ·g_j` for every sample; `IN` a multiple of [`RB`].
+/// `∂x_j = Wᵀ·g_j` for every sample; unless `zs` is empty, passed on back through an
+/// activation `A` whose inputs were `zs`: `∂x_j ⊙ A'(z_j)`. `IN` a multiple of [`RB`].
 #[inline(always)]
-pub(crate) fn grad_inputs<T: Real, const IN: usize, const OUT: usize>(
+pub(crate) fn grad_inputs<T: Real, A: Activation, const IN: usize, const OUT: usize>(
     w: &[[T; OUT]; IN],
     gs: &[[T; OUT]],
     dxs: &mut [[T; IN]],
+    zs: &[[T; IN]],
 ) {
+    let n = gs.len().min(dxs.len());
+    let tiles = n / S * S;
     for r0 in (0..IN).step_by(RB) {
         // Rows r0.. of Wᵀ, as columns: `wt[o][r] = W[o, r0 + r]`.
         let mut wt = [[T::zero(); RB]; OUT];
@@ -177,14 +200,16 @@ pub(crate) fn grad_inputs<T: Real, const IN: usize, const OUT: usize>(
                 col[r] = w[r0 + r][o];
             }
         }
-        let tiles = gs.len() / S * S;
-        for (g, dx) in gs[..tiles].chunks_exact(S).zip(dxs.chunks_exact_mut(S)) {
-            grad_inputs_tile::<T, IN, OUT, S>(&wt, g, dx, r0);
+        for j in (0..tiles).step_by(S) {
+            grad_inputs_tile::<T, IN, OUT, S>(&wt, &gs[j..], &mut dxs[j..], r0);
         }
-        remainder!(
-            gs.len() - tiles,
-            grad_inputs_tile(&wt, &gs[tiles..], &mut dxs[tiles..], r0)
-        );
+        let args = (&gs[tiles..n], &mut dxs[tiles..n]);
+        remainder!(n - tiles, grad_inputs_tile::<T, IN, OUT>(&wt, args.0, args.1, r0));
+    }
+    if zs.len() >= n {
+        // One flat loop at the end (per tile, LLVM compiled it to scalar code).
+        let (z, d) = (zs[..n].as_flattened(), dxs[..n].as_flattened_mut());
+        kernel::activate_grad_in_place::<T, A>(z, d);
     }
 }
 

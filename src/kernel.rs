@@ -59,14 +59,16 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 
 /// `y_j = (Σ_k w_k·x_j[k]) + b` over the columns `w_k` of `W`, summed left to right (the
 /// order of nalgebra's own product), vectorised across the `OUT` rows. For wide outputs.
+/// Unless `acts` is empty, also `acts_j = A(y_j)`: an activation in the same pass.
 #[inline(always)]
-pub(crate) fn affine_cols<T: Real, const IN: usize, const OUT: usize>(
+pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: usize>(
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     xs: &[[T; IN]],
     ys: &mut [[T; OUT]],
+    acts: &mut [[T; OUT]],
 ) {
-    for (x, y) in xs.iter().zip(ys) {
+    for (j, (x, y)) in xs.iter().zip(ys).enumerate() {
         // A local accumulator, which the compiler keeps in registers.
         let mut acc = [T::zero(); OUT];
         let mut columns = w.iter().zip(x);
@@ -82,6 +84,11 @@ pub(crate) fn affine_cols<T: Real, const IN: usize, const OUT: usize>(
         }
         for i in 0..OUT {
             y[i] = acc[i] + b[i];
+        }
+        if let Some(a) = acts.get_mut(j) {
+            for i in 0..OUT {
+                a[i] = A::f(y[i]);
+            }
         }
     }
 }
@@ -165,16 +172,24 @@ pub(crate) fn sum_columns<T: Real, const OUT: usize>(gs: &[[T; OUT]], db: &mut [
     }
 }
 
-/// `∂L/∂x_j = Wᵀ·g_j`: `dx_j[i] = dot(w_i, g_j)` over the columns `w_i` of `W`.
+/// `∂L/∂x_j = Wᵀ·g_j`: `dx_j[i] = dot(w_i, g_j)` over the columns `w_i` of `W`. Unless
+/// `zs` is empty, the gradient goes on back through an activation `A` whose inputs were
+/// `zs`: `dx_j ⊙ A'(z_j)`, as [`activate_grad`] would compute in another pass.
 #[inline(always)]
-pub(crate) fn grad_inputs<T: Real, const IN: usize, const OUT: usize>(
+pub(crate) fn grad_inputs<T: Real, A: Activation, const IN: usize, const OUT: usize>(
     w: &[[T; OUT]; IN],
     gs: &[[T; OUT]],
     dxs: &mut [[T; IN]],
+    zs: &[[T; IN]],
 ) {
-    for (g, dx) in gs.iter().zip(dxs) {
+    for (j, (g, dx)) in gs.iter().zip(dxs).enumerate() {
         for (d, w) in dx.iter_mut().zip(w) {
             *d = dot(w, g);
+        }
+        if let Some(z) = zs.get(j) {
+            for i in 0..IN {
+                dx[i] *= A::df(z[i]);
+            }
         }
     }
 }
@@ -192,5 +207,13 @@ pub(crate) fn activate<T: Real, A: Activation>(x: &[T], y: &mut [T]) {
 pub(crate) fn activate_grad<T: Real, A: Activation>(x: &[T], g: &[T], gx: &mut [T]) {
     for (gx, (&g, &x)) in gx.iter_mut().zip(g.iter().zip(x)) {
         *gx = g * A::df(x);
+    }
+}
+
+/// `g ← g ⊙ f'(x)`, element by element: [`activate_grad`] in place, same bits.
+#[inline(always)]
+pub(crate) fn activate_grad_in_place<T: Real, A: Activation>(x: &[T], g: &mut [T]) {
+    for (g, &x) in g.iter_mut().zip(x) {
+        *g *= A::df(x);
     }
 }

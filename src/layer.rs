@@ -37,7 +37,7 @@
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 
-use crate::{Real, Result};
+use crate::{Activation, Real, Result, simd};
 
 /// Shape contract: this layer accepts inputs of width `I` and produces width [`Self::Out`].
 ///
@@ -182,6 +182,101 @@ where
         grad: &mut Self,
         grad_input: bool,
     ) -> Result<()>;
+
+    /// [`forward_into`](Self::forward_into), then the element-wise activation `A` on this
+    /// layer's output, into `out` (`A`'s output buffer): what an activation's
+    /// [`forward_after`](Self::forward_after) asks of the layer before it. A layer that can
+    /// apply `A` while it writes its output ([`Dense`](crate::Dense)) saves a pass over the
+    /// batch; by default it is a second pass. Either way the layer's own output is written
+    /// too (the activation's backward pass reads it), and the bits are the same.
+    fn forward_activated<A: Activation>(
+        &self,
+        x: &OMatrix<T, I, B>,
+        ws: &mut Self::Workspace,
+        out: &mut OMatrix<T, Self::Out, B>,
+    ) {
+        self.forward_into(x, ws);
+        let y = Self::output(ws);
+        fit_batch(out, y.shape_generic().1);
+        simd::activate::<T, A>(y.as_slice(), out.as_mut_slice());
+    }
+
+    /// Runs `prev`, the layer before this one, on `x`, then this layer on its output: a
+    /// [`Chain`](crate::Chain)'s [`forward_into`](Self::forward_into). By default one after
+    /// the other; an activation has `prev` apply it
+    /// ([`forward_activated`](Self::forward_activated)).
+    fn forward_after<PI, P>(
+        &self,
+        prev: &P,
+        x: &OMatrix<T, PI, B>,
+        ws_prev: &mut P::Workspace,
+        ws: &mut Self::Workspace,
+    ) where
+        PI: DimName,
+        P: Forward<T, PI, B, Out = I>,
+        DefaultAllocator: Allocator<PI, B>,
+    {
+        prev.forward_into(x, ws_prev);
+        self.forward_into(P::output(ws_prev), ws);
+    }
+
+    /// [`backward_into`](Self::backward_into) with `∂L/∂x`, passed on back through the
+    /// element-wise activation `A` before this layer (whose input was `act_input`, whose
+    /// output was `x`): `out = ∂L/∂x ⊙ A'(act_input)`, `A`'s input gradient. What an
+    /// activation's [`backward_before`](Self::backward_before) asks of the layer after it;
+    /// a [`Dense`](crate::Dense) applies `A'` while it writes, by default it is a second
+    /// pass, and the bits are the same. The layer's own `∂L/∂x` may be left unwritten.
+    ///
+    /// # Errors
+    /// As [`backward_into`](Self::backward_into), and if `act_input` holds a different
+    /// number of samples than `x`.
+    fn backward_activated<A: Activation>(
+        &self,
+        x: &OMatrix<T, I, B>,
+        ws: &mut Self::Workspace,
+        grad_out: &OMatrix<T, Self::Out, B>,
+        grad: &mut Self,
+        act_input: &OMatrix<T, I, B>,
+        out: &mut OMatrix<T, I, B>,
+    ) -> Result<()> {
+        self.backward_into(x, ws, grad_out, grad, true)?;
+        check_batch(act_input.ncols(), x.ncols())?;
+        fit_batch(out, x.shape_generic().1);
+        let gx = Self::grad_input(ws).as_slice();
+        simd::activate_grad::<T, A>(act_input.as_slice(), gx, out.as_mut_slice());
+        Ok(())
+    }
+
+    /// Runs the backward pass of `next`, the layer after this one (`grad_out` is
+    /// `∂L/∂`(its output)), then this layer's: a [`Chain`](crate::Chain)'s
+    /// [`backward_into`](Self::backward_into). By default one after the other; an
+    /// activation has `next` apply it ([`backward_activated`](Self::backward_activated)).
+    ///
+    /// # Errors
+    /// As [`backward_into`](Self::backward_into) of either layer.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "two layers' inputs, workspaces and gradients"
+    )]
+    fn backward_before<NO, NX>(
+        &self,
+        next: &NX,
+        x: &OMatrix<T, I, B>,
+        ws: &mut Self::Workspace,
+        ws_next: &mut NX::Workspace,
+        grad_out: &OMatrix<T, NO, B>,
+        grad: &mut Self,
+        grad_next: &mut NX,
+        grad_input: bool,
+    ) -> Result<()>
+    where
+        NO: DimName,
+        NX: Forward<T, Self::Out, B, Out = NO>,
+        DefaultAllocator: Allocator<NO, B>,
+    {
+        next.backward_into(Self::output(ws), ws_next, grad_out, grad_next, true)?;
+        self.backward_into(x, ws, NX::grad_input(ws_next), grad, grad_input)
+    }
 
     /// Training forward pass returning the output and a fresh workspace.
     fn forward_train(&self, x: &OMatrix<T, I, B>) -> (OMatrix<T, Self::Out, B>, Self::Workspace) {

@@ -53,8 +53,9 @@ macro_rules! dispatched {
 
 dispatched! {
     /// [`kernel::affine_cols`].
-    fn affine_cols[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
-        w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]]
+    fn affine_cols[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
+        w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]],
+        acts: &mut [[T; OUT]]
     ) => affine_cols
 }
 
@@ -92,14 +93,20 @@ dispatched! {
 
 dispatched! {
     /// [`kernel::grad_inputs`].
-    fn grad_inputs[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
-        w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]]
+    fn grad_inputs[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
+        w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]], zs: &[[T; IN]]
     ) => grad_inputs
 }
 
 dispatched! {
     /// [`kernel::activate`].
     fn activate[T: Real, A: Activation][T, A](x: &[T], y: &mut [T]) => activate
+}
+
+dispatched! {
+    /// [`kernel::activate_grad_in_place`].
+    fn activate_grad_in_place[T: Real, A: Activation][T, A](x: &[T], g: &mut [T])
+        => activate_grad_in_place
 }
 
 dispatched! {
@@ -144,8 +151,9 @@ macro_rules! dispatched_fma {
 
 dispatched_fma! {
     /// [`gemm::affine`](crate::gemm::affine).
-    fn gemm_affine[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
-        w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]]
+    fn gemm_affine[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
+        w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]],
+        acts: &mut [[T; OUT]]
     ) => affine
 }
 
@@ -158,8 +166,8 @@ dispatched_fma! {
 
 dispatched_fma! {
     /// [`gemm::grad_inputs`](crate::gemm::grad_inputs).
-    fn gemm_grad_inputs[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
-        w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]]
+    fn gemm_grad_inputs[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
+        w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]], zs: &[[T; IN]]
     ) => grad_inputs
 }
 

@@ -20,7 +20,7 @@ use nalgebra::{Const, DefaultAllocator, Dim, Dyn, MatrixView, OMatrix, U1};
 
 use super::Dense;
 use crate::layer::{Buffers, Forward, check_batch, fit_batch};
-use crate::{Real, Result, simd};
+use crate::{Activation, Identity, Real, Result, simd};
 
 /// Layers narrower than this on either side are *thin*: nalgebra's GEMM would not take its
 /// fast path for them (it needs every dimension > 5), and an output this narrow is too few
@@ -28,19 +28,36 @@ use crate::{Real, Result, simd};
 const THIN: usize = 8;
 
 impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
-    /// Whether products on `n` samples of batch type `N` go to matrixmultiply.
+    /// Whether products on `n` samples of batch type `N` go to GEMM (tiled or
+    /// matrixmultiply).
     fn gemm<N: Dim>(n: usize) -> bool {
         cfg!(feature = "std") && N::is::<Dyn>() && IN >= THIN && OUT >= THIN && n > 5
     }
 
-    /// `y_j = W·x_j + b` for every sample, with the kernels.
-    fn affine<N: Dim>(&self, x: &OMatrix<T, Const<IN>, N>, y: &mut OMatrix<T, Const<OUT>, N>)
+    /// `y = W·x + b` for every sample and, unless `acts` is empty, `acts = A(y)` in the same
+    /// pass. Returns whether `acts` were written (if not, the caller applies `A`).
+    fn affine<A: Activation, N: Dim>(
+        &self,
+        x: &OMatrix<T, Const<IN>, N>,
+        y: &mut OMatrix<T, Const<OUT>, N>,
+        acts: &mut [[T; OUT]],
+    ) -> bool
     where
         DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
     {
         let xs = x.as_slice().as_chunks::<IN>().0;
         let ys = y.as_mut_slice().as_chunks_mut::<OUT>().0;
         let b = &self.b.data.0[0];
+        let w = &self.w.data.0;
+        if Self::gemm::<N>(x.ncols()) {
+            if simd::gemm_affine::<T, A, IN, OUT>(w, b, xs, ys, acts) {
+                return true;
+            }
+            // y = b broadcast, then y += W·x in the same GEMM call (beta = 1): bias fused.
+            simd::broadcast(b, ys);
+            y.gemm(T::one(), &self.w, x, T::one());
+            return acts.is_empty();
+        }
         if OUT < THIN {
             // Dot products need the rows of W contiguous: Wᵀ, copied once per call (for a
             // single output W is already one row).
@@ -52,9 +69,49 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
                 wt.as_slice().as_chunks::<IN>().0
             };
             simd::affine_rows(rows, b, xs, ys);
-        } else {
-            simd::affine_cols(&self.w.data.0, b, xs, ys);
+            return acts.is_empty();
         }
+        simd::affine_cols::<T, A, IN, OUT>(w, b, xs, ys, acts);
+        true
+    }
+
+    /// `∂W`, `∂b` into `grad` and, if `dx` is given, `∂L/∂x` into it, passed on back through
+    /// `A` with inputs `zs` unless `zs` is empty. Returns whether `A` was applied (if not,
+    /// the caller applies it).
+    fn grads<A: Activation, N: Dim>(
+        &self,
+        x: &OMatrix<T, Const<IN>, N>,
+        grad_out: &OMatrix<T, Const<OUT>, N>,
+        grad: &mut Self,
+        dx: Option<&mut OMatrix<T, Const<IN>, N>>,
+        zs: &[[T; IN]],
+    ) -> bool
+    where
+        DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
+    {
+        let xs = x.as_slice().as_chunks::<IN>().0;
+        let gs = grad_out.as_slice().as_chunks::<OUT>().0;
+        let db = &mut grad.b.data.0[0];
+        let w = &self.w.data.0;
+        if Self::gemm::<N>(x.ncols()) {
+            if !simd::gemm_grad_weights(xs, gs, &mut grad.w.data.0, false) {
+                grad.w.gemm(T::one(), grad_out, &transposed(x), T::zero());
+            }
+            simd::sum_columns(gs, db);
+            let Some(dx) = dx else { return true };
+            let dxs = dx.as_mut_slice().as_chunks_mut::<IN>().0;
+            if simd::gemm_grad_inputs::<T, A, IN, OUT>(w, gs, dxs, zs) {
+                return true;
+            }
+            dx.gemm(T::one(), &self.w_transposed(), grad_out, T::zero());
+            return zs.is_empty();
+        }
+        simd::grad_params(xs, gs, &mut grad.w.data.0, db);
+        if let Some(dx) = dx {
+            let dxs = dx.as_mut_slice().as_chunks_mut::<IN>().0;
+            simd::grad_inputs::<T, A, IN, OUT>(w, gs, dxs, zs);
+        }
+        true
     }
 
     /// `Wᵀ` as a strided view of `W`'s storage: no copy.
@@ -96,25 +153,28 @@ where
             return y;
         }
         let mut y = OMatrix::zeros_generic(Const::<OUT>, x.shape_generic().1);
-        self.affine(x, &mut y);
+        self.affine::<Identity, N>(x, &mut y, &mut []);
         y
     }
 
     fn forward_into(&self, x: &OMatrix<T, Const<IN>, N>, ws: &mut Self::Workspace) {
-        let y = &mut ws.output;
-        fit_batch(y, x.shape_generic().1);
-        if Self::gemm::<N>(x.ncols()) {
-            let xs = x.as_slice().as_chunks::<IN>().0;
-            let ys = y.as_mut_slice().as_chunks_mut::<OUT>().0;
-            let b = &self.b.data.0[0];
-            if simd::gemm_affine(&self.w.data.0, b, xs, ys) {
-                return;
-            }
-            // y = b broadcast, then y += W·x in the same GEMM call (beta = 1): bias fused.
-            simd::broadcast(b, ys);
-            y.gemm(T::one(), &self.w, x, T::one());
-        } else {
-            self.affine(x, y);
+        fit_batch(&mut ws.output, x.shape_generic().1);
+        self.affine::<Identity, N>(x, &mut ws.output, &mut []);
+    }
+
+    /// Applies `A` as the output is written (tiled kernels and wide column kernels), or in a
+    /// second pass (matrixmultiply, thin outputs).
+    fn forward_activated<A: Activation>(
+        &self,
+        x: &OMatrix<T, Const<IN>, N>,
+        ws: &mut Self::Workspace,
+        out: &mut OMatrix<T, Const<OUT>, N>,
+    ) {
+        fit_batch(&mut ws.output, x.shape_generic().1);
+        fit_batch(out, x.shape_generic().1);
+        let acts = out.as_mut_slice().as_chunks_mut::<OUT>().0;
+        if !self.affine::<A, N>(x, &mut ws.output, acts) {
+            simd::activate::<T, A>(ws.output.as_slice(), out.as_mut_slice());
         }
     }
 
@@ -130,28 +190,28 @@ where
         if grad_input {
             fit_batch(&mut ws.grad_input, x.shape_generic().1);
         }
-        let gs = grad_out.as_slice().as_chunks::<OUT>().0;
-        let db = &mut grad.b.data.0[0];
-        if Self::gemm::<N>(x.ncols()) {
-            let xs = x.as_slice().as_chunks::<IN>().0;
-            if !simd::gemm_grad_weights(xs, gs, &mut grad.w.data.0, false) {
-                grad.w.gemm(T::one(), grad_out, &transposed(x), T::zero());
-            }
-            simd::sum_columns(gs, db);
-            if grad_input {
-                let dxs = ws.grad_input.as_mut_slice().as_chunks_mut::<IN>().0;
-                if !simd::gemm_grad_inputs(&self.w.data.0, gs, dxs) {
-                    ws.grad_input
-                        .gemm(T::one(), &self.w_transposed(), grad_out, T::zero());
-                }
-            }
-            return Ok(());
-        }
-        let xs = x.as_slice().as_chunks::<IN>().0;
-        simd::grad_params(xs, gs, &mut grad.w.data.0, db);
-        if grad_input {
-            let dxs = ws.grad_input.as_mut_slice().as_chunks_mut::<IN>().0;
-            simd::grad_inputs(&self.w.data.0, gs, dxs);
+        let dx = grad_input.then_some(&mut ws.grad_input);
+        self.grads::<Identity, N>(x, grad_out, grad, dx, &[]);
+        Ok(())
+    }
+
+    /// Applies `A'` as `∂L/∂x` is written (tiled and column kernels), or in a second pass
+    /// (matrixmultiply). This layer's own `∂L/∂x` is then left unwritten.
+    fn backward_activated<A: Activation>(
+        &self,
+        x: &OMatrix<T, Const<IN>, N>,
+        _: &mut Self::Workspace,
+        grad_out: &OMatrix<T, Const<OUT>, N>,
+        grad: &mut Self,
+        act_input: &OMatrix<T, Const<IN>, N>,
+        out: &mut OMatrix<T, Const<IN>, N>,
+    ) -> Result<()> {
+        check_batch(grad_out.ncols(), x.ncols())?;
+        check_batch(act_input.ncols(), x.ncols())?;
+        fit_batch(out, x.shape_generic().1);
+        let zs = act_input.as_slice().as_chunks::<IN>().0;
+        if !self.grads::<A, N>(x, grad_out, grad, Some(&mut *out), zs) {
+            simd::activate_grad_in_place::<T, A>(act_input.as_slice(), out.as_mut_slice());
         }
         Ok(())
     }
