@@ -120,7 +120,11 @@ fn affine_tile<T: Real, const IN: usize, const OUT: usize, const C: usize>(
     let x: &[[T; IN]; C] = xs[..C].try_into().unwrap();
     let mut acc = [*rows(b, r0); C];
     for i in 0..IN {
-        step(&mut acc, rows(&w[i], r0), &core::array::from_fn(|s| x[s][i]));
+        step(
+            &mut acc,
+            rows(&w[i], r0),
+            &core::array::from_fn(|s| x[s][i]),
+        );
     }
     store(&acc, ys, r0);
 }
@@ -204,7 +208,10 @@ pub(crate) fn grad_inputs<T: Real, A: Activation, const IN: usize, const OUT: us
             grad_inputs_tile::<T, IN, OUT, S>(&wt, &gs[j..], &mut dxs[j..], r0);
         }
         let args = (&gs[tiles..n], &mut dxs[tiles..n]);
-        remainder!(n - tiles, grad_inputs_tile::<T, IN, OUT>(&wt, args.0, args.1, r0));
+        remainder!(
+            n - tiles,
+            grad_inputs_tile::<T, IN, OUT>(&wt, args.0, args.1, r0)
+        );
     }
     if zs.len() >= n {
         // One flat loop at the end (per tile, LLVM compiled it to scalar code).

@@ -121,3 +121,13 @@ pub(crate) fn sse_with_grad<T: Real>(pred: &[T], target: &[T], grad: &mut [T], s
     }
     sum
 }
+
+/// `Σ (p − t)²` over the pairs, left to right.
+pub(crate) fn sse<T: Real>(pred: &[T], target: &[T]) -> T {
+    let mut sum = T::zero();
+    for (&p, &t) in pred.iter().zip(target) {
+        let d = p - t;
+        sum += d * d;
+    }
+    sum
+}

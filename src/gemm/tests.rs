@@ -42,7 +42,9 @@ fn agree<T: Real, A: Activation, const IN: usize, const OUT: usize>(n: usize, se
     assert_eq!(bits(&ys), bits(&expected), "affine, {case}");
     let mut acts = vec![[T::zero(); OUT]; n];
     ys.fill([T::zero(); OUT]);
-    assert!(simd::gemm_affine::<T, A, IN, OUT>(&w, &b, &xs, &mut ys, &mut acts));
+    assert!(simd::gemm_affine::<T, A, IN, OUT>(
+        &w, &b, &xs, &mut ys, &mut acts
+    ));
     assert_eq!(bits(&ys), bits(&expected), "affine + activation: y, {case}");
     let activated: Vec<[T; OUT]> = expected.iter().map(|y| y.map(A::f)).collect();
     assert_eq!(bits(&acts), bits(&activated), "affine + activation, {case}");
@@ -53,13 +55,19 @@ fn agree<T: Real, A: Activation, const IN: usize, const OUT: usize>(n: usize, se
             .map(|i| {
                 core::array::from_fn(|o| {
                     let start = if add { dw0[i][o] } else { T::zero() };
-                    xs.iter().zip(&gs).fold(start, |d, (x, g)| g[o].fma(x[i], d))
+                    xs.iter()
+                        .zip(&gs)
+                        .fold(start, |d, (x, g)| g[o].fma(x[i], d))
                 })
             })
             .collect();
         let mut dw = dw0;
         assert!(simd::gemm_grad_weights(&xs, &gs, &mut dw, add));
-        assert_eq!(bits(&dw), bits(&expected), "grad_weights (add: {add}), {case}");
+        assert_eq!(
+            bits(&dw),
+            bits(&expected),
+            "grad_weights (add: {add}), {case}"
+        );
     }
 
     // ∂x_j[i] = Σ_o W[o, i]·g_j[o], and ∂x_j[i]·A'(z_j[i])
@@ -68,15 +76,26 @@ fn agree<T: Real, A: Activation, const IN: usize, const OUT: usize>(n: usize, se
         .map(|g| core::array::from_fn(|i| (0..OUT).fold(T::zero(), |d, o| w[i][o].fma(g[o], d))))
         .collect();
     let mut dxs = vec![[T::zero(); IN]; n];
-    assert!(simd::gemm_grad_inputs::<T, A, IN, OUT>(&w, &gs, &mut dxs, &[]));
+    assert!(simd::gemm_grad_inputs::<T, A, IN, OUT>(
+        &w,
+        &gs,
+        &mut dxs,
+        &[]
+    ));
     assert_eq!(bits(&dxs), bits(&expected), "grad_inputs, {case}");
     let through: Vec<[T; IN]> = expected
         .iter()
         .zip(&zs)
         .map(|(d, z)| core::array::from_fn(|i| d[i] * A::df(z[i])))
         .collect();
-    assert!(simd::gemm_grad_inputs::<T, A, IN, OUT>(&w, &gs, &mut dxs, &zs));
-    assert_eq!(bits(&dxs), bits(&through), "grad_inputs + activation, {case}");
+    assert!(simd::gemm_grad_inputs::<T, A, IN, OUT>(
+        &w, &gs, &mut dxs, &zs
+    ));
+    assert_eq!(
+        bits(&dxs),
+        bits(&through),
+        "grad_inputs + activation, {case}"
+    );
 }
 
 fn all_shapes<T: Real>(seed: u64) {

@@ -113,4 +113,14 @@ where
     fn grad(&self) -> &N {
         self.first.grad()
     }
+
+    /// Serial: run once per training run, it is not worth a thread.
+    fn sse(
+        &mut self,
+        net: &N,
+        x: &OMatrix<T, Const<IN>, Dyn>,
+        y: &OMatrix<T, Const<OUT>, Dyn>,
+    ) -> T {
+        self.first.sse_of(net, x, y, 0..x.ncols())
+    }
 }

@@ -45,6 +45,15 @@ pub(super) trait Gradient<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usiz
 
     /// The gradient left by the last [`gradient`](Self::gradient).
     fn grad(&self) -> &N;
+
+    /// The sum of squared errors of `net` on `x`, `y`: forward passes only, through the
+    /// same buffers (no allocation). `x` has the batch size these buffers were built for.
+    fn sse(
+        &mut self,
+        net: &N,
+        x: &OMatrix<T, Const<IN>, Dyn>,
+        y: &OMatrix<T, Const<OUT>, Dyn>,
+    ) -> T;
 }
 
 /// Everything one step on a batch of a given size writes.
@@ -93,6 +102,20 @@ impl<T: Real, G, const IN: usize, const OUT: usize> Step<T, G, IN, OUT> {
         O: Optimizer<T, N>,
     {
         run(&mut self.gradient, net, optimizer, &self.x, &self.y)
+    }
+
+    /// [`Gradient::sse`] through this step's buffers.
+    pub(super) fn sse<N>(
+        &mut self,
+        net: &N,
+        x: &OMatrix<T, Const<IN>, Dyn>,
+        y: &OMatrix<T, Const<OUT>, Dyn>,
+    ) -> T
+    where
+        N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+        G: Gradient<T, N, IN, OUT>,
+    {
+        self.gradient.sse(net, x, y)
     }
 
     /// Forward, loss, backward, update on `x`, `y`; returns the loss before the update (and
@@ -231,11 +254,57 @@ where
     }
 }
 
+impl<T, N, const IN: usize, const OUT: usize> Blocks<T, N, IN, OUT>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+{
+    /// [`Gradient::sse`] over the samples `cols` of `x`, `y` only.
+    pub(super) fn sse_of(
+        &mut self,
+        net: &N,
+        x: &OMatrix<T, Const<IN>, Dyn>,
+        y: &OMatrix<T, Const<OUT>, Dyn>,
+        cols: Range<usize>,
+    ) -> T {
+        let mut sse = T::zero();
+        if cols.start == 0 && cols.end == x.ncols() && cols.len() <= BLOCK {
+            let b = &mut self.full;
+            net.forward_into(x, &mut b.workspace);
+            return loss::sse(N::output(&b.workspace).as_slice(), y.as_slice());
+        }
+        for start in cols.clone().step_by(BLOCK) {
+            let len = BLOCK.min(cols.end - start);
+            let b = if len == BLOCK {
+                &mut self.full
+            } else {
+                &mut self.rest
+            };
+            fit_batch(&mut b.x, Dyn(len));
+            b.x.as_mut_slice()
+                .copy_from_slice(&x.as_slice()[start * IN..(start + len) * IN]);
+            net.forward_into(&b.x, &mut b.workspace);
+            let ys = &y.as_slice()[start * OUT..(start + len) * OUT];
+            sse += loss::sse(N::output(&b.workspace).as_slice(), ys);
+        }
+        sse
+    }
+}
+
 impl<T, N, const IN: usize, const OUT: usize> Gradient<T, N, IN, OUT> for Blocks<T, N, IN, OUT>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
 {
+    fn sse(
+        &mut self,
+        net: &N,
+        x: &OMatrix<T, Const<IN>, Dyn>,
+        y: &OMatrix<T, Const<OUT>, Dyn>,
+    ) -> T {
+        self.sse_of(net, x, y, 0..x.ncols())
+    }
+
     fn new(batch: usize) -> Self {
         let blocked = batch > BLOCK;
         Blocks {
