@@ -33,15 +33,16 @@ pub trait Real: RealField + Copy + Default + sealed::Sealed {
 
     /// `self·a + b` rounded once (a fused multiply-add): one instruction where the code is
     /// compiled for FMA, a (slow, exact) library call elsewhere.
-    #[cfg(feature = "std")]
     fn fma(self, a: Self, b: Self) -> Self;
 }
 
 impl Real for f32 {
-    #[cfg(feature = "std")]
     #[inline(always)]
     fn fma(self, a: Self, b: Self) -> Self {
-        self.mul_add(a, b)
+        #[cfg(feature = "std")]
+        return self.mul_add(a, b);
+        #[cfg(not(feature = "std"))]
+        return nalgebra::ComplexField::mul_add(self, a, b);
     }
 
     const NAME: &'static str = "f32";
@@ -61,10 +62,12 @@ impl Real for f32 {
 }
 
 impl Real for f64 {
-    #[cfg(feature = "std")]
     #[inline(always)]
     fn fma(self, a: Self, b: Self) -> Self {
-        self.mul_add(a, b)
+        #[cfg(feature = "std")]
+        return self.mul_add(a, b);
+        #[cfg(not(feature = "std"))]
+        return nalgebra::ComplexField::mul_add(self, a, b);
     }
 
     const NAME: &'static str = "f64";

@@ -51,9 +51,29 @@ macro_rules! dispatched {
     };
 }
 
+/// [`kernel::affine_cols`]: explicit AVX-512 code where it applies (`f32`, no activation),
+/// else the kernel compiled for the widest vector unit.
+#[inline]
+pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: usize>(
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    xs: &[[T; IN]],
+    ys: &mut [[T; OUT]],
+    acts: &mut [[T; OUT]],
+) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if acts.is_empty() && !forced_portable() && avx512::affine_cols(w, b, xs, ys) {
+        return;
+    }
+    affine_cols_compiled::<T, A, IN, OUT>(w, b, xs, ys, acts);
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod avx512;
+
 dispatched! {
-    /// [`kernel::affine_cols`].
-    fn affine_cols[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
+    /// [`kernel::affine_cols`], compiled for the widest vector unit.
+    fn affine_cols_compiled[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
         w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]],
         acts: &mut [[T; OUT]]
     ) => affine_cols

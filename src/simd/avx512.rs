@@ -1,0 +1,149 @@
+//! Explicit 512-bit code for the single-sample hot spot, [`kernel::affine_cols`] on `f32`.
+//!
+//! The compiler's vector width is a tuning choice: built with `-C target-cpu=native` for
+//! CPUs such as Sapphire Rapids, LLVM prefers 256-bit vectors even in code compiled for
+//! AVX-512, which halves the multiply-add rate of a 64-wide layer (measured: 90 ns per
+//! sample of the seed network instead of ~50). Intrinsics fix the width. The operations,
+//! and their order, are those of the generic kernel, so the bits are the same (the tests
+//! compare them).
+//!
+//! [`kernel::affine_cols`]: crate::kernel::affine_cols
+
+use core::any::TypeId;
+use core::arch::x86_64::{
+    __m512, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps,
+    _mm512_storeu_ps,
+};
+
+use crate::Real;
+
+/// Lanes of an `f32` vector.
+const L: usize = 16;
+
+/// [`kernel::affine_cols`](crate::kernel::affine_cols) without an activation, as explicit
+/// AVX-512 code, if `T` is `f32`, `OUT` a multiple of 16 and the CPU has AVX-512F. Returns
+/// whether it ran.
+#[inline]
+pub(super) fn affine_cols<T: Real, const IN: usize, const OUT: usize>(
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    xs: &[[T; IN]],
+    ys: &mut [[T; OUT]],
+) -> bool {
+    if TypeId::of::<T>() != TypeId::of::<f32>()
+        || !OUT.is_multiple_of(L)
+        || IN == 0
+        || !std::arch::is_x86_feature_detected!("avx512f")
+    {
+        return false;
+    }
+    // SAFETY: `T` is `f32` (same type, so same layout): these are the same references.
+    let (w, b, xs, ys) = unsafe {
+        (
+            &*core::ptr::from_ref(w).cast::<[[f32; OUT]; IN]>(),
+            &*core::ptr::from_ref(b).cast::<[f32; OUT]>(),
+            &*(core::ptr::from_ref(xs) as *const [[f32; IN]]),
+            &mut *(core::ptr::from_mut(ys) as *mut [[f32; OUT]]),
+        )
+    };
+    // SAFETY: the CPU supports AVX-512F, the only feature `f32_cols` enables.
+    unsafe { f32_cols(w, b, xs, ys) };
+    true
+}
+
+#[target_feature(enable = "avx512f")]
+fn f32_cols<const IN: usize, const OUT: usize>(
+    w: &[[f32; OUT]; IN],
+    b: &[f32; OUT],
+    xs: &[[f32; IN]],
+    ys: &mut [[f32; OUT]],
+) {
+    for (x, y) in xs.iter().zip(ys) {
+        // Four vectors of rows at a time (eight accumulators: enough chains to keep both
+        // multiply-add units busy), else one.
+        if OUT.is_multiple_of(4 * L) {
+            for r0 in (0..OUT).step_by(4 * L) {
+                rows::<IN, OUT, 4>(w, b, x, y, r0);
+            }
+        } else {
+            for r0 in (0..OUT).step_by(L) {
+                rows::<IN, OUT, 1>(w, b, x, y, r0);
+            }
+        }
+    }
+}
+
+/// The 16 floats from `at` of `col`.
+#[inline(always)]
+fn load<const N: usize>(col: &[f32; N], at: usize) -> __m512 {
+    let lanes: &[f32; L] = col[at..at + L].try_into().unwrap();
+    // SAFETY: reads the 16 floats of `lanes`; only ever inlined into AVX-512F code.
+    unsafe { _mm512_loadu_ps(lanes.as_ptr()) }
+}
+
+/// Rows `r0..r0 + V·16` of `y = W·x + b`, in the generic kernel's order: column `k` into
+/// sum `k mod 2`, the first term of each a product, then `(even + odd) + b`.
+#[target_feature(enable = "avx512f")]
+#[allow(
+    clippy::needless_range_loop,
+    reason = "the same index into three arrays"
+)]
+fn rows<const IN: usize, const OUT: usize, const V: usize>(
+    w: &[[f32; OUT]; IN],
+    b: &[f32; OUT],
+    x: &[f32; IN],
+    y: &mut [f32; OUT],
+    r0: usize,
+) {
+    let load = |col: &[f32; OUT], v: usize| load(col, r0 + v * L);
+    let mut even = [_mm512_set1_ps(0.0); V];
+    let mut odd = [_mm512_set1_ps(0.0); V];
+    let x0 = _mm512_set1_ps(x[0]);
+    for v in 0..V {
+        even[v] = _mm512_mul_ps(load(&w[0], v), x0);
+    }
+    if IN > 1 {
+        let x1 = _mm512_set1_ps(x[1]);
+        for v in 0..V {
+            odd[v] = _mm512_mul_ps(load(&w[1], v), x1);
+        }
+    }
+    for k in 1..IN / 2 {
+        let (xe, xo) = (_mm512_set1_ps(x[2 * k]), _mm512_set1_ps(x[2 * k + 1]));
+        for v in 0..V {
+            even[v] = madd(even[v], load(&w[2 * k], v), xe);
+            odd[v] = madd(odd[v], load(&w[2 * k + 1], v), xo);
+        }
+    }
+    if IN > 1 && IN % 2 == 1 {
+        let xl = _mm512_set1_ps(x[IN - 1]);
+        for v in 0..V {
+            even[v] = madd(even[v], load(&w[IN - 1], v), xl);
+        }
+    }
+    for v in 0..V {
+        let sum = if IN > 1 {
+            _mm512_add_ps(even[v], odd[v])
+        } else {
+            even[v]
+        };
+        let out = _mm512_add_ps(sum, load(b, v));
+        let lanes: &mut [f32; L] = (&mut y[r0 + v * L..r0 + (v + 1) * L]).try_into().unwrap();
+        // SAFETY: writes the 16 floats of `lanes`.
+        unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), out) };
+    }
+}
+
+/// `acc + a·b`, rounded as the generic kernels' `madd`: once (FMA) where the build
+/// targets FMA, else twice.
+#[inline(always)]
+fn madd(acc: __m512, a: __m512, b: __m512) -> __m512 {
+    // SAFETY: only ever inlined into AVX-512F code.
+    unsafe {
+        if cfg!(target_feature = "fma") {
+            _mm512_fmadd_ps(a, b, acc)
+        } else {
+            _mm512_add_ps(acc, _mm512_mul_ps(a, b))
+        }
+    }
+}
