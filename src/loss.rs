@@ -123,6 +123,7 @@ pub(crate) fn sse_with_grad<T: Real>(pred: &[T], target: &[T], grad: &mut [T], s
 }
 
 /// `Σ (p − t)²` over the pairs, left to right.
+#[cfg(feature = "alloc")]
 pub(crate) fn sse<T: Real>(pred: &[T], target: &[T]) -> T {
     let mut sum = T::zero();
     for (&p, &t) in pred.iter().zip(target) {
