@@ -182,6 +182,25 @@ where
     }
 }
 
+impl<T, N, const IN: usize, const OUT: usize> Block<T, N, IN, OUT>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+{
+    /// Copies the samples `start..start + len` of `x` into this block and runs `net` on them.
+    fn forward(&mut self, net: &N, x: &OMatrix<T, Const<IN>, Dyn>, start: usize, len: usize) {
+        fit_batch(&mut self.x, Dyn(len));
+        let xs = &x.as_slice()[start * IN..(start + len) * IN];
+        self.x.as_mut_slice().copy_from_slice(xs);
+        net.forward_into(&self.x, &mut self.workspace);
+    }
+}
+
+/// The block buffers for `len` samples: `full` for a whole block, else `rest`.
+fn pick<'a, B>(full: &'a mut B, rest: &'a mut B, len: usize) -> &'a mut B {
+    if len == BLOCK { full } else { rest }
+}
+
 /// A full-size block, a block for the remainder, and the gradients: the serial
 /// [`Gradient`].
 pub(super) struct Blocks<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize>
@@ -224,16 +243,9 @@ where
         }
         for (i, start) in cols.clone().step_by(BLOCK).enumerate() {
             let len = BLOCK.min(cols.end - start);
-            let b = if len == BLOCK {
-                &mut self.full
-            } else {
-                &mut self.rest
-            };
-            fit_batch(&mut b.x, Dyn(len));
+            let b = pick(&mut self.full, &mut self.rest, len);
+            b.forward(net, x, start, len);
             fit_batch(&mut b.grad_pred, Dyn(len));
-            let xs = &x.as_slice()[start * IN..(start + len) * IN];
-            b.x.as_mut_slice().copy_from_slice(xs);
-            net.forward_into(&b.x, &mut b.workspace);
             let pred = N::output(&b.workspace).as_slice();
             let ys = &y.as_slice()[start * OUT..(start + len) * OUT];
             sse += loss::sse_with_grad(pred, ys, b.grad_pred.as_mut_slice(), scale);
@@ -275,15 +287,8 @@ where
         }
         for start in cols.clone().step_by(BLOCK) {
             let len = BLOCK.min(cols.end - start);
-            let b = if len == BLOCK {
-                &mut self.full
-            } else {
-                &mut self.rest
-            };
-            fit_batch(&mut b.x, Dyn(len));
-            b.x.as_mut_slice()
-                .copy_from_slice(&x.as_slice()[start * IN..(start + len) * IN]);
-            net.forward_into(&b.x, &mut b.workspace);
+            let b = pick(&mut self.full, &mut self.rest, len);
+            b.forward(net, x, start, len);
             let ys = &y.as_slice()[start * OUT..(start + len) * OUT];
             sse += loss::sse(N::output(&b.workspace).as_slice(), ys);
         }
