@@ -9,6 +9,7 @@ mod csv;
 #[cfg(feature = "std")]
 mod data;
 mod export;
+mod fusion;
 mod grad;
 mod layers;
 mod metrics;
