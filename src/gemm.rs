@@ -29,9 +29,14 @@ pub(crate) const RB: usize = 32;
 /// the column being added, within AVX-512's 32.
 const S: usize = 6;
 
+/// Widest output the tiled kernels take: [`grad_inputs`] copies `RB` rows of `Wᵀ` to the
+/// stack, `OUT × RB` values (256 KiB of `f64` at this width), and training threads have
+/// 2 MiB stacks.
+const MAX_OUT: usize = 1024;
+
 /// Whether the tiled kernels handle a layer `IN → OUT` (else: matrixmultiply).
 pub(crate) const fn fits(inputs: usize, outputs: usize) -> bool {
-    inputs.is_multiple_of(RB) && outputs.is_multiple_of(RB)
+    inputs.is_multiple_of(RB) && outputs.is_multiple_of(RB) && outputs <= MAX_OUT
 }
 
 /// `acc[s] += col · scalars[s]`: one step of a register tile of `C` ≤ [`S`] columns.
@@ -143,7 +148,7 @@ pub(crate) fn grad_weights<T: Real, const IN: usize, const OUT: usize>(
     dw: &mut [[T; OUT]; IN],
     add: bool,
 ) {
-    if xs.is_empty() && !add {
+    if xs.len().min(gs.len()) == 0 && !add {
         *dw = [[T::zero(); OUT]; IN];
     }
     let tiles = IN / S * S;

@@ -8,8 +8,9 @@
 //!
 //! Each kernel is plain, safe, generic code marked `#[inline(always)]`; [`simd`](crate::simd)
 //! compiles every one into copies for wider vector units and picks one at run time. The
-//! order of additions is written out here and never depends on the vector width (no FMA,
-//! no reassociation), so every copy, `no_std` included, gives the same bits.
+//! order of additions is written out here and never depends on the vector width (no
+//! reassociation, and multiply-adds fused or not for the whole build: [`madd`]), so every
+//! copy, `no_std` included, gives the same bits.
 
 use crate::{Activation, Real};
 
@@ -72,8 +73,9 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     acc[0]
 }
 
-/// `y_j = (Σ_k w_k·x_j[k]) + b` over the columns `w_k` of `W`, summed left to right (the
-/// order of nalgebra's own product), vectorised across the `OUT` rows. For wide outputs.
+/// `y_j = (Σ_k w_k·x_j[k]) + b` over the columns `w_k` of `W`, vectorised across the `OUT`
+/// rows: the even and the odd columns each summed left to right, starting from a product,
+/// then `(even + odd) + b`. For wide outputs.
 /// Unless `acts` is empty, also `acts_j = A(y_j)`: an activation in the same pass.
 #[inline(always)]
 pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: usize>(

@@ -6,8 +6,10 @@
 //! x86-64; always, without `std` or on other architectures). The kernels are
 //! `#[inline(always)]` generic code, so every copy performs the same IEEE operations in the
 //! same order, only on wider vectors: the results are bit-identical to the portable and
-//! `no_std` builds. Neither feature implies FMA, and Rust never contracts `a * b + c`.
-//! With `-C target-cpu=native` on such a CPU the check is a compile-time constant.
+//! `no_std` builds. Whether a multiply and an add are fused is decided once for the whole
+//! build (`madd` in the kernels, on the build's own target features), never by the copy,
+//! and Rust never contracts `a * b + c` on its own. With `-C target-cpu=native` on such a
+//! CPU the check is a compile-time constant.
 //!
 //! The copies are functions taking the kernel's own parameters (not closures): references
 //! passed as parameters tell the compiler they do not overlap, which closure captures do

@@ -161,13 +161,10 @@ where
     }
     // The last update is never followed by a loss: measure it, so `Ok` promises a network
     // whose predictions on the data are finite (finite weights can still overflow). In
-    // blocks through the step's buffers: a whole-batch `forward` would allocate every
-    // layer's output for all samples (≈ 50 MB at N = 100 000, a third of an epoch's time).
-    let sse = if batch == n {
-        full.sse(net, x, y)
-    } else {
-        G::new(n).sse(net, x, y)
-    };
+    // blocks through the step's buffers (resized once here after mini-batches): a
+    // whole-batch `forward` would allocate every layer's output for all samples (≈ 50 MB
+    // at N = 100 000, a third of an epoch's time).
+    let sse = full.sse(net, x, y);
     let loss = sse.as_f64() / (n * OUT) as f64;
     if !loss.is_finite() {
         return Err(Error::Diverged {

@@ -99,8 +99,9 @@ fn agree<T: Real, A: Activation, const IN: usize, const OUT: usize>(n: usize, se
 }
 
 fn all_shapes<T: Real>(seed: u64) {
-    // Sample counts: no full tile, each remainder 0…5 after full tiles, a block's worth.
-    for (k, n) in [0, 1, 5, 6, 7, 8, 9, 10, 11, 12, 37, 256]
+    // Sample counts: no full tile, each remainder 0…5 after full tiles, ∂W's passes of 64
+    // samples with a short last one (100), a block's worth.
+    for (k, n) in [0, 1, 5, 6, 7, 8, 9, 10, 11, 12, 37, 100, 256]
         .into_iter()
         .enumerate()
     {

@@ -74,10 +74,11 @@ fn f32_cols<const IN: usize, const OUT: usize>(
 }
 
 /// The 16 floats from `at` of `col`.
-#[inline(always)]
+#[target_feature(enable = "avx512f")]
+#[inline]
 fn load<const N: usize>(col: &[f32; N], at: usize) -> __m512 {
     let lanes: &[f32; L] = col[at..at + L].try_into().unwrap();
-    // SAFETY: reads the 16 floats of `lanes`; only ever inlined into AVX-512F code.
+    // SAFETY: reads the 16 floats of `lanes`.
     unsafe { _mm512_loadu_ps(lanes.as_ptr()) }
 }
 
@@ -136,14 +137,12 @@ fn rows<const IN: usize, const OUT: usize, const V: usize>(
 
 /// `acc + a·b`, rounded as the generic kernels' `madd`: once (FMA) where the build
 /// targets FMA, else twice.
-#[inline(always)]
+#[target_feature(enable = "avx512f")]
+#[inline]
 fn madd(acc: __m512, a: __m512, b: __m512) -> __m512 {
-    // SAFETY: only ever inlined into AVX-512F code.
-    unsafe {
-        if cfg!(target_feature = "fma") {
-            _mm512_fmadd_ps(a, b, acc)
-        } else {
-            _mm512_add_ps(acc, _mm512_mul_ps(a, b))
-        }
+    if cfg!(target_feature = "fma") {
+        _mm512_fmadd_ps(a, b, acc)
+    } else {
+        _mm512_add_ps(acc, _mm512_mul_ps(a, b))
     }
 }

@@ -26,6 +26,22 @@ type Odd<T> = net![
     Dense<9, 1, T>
 ];
 
+/// Widths that send `f32` single samples to the explicit AVX-512 kernel (outputs a multiple
+/// of 16) with an odd number of inputs, 16 and 64 rows at a time.
+type Explicit<T> = net![
+    Dense<3, 32, T>,
+    Relu,
+    Dense<32, 65, T>,
+    Tanh,
+    Dense<65, 64, T>,
+    Sigmoid,
+    Dense<64, 33, T>,
+    Identity,
+    Dense<33, 16, T>,
+    Relu,
+    Dense<16, 1, T>
+];
+
 /// Values in [−2, 2), with exact zeros (both signs) mixed in: ReLU's kink.
 fn value<T: Real>(rng: &mut Xoshiro256PlusPlus) -> T {
     match rng.random_range(0..20) {
@@ -109,6 +125,8 @@ fn all_batches<T: Real>(seed: u64) {
     agree::<T, Seed<T>, Const<8>>(Const::<8>, seed + 10);
     agree::<T, Odd<T>, U1>(U1, seed + 20);
     agree::<T, Odd<T>, Const<3>>(Const::<3>, seed + 30);
+    agree::<T, Explicit<T>, U1>(U1, seed + 33);
+    agree::<T, Explicit<T>, Const<2>>(Const::<2>, seed + 36);
     // Runtime-sized: ≤ 5 samples stay on the kernels; more send wide layers to GEMM.
     agree::<T, Seed<T>, Dyn>(Dyn(5), seed + 40);
     agree::<T, Seed<T>, Dyn>(Dyn(37), seed + 50);

@@ -46,8 +46,9 @@ pub(super) trait Gradient<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usiz
     /// The gradient left by the last [`gradient`](Self::gradient).
     fn grad(&self) -> &N;
 
-    /// The sum of squared errors of `net` on `x`, `y`: forward passes only, through the
-    /// same buffers (no allocation). `x` has the batch size these buffers were built for.
+    /// The sum of squared errors of `net` on `x`, `y`: forward passes only, in blocks,
+    /// through the same buffers (no allocation if `x` has the batch size they were built
+    /// for; else they are resized).
     fn sse(
         &mut self,
         net: &N,

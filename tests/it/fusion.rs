@@ -5,17 +5,18 @@
 //! of running every layer on its own, one pass each: checked here bit for bit.
 
 use constnet::nalgebra::allocator::Allocator;
-use constnet::nalgebra::{Const, DefaultAllocator, Dim, Dyn, OMatrix, U1};
+use constnet::nalgebra::{Const, DefaultAllocator, Dim, DimName, Dyn, OMatrix, U1};
 use constnet::rand::rngs::Xoshiro256PlusPlus;
 use constnet::rand::{RngExt, SeedableRng};
 use constnet::{
-    Activation, Chain, Dense, Forward, Identity, Init, InitScheme, Real, Relu, Sigmoid, Tanh,
+    Activation, Chain, Dense, Forward, Identity, Init, InitScheme, Layer, Net, Params, Real, Relu,
+    Sigmoid, Tanh,
 };
 
 use crate::common::bits;
 
 /// `1 → H → A1 → H → A2 → 1`, the seed network's shape.
-type Net<T, A1, A2, const H: usize> =
+type Seedlike<T, A1, A2, const H: usize> =
     Chain<Chain<Chain<Chain<Dense<1, H, T>, A1>, Dense<H, H, T>>, A2>, Dense<H, 1, T>>;
 
 fn to_bits<T: Real, R: Dim, B: Dim>(m: &OMatrix<T, R, B>) -> Vec<u64>
@@ -30,7 +31,7 @@ fn same<V: PartialEq + std::fmt::Debug>(chain: &[V], by_hand: &[V], what: &str) 
     assert_eq!(chain.len(), by_hand.len(), "{what}: lengths");
     if let Some(i) = chain.iter().zip(by_hand).position(|(a, b)| a != b) {
         let (a, b) = (&chain[i], &by_hand[i]);
-        panic!("{what}: value {i} differs: {a:?} (chain) vs {b:?} (layer by layer)");
+        panic!("{what}: value {i} differs: {a:?} (fused) vs {b:?} (layer by layer)");
     }
 }
 
@@ -41,16 +42,16 @@ where
     A1: Activation + Forward<T, Const<H>, B> + Init<T> + Default,
     A2: Activation + Forward<T, Const<H>, B> + Init<T> + Default,
     B: Dim,
-    Net<T, A1, A2, H>: Forward<T, Const<1>, B, Out = Const<1>>,
+    Seedlike<T, A1, A2, H>: Forward<T, Const<1>, B, Out = Const<1>>,
     Dense<1, H, T>: Forward<T, Const<1>, B, Out = Const<H>>,
     Dense<H, H, T>: Forward<T, Const<H>, B, Out = Const<H>>,
     Dense<H, 1, T>: Forward<T, Const<H>, B, Out = Const<1>>,
-    A1: constnet::Layer<Const<H>, Out = Const<H>>,
-    A2: constnet::Layer<Const<H>, Out = Const<H>>,
+    A1: Layer<Const<H>, Out = Const<H>>,
+    A2: Layer<Const<H>, Out = Const<H>>,
     DefaultAllocator: Allocator<Const<1>, B> + Allocator<Const<H>, B>,
 {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let net: Net<T, A1, A2, H> = Init::init(&mut rng, InitScheme::He);
+    let net: Seedlike<T, A1, A2, H> = Init::init(&mut rng, InitScheme::He);
     let x = OMatrix::<T, Const<1>, B>::from_fn_generic(Const, batch, |_, _| {
         T::cast(rng.random_range(-2.0..2.0))
     });
@@ -59,7 +60,7 @@ where
     });
 
     // The chain.
-    let mut ws = Net::<T, A1, A2, H>::workspace(batch);
+    let mut ws = Seedlike::<T, A1, A2, H>::workspace(batch);
     net.forward_into(&x, &mut ws);
     let mut grad = Init::init(&mut rng, InitScheme::He); // overwritten
     net.backward_into(&x, &mut ws, &g, &mut grad, true).unwrap();
@@ -83,7 +84,7 @@ where
     d3.forward_into(A2::output(&wa2), &mut w3);
     let out = Dense::<H, 1, T>::output(&w3);
     same(
-        &to_bits(Net::<T, A1, A2, H>::output(&ws)),
+        &to_bits(Seedlike::<T, A1, A2, H>::output(&ws)),
         &to_bits(out),
         "output",
     );
@@ -132,7 +133,7 @@ where
         "∂θ of the first layer",
     );
     let dx = Dense::<1, H, T>::grad_input(&w1);
-    let chain_dx = Net::<T, A1, A2, H>::grad_input(&ws);
+    let chain_dx = Seedlike::<T, A1, A2, H>::grad_input(&ws);
     same(&to_bits(chain_dx), &to_bits(dx), "∂x");
 }
 
@@ -155,4 +156,189 @@ fn all<T: Real>(seed: u64) {
 fn fused_chain_equals_layer_by_layer_bit_for_bit() {
     all::<f32>(0);
     all::<f64>(1000);
+}
+
+/// A layer with the trait's default neighbour hooks, i.e. never fused: wrapping every layer
+/// of a network in it gives the reference for any chain shape.
+#[derive(Clone, Debug, PartialEq)]
+struct Unfused<L>(L);
+
+impl<I: DimName, L: Layer<I>> Layer<I> for Unfused<L> {
+    type Out = L::Out;
+}
+
+impl<L: Net> Net for Unfused<L> {
+    type In = L::In;
+}
+
+impl<T: Real, L: Params<T>> Params<T> for Unfused<L> {
+    const TENSORS: usize = L::TENSORS;
+    fn shape(i: usize) -> (usize, usize) {
+        L::shape(i)
+    }
+    fn tensor(&self, i: usize) -> &[T] {
+        self.0.tensor(i)
+    }
+    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
+        self.0.tensor_mut(i)
+    }
+    fn zeros() -> Self {
+        Unfused(L::zeros())
+    }
+}
+
+impl<T: Real, I: DimName, B: Dim, L: Forward<T, I, B>> Forward<T, I, B> for Unfused<L>
+where
+    DefaultAllocator: Allocator<I, B> + Allocator<L::Out, B>,
+{
+    type Workspace = L::Workspace;
+    fn workspace(batch: B) -> Self::Workspace {
+        L::workspace(batch)
+    }
+    fn output(ws: &Self::Workspace) -> &OMatrix<T, L::Out, B> {
+        L::output(ws)
+    }
+    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, I, B> {
+        L::grad_input(ws)
+    }
+    fn forward(&self, x: &OMatrix<T, I, B>) -> OMatrix<T, L::Out, B> {
+        self.0.forward(x)
+    }
+    fn forward_into(&self, x: &OMatrix<T, I, B>, ws: &mut Self::Workspace) {
+        self.0.forward_into(x, ws);
+    }
+    fn backward_into(
+        &self,
+        x: &OMatrix<T, I, B>,
+        ws: &mut Self::Workspace,
+        grad_out: &OMatrix<T, L::Out, B>,
+        grad: &mut Self,
+        grad_input: bool,
+    ) -> constnet::Result<()> {
+        self.0
+            .backward_into(x, ws, grad_out, &mut grad.0, grad_input)
+    }
+}
+
+/// `net` and its unfused twin (same parameters), one forward and one backward pass on a
+/// random batch of `n` samples: output, ∂θ and ∂x agree bit for bit.
+fn twins<N, U, const IN: usize, const OUT: usize>(net: &N, twin: &U, n: usize, seed: u64)
+where
+    N: Forward<f32, Const<IN>, Dyn, Out = Const<OUT>> + Params<f32>,
+    U: Forward<f32, Const<IN>, Dyn, Out = Const<OUT>> + Params<f32>,
+{
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut random =
+        |rows| OMatrix::<f32, Dyn, Dyn>::from_fn(rows, n, |_, _| rng.random_range(-2.0..2.0));
+    let x = OMatrix::<f32, Const<IN>, Dyn>::from_column_slice(random(IN).as_slice());
+    let g = OMatrix::<f32, Const<OUT>, Dyn>::from_column_slice(random(OUT).as_slice());
+    let (mut ws, mut ws_twin) = (N::workspace(Dyn(n)), U::workspace(Dyn(n)));
+    let (mut grad, mut grad_twin) = (N::zeros(), U::zeros());
+    net.forward_into(&x, &mut ws);
+    twin.forward_into(&x, &mut ws_twin);
+    same(
+        &to_bits(N::output(&ws)),
+        &to_bits(U::output(&ws_twin)),
+        "output",
+    );
+    net.backward_into(&x, &mut ws, &g, &mut grad, true).unwrap();
+    twin.backward_into(&x, &mut ws_twin, &g, &mut grad_twin, true)
+        .unwrap();
+    same(&bits(&grad).concat(), &bits(&grad_twin).concat(), "∂θ");
+    same(
+        &to_bits(N::grad_input(&ws)),
+        &to_bits(U::grad_input(&ws_twin)),
+        "∂x",
+    );
+}
+
+#[test]
+fn other_chain_shapes_equal_their_unfused_twins() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let (d1, d2): (Dense<1, 64>, Dense<64, 64>) = (
+        Init::init(&mut rng, InitScheme::He),
+        Init::init(&mut rng, InitScheme::He),
+    );
+    let (d3, d4): (Dense<64, 32>, Dense<32, 1>) = (
+        Init::init(&mut rng, InitScheme::He),
+        Init::init(&mut rng, InitScheme::He),
+    );
+    for (k, n) in [1, 7, 300].into_iter().enumerate() {
+        let s = 10 * k as u64;
+        // Right-nested: an activation before a chain (`Chain::backward_activated`).
+        // (Tanh first: its derivative at the activation's output differs from that at its
+        // input, so passing the wrong one shows.)
+        let net = Chain::new(
+            Chain::new(d1.clone(), Tanh),
+            Chain::new(Chain::new(d2.clone(), Tanh), d4_after(&d3, &d4)),
+        );
+        let twin = Chain::new(
+            Chain::new(Unfused(d1.clone()), Unfused(Tanh)),
+            Chain::new(
+                Chain::new(Unfused(d2.clone()), Unfused(Tanh)),
+                Chain::new(
+                    Chain::new(Unfused(d3.clone()), Unfused(Sigmoid)),
+                    Unfused(d4.clone()),
+                ),
+            ),
+        );
+        twins::<_, _, 1, 1>(&net, &twin, n, s);
+        // Two activations in a row (the default `backward_activated`), then two more.
+        let net = Chain::new(Chain::new(Chain::new(d1.clone(), Relu), Tanh), d2.clone())
+            .then(Sigmoid)
+            .then(Relu)
+            .then(d3.clone())
+            .then(d4.clone());
+        let twin = Chain::new(
+            Chain::new(
+                Chain::new(Unfused(d1.clone()), Unfused(Relu)),
+                Unfused(Tanh),
+            ),
+            Unfused(d2.clone()),
+        )
+        .then(Unfused(Sigmoid))
+        .then(Unfused(Relu))
+        .then(Unfused(d3.clone()))
+        .then(Unfused(d4.clone()));
+        twins::<_, _, 1, 1>(&net, &twin, n, s + 1);
+    }
+}
+
+/// `d3 → Sigmoid → d4` as one chain.
+fn d4_after(
+    d3: &Dense<64, 32>,
+    d4: &Dense<32, 1>,
+) -> Chain<Chain<Dense<64, 32>, Sigmoid>, Dense<32, 1>> {
+    Chain::new(Chain::new(d3.clone(), Sigmoid), d4.clone())
+}
+
+#[test]
+fn an_activation_whose_input_gradient_nobody_needs_skips_it() {
+    // Reached only by calling the hook directly (a chain always asks an inner activation
+    // for its input gradient): `next`'s ∂θ must still be right.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let next: Dense<64, 64> = Init::init(&mut rng, InitScheme::He);
+    let n = 20;
+    let z = OMatrix::<f32, Const<64>, Dyn>::from_fn(n, |_, _| rng.random_range(-2.0..2.0));
+    let g = OMatrix::<f32, Const<64>, Dyn>::from_fn(n, |_, _| rng.random_range(-1.0..1.0));
+    let mut ws = <Relu as Forward<f32, Const<64>, Dyn>>::workspace(Dyn(n));
+    let mut ws_next = <Dense<64, 64> as Forward<f32, Const<64>, Dyn>>::workspace(Dyn(n));
+    Relu.forward_into(&z, &mut ws);
+    let mut grad_next = Dense::zeros();
+    Relu.backward_before(
+        &next,
+        &z,
+        &mut ws,
+        &mut ws_next,
+        &g,
+        &mut Relu,
+        &mut grad_next,
+        false,
+    )
+    .unwrap();
+    let mut expected = Dense::zeros();
+    let mut ws_alone = <Dense<64, 64> as Forward<f32, Const<64>, Dyn>>::workspace(Dyn(n));
+    next.backward_into(Relu::output(&ws), &mut ws_alone, &g, &mut expected, false)
+        .unwrap();
+    assert_eq!(bits(&grad_next), bits(&expected));
 }
