@@ -2,8 +2,8 @@
 //! for the batch shapes of this crate (a few dozen to a few hundred rows, hundreds of
 //! samples) with fused multiply-adds.
 //!
-//! Every product here is a sum of *columns times scalars*: a register tile holds `RB` rows
-//! of `S` output columns, and each step adds a contiguous `RB`-long column times one scalar
+//! Every product here is a sum of *columns times scalars*: a register tile holds `R` rows
+//! of `S` output columns, and each step adds a contiguous `R`-long column times one scalar
 //! per output column:
 //!
 //! | product          | tile of       | column (contiguous)     | scalar        | summed over |
@@ -17,54 +17,68 @@
 //! value instead of another pass over `Y`.
 //!
 //! Each element is `fma`-summed in index order, whatever the tile sizes: the result is
-//! exactly that of reference code summing one element at a time, which the tests check. The kernels only pay off compiled for AVX-512 (32 vector registers hold a tile);
-//! [`simd`](crate::simd) runs them there and reports whether it did, and elsewhere the
-//! layer keeps matrixmultiply.
+//! exactly that of reference code summing one element at a time, which the tests check, and
+//! the same on every CPU that runs these kernels. They only pay off where a tile fits in
+//! the vector registers: [`simd`](crate::simd) runs them compiled for AVX-512 (`R` = 32 or
+//! 16 rows) or, for `f32`, AVX2 with FMA (16 rows), and reports whether it did; elsewhere
+//! the layer keeps matrixmultiply.
 
 use crate::{Activation, Real, kernel};
 
-/// Rows per register tile: two 512-bit registers of `f32`, four of `f64`.
-pub(crate) const RB: usize = 32;
-/// Output columns per register tile: 12 (`f32`) or 24 (`f64`) accumulator registers, plus
-/// the column being added, within AVX-512's 32.
+/// Output columns per register tile. With `R` = 32 rows: 12 (`f32`) or 24 (`f64`) 512-bit
+/// accumulators, plus the column being added, within AVX-512's 32 registers; with 16 rows
+/// of `f32` on AVX2, 12 256-bit accumulators within its 16.
 const S: usize = 6;
 
-/// Widest output the tiled kernels take: [`grad_inputs`] copies `RB` rows of `Wᵀ` to the
-/// stack, `OUT × RB` values (256 KiB of `f64` at this width), and training threads have
+/// Widest output the tiled kernels take: [`grad_inputs`] copies `R` rows of `Wᵀ` to the
+/// stack, `OUT × R` values (256 KiB of `f64` at this width), and training threads have
 /// 2 MiB stacks.
 const MAX_OUT: usize = 1024;
 
-/// Whether the tiled kernels handle a layer `IN → OUT` (else: matrixmultiply).
-pub(crate) const fn fits(inputs: usize, outputs: usize) -> bool {
-    inputs.is_multiple_of(RB) && outputs.is_multiple_of(RB) && outputs <= MAX_OUT
+/// Rows per register tile for a layer `IN → OUT`: 32 if both widths are multiples of 32,
+/// else 16 if both are multiples of 16; `None`: the tiled kernels do not take it.
+pub(crate) const fn tile_rows(inputs: usize, outputs: usize) -> Option<usize> {
+    if outputs > MAX_OUT {
+        None
+    } else if inputs.is_multiple_of(32) && outputs.is_multiple_of(32) {
+        Some(32)
+    } else if inputs.is_multiple_of(16) && outputs.is_multiple_of(16) {
+        Some(16)
+    } else {
+        None
+    }
 }
 
 /// `acc[s] += col · scalars[s]`: one step of a register tile of `C` ≤ [`S`] columns.
 #[inline(always)]
-fn step<T: Real, const C: usize>(acc: &mut [[T; RB]; C], col: &[T; RB], scalars: &[T; C]) {
+fn step<T: Real, const R: usize, const C: usize>(
+    acc: &mut [[T; R]; C],
+    col: &[T; R],
+    scalars: &[T; C],
+) {
     for s in 0..C {
         let k = scalars[s];
-        for r in 0..RB {
+        for r in 0..R {
             acc[s][r] = col[r].fma(k, acc[s][r]);
         }
     }
 }
 
-/// The `RB` rows from `r0` of a column.
+/// The `R` rows from `r0` of a column.
 #[inline(always)]
-fn rows<T, const N: usize>(col: &[T; N], r0: usize) -> &[T; RB] {
-    col[r0..r0 + RB].try_into().unwrap()
+fn rows<T, const N: usize, const R: usize>(col: &[T; N], r0: usize) -> &[T; R] {
+    col[r0..r0 + R].try_into().unwrap()
 }
 
 /// Writes a tile's columns to rows `r0..` of `out`.
 #[inline(always)]
-fn store<T: Real, const N: usize, const C: usize>(
-    acc: &[[T; RB]; C],
+fn store<T: Real, const N: usize, const R: usize, const C: usize>(
+    acc: &[[T; R]; C],
     out: &mut [[T; N]],
     r0: usize,
 ) {
     for (a, o) in acc.iter().zip(out) {
-        o[r0..r0 + RB].copy_from_slice(a);
+        o[r0..r0 + R].copy_from_slice(a);
     }
 }
 
@@ -84,9 +98,9 @@ macro_rules! remainder {
 }
 
 /// `y_j = W·x_j + b` for every sample `j`, and unless `acts` is empty `acts_j = A(y_j)`
-/// (an activation in the same pass); `OUT` a multiple of [`RB`].
+/// (an activation in the same pass); `OUT` a multiple of `R`.
 #[inline(always)]
-pub(crate) fn affine<T: Real, A: Activation, const IN: usize, const OUT: usize>(
+pub(crate) fn affine<T: Real, A: Activation, const IN: usize, const OUT: usize, const R: usize>(
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     xs: &[[T; IN]],
@@ -98,11 +112,11 @@ pub(crate) fn affine<T: Real, A: Activation, const IN: usize, const OUT: usize>(
     for j in (0..n).step_by(S) {
         let end = n.min(j + S);
         let (x, y) = (&xs[j..end], &mut ys[j..end]);
-        for r0 in (0..OUT).step_by(RB) {
+        for r0 in (0..OUT).step_by(R) {
             if end - j == S {
-                affine_tile::<T, IN, OUT, S>(w, b, x, y, r0);
+                affine_tile::<T, IN, OUT, R, S>(w, b, x, y, r0);
             } else {
-                remainder!(end - j, affine_tile::<T, IN, OUT>(w, b, x, y, r0));
+                remainder!(end - j, affine_tile::<T, IN, OUT, R>(w, b, x, y, r0));
             }
         }
         if fused {
@@ -115,7 +129,7 @@ pub(crate) fn affine<T: Real, A: Activation, const IN: usize, const OUT: usize>(
 
 /// [`affine`] of rows `r0..` of samples `xs[..C]`.
 #[inline(always)]
-fn affine_tile<T: Real, const IN: usize, const OUT: usize, const C: usize>(
+fn affine_tile<T: Real, const IN: usize, const OUT: usize, const R: usize, const C: usize>(
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     xs: &[[T; IN]],
@@ -123,7 +137,7 @@ fn affine_tile<T: Real, const IN: usize, const OUT: usize, const C: usize>(
     r0: usize,
 ) {
     let x: &[[T; IN]; C] = xs[..C].try_into().unwrap();
-    let mut acc = [*rows(b, r0); C];
+    let mut acc: [[T; R]; C] = [*rows(b, r0); C];
     for i in 0..IN {
         step(
             &mut acc,
@@ -140,9 +154,9 @@ fn affine_tile<T: Real, const IN: usize, const OUT: usize, const C: usize>(
 const J: usize = 64;
 
 /// `∂W = Σ_j g_j·x_jᵀ` over the samples in order, added to `dw` if `add`, else written.
-/// `OUT` a multiple of [`RB`].
+/// `OUT` a multiple of `R`.
 #[inline(always)]
-pub(crate) fn grad_weights<T: Real, const IN: usize, const OUT: usize>(
+pub(crate) fn grad_weights<T: Real, const IN: usize, const OUT: usize, const R: usize>(
     xs: &[[T; IN]],
     gs: &[[T; OUT]],
     dw: &mut [[T; OUT]; IN],
@@ -155,14 +169,14 @@ pub(crate) fn grad_weights<T: Real, const IN: usize, const OUT: usize>(
     for (k, (xs, gs)) in xs.chunks(J).zip(gs.chunks(J)).enumerate() {
         // The first pass starts from zero unless adding; later ones add to earlier ones.
         let add = add || k > 0;
-        for r0 in (0..OUT).step_by(RB) {
+        for r0 in (0..OUT).step_by(R) {
             for i0 in (0..tiles).step_by(S) {
-                grad_weights_tile::<T, IN, OUT, S>(xs, gs, &mut dw[i0..], add, i0, r0);
+                grad_weights_tile::<T, IN, OUT, R, S>(xs, gs, &mut dw[i0..], add, i0, r0);
             }
             let rest = &mut dw[tiles..];
             remainder!(
                 IN - tiles,
-                grad_weights_tile::<T, IN, OUT>(xs, gs, rest, add, tiles, r0)
+                grad_weights_tile::<T, IN, OUT, R>(xs, gs, rest, add, tiles, r0)
             );
         }
     }
@@ -170,7 +184,7 @@ pub(crate) fn grad_weights<T: Real, const IN: usize, const OUT: usize>(
 
 /// [`grad_weights`] of rows `r0..` of the columns `i0..i0 + C` of `∂W` (`dw[..C]`).
 #[inline(always)]
-fn grad_weights_tile<T: Real, const IN: usize, const OUT: usize, const C: usize>(
+fn grad_weights_tile<T: Real, const IN: usize, const OUT: usize, const R: usize, const C: usize>(
     xs: &[[T; IN]],
     gs: &[[T; OUT]],
     dw: &mut [[T; OUT]],
@@ -178,7 +192,7 @@ fn grad_weights_tile<T: Real, const IN: usize, const OUT: usize, const C: usize>
     i0: usize,
     r0: usize,
 ) {
-    let mut acc = [[T::zero(); RB]; C];
+    let mut acc = [[T::zero(); R]; C];
     if add {
         for s in 0..C {
             acc[s] = *rows(&dw[s], r0);
@@ -191,9 +205,15 @@ fn grad_weights_tile<T: Real, const IN: usize, const OUT: usize, const C: usize>
 }
 
 /// `∂x_j = Wᵀ·g_j` for every sample; unless `zs` is empty, passed on back through an
-/// activation `A` whose inputs were `zs`: `∂x_j ⊙ A'(z_j)`. `IN` a multiple of [`RB`].
+/// activation `A` whose inputs were `zs`: `∂x_j ⊙ A'(z_j)`. `IN` a multiple of `R`.
 #[inline(always)]
-pub(crate) fn grad_inputs<T: Real, A: Activation, const IN: usize, const OUT: usize>(
+pub(crate) fn grad_inputs<
+    T: Real,
+    A: Activation,
+    const IN: usize,
+    const OUT: usize,
+    const R: usize,
+>(
     w: &[[T; OUT]; IN],
     gs: &[[T; OUT]],
     dxs: &mut [[T; IN]],
@@ -201,21 +221,21 @@ pub(crate) fn grad_inputs<T: Real, A: Activation, const IN: usize, const OUT: us
 ) {
     let n = gs.len().min(dxs.len());
     let tiles = n / S * S;
-    for r0 in (0..IN).step_by(RB) {
+    for r0 in (0..IN).step_by(R) {
         // Rows r0.. of Wᵀ, as columns: `wt[o][r] = W[o, r0 + r]`.
-        let mut wt = [[T::zero(); RB]; OUT];
+        let mut wt = [[T::zero(); R]; OUT];
         for (o, col) in wt.iter_mut().enumerate() {
-            for r in 0..RB {
+            for r in 0..R {
                 col[r] = w[r0 + r][o];
             }
         }
         for j in (0..tiles).step_by(S) {
-            grad_inputs_tile::<T, IN, OUT, S>(&wt, &gs[j..], &mut dxs[j..], r0);
+            grad_inputs_tile::<T, IN, OUT, R, S>(&wt, &gs[j..], &mut dxs[j..], r0);
         }
         let args = (&gs[tiles..n], &mut dxs[tiles..n]);
         remainder!(
             n - tiles,
-            grad_inputs_tile::<T, IN, OUT>(&wt, args.0, args.1, r0)
+            grad_inputs_tile::<T, IN, OUT, R>(&wt, args.0, args.1, r0)
         );
     }
     if zs.len() >= n {
@@ -228,14 +248,14 @@ pub(crate) fn grad_inputs<T: Real, A: Activation, const IN: usize, const OUT: us
 /// [`grad_inputs`] of rows `r0..` of samples `gs[..C]`, from the columns `wt` of `Wᵀ`'s rows
 /// `r0..`.
 #[inline(always)]
-fn grad_inputs_tile<T: Real, const IN: usize, const OUT: usize, const C: usize>(
-    wt: &[[T; RB]; OUT],
+fn grad_inputs_tile<T: Real, const IN: usize, const OUT: usize, const R: usize, const C: usize>(
+    wt: &[[T; R]; OUT],
     gs: &[[T; OUT]],
     dxs: &mut [[T; IN]],
     r0: usize,
 ) {
     let g: &[[T; OUT]; C] = gs[..C].try_into().unwrap();
-    let mut acc = [[T::zero(); RB]; C];
+    let mut acc = [[T::zero(); R]; C];
     for o in 0..OUT {
         step(&mut acc, &wt[o], &core::array::from_fn(|s| g[s][o]));
     }

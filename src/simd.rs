@@ -138,11 +138,12 @@ dispatched! {
 }
 
 /// `fn $name[generics][generic args](params) => kernel`: a `pub(crate) fn $name -> bool`
-/// that runs `gemm::kernel` compiled for AVX-512F with FMA and returns `true`, or returns
-/// `false` without running it for a shape the kernels do not take
-/// ([`fits`](crate::gemm::fits)), on a CPU without those features, or without `std`. ([`portable`] does not switch these
-/// off: they have no portable copy to compare with, and are tested against reference
-/// code instead.)
+/// that runs `gemm::kernel` with tiles of [`tile_rows`](crate::gemm::tile_rows) rows,
+/// compiled for AVX-512F with FMA, or for `f32` with 16-row tiles for AVX2 with FMA, and
+/// returns `true`; or returns `false` without running it for a shape the kernels do not
+/// take, on a CPU without those features, or without `std`. All copies give the same bits
+/// (each element is one chain of `fma`s in index order). [`portable`] does not switch
+/// these off: they have no portable copy, and are tested against reference code instead.
 macro_rules! dispatched_fma {
     ($(#[$doc:meta])* fn $name:ident[$($gen:tt)*][$($garg:tt)*]($($arg:ident: $ty:ty),* $(,)?)
         => $kernel:ident) => {
@@ -153,15 +154,35 @@ macro_rules! dispatched_fma {
             #[cfg(all(feature = "std", target_arch = "x86_64"))]
             {
                 #[target_feature(enable = "avx512f,fma")]
-                fn avx512<$($gen)*>($($arg: $ty),*) {
-                    crate::gemm::$kernel::<$($garg)*>($($arg),*)
+                fn avx512_32<$($gen)*>($($arg: $ty),*) {
+                    crate::gemm::$kernel::<$($garg)*, 32>($($arg),*)
                 }
-                if crate::gemm::fits(IN, OUT)
-                    && std::arch::is_x86_feature_detected!("avx512f")
-                    && std::arch::is_x86_feature_detected!("fma")
-                {
-                    // SAFETY: the CPU supports AVX-512F and FMA, the features `avx512` enables.
-                    unsafe { avx512::<$($garg)*>($($arg),*) };
+                #[target_feature(enable = "avx512f,fma")]
+                fn avx512_16<$($gen)*>($($arg: $ty),*) {
+                    crate::gemm::$kernel::<$($garg)*, 16>($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                fn avx2_16<$($gen)*>($($arg: $ty),*) {
+                    crate::gemm::$kernel::<$($garg)*, 16>($($arg),*)
+                }
+                let Some(rows) = crate::gemm::tile_rows(IN, OUT) else {
+                    return false;
+                };
+                let fma = std::arch::is_x86_feature_detected!("fma");
+                if fma && std::arch::is_x86_feature_detected!("avx512f") && !forced_avx2() {
+                    if rows == 32 {
+                        // SAFETY: the CPU supports AVX-512F and FMA, all `avx512_32` enables.
+                        unsafe { avx512_32::<$($garg)*>($($arg),*) };
+                    } else {
+                        // SAFETY: as above.
+                        unsafe { avx512_16::<$($garg)*>($($arg),*) };
+                    }
+                    return true;
+                }
+                // 16 rows of f64 would be 4 registers a column: 24 accumulators, too many.
+                if fma && T::BYTES == 4 && std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2 and FMA, all `avx2_16` enables.
+                    unsafe { avx2_16::<$($garg)*>($($arg),*) };
                     return true;
                 }
             }
@@ -199,6 +220,26 @@ mod tests;
 #[cfg(all(test, feature = "std"))]
 std::thread_local! {
     static PORTABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    static AVX2_ONLY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the tiled kernels taking their AVX2 copies on this thread (on a CPU with
+/// AVX-512 too): tests check both.
+#[cfg(all(test, feature = "std"))]
+pub(crate) fn avx2_only<R>(f: impl FnOnce() -> R) -> R {
+    AVX2_ONLY.set(true);
+    let r = f();
+    AVX2_ONLY.set(false);
+    r
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[inline(always)]
+fn forced_avx2() -> bool {
+    #[cfg(test)]
+    return AVX2_ONLY.get();
+    #[cfg(not(test))]
+    cfg!(feature = "force-avx2")
 }
 
 /// Runs `f` with every kernel taking its portable copy on this thread: tests compare the

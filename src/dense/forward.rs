@@ -1,8 +1,9 @@
 //! [`Forward`] for [`Dense`]: which products go to which kernels.
 //!
 //! - Both widths ≥ [`THIN`], a runtime-sized batch of more than 5 samples, `std`:
-//!   - widths multiples of 32 on a CPU with AVX-512F and FMA: the [tiled kernels](crate::gemm)
-//!     (no packing, bias as the tiles' starting value);
+//!   - widths multiples of 16, on a CPU with FMA and AVX-512F (or AVX2, for `f32`): the
+//!     [tiled kernels](crate::gemm) (no packing, bias as the tiles' starting value,
+//!     activations applied in the same pass);
 //!   - otherwise nalgebra's `gemm`, i.e. matrixmultiply (its own packing and AVX kernels).
 //!     `∂W = G·Xᵀ` and `∂X = Wᵀ·G` read the transposes as zero-copy strided views (a
 //!     `transpose()` copy or `tr_mul` would miss the fast path).

@@ -1,7 +1,8 @@
-//! The tiled kernels, as dispatched on this machine, give exactly the bits of reference code
-//! that sums each element with `fma` in index order: for layers of 32…96 rows, batches
-//! that leave every remainder tile width (0…5), both `∂W` modes, with and without an
-//! activation applied in the same pass, `f32` and `f64`.
+//! The tiled kernels, as dispatched on this machine (and their AVX2 copies), give exactly the
+//! bits of reference code that sums each element with `fma` in index order: for layers of
+//! 16…96 rows (16- and 32-row tiles), batches that leave every remainder tile width (0…5),
+//! both `∂W` modes, with and without an activation applied in the same pass, `f32` and
+//! `f64`.
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -111,6 +112,9 @@ fn all_shapes<T: Real>(seed: u64) {
         agree::<T, Relu, 96, 32>(n, seed + 2);
         // 64 inputs: ∂W has 10 full tiles of 6 columns and a remainder of 4; 32: 5 and 2.
         agree::<T, Identity, 32, 32>(n, seed + 3);
+        // Multiples of 16 only: 16-row tiles.
+        agree::<T, Relu, 16, 48>(n, seed + 4);
+        agree::<T, Tanh, 48, 16>(n, seed + 5);
     }
 }
 
@@ -118,12 +122,16 @@ fn all_shapes<T: Real>(seed: u64) {
 fn tiled_kernels_match_reference_bit_for_bit() {
     #[cfg(target_arch = "x86_64")]
     println!(
-        "avx512f: {}, fma: {} (without both the kernels do not run and this checks nothing)",
+        "avx512f: {}, avx2: {}, fma: {} (without FMA and one of the others the kernels do not \
+         run and this checks nothing)",
         std::arch::is_x86_feature_detected!("avx512f"),
+        std::arch::is_x86_feature_detected!("avx2"),
         std::arch::is_x86_feature_detected!("fma")
     );
     for seed in [0, 1000] {
         all_shapes::<f32>(seed);
         all_shapes::<f64>(seed);
+        // The AVX2 copies (f32 only; f64 then runs nothing and checks nothing).
+        simd::avx2_only(|| all_shapes::<f32>(seed + 1));
     }
 }

@@ -137,12 +137,14 @@ fn runtime_sized_batch_agrees_with_fixed_batch() {
     }
 }
 
-/// Whether the 64-wide layer's products run on constnet's tiled kernels, which allocate
-/// nothing (the library's own condition: an x86-64 CPU with AVX-512F and FMA).
+/// Whether the 64-wide `f32` layer's products run on constnet's tiled kernels, which
+/// allocate nothing (the library's own condition: an x86-64 CPU with FMA and AVX-512F or
+/// AVX2).
 fn tiled_kernels() -> bool {
     #[cfg(target_arch = "x86_64")]
-    return std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("fma");
+    return std::arch::is_x86_feature_detected!("fma")
+        && (std::arch::is_x86_feature_detected!("avx512f")
+            || std::arch::is_x86_feature_detected!("avx2"));
     #[cfg(not(target_arch = "x86_64"))]
     false
 }
