@@ -20,6 +20,10 @@ fn infer(c: &mut Criterion) {
             model.forward(black_box(&SVector::from([x])))
         })
     });
+    // The hidden 64×64 layer alone, on a fixed input: most of the network's time.
+    let hidden = model.first.first.second.clone();
+    let h = SVector::<f32, 64>::from_fn(|i, _| i as f32 / 64.0 - 0.5);
+    group.bench_function("dense64x64", |b| b.iter(|| hidden.forward(black_box(&h))));
     group.finish();
 }
 
