@@ -1,5 +1,6 @@
-//! The core's f32 multiply-add peak: independent 512-bit FMAs (AVX-512F), as a yardstick
-//! for the kernels' GFLOP/s. Prints nothing useful on a CPU without AVX-512F.
+//! Yardsticks for the kernels: the core's f32 multiply-add peak (independent 512-bit FMAs),
+//! and the bare work of one sample through a 64×64 layer. AVX-512F only; prints a line
+//! and measures nothing elsewhere.
 //!
 //! `cargo bench --bench peak`: throughput is FLOP (2 per lane per FMA), read `elem/s` as
 //! FLOP/s.
@@ -32,6 +33,38 @@ fn fma512(m: f32) -> f32 {
     _mm512_reduce_add_ps(sum)
 }
 
+/// The single-sample hidden layer's work and nothing else: `y = W·x` for a 64×64 `W`, as
+/// bare intrinsics (two columns per step, eight accumulators), each call's input depending
+/// on the last call's output as in a network. The floor that `infer/dense64x64` is judged
+/// against.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+fn dense64_bare(w: &[[f32; 64]; 64], x: &[f32; 64], y: &mut [f32; 64]) {
+    use std::arch::x86_64::{
+        _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps,
+        _mm512_storeu_ps,
+    };
+    let mut acc = [_mm512_setzero_ps(); 8];
+    for k in (0..64).step_by(2) {
+        let (x0, x1) = (_mm512_set1_ps(x[k]), _mm512_set1_ps(x[k + 1]));
+        for v in 0..4 {
+            // SAFETY: 16 floats from v·16 of a 64-float column.
+            let (w0, w1) = unsafe {
+                (
+                    _mm512_loadu_ps(w[k][v * 16..].as_ptr()),
+                    _mm512_loadu_ps(w[k + 1][v * 16..].as_ptr()),
+                )
+            };
+            acc[v] = _mm512_fmadd_ps(w0, x0, acc[v]);
+            acc[4 + v] = _mm512_fmadd_ps(w1, x1, acc[4 + v]);
+        }
+    }
+    for v in 0..4 {
+        // SAFETY: 16 floats from v·16 of `y`.
+        unsafe { _mm512_storeu_ps(y[v * 16..].as_mut_ptr(), _mm512_add_ps(acc[v], acc[4 + v])) };
+    }
+}
+
 fn peak(c: &mut Criterion) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") {
@@ -41,6 +74,18 @@ fn peak(c: &mut Criterion) {
         group.bench_function("fma512_f32", |b| {
             b.iter(|| unsafe { fma512(black_box(0.999_999)) })
         });
+        if std::arch::is_x86_feature_detected!("fma") {
+            let w = Box::new([[0.01f32; 64]; 64]);
+            let (mut x, mut y) = ([0.5f32; 64], [0.0f32; 64]);
+            group.throughput(Throughput::Elements(2 * 64 * 64));
+            group.bench_function("dense64x64_bare", |b| {
+                b.iter(|| {
+                    // SAFETY: the CPU supports AVX-512F and FMA, all `dense64_bare` enables.
+                    unsafe { dense64_bare(black_box(&w), &x, &mut y) };
+                    x[0] = y[1] * 1e-3;
+                })
+            });
+        }
         group.finish();
         return;
     }
