@@ -54,10 +54,13 @@
 //!
 //! ## Features
 //!
-//! - `std` (default): nalgebra's fast GEMM for runtime-sized (`Dyn`) batches, file I/O.
+//! - `std` (default): fast products for runtime-sized (`Dyn`) batches (tiled FMA kernels,
+//!   nalgebra's GEMM), run-time CPU dispatch, file I/O.
 //! - `alloc`: runtime-sized batches without the rest of `std`.
 //! - `plot` (default): PNG loss and fit plots, with a bundled font.
 //! - `parallel`: `train::fit_parallel`, large training steps split over two threads.
+//! - `force-avx2`: a benchmarking aid, never needed in use (the training kernels take their
+//!   AVX2 copies even on an AVX-512 CPU).
 //!
 //! With `--no-default-features` the crate is `#![no_std]` and needs no allocator.
 #![cfg_attr(not(feature = "std"), no_std)]
