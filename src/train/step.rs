@@ -197,6 +197,12 @@ where
     }
 }
 
+/// Whether `cols` are all `n` samples of a batch and fit in one block: then the passes run
+/// on the batch itself, without copying it into a block.
+fn one_block(n: usize, cols: &Range<usize>) -> bool {
+    cols.start == 0 && cols.end == n && cols.len() <= BLOCK
+}
+
 /// The block buffers for `len` samples: `full` for a whole block, else `rest`.
 fn pick<'a, B>(full: &'a mut B, rest: &'a mut B, len: usize) -> &'a mut B {
     if len == BLOCK { full } else { rest }
@@ -229,8 +235,7 @@ where
         scale: T,
     ) -> Result<T> {
         let mut sse = T::zero();
-        if cols.start == 0 && cols.end == x.ncols() && cols.len() <= BLOCK {
-            // One block that is the whole batch: no copy.
+        if one_block(x.ncols(), &cols) {
             let b = &mut self.full;
             fit_batch(&mut b.grad_pred, Dyn(cols.len()));
             net.forward_into(x, &mut b.workspace);
@@ -265,13 +270,7 @@ where
         }
         Ok(sse)
     }
-}
 
-impl<T, N, const IN: usize, const OUT: usize> Blocks<T, N, IN, OUT>
-where
-    T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-{
     /// [`Gradient::sse`] over the samples `cols` of `x`, `y` only.
     pub(super) fn sse_of(
         &mut self,
@@ -281,7 +280,7 @@ where
         cols: Range<usize>,
     ) -> T {
         let mut sse = T::zero();
-        if cols.start == 0 && cols.end == x.ncols() && cols.len() <= BLOCK {
+        if one_block(x.ncols(), &cols) {
             let b = &mut self.full;
             net.forward_into(x, &mut b.workspace);
             return loss::sse(N::output(&b.workspace).as_slice(), y.as_slice());
