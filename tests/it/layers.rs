@@ -140,6 +140,20 @@ fn backward_with_a_mismatched_batch_is_an_error_not_a_panic() {
         net.backward_into(&x, &mut ws7, &grad_pred, &mut grad, false)
             .is_err()
     );
+    // The fused hook too: an activation input of another batch size, for the tiled
+    // (64-wide, > 5 samples) and the column kernels.
+    let hidden = Dense::<64, 64>::zeros();
+    for n in [10, 3] {
+        let h = OMatrix::<f32, Const<64>, Dyn>::from_element(n, 0.5);
+        let z = OMatrix::<f32, Const<64>, Dyn>::from_element(n - 1, 0.5);
+        let mut ws = <Dense<64, 64> as Forward<f32, Const<64>, Dyn>>::workspace(Dyn(n));
+        let mut out = OMatrix::<f32, Const<64>, Dyn>::zeros(n);
+        let mut g = Dense::zeros();
+        assert!(matches!(
+            hidden.backward_activated::<Relu>(&h, &mut ws, &h, &mut g, &z, &mut out),
+            Err(Error::LengthMismatch { .. })
+        ));
+    }
     // And a loss over mismatched batches.
     assert!(matches!(
         loss::mse(&pred, &short),
