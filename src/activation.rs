@@ -203,6 +203,16 @@ macro_rules! activation_layer {
                 prev.forward_activated::<$act>(x, ws_prev, &mut ws.output);
             }
 
+            /// Has `prev` apply this activation as it writes its output.
+            fn forward_after_value<PI, P>(&self, prev: &P, x: &OMatrix<T, PI, N>) -> OMatrix<T, D, N>
+            where
+                PI: DimName,
+                P: Forward<T, PI, N, Out = D>,
+                DefaultAllocator: Allocator<PI, N>,
+            {
+                prev.forward_activated_value::<$act>(x)
+            }
+
             /// Has `next` apply this activation's derivative as it writes its input gradient.
             fn backward_before<NO, NX>(
                 &self,

@@ -125,8 +125,18 @@ where
         A::grad_input(ws_a)
     }
 
+    /// `second.forward_after_value(first)`: an activation is applied by the layer before it.
     fn forward(&self, x: &OMatrix<T, A::In, N>) -> OMatrix<T, B::Out, N> {
-        self.second.forward(&self.first.forward(x))
+        self.second.forward_after_value(&self.first, x)
+    }
+
+    /// `first`, then `second` applying `Act`.
+    fn forward_activated_value<Act: Activation>(
+        &self,
+        x: &OMatrix<T, A::In, N>,
+    ) -> OMatrix<T, B::Out, N> {
+        self.second
+            .forward_activated_value::<Act>(&self.first.forward(x))
     }
 
     /// `second.forward_after(first)`: an activation is applied by the layer before it.

@@ -76,7 +76,8 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 /// `y_j = (Σ_k w_k·x_j[k]) + b` over the columns `w_k` of `W`, vectorised across the `OUT`
 /// rows: the even and the odd columns each summed left to right, starting from a product,
 /// then `(even + odd) + b`. For wide outputs.
-/// Unless `acts` is empty, also `acts_j = A(y_j)`: an activation in the same pass.
+/// Into `ys` unless it is empty, and `A(y_j)` into `acts` unless that is empty: an
+/// activation in the same pass (inference needs only the second).
 #[inline(always)]
 pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: usize>(
     w: &[[T; OUT]; IN],
@@ -85,7 +86,7 @@ pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: us
     ys: &mut [[T; OUT]],
     acts: &mut [[T; OUT]],
 ) {
-    for (j, (x, y)) in xs.iter().zip(ys).enumerate() {
+    for (j, x) in xs.iter().enumerate() {
         // Local accumulators, which the compiler keeps in registers. Column k goes to sum
         // k mod 2, so two chains of dependent adds run side by side (one chain is bound by
         // the add's latency: 64 × 4 cycles for a 64-wide layer).
@@ -110,9 +111,13 @@ pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: us
                 even[i] = madd(even[i], w[IN - 1][i], x[IN - 1]);
             }
         }
+        let mut y = [T::zero(); OUT];
         for i in 0..OUT {
             let sum = if IN > 1 { even[i] + odd[i] } else { even[i] };
             y[i] = sum + b[i];
+        }
+        if let Some(out) = ys.get_mut(j) {
+            *out = y;
         }
         if let Some(a) = acts.get_mut(j) {
             for i in 0..OUT {
@@ -143,16 +148,6 @@ pub(crate) fn affine_rows<T: Real, const IN: usize, const OUT: usize>(
 pub(crate) fn broadcast<T: Real, const OUT: usize>(b: &[T; OUT], ys: &mut [[T; OUT]]) {
     for y in ys {
         *y = *b;
-    }
-}
-
-/// `y_j += b` for every column.
-#[inline(always)]
-pub(crate) fn add_bias<T: Real, const OUT: usize>(b: &[T; OUT], ys: &mut [[T; OUT]]) {
-    for y in ys {
-        for o in 0..OUT {
-            y[o] += b[o];
-        }
     }
 }
 

@@ -30,6 +30,7 @@ macro_rules! dispatched {
             #[cfg(all(feature = "std", target_arch = "x86_64"))]
             {
                 #[target_feature(enable = "avx512f")]
+                #[inline]
                 fn avx512<$($gen)*>($($arg: $ty),*) {
                     kernel::$kernel::<$($garg)*>($($arg),*)
                 }
@@ -53,8 +54,8 @@ macro_rules! dispatched {
     };
 }
 
-/// [`kernel::affine_cols`]: explicit AVX-512 code where it applies (`f32`, no activation),
-/// else the kernel compiled for the widest vector unit.
+/// [`kernel::affine_cols`]: explicit AVX-512 code where it applies (`f32`), else the kernel
+/// compiled for the widest vector unit.
 #[inline]
 pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: usize>(
     w: &[[T; OUT]; IN],
@@ -64,7 +65,7 @@ pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: us
     acts: &mut [[T; OUT]],
 ) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if acts.is_empty() && !forced_portable() && avx512::affine_cols(w, b, xs, ys) {
+    if !forced_portable() && avx512::affine_cols::<T, A, IN, OUT>(w, b, xs, ys, acts) {
         return;
     }
     affine_cols_compiled::<T, A, IN, OUT>(w, b, xs, ys, acts);
@@ -92,12 +93,6 @@ dispatched! {
     /// [`kernel::broadcast`].
     fn broadcast[T: Real, const OUT: usize][T, OUT](b: &[T; OUT], ys: &mut [[T; OUT]])
         => broadcast
-}
-
-dispatched! {
-    /// [`kernel::add_bias`].
-    fn add_bias[T: Real, const OUT: usize][T, OUT](b: &[T; OUT], ys: &mut [[T; OUT]])
-        => add_bias
 }
 
 dispatched! {

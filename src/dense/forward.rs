@@ -146,15 +146,34 @@ where
         &ws.grad_input
     }
 
+    /// The kernels of [`forward_into`](Forward::forward_into), so inference and training
+    /// give the same bits.
     fn forward(&self, x: &OMatrix<T, Const<IN>, N>) -> OMatrix<T, Const<OUT>, N> {
-        if Self::gemm::<N>(x.ncols()) {
-            #[allow(clippy::op_ref, reason = "`self.w * x` would copy the weights")]
-            let mut y = &self.w * x;
-            simd::add_bias(&self.b.data.0[0], y.as_mut_slice().as_chunks_mut::<OUT>().0);
-            return y;
-        }
         let mut y = OMatrix::zeros_generic(Const::<OUT>, x.shape_generic().1);
         self.affine::<Identity, N>(x, &mut y, &mut []);
+        y
+    }
+
+    /// Applies `A` as the output is written, as
+    /// [`forward_activated`](Forward::forward_activated) does.
+    fn forward_activated_value<A: Activation>(
+        &self,
+        x: &OMatrix<T, Const<IN>, N>,
+    ) -> OMatrix<T, Const<OUT>, N> {
+        let n = x.shape_generic().1;
+        let mut y = OMatrix::zeros_generic(Const::<OUT>, n);
+        let acts = y.as_mut_slice().as_chunks_mut::<OUT>().0;
+        if Self::gemm::<N>(n.value()) || OUT < THIN {
+            // These kernels write `W·x + b` before (or without) `A`: a buffer of its own.
+            let mut z = OMatrix::zeros_generic(Const::<OUT>, n);
+            if !self.affine::<A, N>(x, &mut z, acts) {
+                simd::activate::<T, A>(z.as_slice(), y.as_mut_slice());
+            }
+        } else {
+            let xs = x.as_slice().as_chunks::<IN>().0;
+            let (w, b) = (&self.w.data.0, &self.b.data.0[0]);
+            simd::affine_cols::<T, A, IN, OUT>(w, b, xs, &mut [], acts);
+        }
         y
     }
 

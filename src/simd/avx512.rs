@@ -15,20 +15,20 @@ use core::arch::x86_64::{
     _mm512_storeu_ps,
 };
 
-use crate::Real;
+use crate::{Activation, Real};
 
 /// Lanes of an `f32` vector.
 const L: usize = 16;
 
-/// [`kernel::affine_cols`](crate::kernel::affine_cols) without an activation, as explicit
-/// AVX-512 code, if `T` is `f32`, `OUT` a multiple of 16 and the CPU has AVX-512F. Returns
-/// whether it ran.
+/// [`kernel::affine_cols`](crate::kernel::affine_cols) as explicit AVX-512 code, if `T` is
+/// `f32`, `OUT` a multiple of 16 and the CPU has AVX-512F. Returns whether it ran.
 #[inline]
-pub(super) fn affine_cols<T: Real, const IN: usize, const OUT: usize>(
+pub(super) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: usize>(
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     xs: &[[T; IN]],
     ys: &mut [[T; OUT]],
+    acts: &mut [[T; OUT]],
 ) -> bool {
     if TypeId::of::<T>() != TypeId::of::<f32>()
         || !OUT.is_multiple_of(L)
@@ -38,36 +38,42 @@ pub(super) fn affine_cols<T: Real, const IN: usize, const OUT: usize>(
         return false;
     }
     // SAFETY: `T` is `f32` (same type, so same layout): these are the same references.
-    let (w, b, xs, ys) = unsafe {
+    let (w, b, xs, ys, acts) = unsafe {
         (
             &*core::ptr::from_ref(w).cast::<[[f32; OUT]; IN]>(),
             &*core::ptr::from_ref(b).cast::<[f32; OUT]>(),
             &*(core::ptr::from_ref(xs) as *const [[f32; IN]]),
             &mut *(core::ptr::from_mut(ys) as *mut [[f32; OUT]]),
+            &mut *(core::ptr::from_mut(acts) as *mut [[f32; OUT]]),
         )
     };
     // SAFETY: the CPU supports AVX-512F, the only feature `f32_cols` enables.
-    unsafe { f32_cols(w, b, xs, ys) };
+    unsafe { f32_cols::<A, IN, OUT>(w, b, xs, ys, acts) };
     true
 }
 
+/// Sample `j` into `ys[j]` unless `ys` is empty, and `A` of it into `acts[j]` unless
+/// `acts` is.
 #[target_feature(enable = "avx512f")]
-fn f32_cols<const IN: usize, const OUT: usize>(
+#[inline]
+fn f32_cols<A: Activation, const IN: usize, const OUT: usize>(
     w: &[[f32; OUT]; IN],
     b: &[f32; OUT],
     xs: &[[f32; IN]],
     ys: &mut [[f32; OUT]],
+    acts: &mut [[f32; OUT]],
 ) {
-    for (x, y) in xs.iter().zip(ys) {
+    for (j, x) in xs.iter().enumerate() {
+        let (mut y, mut act) = (ys.get_mut(j), acts.get_mut(j));
         // Four vectors of rows at a time (eight accumulators: enough chains to keep both
         // multiply-add units busy), else one.
         if OUT.is_multiple_of(4 * L) {
             for r0 in (0..OUT).step_by(4 * L) {
-                rows::<IN, OUT, 4>(w, b, x, y, r0);
+                rows::<A, IN, OUT, 4>(w, b, x, y.as_deref_mut(), act.as_deref_mut(), r0);
             }
         } else {
             for r0 in (0..OUT).step_by(L) {
-                rows::<IN, OUT, 1>(w, b, x, y, r0);
+                rows::<A, IN, OUT, 1>(w, b, x, y.as_deref_mut(), act.as_deref_mut(), r0);
             }
         }
     }
@@ -82,18 +88,22 @@ fn load<const N: usize>(col: &[f32; N], at: usize) -> __m512 {
     unsafe { _mm512_loadu_ps(lanes.as_ptr()) }
 }
 
-/// Rows `r0..r0 + V·16` of `y = W·x + b`, in the generic kernel's order: column `k` into
-/// sum `k mod 2`, the first term of each a product, then `(even + odd) + b`.
+/// Rows `r0..r0 + V·16` of `y = W·x + b` into `y` and of `A(y)` into `act` (each if
+/// given), in the generic
+/// kernel's order: column `k` into sum `k mod 2`, the first term of each a product, then
+/// `(even + odd) + b`.
 #[target_feature(enable = "avx512f")]
+#[inline]
 #[allow(
     clippy::needless_range_loop,
     reason = "the same index into three arrays"
 )]
-fn rows<const IN: usize, const OUT: usize, const V: usize>(
+fn rows<A: Activation, const IN: usize, const OUT: usize, const V: usize>(
     w: &[[f32; OUT]; IN],
     b: &[f32; OUT],
     x: &[f32; IN],
-    y: &mut [f32; OUT],
+    mut y: Option<&mut [f32; OUT]>,
+    mut act: Option<&mut [f32; OUT]>,
     r0: usize,
 ) {
     let load = |col: &[f32; OUT], v: usize| load(col, r0 + v * L);
@@ -129,10 +139,37 @@ fn rows<const IN: usize, const OUT: usize, const V: usize>(
             even[v]
         };
         let out = _mm512_add_ps(sum, load(b, v));
-        let lanes: &mut [f32; L] = (&mut y[r0 + v * L..r0 + (v + 1) * L]).try_into().unwrap();
-        // SAFETY: writes the 16 floats of `lanes`.
-        unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), out) };
+        if let Some(y) = y.as_deref_mut() {
+            store(y, r0 + v * L, out);
+        }
+        if let Some(act) = act.as_deref_mut() {
+            store(act, r0 + v * L, activate::<A>(out));
+        }
     }
+}
+
+/// Writes the 16 floats from `at` of `col`.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn store<const N: usize>(col: &mut [f32; N], at: usize, v: __m512) {
+    let lanes: &mut [f32; L] = (&mut col[at..at + L]).try_into().unwrap();
+    // SAFETY: writes the 16 floats of `lanes`.
+    unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), v) };
+}
+
+/// `A` on each lane. Written as scalar code on a local array, which the compiler turns
+/// into vector operations for the activations that have them (`Relu`: one `max`).
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn activate<A: Activation>(v: __m512) -> __m512 {
+    let mut lanes = [0.0f32; L];
+    // SAFETY: writes the 16 floats of `lanes`.
+    unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), v) };
+    for l in &mut lanes {
+        *l = A::f(*l);
+    }
+    // SAFETY: reads the 16 floats of `lanes`.
+    unsafe { _mm512_loadu_ps(lanes.as_ptr()) }
 }
 
 /// `acc + a·b`, rounded as the generic kernels' `madd`: once (FMA) where the build

@@ -88,6 +88,12 @@ where
         &to_bits(out),
         "output",
     );
+    // Inference fuses the same way, through values (`forward_after_value`).
+    same(
+        &to_bits(&net.forward(&x)),
+        &to_bits(out),
+        "forward (inference)",
+    );
 
     let (mut g1, mut g2, mut g3) = (Dense::zeros(), Dense::zeros(), Dense::zeros());
     let (mut n1, mut n2) = (A1::default(), A2::default());
@@ -221,7 +227,8 @@ where
 }
 
 /// `net` and its unfused twin (same parameters), one forward and one backward pass on a
-/// random batch of `n` samples: output, ∂θ and ∂x agree bit for bit.
+/// random batch of `n` samples: output, ∂θ and ∂x agree bit for bit, and so do both
+/// inference outputs (`forward`) with the training one.
 fn twins<N, U, const IN: usize, const OUT: usize>(net: &N, twin: &U, n: usize, seed: u64)
 where
     N: Forward<f32, Const<IN>, Dyn, Out = Const<OUT>> + Params<f32>,
@@ -241,6 +248,13 @@ where
         &to_bits(U::output(&ws_twin)),
         "output",
     );
+    let out = to_bits(N::output(&ws));
+    same(&to_bits(&net.forward(&x)), &out, "forward (inference)");
+    same(
+        &to_bits(&twin.forward(&x)),
+        &out,
+        "twin's forward (inference)",
+    );
     net.backward_into(&x, &mut ws, &g, &mut grad, true).unwrap();
     twin.backward_into(&x, &mut ws_twin, &g, &mut grad_twin, true)
         .unwrap();
@@ -259,10 +273,17 @@ fn other_chain_shapes_equal_their_unfused_twins() {
         Init::init(&mut rng, InitScheme::He),
         Init::init(&mut rng, InitScheme::He),
     );
-    let (d3, d4): (Dense<64, 32>, Dense<32, 1>) = (
+    let (mut d3, mut d4): (Dense<64, 32>, Dense<32, 1>) = (
         Init::init(&mut rng, InitScheme::He),
         Init::init(&mut rng, InitScheme::He),
     );
+    // He leaves biases zero; where a bias enters a sum shows only if it is not.
+    let (mut d1, mut d2) = (d1, d2);
+    let mut bias = |b: &mut [f32]| b.iter_mut().for_each(|v| *v = rng.random_range(-0.5..0.5));
+    bias(d1.b.as_mut_slice());
+    bias(d2.b.as_mut_slice());
+    bias(d3.b.as_mut_slice());
+    bias(d4.b.as_mut_slice());
     for (k, n) in [1, 7, 300].into_iter().enumerate() {
         let s = 10 * k as u64;
         // Right-nested: an activation before a chain (`Chain::backward_activated`).
@@ -301,6 +322,20 @@ fn other_chain_shapes_equal_their_unfused_twins() {
         .then(Unfused(d3.clone()))
         .then(Unfused(d4.clone()));
         twins::<_, _, 1, 1>(&net, &twin, n, s + 1);
+        // Ending in a wide layer (its inference on the tiled kernels too), with an
+        // activation applied through a chain (`Chain::forward_activated_value`).
+        let net = Chain::new(d1.clone(), Relu)
+            .then(d2.clone())
+            .then(Chain::new(Chain::new(d2.clone(), Tanh), d2.clone()));
+        let net = Chain::new(net, Sigmoid).then(d2.clone());
+        let twin = Chain::new(Unfused(d1.clone()), Unfused(Relu))
+            .then(Unfused(d2.clone()))
+            .then(Chain::new(
+                Chain::new(Unfused(d2.clone()), Unfused(Tanh)),
+                Unfused(d2.clone()),
+            ));
+        let twin = Chain::new(twin, Unfused(Sigmoid)).then(Unfused(d2.clone()));
+        twins::<_, _, 1, 64>(&net, &twin, n, s + 2);
     }
 }
 
