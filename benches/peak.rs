@@ -77,8 +77,8 @@ fn dense64_bare<const STREAM: bool>(w: &[[f32; 64]; 64], x: &[f32; 64], y: &mut 
 /// The seed network `1 → 64 → ReLU → 64 → ReLU → 1` on one sample, hand-fused into one
 /// function: the first layer's output in an aligned local array, the hidden layer's in
 /// registers, the last layer a multiply-add into them and one reduction. Not the crate's
-/// operation order (its bits differ in the last places); the floor that `infer/seed` is
-/// judged against.
+/// operation order (its bits differ in the last places), so a yardstick for `infer/seed`
+/// rather than a bound.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
 fn seed_fused((d1, d2, d3): (&Dense<1, 64>, &Dense<64, 64>, &Dense<64, 1>), x: f32) -> f32 {

@@ -204,13 +204,13 @@ macro_rules! activation_layer {
             }
 
             /// Has `prev` apply this activation as it writes its output.
-            fn forward_after_value<PI, P>(&self, prev: &P, x: &OMatrix<T, PI, N>) -> OMatrix<T, D, N>
+            fn infer_after<PI, P>(&self, prev: &P, x: &OMatrix<T, PI, N>) -> OMatrix<T, D, N>
             where
                 PI: DimName,
                 P: Forward<T, PI, N, Out = D>,
                 DefaultAllocator: Allocator<PI, N>,
             {
-                prev.forward_activated_value::<$act>(x)
+                prev.infer_activated::<$act>(x)
             }
 
             /// Has `next` apply this activation's derivative as it writes its input gradient.

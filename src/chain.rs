@@ -125,18 +125,14 @@ where
         A::grad_input(ws_a)
     }
 
-    /// `second.forward_after_value(first)`: an activation is applied by the layer before it.
+    /// `second.infer_after(first)`: an activation is applied by the layer before it.
     fn forward(&self, x: &OMatrix<T, A::In, N>) -> OMatrix<T, B::Out, N> {
-        self.second.forward_after_value(&self.first, x)
+        self.second.infer_after(&self.first, x)
     }
 
     /// `first`, then `second` applying `Act`.
-    fn forward_activated_value<Act: Activation>(
-        &self,
-        x: &OMatrix<T, A::In, N>,
-    ) -> OMatrix<T, B::Out, N> {
-        self.second
-            .forward_activated_value::<Act>(&self.first.forward(x))
+    fn infer_activated<Act: Activation>(&self, x: &OMatrix<T, A::In, N>) -> OMatrix<T, B::Out, N> {
+        self.second.infer_activated::<Act>(&self.first.forward(x))
     }
 
     /// `second.forward_after(first)`: an activation is applied by the layer before it.

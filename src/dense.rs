@@ -6,11 +6,12 @@
 //! ∂L/∂W = G · Xᵀ        ∂L/∂b = Σ_columns G        ∂L/∂X = Wᵀ · G
 //! ```
 //!
-//! Layers at least 8 wide on both sides use nalgebra's GEMM (matrixmultiply) on
-//! runtime-sized batches with `std`; every other case runs column by column through kernels
+//! Layers at least 8 wide on both sides run batches of more than 5 samples (runtime-sized,
+//! with `std`) through register-tiled FMA kernels, or nalgebra's GEMM (matrixmultiply) on
+//! CPUs or widths those do not take; every other case runs column by column through kernels
 //! with a fixed operation order, vectorised for the CPU at run time (AVX2/AVX-512) with
 //! results identical to the portable and `no_std` builds. Single-sample inference is such a
-//! case.
+//! case. Inference and training take the same kernels, so they give the same bits.
 
 use nalgebra::{Const, SMatrix, SVector};
 use rand::Rng;
@@ -33,7 +34,8 @@ mod forward;
 /// assert_eq!(y[0], 2.0 + 3.0 + 1.0);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-// Cache-line aligned, `w` first: vector loads of W's columns never straddle two lines
+// Cache-line aligned, `w` first: W starts a line, so when a column is a whole number of
+// lines (OUT a multiple of 16 f32s or 8 f64s) no vector load of it straddles two
 // (measured: the 64×64 single-sample loop takes 92 ns on weights 16 bytes off a line, 52 ns
 // aligned; `peak/dense64x64_bare`).
 #[repr(C, align(64))]

@@ -107,6 +107,12 @@ pub(crate) fn affine<T: Real, A: Activation, const IN: usize, const OUT: usize, 
     ys: &mut [[T; OUT]],
     acts: &mut [[T; OUT]],
 ) {
+    // Unlike the column kernels, these always write `ys` (their activation reads it back).
+    debug_assert_eq!(ys.len(), xs.len(), "ys: one per sample");
+    debug_assert!(
+        acts.is_empty() || acts.len() == xs.len(),
+        "acts: one per sample, or none"
+    );
     let n = xs.len().min(ys.len());
     let fused = acts.len() >= n;
     for j in (0..n).step_by(S) {

@@ -43,7 +43,7 @@
 //! ```text
 //!  forward:  Chain::forward_into = second.forward_after(first)
 //!            Relu::forward_after(prev) = prev.forward_activated::<Relu>(…)   // A(Wx + b) in one pass
-//!  (inference: Chain::forward = second.forward_after_value(first), the same with values)
+//!  (inference: Chain::forward = second.infer_after(first), the same with values)
 //!  backward: Chain::backward_into = first.backward_before(second)
 //!            Relu::backward_before(next) = next.backward_activated::<Relu>(…) // (Wᵀg) ⊙ A'(z) in one pass
 //! ```
@@ -240,21 +240,18 @@ where
 
     /// [`forward`](Self::forward), then the element-wise activation `A`: the inference twin
     /// of [`forward_activated`](Self::forward_activated), returning `A`'s output only. A
-    /// [`Dense`](crate::Dense) applies `A` as it writes; by default it is a second pass. The
-    /// bits are the same either way.
+    /// [`Dense`](crate::Dense) applies `A` as it writes where its kernels can (single samples
+    /// and wide layers); by default it is a second pass. The bits are the same either way.
     ///
     /// ```
     /// use constnet::{Activation, Dense, Forward, Relu};
     /// use nalgebra::{SMatrix, SVector};
     ///
     /// let layer = Dense::<2, 2>::new(SMatrix::identity(), SVector::from([0.0, -1.0]));
-    /// let y = layer.forward_activated_value::<Relu>(&SVector::from([1.0, 0.5]));
+    /// let y = layer.infer_activated::<Relu>(&SVector::from([1.0, 0.5]));
     /// assert_eq!(y, SVector::from([1.0, 0.0])); // max(0.5 - 1, 0)
     /// ```
-    fn forward_activated_value<A: Activation>(
-        &self,
-        x: &OMatrix<T, I, B>,
-    ) -> OMatrix<T, Self::Out, B> {
+    fn infer_activated<A: Activation>(&self, x: &OMatrix<T, I, B>) -> OMatrix<T, Self::Out, B> {
         let mut y = self.forward(x);
         y.apply(|v| *v = A::f(*v));
         y
@@ -263,21 +260,17 @@ where
     /// `prev`, the layer before this one, on `x`, then this layer on its output: a
     /// [`Chain`](crate::Chain)'s [`forward`](Self::forward), the inference twin of
     /// [`forward_after`](Self::forward_after). By default one after the other; an activation
-    /// has `prev` apply it ([`forward_activated_value`](Self::forward_activated_value)).
+    /// has `prev` apply it ([`infer_activated`](Self::infer_activated)).
     ///
     /// ```
     /// use constnet::{Dense, Forward, Relu};
     /// use nalgebra::{SMatrix, SVector};
     ///
     /// let layer = Dense::<1, 2>::new(SMatrix::from([[1.0, -1.0]]), SVector::zeros());
-    /// let y = Relu.forward_after_value(&layer, &SVector::from([3.0]));
+    /// let y = Relu.infer_after(&layer, &SVector::from([3.0]));
     /// assert_eq!(y, SVector::from([3.0, 0.0]));
     /// ```
-    fn forward_after_value<PI, P>(
-        &self,
-        prev: &P,
-        x: &OMatrix<T, PI, B>,
-    ) -> OMatrix<T, Self::Out, B>
+    fn infer_after<PI, P>(&self, prev: &P, x: &OMatrix<T, PI, B>) -> OMatrix<T, Self::Out, B>
     where
         PI: DimName,
         P: Forward<T, PI, B, Out = I>,

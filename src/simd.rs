@@ -29,12 +29,15 @@ macro_rules! dispatched {
         pub(crate) fn $name<$($gen)*>($($arg: $ty),*) {
             #[cfg(all(feature = "std", target_arch = "x86_64"))]
             {
+                // `#[inline]`: a caller compiled with these features too (every caller, in a
+                // `-C target-cpu=native` build) may inline the copy, call overhead and all.
                 #[target_feature(enable = "avx512f")]
                 #[inline]
                 fn avx512<$($gen)*>($($arg: $ty),*) {
                     kernel::$kernel::<$($garg)*>($($arg),*)
                 }
                 #[target_feature(enable = "avx2")]
+                #[inline]
                 fn avx2<$($gen)*>($($arg: $ty),*) {
                     kernel::$kernel::<$($garg)*>($($arg),*)
                 }

@@ -35,6 +35,12 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
         cfg!(feature = "std") && N::is::<Dyn>() && IN >= THIN && OUT >= THIN && n > 5
     }
 
+    /// Whether products on `n` samples of batch type `N` go to the column kernels
+    /// ([`simd::affine_cols`]): the one path that can write `A(W·x + b)` without `W·x + b`.
+    fn columns<N: Dim>(n: usize) -> bool {
+        !Self::gemm::<N>(n) && OUT >= THIN
+    }
+
     /// `y = W·x + b` for every sample and, unless `acts` is empty, `acts = A(y)` in the same
     /// pass. Returns whether `acts` were written (if not, the caller applies `A`).
     fn affine<A: Activation, N: Dim>(
@@ -50,6 +56,10 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
         let ys = y.as_mut_slice().as_chunks_mut::<OUT>().0;
         let b = &self.b.data.0[0];
         let w = &self.w.data.0;
+        if Self::columns::<N>(x.ncols()) {
+            simd::affine_cols::<T, A, IN, OUT>(w, b, xs, ys, acts);
+            return true;
+        }
         if Self::gemm::<N>(x.ncols()) {
             if simd::gemm_affine::<T, A, IN, OUT>(w, b, xs, ys, acts) {
                 return true;
@@ -59,21 +69,17 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
             y.gemm(T::one(), &self.w, x, T::one());
             return acts.is_empty();
         }
-        if OUT < THIN {
-            // Dot products need the rows of W contiguous: Wᵀ, copied once per call (for a
-            // single output W is already one row).
-            let wt;
-            let rows = if OUT == 1 {
-                self.w.as_slice().as_chunks::<IN>().0
-            } else {
-                wt = self.w.transpose();
-                wt.as_slice().as_chunks::<IN>().0
-            };
-            simd::affine_rows(rows, b, xs, ys);
-            return acts.is_empty();
-        }
-        simd::affine_cols::<T, A, IN, OUT>(w, b, xs, ys, acts);
-        true
+        // Thin outputs: dot products, which need the rows of W contiguous: Wᵀ, copied once
+        // per call (for a single output W is already one row).
+        let wt;
+        let rows = if OUT == 1 {
+            self.w.as_slice().as_chunks::<IN>().0
+        } else {
+            wt = self.w.transpose();
+            wt.as_slice().as_chunks::<IN>().0
+        };
+        simd::affine_rows(rows, b, xs, ys);
+        acts.is_empty()
     }
 
     /// `∂W`, `∂b` into `grad` and, if `dx` is given, `∂L/∂x` into it, passed on back through
@@ -154,25 +160,28 @@ where
         y
     }
 
-    /// Applies `A` as the output is written, as
-    /// [`forward_activated`](Forward::forward_activated) does.
-    fn forward_activated_value<A: Activation>(
+    /// Applies `A` as the output is written where [`forward_activated`] does (tiled and
+    /// column kernels), else in a second pass; the column kernels (single samples, small
+    /// batches) write only `A(W·x + b)`.
+    ///
+    /// [`forward_activated`]: Forward::forward_activated
+    fn infer_activated<A: Activation>(
         &self,
         x: &OMatrix<T, Const<IN>, N>,
     ) -> OMatrix<T, Const<OUT>, N> {
         let n = x.shape_generic().1;
         let mut y = OMatrix::zeros_generic(Const::<OUT>, n);
         let acts = y.as_mut_slice().as_chunks_mut::<OUT>().0;
-        if Self::gemm::<N>(n.value()) || OUT < THIN {
-            // These kernels write `W·x + b` before (or without) `A`: a buffer of its own.
-            let mut z = OMatrix::zeros_generic(Const::<OUT>, n);
-            if !self.affine::<A, N>(x, &mut z, acts) {
-                simd::activate::<T, A>(z.as_slice(), y.as_mut_slice());
-            }
-        } else {
+        if Self::columns::<N>(n.value()) {
             let xs = x.as_slice().as_chunks::<IN>().0;
             let (w, b) = (&self.w.data.0, &self.b.data.0[0]);
             simd::affine_cols::<T, A, IN, OUT>(w, b, xs, &mut [], acts);
+            return y;
+        }
+        // The other kernels write `W·x + b` first (or only): a buffer of its own.
+        let mut z = OMatrix::zeros_generic(Const::<OUT>, n);
+        if !self.affine::<A, N>(x, &mut z, acts) {
+            simd::activate::<T, A>(z.as_slice(), y.as_mut_slice());
         }
         y
     }

@@ -1,4 +1,5 @@
-//! Explicit 512-bit code for the single-sample hot spot, [`kernel::affine_cols`] on `f32`.
+//! Explicit 512-bit code for [`kernel::affine_cols`] on `f32`: the single-sample hot spot
+//! (and every other column-kernel product: fixed and small batches, thin-input layers).
 //!
 //! The compiler's vector width is a tuning choice: built with `-C target-cpu=native` for
 //! CPUs such as Sapphire Rapids, LLVM prefers 256-bit vectors even in code compiled for
@@ -63,6 +64,14 @@ fn f32_cols<A: Activation, const IN: usize, const OUT: usize>(
     ys: &mut [[f32; OUT]],
     acts: &mut [[f32; OUT]],
 ) {
+    debug_assert!(
+        ys.is_empty() || ys.len() == xs.len(),
+        "ys: one per sample, or none"
+    );
+    debug_assert!(
+        acts.is_empty() || acts.len() == xs.len(),
+        "acts: one per sample, or none"
+    );
     for (j, x) in xs.iter().enumerate() {
         let (mut y, mut act) = (ys.get_mut(j), acts.get_mut(j));
         // Four vectors of rows at a time (eight accumulators: enough chains to keep both

@@ -1,8 +1,9 @@
 //! A [`Chain`] has each activation applied inside the pass of the layer next to it
-//! (`forward_after` / `backward_before`, see `constnet::layer`). Whatever kernels that
-//! takes (tiled for 64- and 96-wide layers on batches, column kernels for single samples
-//! and thin layers, a second pass where a kernel cannot), the values must be exactly those
-//! of running every layer on its own, one pass each: checked here bit for bit.
+//! (`forward_after` / `backward_before` in training, `infer_after` in inference, see
+//! `constnet::layer`). Whatever kernels that takes (tiled for 64- and 96-wide layers on
+//! batches, column kernels for single samples and thin layers, a second pass where a kernel
+//! cannot), the values must be exactly those of running every layer on its own, one pass
+//! each: checked here bit for bit.
 
 use constnet::nalgebra::allocator::Allocator;
 use constnet::nalgebra::{Const, DefaultAllocator, Dim, DimName, Dyn, OMatrix, U1};
@@ -88,7 +89,7 @@ where
         &to_bits(out),
         "output",
     );
-    // Inference fuses the same way, through values (`forward_after_value`).
+    // Inference fuses the same way, through values (`infer_after`).
     same(
         &to_bits(&net.forward(&x)),
         &to_bits(out),
@@ -277,6 +278,10 @@ fn other_chain_shapes_equal_their_unfused_twins() {
         Init::init(&mut rng, InitScheme::He),
         Init::init(&mut rng, InitScheme::He),
     );
+    let (mut thin, mut d5): (Dense<64, 4>, Dense<4, 1>) = (
+        Init::init(&mut rng, InitScheme::He),
+        Init::init(&mut rng, InitScheme::He),
+    );
     // He leaves biases zero; where a bias enters a sum shows only if it is not.
     let (mut d1, mut d2) = (d1, d2);
     let mut bias = |b: &mut [f32]| b.iter_mut().for_each(|v| *v = rng.random_range(-0.5..0.5));
@@ -284,6 +289,8 @@ fn other_chain_shapes_equal_their_unfused_twins() {
     bias(d2.b.as_mut_slice());
     bias(d3.b.as_mut_slice());
     bias(d4.b.as_mut_slice());
+    bias(thin.b.as_mut_slice());
+    bias(d5.b.as_mut_slice());
     for (k, n) in [1, 7, 300].into_iter().enumerate() {
         let s = 10 * k as u64;
         // Right-nested: an activation before a chain (`Chain::backward_activated`).
@@ -323,7 +330,7 @@ fn other_chain_shapes_equal_their_unfused_twins() {
         .then(Unfused(d4.clone()));
         twins::<_, _, 1, 1>(&net, &twin, n, s + 1);
         // Ending in a wide layer (its inference on the tiled kernels too), with an
-        // activation applied through a chain (`Chain::forward_activated_value`).
+        // activation applied through a chain (`Chain::infer_activated`).
         let net = Chain::new(d1.clone(), Relu)
             .then(d2.clone())
             .then(Chain::new(Chain::new(d2.clone(), Tanh), d2.clone()));
@@ -336,6 +343,17 @@ fn other_chain_shapes_equal_their_unfused_twins() {
             ));
         let twin = Chain::new(twin, Unfused(Sigmoid)).then(Unfused(d2.clone()));
         twins::<_, _, 1, 64>(&net, &twin, n, s + 2);
+        // A thin layer (dot-product kernels, no fused activation) before an activation.
+        let net = Chain::new(Chain::new(d1.clone(), Relu), thin.clone())
+            .then(Tanh)
+            .then(d5.clone());
+        let twin = Chain::new(
+            Chain::new(Unfused(d1.clone()), Unfused(Relu)),
+            Unfused(thin.clone()),
+        )
+        .then(Unfused(Tanh))
+        .then(Unfused(d5.clone()));
+        twins::<_, _, 1, 1>(&net, &twin, n, s + 3);
     }
 }
 
