@@ -86,14 +86,6 @@ pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: us
     ys: &mut [[T; OUT]],
     acts: &mut [[T; OUT]],
 ) {
-    debug_assert!(
-        ys.is_empty() || ys.len() == xs.len(),
-        "ys: one per sample, or none"
-    );
-    debug_assert!(
-        acts.is_empty() || acts.len() == xs.len(),
-        "acts: one per sample, or none"
-    );
     for (j, x) in xs.iter().enumerate() {
         // Local accumulators, which the compiler keeps in registers. Column k goes to sum
         // k mod 2, so two chains of dependent adds run side by side (one chain is bound by

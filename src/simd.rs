@@ -67,6 +67,15 @@ pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: us
     ys: &mut [[T; OUT]],
     acts: &mut [[T; OUT]],
 ) {
+    // The kernels skip an empty `ys` or `acts`; any other length is a caller's mistake.
+    debug_assert!(
+        ys.is_empty() || ys.len() == xs.len(),
+        "ys: one per sample, or none"
+    );
+    debug_assert!(
+        acts.is_empty() || acts.len() == xs.len(),
+        "acts: one per sample, or none"
+    );
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if !forced_portable() && avx512::affine_cols::<T, A, IN, OUT>(w, b, xs, ys, acts) {
         return;

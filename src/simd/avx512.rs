@@ -64,14 +64,6 @@ fn f32_cols<A: Activation, const IN: usize, const OUT: usize>(
     ys: &mut [[f32; OUT]],
     acts: &mut [[f32; OUT]],
 ) {
-    debug_assert!(
-        ys.is_empty() || ys.len() == xs.len(),
-        "ys: one per sample, or none"
-    );
-    debug_assert!(
-        acts.is_empty() || acts.len() == xs.len(),
-        "acts: one per sample, or none"
-    );
     for (j, x) in xs.iter().enumerate() {
         let (mut y, mut act) = (ys.get_mut(j), acts.get_mut(j));
         // Four vectors of rows at a time (eight accumulators: enough chains to keep both
