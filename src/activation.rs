@@ -1,44 +1,126 @@
-//! Element-wise activations: [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`].
+//! Element-wise activations: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`],
+//! and the [`Activation`] trait that makes your own one in a few lines.
 //!
-//! Each is a zero-sized type that takes any width and keeps it. Backward multiplies the
-//! upstream gradient by the derivative at the layer's input `x` (passed back in by the
-//! chain), so activations hold no state. Forward and backward run over the matrices'
-//! contiguous storage as plain slices, which the compiler vectorises, for the widest vector
-//! unit of the CPU chosen at run time (element-wise, so every choice gives the same bits).
+//! An activation is a *value* with a function `f` and its derivative `df`. Implementing
+//! [`Activation`] is all it takes: blanket impls make every activation a layer of any width
+//! ([`Layer`], [`Forward`], [`Fuse`]), give it a parameter list ([`Params`]: its constants, if any,
+//! stored in model files and never trained), an [`Init`] (its `Default`), and firmware
+//! export ([`ExportRs`](crate::export::ExportRs)). A [`Dense`](crate::Dense) before it
+//! applies it as it writes its output, and the `Dense` after it applies `df` as it writes
+//! its input gradient (see [`layer`](crate::layer#activations-fused-into-their-neighbours)),
+//! for your activations as for these.
+//!
+//! ```
+//! use constnet::{Activation, Real};
+//!
+//! /// `x·sigmoid(x)` (SiLU).
+//! #[derive(Clone, Copy, Debug, Default)]
+//! struct Swish;
+//!
+//! impl<T: Real> Activation<T> for Swish {
+//!     fn f<T: Real>(&self, x: T) -> T {
+//!         x * constnet::Sigmoid.f(x)
+//!     }
+//!     fn df<T: Real>(&self, x: T) -> T {
+//!         let s = constnet::Sigmoid.f(x);
+//!         s + x * s * (T::one() - s)
+//!     }
+//! }
+//!
+//! type Net = constnet::net![constnet::Dense<1, 8>, Swish, constnet::Dense<8, 1>];
+//! ```
+//!
+//! # Backward
+//! For `y = f(x)` element by element, `∂L/∂x = ∂L/∂y ⊙ f'(x)`: the derivative is taken at
+//! the activation's *input*, which the network keeps (it is the previous layer's output), so
+//! an activation holds no state.
+
+use core::fmt::{self, Write};
 
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 use rand::Rng;
 
-use crate::layer::{Buffers, Forward, Layer, Params, check_batch, fit_batch};
+use crate::layer::{Buffers, Forward, Fuse, Layer, Params, check_batch, fit_batch};
 use crate::{Init, InitScheme, Real, Result, simd};
 
-/// An element-wise function and its derivative.
+/// An element-wise function `f` and its derivative `df`, as a value (so it can carry
+/// parameters, e.g. [`LeakyRelu`]'s slope), for `f32` and `f64` alike.
+///
+/// Implement `f` and `df` and derive `Default` (what [`Init`] and [`Params::zeros`]
+/// build); the rest has defaults. An activation with constants (numbers that define it but
+/// are not trained) lists them in [`constants`](Self::constants) so model files store
+/// them, and writes itself for export with [`write_rust`](Self::write_rust). See the
+/// [module docs](self) for an example.
 pub trait Activation {
     /// `f(x)`.
-    fn f<T: Real>(x: T) -> T;
+    fn f<T: Real>(&self, x: T) -> T;
     /// `f'(x)`.
-    fn df<T: Real>(x: T) -> T;
+    fn df<T: Real>(&self, x: T) -> T;
+
+    /// How many constants [`constants`](Self::constants) holds.
+    const CONSTANTS: usize = 0;
+    /// Size in bytes of the constants' scalar type (4 for `f32`, 8 for `f64`); a network
+    /// of the other scalar type cannot hold this activation (a build error). `0`: no
+    /// constants.
+    const CONSTANT_BYTES: usize = 0;
+    /// The numbers that define this activation (never trained), as `T`: saved in model
+    /// files. Use [`Real::same_slice`] on your field.
+    fn constants<T: Real>(&self) -> &[T] {
+        &[]
+    }
+    /// The constants, mutable (model files load into them). Use [`Real::same_slice_mut`].
+    fn constants_mut<T: Real>(&mut self) -> &mut [T] {
+        &mut []
+    }
+
+    /// Writes this value as a Rust constant expression, for [`export`](crate::export).
+    /// By default the type's path, which is right for a unit struct; an activation with
+    /// fields writes them (see [`LeakyRelu`]). The firmware crate must be able to name the
+    /// type: for your own, a path it sees.
+    ///
+    /// # Errors
+    /// Only what `out` returns.
+    fn write_rust(&self, out: &mut dyn Write) -> fmt::Result {
+        out.write_str(core::any::type_name::<Self>())
+    }
 }
 
 /// Rectified linear unit, `max(x, 0)`. Its derivative at 0 is taken as 0; NaN stays NaN.
 ///
 /// ```
 /// use constnet::{Activation, Relu};
-/// assert_eq!(Relu::f(-2.0f32), 0.0);
-/// assert_eq!(Relu::df(0.0f32), 0.0);
-/// assert!(Relu::f(f32::NAN).is_nan());
+/// assert_eq!(Relu.f(-2.0f32), 0.0);
+/// assert_eq!(Relu.df(0.0f32), 0.0);
+/// assert!(Relu.f(f32::NAN).is_nan());
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Relu;
+
+/// Leaky ReLU, `x` for `x > 0`, else `slope·x` (default slope 0.01). The slope is a value:
+/// model files store it, training never changes it.
+///
+/// Its scalar type is the network's (`LeakyRelu<f64>` in an `f64` network).
+///
+/// ```
+/// use constnet::{Activation, LeakyRelu};
+/// assert_eq!(LeakyRelu::<f64>::default().f(-2.0f64), -0.02);
+/// let steep = LeakyRelu::new(0.5f32);
+/// assert_eq!((steep.f(-2.0f32), steep.df(-2.0f32), steep.df(3.0f32)), (-1.0, 0.5, 1.0));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LeakyRelu<T = f32> {
+    /// The slope for negative inputs.
+    pub slope: T,
+}
 
 /// Logistic sigmoid, `1 / (1 + e^-x)`; finite for every finite input (no overflow at ±1000).
 ///
 /// ```
 /// use constnet::{Activation, Sigmoid};
-/// assert_eq!(Sigmoid::f(1000.0f32), 1.0);
-/// assert_eq!(Sigmoid::f(-1000.0f32), 0.0);
-/// assert_eq!(Sigmoid::df(-1000.0f32), 0.0);
+/// assert_eq!(Sigmoid.f(1000.0f32), 1.0);
+/// assert_eq!(Sigmoid.f(-1000.0f32), 0.0);
+/// assert_eq!(Sigmoid.df(-1000.0f32), 0.0);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sigmoid;
@@ -47,8 +129,8 @@ pub struct Sigmoid;
 ///
 /// ```
 /// use constnet::{Activation, Tanh};
-/// assert_eq!(Tanh::f(0.0f64), 0.0);
-/// assert_eq!(Tanh::df(0.0f64), 1.0);
+/// assert_eq!(Tanh.f(0.0f64), 0.0);
+/// assert_eq!(Tanh.df(0.0f64), 1.0);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tanh;
@@ -57,26 +139,66 @@ pub struct Tanh;
 ///
 /// ```
 /// use constnet::{Activation, Identity};
-/// assert_eq!(Identity::f(3.0f32), 3.0);
+/// assert_eq!(Identity.f(3.0f32), 3.0);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Identity;
 
 impl Activation for Relu {
     #[inline]
-    fn f<T: Real>(x: T) -> T {
+    fn f<T: Real>(&self, x: T) -> T {
         // Written so NaN passes through (a NaN compares false): damage shows, never hides.
         if x < T::zero() { T::zero() } else { x }
     }
     #[inline]
-    fn df<T: Real>(x: T) -> T {
+    fn df<T: Real>(&self, x: T) -> T {
         if x > T::zero() { T::one() } else { T::zero() }
+    }
+}
+
+impl<T: Real> LeakyRelu<T> {
+    /// A leaky ReLU with the given slope for negative inputs.
+    #[must_use]
+    pub const fn new(slope: T) -> Self {
+        LeakyRelu { slope }
+    }
+}
+
+impl<T: Real> Default for LeakyRelu<T> {
+    /// Slope 0.01 (PyTorch's and Keras's default).
+    fn default() -> Self {
+        LeakyRelu::new(T::cast(0.01))
+    }
+}
+
+impl<S: Real> Activation for LeakyRelu<S> {
+    #[inline]
+    fn f<T: Real>(&self, x: T) -> T {
+        // In the network's own type `S`, the cast is exact and compiles to nothing.
+        if x < T::zero() { x * T::cast(self.slope.as_f64()) } else { x }
+    }
+    #[inline]
+    fn df<T: Real>(&self, x: T) -> T {
+        if x > T::zero() { T::one() } else { T::cast(self.slope.as_f64()) }
+    }
+    const CONSTANTS: usize = 1;
+    const CONSTANT_BYTES: usize = S::BYTES;
+    fn constants<T: Real>(&self) -> &[T] {
+        T::same_slice(core::slice::from_ref(&self.slope))
+    }
+    fn constants_mut<T: Real>(&mut self) -> &mut [T] {
+        T::same_slice_mut(core::slice::from_mut(&mut self.slope))
+    }
+    fn write_rust(&self, out: &mut dyn Write) -> fmt::Result {
+        out.write_str("constnet::LeakyRelu { slope: ")?;
+        crate::export::write_scalar(out, self.slope)?;
+        out.write_str(" }")
     }
 }
 
 impl Activation for Sigmoid {
     #[inline]
-    fn f<T: Real>(x: T) -> T {
+    fn f<T: Real>(&self, x: T) -> T {
         // Only ever exponentiate a non-positive number, so e^|x| never overflows.
         if x >= T::zero() {
             T::one() / (T::one() + (-x).exp())
@@ -86,19 +208,19 @@ impl Activation for Sigmoid {
         }
     }
     #[inline]
-    fn df<T: Real>(x: T) -> T {
-        let s = Self::f(x);
+    fn df<T: Real>(&self, x: T) -> T {
+        let s = self.f(x);
         s * (T::one() - s)
     }
 }
 
 impl Activation for Tanh {
     #[inline]
-    fn f<T: Real>(x: T) -> T {
+    fn f<T: Real>(&self, x: T) -> T {
         x.tanh()
     }
     #[inline]
-    fn df<T: Real>(x: T) -> T {
+    fn df<T: Real>(&self, x: T) -> T {
         let t = x.tanh();
         T::one() - t * t
     }
@@ -106,139 +228,176 @@ impl Activation for Tanh {
 
 impl Activation for Identity {
     #[inline]
-    fn f<T: Real>(x: T) -> T {
+    fn f<T: Real>(&self, x: T) -> T {
         x
     }
     #[inline]
-    fn df<T: Real>(_: T) -> T {
+    fn df<T: Real>(&self, _: T) -> T {
         T::one()
     }
 }
 
-/// Implements the layer traits for an [`Activation`]: any width in, same width out.
-macro_rules! activation_layer {
-    ($($act:ident),*) => {$(
-        impl<D: DimName> Layer<D> for $act {
-            type Out = D;
-        }
+// What makes an activation a layer: these blanket impls, one mechanism for the built-in
+// activations and yours.
 
-        impl<T: Real> Params<T> for $act {
-            const TENSORS: usize = 0;
-            fn shape(_: usize) -> (usize, usize) {
-                (0, 0)
-            }
-            fn tensor(&self, _: usize) -> &[T] {
-                &[]
-            }
-            fn tensor_mut(&mut self, _: usize) -> &mut [T] {
-                &mut []
-            }
-            fn zeros() -> Self {
-                $act
-            }
-        }
-
-        impl<T: Real> Init<T> for $act {
-            fn init<R: Rng + ?Sized>(_: &mut R, _: InitScheme) -> Self {
-                $act
-            }
-        }
-
-        impl<T: Real, D: DimName, N: Dim> Forward<T, D, N> for $act
-        where
-            DefaultAllocator: Allocator<D, N>,
-        {
-            type Workspace = Buffers<T, D, D, N>;
-
-            fn workspace(batch: N) -> Self::Workspace {
-                Buffers::new(batch)
-            }
-
-            fn output(ws: &Self::Workspace) -> &OMatrix<T, D, N> {
-                &ws.output
-            }
-
-            fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, D, N> {
-                &ws.grad_input
-            }
-
-            fn forward(&self, x: &OMatrix<T, D, N>) -> OMatrix<T, D, N> {
-                x.map(<$act as Activation>::f)
-            }
-
-            fn forward_into(&self, x: &OMatrix<T, D, N>, ws: &mut Self::Workspace) {
-                fit_batch(&mut ws.output, x.shape_generic().1);
-                simd::activate::<T, $act>(x.as_slice(), ws.output.as_mut_slice());
-            }
-
-            fn backward_into(
-                &self,
-                x: &OMatrix<T, D, N>,
-                ws: &mut Self::Workspace,
-                grad_out: &OMatrix<T, D, N>,
-                _: &mut Self,
-                grad_input: bool,
-            ) -> Result<()> {
-                check_batch(grad_out.ncols(), x.ncols())?;
-                if grad_input {
-                    fit_batch(&mut ws.grad_input, x.shape_generic().1);
-                    let gx = ws.grad_input.as_mut_slice();
-                    simd::activate_grad::<T, $act>(x.as_slice(), grad_out.as_slice(), gx);
-                }
-                Ok(())
-            }
-
-            /// Has `prev` apply this activation as it writes its output.
-            fn forward_after<PI, P>(
-                &self,
-                prev: &P,
-                x: &OMatrix<T, PI, N>,
-                ws_prev: &mut P::Workspace,
-                ws: &mut Self::Workspace,
-            ) where
-                PI: DimName,
-                P: Forward<T, PI, N, Out = D>,
-                DefaultAllocator: Allocator<PI, N>,
-            {
-                prev.forward_activated::<$act>(x, ws_prev, &mut ws.output);
-            }
-
-            /// Has `prev` apply this activation as it writes its output.
-            fn infer_after<PI, P>(&self, prev: &P, x: &OMatrix<T, PI, N>) -> OMatrix<T, D, N>
-            where
-                PI: DimName,
-                P: Forward<T, PI, N, Out = D>,
-                DefaultAllocator: Allocator<PI, N>,
-            {
-                prev.infer_activated::<$act>(x)
-            }
-
-            /// Has `next` apply this activation's derivative as it writes its input gradient.
-            fn backward_before<NO, NX>(
-                &self,
-                next: &NX,
-                x: &OMatrix<T, D, N>,
-                ws: &mut Self::Workspace,
-                ws_next: &mut NX::Workspace,
-                grad_out: &OMatrix<T, NO, N>,
-                _: &mut Self,
-                grad_next: &mut NX,
-                grad_input: bool,
-            ) -> Result<()>
-            where
-                NO: DimName,
-                NX: Forward<T, D, N, Out = NO>,
-                DefaultAllocator: Allocator<NO, N>,
-            {
-                let Buffers { output, grad_input: gx } = ws;
-                if !grad_input {
-                    // Nobody reads this activation's input gradient, nor `next`'s.
-                    return next.backward_into(output, ws_next, grad_out, grad_next, false);
-                }
-                next.backward_activated::<$act>(output, ws_next, grad_out, grad_next, x, gx)
-            }
-        }
-    )*};
+/// Any width in, the same width out.
+impl<T: Real, D: DimName, A: Activation> Layer<D, T> for A {
+    type Out = D;
 }
 
-activation_layer!(Relu, Sigmoid, Tanh, Identity);
+/// The activation's constants, as one frozen column.
+impl<T: Real, A: Activation + Default> Params<T> for A {
+    const TENSORS: usize = if A::CONSTANTS == 0 {
+        0
+    } else {
+        assert!(
+            A::CONSTANT_BYTES == T::BYTES,
+            "an activation's constants must have the network's scalar type (f32 or f64)"
+        );
+        1
+    };
+    fn shape(i: usize) -> (usize, usize) {
+        if i < <Self as Params<T>>::TENSORS {
+            (A::CONSTANTS, 1)
+        } else {
+            (0, 0)
+        }
+    }
+    fn tensor(&self, i: usize) -> &[T] {
+        if i < <Self as Params<T>>::TENSORS { self.constants::<T>() } else { &[] }
+    }
+    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
+        if i < <Self as Params<T>>::TENSORS {
+            self.constants_mut::<T>()
+        } else {
+            &mut []
+        }
+    }
+    fn frozen(_: usize) -> bool {
+        true
+    }
+    fn zeros() -> Self {
+        A::default()
+    }
+}
+
+/// An activation starts as its `Default`.
+impl<T: Real, A: Activation + Default> Init<T> for A {
+    fn init<R: Rng + ?Sized>(_: &mut R, _: InitScheme) -> Self {
+        A::default()
+    }
+}
+
+/// `y = f(x)` and `∂L/∂x = ∂L/∂y ⊙ f'(x)`, over the contiguous storage as slices (which the
+/// compiler vectorises, for the CPU's widest vector unit chosen at run time).
+impl<T, D, B, A> Forward<T, D, B> for A
+where
+    T: Real,
+    D: DimName,
+    B: Dim,
+    A: Activation + Default,
+    DefaultAllocator: Allocator<D, B>,
+{
+    type Workspace = Buffers<T, D, D, B>;
+
+    fn workspace(batch: B) -> Self::Workspace {
+        Buffers::new(batch)
+    }
+
+    fn output(ws: &Self::Workspace) -> &OMatrix<T, D, B> {
+        &ws.output
+    }
+
+    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, D, B> {
+        &ws.grad_input
+    }
+
+    fn forward(&self, x: &OMatrix<T, D, B>) -> OMatrix<T, D, B> {
+        x.map(|v| self.f(v))
+    }
+
+    fn forward_into(&self, x: &OMatrix<T, D, B>, ws: &mut Self::Workspace) {
+        fit_batch(&mut ws.output, x.shape_generic().1);
+        simd::activate(self, x.as_slice(), ws.output.as_mut_slice());
+    }
+
+    fn backward_into(
+        &self,
+        x: &OMatrix<T, D, B>,
+        ws: &mut Self::Workspace,
+        grad_out: &OMatrix<T, D, B>,
+        _: &mut Self,
+        grad_input: bool,
+    ) -> Result<()> {
+        check_batch(grad_out.ncols(), x.ncols())?;
+        if grad_input {
+            fit_batch(&mut ws.grad_input, x.shape_generic().1);
+            let gx = ws.grad_input.as_mut_slice();
+            simd::activate_grad(self, x.as_slice(), grad_out.as_slice(), gx);
+        }
+        Ok(())
+    }
+}
+
+/// Has the layer before apply `f` as it writes its output, and the layer after apply `f'`
+/// as it writes its input gradient.
+impl<T, D, B, A> Fuse<T, D, B> for A
+where
+    T: Real,
+    D: DimName,
+    B: Dim,
+    A: Activation + Default,
+    DefaultAllocator: Allocator<D, B>,
+{
+    fn forward_after<PI, P>(
+        &self,
+        prev: &P,
+        x: &OMatrix<T, PI, B>,
+        ws_prev: &mut P::Workspace,
+        ws: &mut Self::Workspace,
+    ) where
+        PI: DimName,
+        P: Fuse<T, PI, B, Out = D>,
+        DefaultAllocator: Allocator<PI, B>,
+    {
+        fit_batch(&mut ws.output, x.shape_generic().1);
+        prev.forward_activated(self, x, ws_prev, ws.output.as_mut_slice());
+    }
+
+    fn infer_after<PI, P>(&self, prev: &P, x: &OMatrix<T, PI, B>) -> OMatrix<T, D, B>
+    where
+        PI: DimName,
+        P: Fuse<T, PI, B, Out = D>,
+        DefaultAllocator: Allocator<PI, B>,
+    {
+        let mut y = OMatrix::zeros_generic(D::name(), x.shape_generic().1);
+        prev.infer_activated(self, x, y.as_mut_slice());
+        y
+    }
+
+    fn backward_before<NO, NX>(
+        &self,
+        next: &NX,
+        x: &OMatrix<T, D, B>,
+        ws: &mut Self::Workspace,
+        ws_next: &mut NX::Workspace,
+        grad_out: &OMatrix<T, NO, B>,
+        _: &mut Self,
+        grad_next: &mut NX,
+        grad_input: bool,
+    ) -> Result<()>
+    where
+        NO: DimName,
+        NX: Fuse<T, D, B, Out = NO>,
+        DefaultAllocator: Allocator<NO, B>,
+    {
+        let Buffers { output, grad_input: gx } = ws;
+        if !grad_input {
+            // Nobody reads this activation's input gradient, nor `next`'s.
+            return next.backward_into(output, ws_next, grad_out, grad_next, false);
+        }
+        fit_batch(gx, x.shape_generic().1);
+        let (z, out) = (x.as_slice(), gx.as_mut_slice());
+        next.backward_activated(self, output, ws_next, grad_out, grad_next, z, out)
+    }
+}

@@ -7,25 +7,33 @@
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 
-use crate::layer::{Forward, Layer, Net, OutOf, Params};
-use crate::{Activation, Init, Real, Result};
+use crate::layer::{Forward, Fuse, Layer, Net, OutOf, Params};
+use crate::{Activation, Init, Result};
 use rand::Rng;
 
 /// Two layers in sequence: `first`, then `second`.
 ///
 /// Build one with [`Net::then`] or name one with [`net!`](crate::net). The bound on `B`
-/// makes a mis-shaped network a compile error where it is written:
+/// makes a mis-shaped network a compile error wherever its type is used:
 ///
 /// ```compile_fail
 /// use constnet::{net, Dense, Relu};
 /// // Dense<63, 1> cannot follow a 64-wide layer: error here, naming Const<63> and Const<64>.
 /// fn build() -> net![Dense<1, 64>, Relu, Dense<63, 1>] { todo!() }
 /// ```
+///
+/// and so does one that mixes scalar types:
+///
+/// ```compile_fail
+/// use constnet::{net, Dense, Relu};
+/// // error here: `Dense<16, 1>` (f32) cannot take `f64` inputs.
+/// fn build() -> net![Dense<1, 16, f64>, Relu, Dense<16, 1>] { todo!() }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chain<A, B>
 where
     A: Net,
-    B: Layer<OutOf<A>>,
+    B: Layer<OutOf<A>, A::Scalar>,
 {
     /// The earlier part of the network.
     pub first: A,
@@ -33,7 +41,7 @@ where
     pub second: B,
 }
 
-impl<A: Net, B: Layer<OutOf<A>>> Chain<A, B> {
+impl<A: Net, B: Layer<OutOf<A>, A::Scalar>> Chain<A, B> {
     /// Joins two parts; `second` must accept `first`'s output width.
     ///
     /// ```
@@ -41,23 +49,25 @@ impl<A: Net, B: Layer<OutOf<A>>> Chain<A, B> {
     /// let net = Chain::new(Dense::<3, 2>::zeros(), Tanh);
     /// assert_eq!(net.first, Dense::zeros());
     /// ```
-    pub fn new(first: A, second: B) -> Self {
+    #[must_use]
+    pub const fn new(first: A, second: B) -> Self {
         Chain { first, second }
     }
 }
 
-impl<A: Net, B: Layer<OutOf<A>>> Layer<A::In> for Chain<A, B> {
+impl<A: Net, B: Layer<OutOf<A>, A::Scalar>> Layer<A::In, A::Scalar> for Chain<A, B> {
     type Out = B::Out;
 }
 
-impl<A: Net, B: Layer<OutOf<A>>> Net for Chain<A, B> {
+impl<A: Net, B: Layer<OutOf<A>, A::Scalar>> Net for Chain<A, B> {
     type In = A::In;
+    type Scalar = A::Scalar;
 }
 
-impl<T: Real, A, B> Params<T> for Chain<A, B>
+impl<A, B> Params<A::Scalar> for Chain<A, B>
 where
-    A: Net + Params<T>,
-    B: Layer<OutOf<A>> + Params<T>,
+    A: Net + Params<A::Scalar>,
+    B: Layer<OutOf<A>, A::Scalar> + Params<A::Scalar>,
 {
     const TENSORS: usize = A::TENSORS + B::TENSORS;
 
@@ -69,7 +79,7 @@ where
         }
     }
 
-    fn tensor(&self, i: usize) -> &[T] {
+    fn tensor(&self, i: usize) -> &[A::Scalar] {
         if i < A::TENSORS {
             self.first.tensor(i)
         } else {
@@ -77,11 +87,19 @@ where
         }
     }
 
-    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
+    fn tensor_mut(&mut self, i: usize) -> &mut [A::Scalar] {
         if i < A::TENSORS {
             self.first.tensor_mut(i)
         } else {
             self.second.tensor_mut(i - A::TENSORS)
+        }
+    }
+
+    fn frozen(i: usize) -> bool {
+        if i < A::TENSORS {
+            A::frozen(i)
+        } else {
+            B::frozen(i - A::TENSORS)
         }
     }
 
@@ -90,10 +108,10 @@ where
     }
 }
 
-impl<T: Real, A, B> Init<T> for Chain<A, B>
+impl<A, B> Init<A::Scalar> for Chain<A, B>
 where
-    A: Net + Init<T>,
-    B: Layer<OutOf<A>> + Init<T>,
+    A: Net + Init<A::Scalar>,
+    B: Layer<OutOf<A>, A::Scalar> + Init<A::Scalar>,
 {
     /// Initialises `first`, then `second`, from the same RNG stream (so the order is fixed).
     fn init<R: Rng + ?Sized>(rng: &mut R, scheme: crate::InitScheme) -> Self {
@@ -102,13 +120,12 @@ where
     }
 }
 
-impl<T, N, A, B> Forward<T, A::In, N> for Chain<A, B>
+impl<N, A, B> Forward<A::Scalar, A::In, N> for Chain<A, B>
 where
-    T: Real,
     N: Dim,
-    A: Net + Forward<T, A::In, N>,
-    B: Forward<T, OutOf<A>, N>,
-    DefaultAllocator: Allocator<A::In, N> + Allocator<OutOf<A>, N> + Allocator<B::Out, N>,
+    A: Net + Fuse<A::Scalar, A::In, N>,
+    B: Layer<OutOf<A>, A::Scalar> + Fuse<A::Scalar, OutOf<A>, N>,
+    DefaultAllocator: Allocator<A::In, N> + Allocator<OutOf<A>, N> + Allocator<OutB<A, B>, N>,
 {
     /// `first`'s workspace (its output is `second`'s input), then `second`'s.
     type Workspace = (A::Workspace, B::Workspace);
@@ -117,47 +134,30 @@ where
         (A::workspace(batch), B::workspace(batch))
     }
 
-    fn output((_, ws_b): &Self::Workspace) -> &OMatrix<T, B::Out, N> {
+    fn output((_, ws_b): &Self::Workspace) -> &OMatrix<A::Scalar, OutB<A, B>, N> {
         B::output(ws_b)
     }
 
-    fn grad_input((ws_a, _): &Self::Workspace) -> &OMatrix<T, A::In, N> {
+    fn grad_input((ws_a, _): &Self::Workspace) -> &OMatrix<A::Scalar, A::In, N> {
         A::grad_input(ws_a)
     }
 
     /// `second.infer_after(first)`: an activation is applied by the layer before it.
-    fn forward(&self, x: &OMatrix<T, A::In, N>) -> OMatrix<T, B::Out, N> {
+    fn forward(&self, x: &OMatrix<A::Scalar, A::In, N>) -> OMatrix<A::Scalar, OutB<A, B>, N> {
         self.second.infer_after(&self.first, x)
     }
 
-    /// `first`, then `second` applying `Act`.
-    fn infer_activated<Act: Activation>(&self, x: &OMatrix<T, A::In, N>) -> OMatrix<T, B::Out, N> {
-        self.second.infer_activated::<Act>(&self.first.forward(x))
-    }
-
     /// `second.forward_after(first)`: an activation is applied by the layer before it.
-    fn forward_into(&self, x: &OMatrix<T, A::In, N>, (ws_a, ws_b): &mut Self::Workspace) {
+    fn forward_into(&self, x: &OMatrix<A::Scalar, A::In, N>, (ws_a, ws_b): &mut Self::Workspace) {
         self.second.forward_after(&self.first, x, ws_a, ws_b);
-    }
-
-    /// `first`, then `second` applying `Act`.
-    fn forward_activated<Act: Activation>(
-        &self,
-        x: &OMatrix<T, A::In, N>,
-        (ws_a, ws_b): &mut Self::Workspace,
-        out: &mut OMatrix<T, B::Out, N>,
-    ) {
-        self.first.forward_into(x, ws_a);
-        self.second
-            .forward_activated::<Act>(A::output(ws_a), ws_b, out);
     }
 
     /// `first.backward_before(second)`: the layer after an activation applies its derivative.
     fn backward_into(
         &self,
-        x: &OMatrix<T, A::In, N>,
+        x: &OMatrix<A::Scalar, A::In, N>,
         (ws_a, ws_b): &mut Self::Workspace,
-        grad_out: &OMatrix<T, B::Out, N>,
+        grad_out: &OMatrix<A::Scalar, OutB<A, B>, N>,
         grad: &mut Self,
         grad_input: bool,
     ) -> Result<()> {
@@ -166,39 +166,72 @@ where
         self.first
             .backward_before(second, x, ws_a, ws_b, grad_out, grad_a, grad_b, grad_input)
     }
+}
 
-    /// `second`'s backward pass, then `first`'s passing back through `Act`.
+/// Passes the neighbour protocol on to the parts.
+impl<N, A, B> Fuse<A::Scalar, A::In, N> for Chain<A, B>
+where
+    N: Dim,
+    A: Net + Fuse<A::Scalar, A::In, N>,
+    B: Layer<OutOf<A>, A::Scalar> + Fuse<A::Scalar, OutOf<A>, N>,
+    DefaultAllocator: Allocator<A::In, N> + Allocator<OutOf<A>, N> + Allocator<OutB<A, B>, N>,
+{
+    /// `first`, then `second` applying `act`.
+    fn infer_activated<Act: Activation>(
+        &self,
+        act: &Act,
+        x: &OMatrix<A::Scalar, A::In, N>,
+        out: &mut [A::Scalar],
+    ) {
+        self.second.infer_activated(act, &self.first.forward(x), out);
+    }
+
+    /// `first`, then `second` applying `act`.
+    fn forward_activated<Act: Activation>(
+        &self,
+        act: &Act,
+        x: &OMatrix<A::Scalar, A::In, N>,
+        (ws_a, ws_b): &mut Self::Workspace,
+        out: &mut [A::Scalar],
+    ) {
+        self.first.forward_into(x, ws_a);
+        self.second
+            .forward_activated(act, A::output(ws_a), ws_b, out);
+    }
+
+    /// `second`'s backward pass, then `first`'s passing back through `act`.
     fn backward_activated<Act: Activation>(
         &self,
-        x: &OMatrix<T, A::In, N>,
+        act: &Act,
+        x: &OMatrix<A::Scalar, A::In, N>,
         (ws_a, ws_b): &mut Self::Workspace,
-        grad_out: &OMatrix<T, B::Out, N>,
+        grad_out: &OMatrix<A::Scalar, OutB<A, B>, N>,
         grad: &mut Self,
-        act_input: &OMatrix<T, A::In, N>,
-        out: &mut OMatrix<T, A::In, N>,
+        act_input: &[A::Scalar],
+        out: &mut [A::Scalar],
     ) -> Result<()> {
         self.second
             .backward_into(A::output(ws_a), ws_b, grad_out, &mut grad.second, true)?;
         let grad_b = B::grad_input(ws_b);
         self.first
-            .backward_activated::<Act>(x, ws_a, grad_b, &mut grad.first, act_input, out)
+            .backward_activated(act, x, ws_a, grad_b, &mut grad.first, act_input, out)
     }
 
     /// `second.backward_before(next)`, then `first`'s backward pass.
     fn backward_before<NO, NX>(
         &self,
         next: &NX,
-        x: &OMatrix<T, A::In, N>,
+        x: &OMatrix<A::Scalar, A::In, N>,
         (ws_a, ws_b): &mut Self::Workspace,
         ws_next: &mut NX::Workspace,
-        grad_out: &OMatrix<T, NO, N>,
+        grad_out: &OMatrix<A::Scalar, NO, N>,
         grad: &mut Self,
         grad_next: &mut NX,
         grad_input: bool,
     ) -> Result<()>
     where
         NO: DimName,
-        NX: Forward<T, B::Out, N, Out = NO>,
+        NX: Fuse<A::Scalar, OutB<A, B>, N, Out = NO>,
         DefaultAllocator: Allocator<NO, N>,
     {
         let (x_b, grad_b) = (A::output(ws_a), &mut grad.second);
@@ -210,11 +243,15 @@ where
     }
 }
 
+/// The output width of `B` after `A`.
+type OutB<A, B> = <B as Layer<OutOf<A>, <A as Net>::Scalar>>::Out;
+
 /// The type of a network, written as its layers in order.
 ///
 /// `net![A, B, C]` is `Chain<Chain<A, B>, C>`. The first layer must have a fixed input
 /// width (e.g. a [`Dense`](crate::Dense)); a mis-shaped list fails to compile where the
-/// type is used.
+/// type is used (a `let` annotation, a signature, a struct field: Rust does not check a
+/// `type` alias by itself until it is used).
 ///
 /// ```
 /// use constnet::{net, Dense, Init, InitScheme, Relu};

@@ -62,13 +62,17 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
     /// assert_eq!(layer.w[(1, 1)], 1.0);
     /// ```
     ///
-    /// A layer with no inputs or outputs fails to build (when the crate is compiled, not
-    /// merely checked: `cargo check` does not evaluate the assertion):
+    /// A layer with no inputs or outputs fails to build. Every constructor and every pass
+    /// evaluates the assertion, so a zero-width layer written as a struct literal fails too,
+    /// as soon as it is run or trained (`cargo build` reports it, with a note naming the
+    /// call in your code that instantiated it; `cargo check` does not evaluate such
+    /// assertions):
     ///
     /// ```compile_fail
     /// let layer = constnet::Dense::<0, 3>::zeros();
     /// ```
-    pub fn new(w: SMatrix<T, OUT, IN>, b: SVector<T, OUT>) -> Self {
+    #[must_use]
+    pub const fn new(w: SMatrix<T, OUT, IN>, b: SVector<T, OUT>) -> Self {
         let () = Self::NON_EMPTY;
         Dense { w, b }
     }
@@ -79,6 +83,7 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
     /// let layer = constnet::Dense::<3, 2>::zeros();
     /// assert_eq!(layer.w.sum(), 0.0);
     /// ```
+    #[must_use]
     pub fn zeros() -> Self {
         Dense::new(SMatrix::zeros(), SVector::zeros())
     }
@@ -109,11 +114,13 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
     }
 
     /// He/Kaiming-normal weights (the default for layers feeding a ReLU), zero bias.
+    #[must_use]
     pub fn he<R: Rng + ?Sized>(rng: &mut R) -> Self {
         Self::init(rng, InitScheme::He)
     }
 
     /// Xavier/Glorot-uniform weights, zero bias.
+    #[must_use]
     pub fn xavier<R: Rng + ?Sized>(rng: &mut R) -> Self {
         Self::init(rng, InitScheme::XavierUniform)
     }
@@ -145,12 +152,13 @@ impl<const IN: usize, const OUT: usize, T: Real> Init<T> for Dense<IN, OUT, T> {
     }
 }
 
-impl<const IN: usize, const OUT: usize, T> Layer<Const<IN>> for Dense<IN, OUT, T> {
+impl<const IN: usize, const OUT: usize, T: Real> Layer<Const<IN>, T> for Dense<IN, OUT, T> {
     type Out = Const<OUT>;
 }
 
-impl<const IN: usize, const OUT: usize, T> Net for Dense<IN, OUT, T> {
+impl<const IN: usize, const OUT: usize, T: Real> Net for Dense<IN, OUT, T> {
     type In = Const<IN>;
+    type Scalar = T;
 }
 
 impl<const IN: usize, const OUT: usize, T: Real> Params<T> for Dense<IN, OUT, T> {

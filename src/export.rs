@@ -45,7 +45,7 @@ use core::fmt::{self, Write};
 
 use crate::layer::{Layer, Net, OutOf};
 use crate::persist::bits;
-use crate::{Chain, Dense, Identity, Real, Relu, Sigmoid, Tanh};
+use crate::{Activation, Chain, Dense, Real};
 
 /// A layer or network that can write itself as Rust source: its type, and its value as a
 /// constant expression.
@@ -68,7 +68,11 @@ pub trait ExportRs {
     fn write_value(&self, f: &mut dyn Write, indent: usize) -> fmt::Result;
 }
 
-fn pad(f: &mut dyn Write, indent: usize) -> fmt::Result {
+/// Writes `indent` levels of indentation (4 spaces each), for multi-line values.
+///
+/// # Errors
+/// Only what `f` returns.
+pub fn pad(f: &mut dyn Write, indent: usize) -> fmt::Result {
     (0..indent).try_for_each(|_| f.write_str("    "))
 }
 
@@ -77,7 +81,17 @@ const PER_LINE: usize = 4;
 
 /// Writes a column-major matrix with `rows` rows as `SMatrix::from_array_storage(...)`:
 /// `ArrayStorage` holds columns, `[[T; R]; C]`.
-fn write_matrix<T: Real>(
+///
+/// ```
+/// let mut s = String::new();
+/// constnet::export::write_matrix(&mut s, &[1.0f32, 2.0], 2, 0)?;
+/// assert!(s.starts_with("constnet::nalgebra::SMatrix::from_array_storage"));
+/// # Ok::<(), core::fmt::Error>(())
+/// ```
+///
+/// # Errors
+/// Only what `f` returns.
+pub fn write_matrix<T: Real>(
     f: &mut dyn Write,
     values: &[T],
     rows: usize,
@@ -108,7 +122,17 @@ fn write_matrix<T: Real>(
 }
 
 /// `f32::from_bits(0x3f800000)`: exact, and usable in a `const`.
-fn write_scalar<T: Real>(f: &mut dyn Write, v: T) -> fmt::Result {
+///
+/// ```
+/// let mut s = String::new();
+/// constnet::export::write_scalar(&mut s, 1.0f32)?;
+/// assert_eq!(s, "f32::from_bits(0x3f800000)");
+/// # Ok::<(), core::fmt::Error>(())
+/// ```
+///
+/// # Errors
+/// Only what `f` returns.
+pub fn write_scalar<T: Real>(f: &mut dyn Write, v: T) -> fmt::Result {
     let width = 2 + 2 * T::BYTES;
     write!(f, "{}::from_bits({:#0width$x})", T::NAME, bits(v))
 }
@@ -133,26 +157,45 @@ impl<const IN: usize, const OUT: usize, T: Real> ExportRs for Dense<IN, OUT, T> 
     }
 }
 
-macro_rules! export_activation {
-    ($($act:ident),*) => {$(
-        impl ExportRs for $act {
-            fn write_type(f: &mut dyn Write) -> fmt::Result {
-                f.write_str(concat!("constnet::", stringify!($act)))
-            }
+/// Every [`Activation`]: its type's path (for the crate's own, through `constnet::`), and
+/// the value its [`write_rust`](Activation::write_rust) writes.
+impl<A: Activation> ExportRs for A {
+    fn write_type(f: &mut dyn Write) -> fmt::Result {
+        write_type_path(f, core::any::type_name::<A>())
+    }
 
-            fn write_value(&self, f: &mut dyn Write, _: usize) -> fmt::Result {
-                Self::write_type(f)
-            }
-        }
-    )*};
+    fn write_value(&self, f: &mut dyn Write, _: usize) -> fmt::Result {
+        let mut path = PathRewriter(f);
+        self.write_rust(&mut path)
+    }
 }
 
-export_activation!(Relu, Sigmoid, Tanh, Identity);
+/// Writes a type path with the crate's internal module paths (`constnet::activation::Relu`)
+/// shortened to their re-exports (`constnet::Relu`), which is what firmware sees either
+/// way but reads better.
+fn write_type_path(f: &mut dyn Write, mut path: &str) -> fmt::Result {
+    const LONG: &str = "constnet::activation::";
+    while let Some(at) = path.find(LONG) {
+        f.write_str(&path[..at])?;
+        f.write_str("constnet::")?;
+        path = &path[at + LONG.len()..];
+    }
+    f.write_str(path)
+}
+
+/// A writer that passes text on with [`write_type_path`]'s shortening.
+struct PathRewriter<'a>(&'a mut dyn Write);
+
+impl Write for PathRewriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        write_type_path(self.0, s)
+    }
+}
 
 impl<A, B> ExportRs for Chain<A, B>
 where
     A: Net + ExportRs,
-    B: Layer<OutOf<A>> + ExportRs,
+    B: Layer<OutOf<A>, A::Scalar> + ExportRs,
 {
     fn write_type(f: &mut dyn Write) -> fmt::Result {
         f.write_str("constnet::Chain<")?;

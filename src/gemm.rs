@@ -100,7 +100,14 @@ macro_rules! remainder {
 /// `y_j = W·x_j + b` for every sample `j`, and unless `acts` is empty `acts_j = A(y_j)`
 /// (an activation in the same pass); `OUT` a multiple of `R`.
 #[inline(always)]
-pub(crate) fn affine<T: Real, A: Activation, const IN: usize, const OUT: usize, const R: usize>(
+pub(crate) fn affine<
+    T: Real,
+    A: Activation,
+    const IN: usize,
+    const OUT: usize,
+    const R: usize,
+>(
+    act: &A,
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     xs: &[[T; IN]],
@@ -128,7 +135,7 @@ pub(crate) fn affine<T: Real, A: Activation, const IN: usize, const OUT: usize, 
         if fused {
             // The activation, on these samples while they are in L1: one flat loop.
             let y = y.as_flattened();
-            kernel::activate::<T, A>(y, acts[j..end].as_flattened_mut());
+            kernel::activate(act, y, acts[j..end].as_flattened_mut());
         }
     }
 }
@@ -220,6 +227,7 @@ pub(crate) fn grad_inputs<
     const OUT: usize,
     const R: usize,
 >(
+    act: &A,
     w: &[[T; OUT]; IN],
     gs: &[[T; OUT]],
     dxs: &mut [[T; IN]],
@@ -247,7 +255,7 @@ pub(crate) fn grad_inputs<
     if zs.len() >= n {
         // One flat loop at the end (per tile, LLVM compiled it to scalar code).
         let (z, d) = (zs[..n].as_flattened(), dxs[..n].as_flattened_mut());
-        kernel::activate_grad_in_place::<T, A>(z, d);
+        kernel::activate_grad_in_place(act, z, d);
     }
 }
 

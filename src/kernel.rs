@@ -80,6 +80,7 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 /// activation in the same pass (inference needs only the second).
 #[inline(always)]
 pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: usize>(
+    act: &A,
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     xs: &[[T; IN]],
@@ -121,7 +122,7 @@ pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: us
         }
         if let Some(a) = acts.get_mut(j) {
             for i in 0..OUT {
-                a[i] = A::f(y[i]);
+                a[i] = act.f(y[i]);
             }
         }
     }
@@ -201,6 +202,7 @@ pub(crate) fn sum_columns<T: Real, const OUT: usize>(gs: &[[T; OUT]], db: &mut [
 /// `zs`: `dx_j ⊙ A'(z_j)`, as [`activate_grad`] would compute in another pass.
 #[inline(always)]
 pub(crate) fn grad_inputs<T: Real, A: Activation, const IN: usize, const OUT: usize>(
+    act: &A,
     w: &[[T; OUT]; IN],
     gs: &[[T; OUT]],
     dxs: &mut [[T; IN]],
@@ -212,7 +214,7 @@ pub(crate) fn grad_inputs<T: Real, A: Activation, const IN: usize, const OUT: us
         }
         if let Some(z) = zs.get(j) {
             for i in 0..IN {
-                dx[i] *= A::df(z[i]);
+                dx[i] *= act.df(z[i]);
             }
         }
     }
@@ -220,24 +222,24 @@ pub(crate) fn grad_inputs<T: Real, A: Activation, const IN: usize, const OUT: us
 
 /// `y = f(x)`, element by element.
 #[inline(always)]
-pub(crate) fn activate<T: Real, A: Activation>(x: &[T], y: &mut [T]) {
+pub(crate) fn activate<T: Real, A: Activation>(act: &A, x: &[T], y: &mut [T]) {
     for (y, &x) in y.iter_mut().zip(x) {
-        *y = A::f(x);
+        *y = act.f(x);
     }
 }
 
 /// `∂L/∂x = g ⊙ f'(x)`, element by element.
 #[inline(always)]
-pub(crate) fn activate_grad<T: Real, A: Activation>(x: &[T], g: &[T], gx: &mut [T]) {
+pub(crate) fn activate_grad<T: Real, A: Activation>(act: &A, x: &[T], g: &[T], gx: &mut [T]) {
     for (gx, (&g, &x)) in gx.iter_mut().zip(g.iter().zip(x)) {
-        *gx = g * A::df(x);
+        *gx = g * act.df(x);
     }
 }
 
 /// `g ← g ⊙ f'(x)`, element by element: [`activate_grad`] in place, same bits.
 #[inline(always)]
-pub(crate) fn activate_grad_in_place<T: Real, A: Activation>(x: &[T], g: &mut [T]) {
+pub(crate) fn activate_grad_in_place<T: Real, A: Activation>(act: &A, x: &[T], g: &mut [T]) {
     for (g, &x) in g.iter_mut().zip(x) {
-        *g *= A::df(x);
+        *g *= act.df(x);
     }
 }

@@ -1,18 +1,77 @@
 //! The traits every layer implements, and how data flows through them.
 //!
-//! A layer answers four questions, each in its own trait:
-//!
-//! | trait          | question                                    | checked          |
-//! |----------------|---------------------------------------------|------------------|
-//! | [`Layer<I>`]   | given input width `I`, what width comes out? | at compile time  |
-//! | [`Net`]        | what input width does a whole network take?  | at compile time  |
-//! | [`Forward`]    | how do values and gradients flow?            | at run time      |
-//! | [`Params`]     | which numbers are trainable?                 | —                |
+//! | trait            | question                                        | who implements it |
+//! |------------------|-------------------------------------------------|-------------------|
+//! | [`Layer<I, T>`]  | given input width `I` in scalar `T`, what width comes out? | every layer (checked at compile time) |
+//! | [`Net`]          | what input width and scalar does a whole network take? | layers with a fixed input width, [`Chain`](crate::Chain) |
+//! | [`Params<T>`]    | which numbers does it hold?                     | every layer |
+//! | [`Module`]       | forward, and backward written by hand           | **your layers** |
+//! | [`Activation`](crate::Activation) | `f` and `f'`, element by element | **your activations** |
+//! | [`Forward`]      | how a network runs (training and inference)     | implemented for you |
 //!
 //! Widths are nalgebra type-level dimensions (`Const<64>`), so shape mistakes are
-//! trait-bound errors: [`Chain`](crate::Chain) demands `B: Layer<A's output width>` in its
-//! *definition*, which makes a mis-shaped network fail to compile on the line where it is
-//! written, naming both widths.
+//! trait-bound errors: [`Chain`](crate::Chain) demands `B: Layer<output width of A, scalar
+//! of A>` in its *definition*, which makes a mis-shaped network — or one that mixes `f32`
+//! and `f64` layers — fail to compile wherever its type is used, naming both widths (or both
+//! scalar types).
+//!
+//! # Writing your own layer
+//!
+//! A layer is a struct with its parameters, and four small impls: its shape ([`Layer`]),
+//! its parameter list ([`Params`]), how to start it ([`Init`](crate::Init), optional), and
+//! its computation ([`Module`]): `forward_pass` computes `y` from `x`, `backward_pass`
+//! computes `∂L/∂θ` and `∂L/∂x` from `∂L/∂y`. Every sample is one column. That is all: the
+//! layer then works in [`net!`](crate::net) and [`Net::then`], with [`train::fit`], every
+//! optimizer, model files, and [`gradcheck`](crate::gradcheck) proves its backward pass.
+//! `examples/02_custom_layer.rs` builds a learnable per-feature scale and a residual
+//! wrapper this way; here is the scale:
+//!
+//! ```
+//! use constnet::{Layer, Module, Params, Real, Result};
+//! use constnet::nalgebra::{allocator::Allocator, Const, DefaultAllocator, Dim, OMatrix, SVector};
+//!
+//! /// `y = s ⊙ x`, one learnable factor per feature.
+//! #[derive(Clone, Debug)]
+//! struct Scale<const N: usize> { s: SVector<f32, N> }
+//!
+//! impl<const N: usize> Layer<Const<N>, f32> for Scale<N> { type Out = Const<N>; }
+//!
+//! impl<const N: usize> Params<f32> for Scale<N> {
+//!     const TENSORS: usize = 1;
+//!     fn shape(i: usize) -> (usize, usize) { if i == 0 { (N, 1) } else { (0, 0) } }
+//!     fn tensor(&self, i: usize) -> &[f32] { if i == 0 { self.s.as_slice() } else { &[] } }
+//!     fn tensor_mut(&mut self, i: usize) -> &mut [f32] {
+//!         if i == 0 { self.s.as_mut_slice() } else { &mut [] }
+//!     }
+//!     fn zeros() -> Self { Scale { s: SVector::zeros() } }
+//! }
+//!
+//! impl<const N: usize, B: Dim> Module<f32, Const<N>, B> for Scale<N>
+//! where
+//!     DefaultAllocator: Allocator<Const<N>, B>,
+//! {
+//!     type Cache = ();
+//!     fn forward_pass(&self, x: &OMatrix<f32, Const<N>, B>, y: &mut OMatrix<f32, Const<N>, B>, _: &mut ()) {
+//!         for (mut y, x) in y.column_iter_mut().zip(x.column_iter()) {
+//!             y.copy_from(&x.component_mul(&self.s));
+//!         }
+//!     }
+//!     fn backward_pass(
+//!         &self, x: &OMatrix<f32, Const<N>, B>, _y: &OMatrix<f32, Const<N>, B>, _: &mut (),
+//!         gy: &OMatrix<f32, Const<N>, B>, grad: &mut Self, gx: &mut OMatrix<f32, Const<N>, B>,
+//!     ) -> Result<()> {
+//!         grad.s = x.component_mul(gy).column_sum();      // ∂L/∂s = Σ_samples x ⊙ g
+//!         for (mut gx, gy) in gx.column_iter_mut().zip(gy.column_iter()) {
+//!             gx.copy_from(&gy.component_mul(&self.s));    // ∂L/∂x = s ⊙ g
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! type Model = constnet::net![constnet::Dense<1, 4>, Scale<4>, constnet::Dense<4, 1>];
+//! ```
+//!
+//! A layer generic over the scalar writes `impl<T: Real, …> Module<T, …>` the same way.
 //!
 //! # Data flow in one training step
 //!
@@ -28,57 +87,69 @@
 //! (a runtime-sized batch, needs the `alloc` feature). One generic code path serves all
 //! three; the static ones never touch the heap.
 //!
-//! What backward needs from forward (each layer's input, i.e. the previous layer's output)
-//! lives in a caller-owned *workspace*, never in the layer, so inference only needs `&self`
-//! and a network can be shared between threads.
-//! The gradient of a layer has the layer's own type: a [`Dense`](crate::Dense) full of
-//! `∂L/∂W` and `∂L/∂b`.
+//! What backward needs from forward (each layer's input and output) lives in a
+//! caller-owned *workspace*, never in the layer, so inference only needs `&self` and a
+//! network can be shared between threads. The gradient of a layer has the layer's own type:
+//! a [`Dense`](crate::Dense) full of `∂L/∂W` and `∂L/∂b`.
 //!
 //! # Activations fused into their neighbours
 //!
 //! An activation is one cheap operation per value, so as a pass of its own it costs about
 //! what reading and writing the batch costs (~15% of a training epoch of the seed network).
-//! A [`Chain`](crate::Chain) therefore asks each layer how to run *with its neighbour*:
+//! So a [`Dense`](crate::Dense) followed by an activation applies it as its kernels write
+//! their output, and a `Dense` after an activation applies `f'` as it writes its input
+//! gradient. This lives in [`Forward`], which [`Dense`](crate::Dense) and
+//! [`Chain`](crate::Chain) implement by hand, and which every [`Module`] gets from a blanket
+//! impl that knows whether the module is element-wise (every [`Activation`](crate::Activation)
+//! is). So fusion reaches your activations too, and neither a layer nor an activation
+//! author sees it.
 //!
-//! ```text
-//!  forward:  Chain::forward_into = second.forward_after(first)
-//!            Relu::forward_after(prev) = prev.forward_activated::<Relu>(…)   // A(Wx + b) in one pass
-//!  (inference: Chain::forward = second.infer_after(first), the same with values)
-//!  backward: Chain::backward_into = first.backward_before(second)
-//!            Relu::backward_before(next) = next.backward_activated::<Relu>(…) // (Wᵀg) ⊙ A'(z) in one pass
-//! ```
-//!
-//! All six methods have defaults that run the two layers one after the other, so a layer
-//! written outside this crate needs none of them, and every fused result is bit-identical to
-//! the two passes (`tests/it/fusion.rs`).
+//! Why not `Dense<IN, OUT, T, A>`, an activation inside the layer as Keras writes it? It
+//! would fuse only one direction: a `Dense` cannot apply the *previous* layer's `f'` to
+//! the input gradient it writes unless something tells it which `f'` that is, which is
+//! exactly the neighbour protocol above. Keeping activations as layers keeps the network
+//! spelled as the math is (`Dense → ReLU → Dense`) and keeps PyTorch's `nn.Sequential`
+//! order. The protocol is bit-for-bit the same as running the layers one by one
+//! (`tests/it/fusion.rs`).
 
 use nalgebra::allocator::Allocator;
-use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
+use nalgebra::{Const, DefaultAllocator, Dim, DimName, OMatrix};
 
-use crate::{Activation, Real, Result, simd};
+use crate::{Real, Result};
 
-/// Shape contract: this layer accepts inputs of width `I` and produces width [`Self::Out`].
+mod forward;
+mod fuse;
+
+pub use forward::Forward;
+pub use fuse::Fuse;
+
+/// Shape contract: this layer accepts inputs of width `I` in scalar type `T` and produces
+/// width [`Self::Out`].
 ///
 /// Width-preserving layers (activations) implement it for every `I`; a
-/// [`Dense<IN, OUT>`](crate::Dense) only for `I = Const<IN>`.
+/// [`Dense<IN, OUT, T>`](crate::Dense) only for `I = Const<IN>` and its own `T`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot take an input of width `{I}`",
-    label = "expects a different input width than `{I}`",
-    note = "each layer's input width must equal the output width of the layer before it"
+    message = "`{Self}` cannot take `{T}` inputs of width `{I}`",
+    label = "expects a different input width or scalar type than `{I}` of `{T}`",
+    note = "each layer's input width must equal the output width of the layer before it, \
+            and every layer of a network must use the same scalar type (f32 or f64)"
 )]
-pub trait Layer<I: DimName> {
+pub trait Layer<I: DimName, T: Real> {
     /// The output width.
     type Out: DimName;
 }
 
-/// A network (or a single layer) whose input width is fixed: it can start a chain.
+/// A network (or a single layer) whose input width and scalar type are fixed: it can start
+/// a chain.
 ///
 /// Activations are not `Net`s: they take the width of whatever precedes them.
-pub trait Net: Layer<<Self as Net>::In> + Sized {
+pub trait Net: Layer<<Self as Net>::In, <Self as Net>::Scalar> + Sized {
     /// The input width.
     type In: DimName;
+    /// The scalar type, `f32` or `f64`.
+    type Scalar: Real;
 
-    /// Appends `next`, which must accept this network's output width.
+    /// Appends `next`, which must accept this network's output width and scalar type.
     ///
     /// ```
     /// use constnet::{Dense, Net, Relu};
@@ -91,19 +162,48 @@ pub trait Net: Layer<<Self as Net>::In> + Sized {
     /// use constnet::{Dense, Net, Relu};
     /// let net = Dense::<1, 8>::zeros().then(Relu).then(Dense::<7, 1>::zeros());
     /// ```
-    fn then<L: Layer<OutOf<Self>>>(self, next: L) -> crate::Chain<Self, L> {
+    #[must_use]
+    fn then<L: Layer<OutOf<Self>, Self::Scalar>>(self, next: L) -> crate::Chain<Self, L> {
         crate::Chain::new(self, next)
     }
 }
 
 /// The output width of a [`Net`].
-pub type OutOf<N> = <N as Layer<<N as Net>::In>>::Out;
+pub type OutOf<N> = <N as Layer<<N as Net>::In, <N as Net>::Scalar>>::Out;
 
-/// Trainable parameters, visited as a fixed list of column-major tensors.
+/// A network from `IN` to `OUT` features in scalar `T`: the type to return from a function
+/// that builds part of a network, so the caller still sees its widths.
+///
+/// `impl Net` alone hides the output width, so `.then(…)` on it cannot be checked;
+/// `impl Network<1, 8>` keeps it:
+///
+/// ```
+/// use constnet::{Dense, Net, Network, Relu};
+///
+/// fn encoder() -> impl Network<1, 8> {
+///     Dense::<1, 8>::zeros().then(Relu)
+/// }
+/// let model = encoder().then(Dense::<8, 1>::zeros());
+/// ```
+///
+/// Add the capabilities you use, e.g. `impl Network<1, 8> + Forward<f32, Const<1>, Dyn> +
+/// Clone`.
+pub trait Network<const IN: usize, const OUT: usize, T: Real = f32>:
+    Net<In = Const<IN>, Scalar = T> + Layer<Const<IN>, T, Out = Const<OUT>>
+{
+}
+
+impl<N, const IN: usize, const OUT: usize, T: Real> Network<IN, OUT, T> for N where
+    N: Net<In = Const<IN>, Scalar = T> + Layer<Const<IN>, T, Out = Const<OUT>>
+{
+}
+
+/// Parameters, visited as a fixed list of column-major tensors.
 ///
 /// Optimizers, model files and the firmware exporter all walk this list, so they work for
 /// any network without knowing its layers. Tensor `i` of a gradient lines up with tensor
-/// `i` of the network.
+/// `i` of the network. A [`frozen`](Self::frozen) tensor (an activation's constants, an
+/// input scaling) is stored in model files but never trained.
 pub trait Params<T: Real>: Sized {
     /// How many tensors there are.
     const TENSORS: usize;
@@ -113,8 +213,22 @@ pub trait Params<T: Real>: Sized {
     fn tensor(&self, i: usize) -> &[T];
     /// Tensor `i`, mutable; empty past the end.
     fn tensor_mut(&mut self, i: usize) -> &mut [T];
-    /// A value of this type with every parameter zero (a zero gradient, fresh optimizer state).
+    /// A value of this type with every trainable parameter zero (a zero gradient, fresh
+    /// optimizer state); frozen tensors hold their defaults.
     fn zeros() -> Self;
+
+    /// `true` if tensor `i` is not trained: optimizers leave it alone, its gradient means
+    /// nothing. `false` by default.
+    ///
+    /// ```
+    /// use constnet::{Dense, LeakyRelu, Params};
+    /// assert!(!<Dense<2, 1> as Params<f32>>::frozen(0));
+    /// assert!(<LeakyRelu as Params<f32>>::frozen(0)); // its slope
+    /// ```
+    fn frozen(i: usize) -> bool {
+        let _ = i;
+        false
+    }
 
     /// `true` if no parameter is NaN or infinite.
     ///
@@ -138,226 +252,12 @@ pub trait Params<T: Real>: Sized {
     /// ```
     fn num_params() -> usize {
         (0..Self::TENSORS)
+            .filter(|&i| !Self::frozen(i))
             .map(|i| {
                 let (r, c) = Self::shape(i);
                 r * c
             })
             .sum()
-    }
-}
-
-/// Forward and hand-written backward pass over a batch of `B` samples of width `I`.
-///
-/// Implemented by every layer and, through [`Chain`](crate::Chain), by every network.
-/// `B` is `U1`, `Const<N>` or `Dyn`; see the [module docs](self).
-///
-/// The required methods work in a [`Workspace`](Self::Workspace) built once and reused for
-/// every step, so a training loop allocates nothing after its first step. The provided
-/// [`forward_train`](Self::forward_train) and [`backward`](Self::backward) wrap them in a
-/// value-returning API for one-off use.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot run on `{T}` inputs of width `{I}`",
-    label = "input width or scalar type does not match the network",
-    note = "the input matrix must have one row per input feature, one column per sample"
-)]
-pub trait Forward<T: Real, I: DimName, B: Dim>: Layer<I> + Params<T>
-where
-    DefaultAllocator: Allocator<I, B> + Allocator<Self::Out, B>,
-{
-    /// Buffers of one training step: every layer's output (what backward needs from
-    /// forward) and every layer's input gradient. Owned by the caller, never by the layer.
-    type Workspace;
-
-    /// A workspace for batches of `batch` samples. The only allocation of a training loop.
-    fn workspace(batch: B) -> Self::Workspace;
-
-    /// The network's output, as left by the last [`forward_into`](Self::forward_into).
-    fn output(ws: &Self::Workspace) -> &OMatrix<T, Self::Out, B>;
-
-    /// ∂L/∂input, as left by the last [`backward_into`](Self::backward_into) that asked for it.
-    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, I, B>;
-
-    /// Inference: computes the output for every sample (column) of `x`. Needs only `&self`.
-    fn forward(&self, x: &OMatrix<T, I, B>) -> OMatrix<T, Self::Out, B>;
-
-    /// Training forward pass: fills `ws` with every layer's output. A workspace built for
-    /// another batch size is resized (that allocates); same size, no allocation.
-    fn forward_into(&self, x: &OMatrix<T, I, B>, ws: &mut Self::Workspace);
-
-    /// Backward pass, written by hand per layer. Given the input `x`, the workspace filled by
-    /// [`forward_into`](Self::forward_into) on `x`, and `grad_out` = ∂L/∂output, overwrites
-    /// `grad` with ∂L/∂θ (a value of the layer's own type) and, if `grad_input` is true,
-    /// stores ∂L/∂x in the workspace. (The first layer of a network skips it: nobody reads it.)
-    ///
-    /// # Errors
-    /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `grad_out` or the workspace
-    /// hold a different number of samples than `x` (only possible with `Dyn` batches).
-    fn backward_into(
-        &self,
-        x: &OMatrix<T, I, B>,
-        ws: &mut Self::Workspace,
-        grad_out: &OMatrix<T, Self::Out, B>,
-        grad: &mut Self,
-        grad_input: bool,
-    ) -> Result<()>;
-
-    /// [`forward_into`](Self::forward_into), then the element-wise activation `A` on this
-    /// layer's output, into `out` (`A`'s output buffer): what an activation's
-    /// [`forward_after`](Self::forward_after) asks of the layer before it. A layer that can
-    /// apply `A` while it writes its output ([`Dense`](crate::Dense)) saves a pass over the
-    /// batch; by default it is a second pass. Either way the layer's own output is written
-    /// too (the activation's backward pass reads it), and the bits are the same.
-    fn forward_activated<A: Activation>(
-        &self,
-        x: &OMatrix<T, I, B>,
-        ws: &mut Self::Workspace,
-        out: &mut OMatrix<T, Self::Out, B>,
-    ) {
-        self.forward_into(x, ws);
-        let y = Self::output(ws);
-        fit_batch(out, y.shape_generic().1);
-        simd::activate::<T, A>(y.as_slice(), out.as_mut_slice());
-    }
-
-    /// Runs `prev`, the layer before this one, on `x`, then this layer on its output: a
-    /// [`Chain`](crate::Chain)'s [`forward_into`](Self::forward_into). By default one after
-    /// the other; an activation has `prev` apply it
-    /// ([`forward_activated`](Self::forward_activated)).
-    fn forward_after<PI, P>(
-        &self,
-        prev: &P,
-        x: &OMatrix<T, PI, B>,
-        ws_prev: &mut P::Workspace,
-        ws: &mut Self::Workspace,
-    ) where
-        PI: DimName,
-        P: Forward<T, PI, B, Out = I>,
-        DefaultAllocator: Allocator<PI, B>,
-    {
-        prev.forward_into(x, ws_prev);
-        self.forward_into(P::output(ws_prev), ws);
-    }
-
-    /// [`forward`](Self::forward), then the element-wise activation `A`: the inference twin
-    /// of [`forward_activated`](Self::forward_activated), returning `A`'s output only. A
-    /// [`Dense`](crate::Dense) applies `A` as it writes where its kernels can (single samples
-    /// and wide layers); by default it is a second pass. The bits are the same either way.
-    ///
-    /// ```
-    /// use constnet::{Activation, Dense, Forward, Relu};
-    /// use nalgebra::{SMatrix, SVector};
-    ///
-    /// let layer = Dense::<2, 2>::new(SMatrix::identity(), SVector::from([0.0, -1.0]));
-    /// let y = layer.infer_activated::<Relu>(&SVector::from([1.0, 0.5]));
-    /// assert_eq!(y, SVector::from([1.0, 0.0])); // max(0.5 - 1, 0)
-    /// ```
-    fn infer_activated<A: Activation>(&self, x: &OMatrix<T, I, B>) -> OMatrix<T, Self::Out, B> {
-        let mut y = self.forward(x);
-        y.apply(|v| *v = A::f(*v));
-        y
-    }
-
-    /// `prev`, the layer before this one, on `x`, then this layer on its output: a
-    /// [`Chain`](crate::Chain)'s [`forward`](Self::forward), the inference twin of
-    /// [`forward_after`](Self::forward_after). By default one after the other; an activation
-    /// has `prev` apply it ([`infer_activated`](Self::infer_activated)).
-    ///
-    /// ```
-    /// use constnet::{Dense, Forward, Relu};
-    /// use nalgebra::{SMatrix, SVector};
-    ///
-    /// let layer = Dense::<1, 2>::new(SMatrix::from([[1.0, -1.0]]), SVector::zeros());
-    /// let y = Relu.infer_after(&layer, &SVector::from([3.0]));
-    /// assert_eq!(y, SVector::from([3.0, 0.0]));
-    /// ```
-    fn infer_after<PI, P>(&self, prev: &P, x: &OMatrix<T, PI, B>) -> OMatrix<T, Self::Out, B>
-    where
-        PI: DimName,
-        P: Forward<T, PI, B, Out = I>,
-        DefaultAllocator: Allocator<PI, B>,
-    {
-        self.forward(&prev.forward(x))
-    }
-
-    /// [`backward_into`](Self::backward_into) with `∂L/∂x`, passed on back through the
-    /// element-wise activation `A` before this layer (whose input was `act_input`, whose
-    /// output was `x`): `out = ∂L/∂x ⊙ A'(act_input)`, `A`'s input gradient. What an
-    /// activation's [`backward_before`](Self::backward_before) asks of the layer after it;
-    /// a [`Dense`](crate::Dense) applies `A'` while it writes, by default it is a second
-    /// pass, and the bits are the same. The layer's own `∂L/∂x` may be left unwritten.
-    ///
-    /// # Errors
-    /// As [`backward_into`](Self::backward_into), and if `act_input` holds a different
-    /// number of samples than `x`.
-    fn backward_activated<A: Activation>(
-        &self,
-        x: &OMatrix<T, I, B>,
-        ws: &mut Self::Workspace,
-        grad_out: &OMatrix<T, Self::Out, B>,
-        grad: &mut Self,
-        act_input: &OMatrix<T, I, B>,
-        out: &mut OMatrix<T, I, B>,
-    ) -> Result<()> {
-        self.backward_into(x, ws, grad_out, grad, true)?;
-        check_batch(act_input.ncols(), x.ncols())?;
-        fit_batch(out, x.shape_generic().1);
-        let gx = Self::grad_input(ws).as_slice();
-        simd::activate_grad::<T, A>(act_input.as_slice(), gx, out.as_mut_slice());
-        Ok(())
-    }
-
-    /// Runs the backward pass of `next`, the layer after this one (`grad_out` is
-    /// `∂L/∂`(its output)), then this layer's: a [`Chain`](crate::Chain)'s
-    /// [`backward_into`](Self::backward_into). By default one after the other; an
-    /// activation has `next` apply it ([`backward_activated`](Self::backward_activated)).
-    ///
-    /// # Errors
-    /// As [`backward_into`](Self::backward_into) of either layer.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "two layers' inputs, workspaces and gradients"
-    )]
-    fn backward_before<NO, NX>(
-        &self,
-        next: &NX,
-        x: &OMatrix<T, I, B>,
-        ws: &mut Self::Workspace,
-        ws_next: &mut NX::Workspace,
-        grad_out: &OMatrix<T, NO, B>,
-        grad: &mut Self,
-        grad_next: &mut NX,
-        grad_input: bool,
-    ) -> Result<()>
-    where
-        NO: DimName,
-        NX: Forward<T, Self::Out, B, Out = NO>,
-        DefaultAllocator: Allocator<NO, B>,
-    {
-        next.backward_into(Self::output(ws), ws_next, grad_out, grad_next, true)?;
-        self.backward_into(x, ws, NX::grad_input(ws_next), grad, grad_input)
-    }
-
-    /// Training forward pass returning the output and a fresh workspace.
-    fn forward_train(&self, x: &OMatrix<T, I, B>) -> (OMatrix<T, Self::Out, B>, Self::Workspace) {
-        let mut ws = Self::workspace(x.shape_generic().1);
-        self.forward_into(x, &mut ws);
-        (Self::output(&ws).clone(), ws)
-    }
-
-    /// Backward pass returning `(∂L/∂x, ∂L/∂θ)`; `ws` comes from
-    /// [`forward_train`](Self::forward_train) on the same `x`.
-    ///
-    /// # Errors
-    /// As [`backward_into`](Self::backward_into).
-    fn backward(
-        &self,
-        x: &OMatrix<T, I, B>,
-        ws: &mut Self::Workspace,
-        grad_out: &OMatrix<T, Self::Out, B>,
-    ) -> Result<(OMatrix<T, I, B>, Self)> {
-        let mut grad = Self::zeros();
-        self.backward_into(x, ws, grad_out, &mut grad, true)?;
-        Ok((Self::grad_input(ws).clone(), grad))
     }
 }
 
@@ -385,6 +285,7 @@ where
     /// let b = Buffers::<f32, Const<3>, Const<2>, Dyn>::new(Dyn(10));
     /// assert_eq!((b.output.shape(), b.grad_input.shape()), ((2, 10), (3, 10)));
     /// ```
+    #[must_use]
     pub fn new(batch: B) -> Self {
         Buffers {
             output: OMatrix::zeros_generic(O::name(), batch),
@@ -410,6 +311,19 @@ pub(crate) fn check_batch(found: usize, expected: usize) -> Result<()> {
     } else {
         Err(crate::Error::LengthMismatch {
             what: "gradient batch (columns)",
+            expected,
+            found,
+        })
+    }
+}
+
+/// Returns an error unless a slice handed to a fused pass holds `expected` values.
+pub(crate) fn check_len(what: &'static str, found: usize, expected: usize) -> Result<()> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(crate::Error::LengthMismatch {
+            what,
             expected,
             found,
         })

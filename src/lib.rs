@@ -35,10 +35,10 @@
 //!
 //! | module | idea |
 //! |---|---|
-//! | [`layer`] | the traits: shape ([`Layer`], [`Net`]), flow ([`Forward`]), parameters ([`Params`]) |
+//! | [`layer`] | the traits: shape ([`Layer`], [`Net`]), flow ([`Forward`], [`Fuse`]), parameters ([`Params`]); writing your own layer |
 //! | [`chain`] | composition: [`Chain`], [`net!`] |
 //! | [`dense`] | [`Dense`], `y = W·x + b` |
-//! | [`activation`] | [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`] |
+//! | [`activation`] | the [`Activation`] trait: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours |
 //! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
 //! | [`init`] | seeded He / Xavier initialisation |
 //! | [`data`] | [`Dataset`]: CSV, synthetic `y = x³ + noise`, train/test split (`std`) |
@@ -95,14 +95,14 @@ pub(crate) mod simd;
 #[cfg(feature = "alloc")]
 pub mod train;
 
-pub use activation::{Activation, Identity, Relu, Sigmoid, Tanh};
+pub use activation::{Activation, Identity, LeakyRelu, Relu, Sigmoid, Tanh};
 pub use chain::Chain;
 #[cfg(feature = "std")]
 pub use data::Dataset;
 pub use dense::Dense;
 pub use error::{Error, Result};
 pub use init::{Init, InitScheme};
-pub use layer::{Forward, Layer, Net, OutOf, Params};
+pub use layer::{Forward, Fuse, Layer, Net, Network, OutOf, Params};
 pub use optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd};
 pub use persist::FormatError;
 pub use scalar::Real;

@@ -31,6 +31,26 @@ pub trait Real: RealField + Copy + Default + sealed::Sealed {
     /// `true` if the value is neither NaN nor infinite.
     fn finite(self) -> bool;
 
+    /// `s` as a slice of `Self` if `S` is `Self`, else empty: how an activation generic
+    /// over its scalar hands its constants to a network of type `Self`.
+    ///
+    /// ```
+    /// use constnet::Real;
+    /// assert_eq!(f32::same_slice(&[1.0f32]), &[1.0f32]);
+    /// assert!(f64::same_slice(&[1.0f32]).is_empty());
+    /// ```
+    fn same_slice<S: Real>(s: &[S]) -> &[Self];
+    /// [`same_slice`](Self::same_slice), mutable.
+    fn same_slice_mut<S: Real>(s: &mut [S]) -> &mut [Self];
+    #[doc(hidden)]
+    fn as_f32s(s: &[Self]) -> &[f32];
+    #[doc(hidden)]
+    fn as_f64s(s: &[Self]) -> &[f64];
+    #[doc(hidden)]
+    fn as_f32s_mut(s: &mut [Self]) -> &mut [f32];
+    #[doc(hidden)]
+    fn as_f64s_mut(s: &mut [Self]) -> &mut [f64];
+
     /// `self·a + b` rounded once (a fused multiply-add): one instruction where the code is
     /// compiled for FMA, a (slow, exact) library call elsewhere.
     fn fma(self, a: Self, b: Self) -> Self;
@@ -43,6 +63,25 @@ impl Real for f32 {
         return self.mul_add(a, b);
         #[cfg(not(feature = "std"))]
         return nalgebra::ComplexField::mul_add(self, a, b);
+    }
+
+    fn same_slice<S: Real>(s: &[S]) -> &[Self] {
+        S::as_f32s(s)
+    }
+    fn same_slice_mut<S: Real>(s: &mut [S]) -> &mut [Self] {
+        S::as_f32s_mut(s)
+    }
+    fn as_f32s(s: &[Self]) -> &[f32] {
+        s
+    }
+    fn as_f64s(_: &[Self]) -> &[f64] {
+        &[]
+    }
+    fn as_f32s_mut(s: &mut [Self]) -> &mut [f32] {
+        s
+    }
+    fn as_f64s_mut(_: &mut [Self]) -> &mut [f64] {
+        &mut []
     }
 
     const NAME: &'static str = "f32";
@@ -68,6 +107,25 @@ impl Real for f64 {
         return self.mul_add(a, b);
         #[cfg(not(feature = "std"))]
         return nalgebra::ComplexField::mul_add(self, a, b);
+    }
+
+    fn same_slice<S: Real>(s: &[S]) -> &[Self] {
+        S::as_f64s(s)
+    }
+    fn same_slice_mut<S: Real>(s: &mut [S]) -> &mut [Self] {
+        S::as_f64s_mut(s)
+    }
+    fn as_f32s(_: &[Self]) -> &[f32] {
+        &[]
+    }
+    fn as_f64s(s: &[Self]) -> &[f64] {
+        s
+    }
+    fn as_f32s_mut(_: &mut [Self]) -> &mut [f32] {
+        &mut []
+    }
+    fn as_f64s_mut(s: &mut [Self]) -> &mut [f64] {
+        s
     }
 
     const NAME: &'static str = "f64";

@@ -61,6 +61,7 @@ macro_rules! dispatched {
 /// compiled for the widest vector unit.
 #[inline]
 pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: usize>(
+    act: &A,
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     xs: &[[T; IN]],
@@ -77,10 +78,10 @@ pub(crate) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: us
         "acts: one per sample, or none"
     );
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if !forced_portable() && avx512::affine_cols::<T, A, IN, OUT>(w, b, xs, ys, acts) {
+    if !forced_portable() && avx512::affine_cols::<T, A, IN, OUT>(act, w, b, xs, ys, acts) {
         return;
     }
-    affine_cols_compiled::<T, A, IN, OUT>(w, b, xs, ys, acts);
+    affine_cols_compiled::<T, A, IN, OUT>(act, w, b, xs, ys, acts);
 }
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
@@ -89,7 +90,7 @@ mod avx512;
 dispatched! {
     /// [`kernel::affine_cols`], compiled for the widest vector unit.
     fn affine_cols_compiled[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
-        w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]],
+        act: &A, w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]],
         acts: &mut [[T; OUT]]
     ) => affine_cols
 }
@@ -123,24 +124,24 @@ dispatched! {
 dispatched! {
     /// [`kernel::grad_inputs`].
     fn grad_inputs[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
-        w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]], zs: &[[T; IN]]
+        act: &A, w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]], zs: &[[T; IN]]
     ) => grad_inputs
 }
 
 dispatched! {
     /// [`kernel::activate`].
-    fn activate[T: Real, A: Activation][T, A](x: &[T], y: &mut [T]) => activate
+    fn activate[T: Real, A: Activation][T, A](act: &A, x: &[T], y: &mut [T]) => activate
 }
 
 dispatched! {
     /// [`kernel::activate_grad_in_place`].
-    fn activate_grad_in_place[T: Real, A: Activation][T, A](x: &[T], g: &mut [T])
+    fn activate_grad_in_place[T: Real, A: Activation][T, A](act: &A, x: &[T], g: &mut [T])
         => activate_grad_in_place
 }
 
 dispatched! {
     /// [`kernel::activate_grad`].
-    fn activate_grad[T: Real, A: Activation][T, A](x: &[T], g: &[T], gx: &mut [T])
+    fn activate_grad[T: Real, A: Activation][T, A](act: &A, x: &[T], g: &[T], gx: &mut [T])
         => activate_grad
 }
 
@@ -202,7 +203,7 @@ macro_rules! dispatched_fma {
 dispatched_fma! {
     /// [`gemm::affine`](crate::gemm::affine).
     fn gemm_affine[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
-        w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]],
+        act: &A, w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]],
         acts: &mut [[T; OUT]]
     ) => affine
 }
@@ -217,7 +218,7 @@ dispatched_fma! {
 dispatched_fma! {
     /// [`gemm::grad_inputs`](crate::gemm::grad_inputs).
     fn gemm_grad_inputs[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
-        w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]], zs: &[[T; IN]]
+        act: &A, w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]], zs: &[[T; IN]]
     ) => grad_inputs
 }
 

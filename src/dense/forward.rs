@@ -17,10 +17,10 @@
 //! change.
 
 use nalgebra::allocator::Allocator;
-use nalgebra::{Const, DefaultAllocator, Dim, Dyn, MatrixView, OMatrix, U1};
+use nalgebra::{Const, DefaultAllocator, Dim, Dyn, MatrixView, MatrixViewMut, OMatrix, U1};
 
 use super::Dense;
-use crate::layer::{Buffers, Forward, check_batch, fit_batch};
+use crate::layer::{Buffers, Forward, Fuse, check_batch, check_len, fit_batch};
 use crate::{Activation, Identity, Real, Result, simd};
 
 /// Layers narrower than this on either side are *thin*: nalgebra's GEMM would not take its
@@ -45,6 +45,7 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
     /// pass. Returns whether `acts` were written (if not, the caller applies `A`).
     fn affine<A: Activation, N: Dim>(
         &self,
+        act: &A,
         x: &OMatrix<T, Const<IN>, N>,
         y: &mut OMatrix<T, Const<OUT>, N>,
         acts: &mut [[T; OUT]],
@@ -52,16 +53,17 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
     where
         DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
     {
+        let () = Self::NON_EMPTY; // a zero width cannot be chunked: fail the build instead
         let xs = x.as_slice().as_chunks::<IN>().0;
         let ys = y.as_mut_slice().as_chunks_mut::<OUT>().0;
         let b = &self.b.data.0[0];
         let w = &self.w.data.0;
         if Self::columns::<N>(x.ncols()) {
-            simd::affine_cols::<T, A, IN, OUT>(w, b, xs, ys, acts);
+            simd::affine_cols::<T, A, IN, OUT>(act, w, b, xs, ys, acts);
             return true;
         }
         if Self::gemm::<N>(x.ncols()) {
-            if simd::gemm_affine::<T, A, IN, OUT>(w, b, xs, ys, acts) {
+            if simd::gemm_affine::<T, A, IN, OUT>(act, w, b, xs, ys, acts) {
                 return true;
             }
             // y = b broadcast, then y += W·x in the same GEMM call (beta = 1): bias fused.
@@ -87,15 +89,17 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
     /// the caller applies it).
     fn grads<A: Activation, N: Dim>(
         &self,
+        act: &A,
         x: &OMatrix<T, Const<IN>, N>,
         grad_out: &OMatrix<T, Const<OUT>, N>,
         grad: &mut Self,
-        dx: Option<&mut OMatrix<T, Const<IN>, N>>,
+        dx: Option<&mut [T]>,
         zs: &[[T; IN]],
     ) -> bool
     where
         DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
     {
+        let () = Self::NON_EMPTY;
         let xs = x.as_slice().as_chunks::<IN>().0;
         let gs = grad_out.as_slice().as_chunks::<OUT>().0;
         let db = &mut grad.b.data.0[0];
@@ -106,17 +110,19 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
             }
             simd::sum_columns(gs, db);
             let Some(dx) = dx else { return true };
-            let dxs = dx.as_mut_slice().as_chunks_mut::<IN>().0;
-            if simd::gemm_grad_inputs::<T, A, IN, OUT>(w, gs, dxs, zs) {
+            let dxs = dx.as_chunks_mut::<IN>().0;
+            if simd::gemm_grad_inputs::<T, A, IN, OUT>(act, w, gs, dxs, zs) {
                 return true;
             }
+            let n = x.shape_generic().1;
+            let mut dx = MatrixViewMut::from_slice_generic(dx, Const::<IN>, n);
             dx.gemm(T::one(), &self.w_transposed(), grad_out, T::zero());
             return zs.is_empty();
         }
         simd::grad_params(xs, gs, &mut grad.w.data.0, db);
         if let Some(dx) = dx {
-            let dxs = dx.as_mut_slice().as_chunks_mut::<IN>().0;
-            simd::grad_inputs::<T, A, IN, OUT>(w, gs, dxs, zs);
+            let dxs = dx.as_chunks_mut::<IN>().0;
+            simd::grad_inputs::<T, A, IN, OUT>(act, w, gs, dxs, zs);
         }
         true
     }
@@ -156,55 +162,13 @@ where
     /// give the same bits.
     fn forward(&self, x: &OMatrix<T, Const<IN>, N>) -> OMatrix<T, Const<OUT>, N> {
         let mut y = OMatrix::zeros_generic(Const::<OUT>, x.shape_generic().1);
-        self.affine::<Identity, N>(x, &mut y, &mut []);
-        y
-    }
-
-    /// Applies `A` as the output is written where [`forward_activated`] does (tiled and
-    /// column kernels), else in a second pass; the column kernels (single samples, small
-    /// batches) write only `A(W·x + b)`.
-    ///
-    /// [`forward_activated`]: Forward::forward_activated
-    fn infer_activated<A: Activation>(
-        &self,
-        x: &OMatrix<T, Const<IN>, N>,
-    ) -> OMatrix<T, Const<OUT>, N> {
-        let n = x.shape_generic().1;
-        let mut y = OMatrix::zeros_generic(Const::<OUT>, n);
-        let acts = y.as_mut_slice().as_chunks_mut::<OUT>().0;
-        if Self::columns::<N>(n.value()) {
-            let xs = x.as_slice().as_chunks::<IN>().0;
-            let (w, b) = (&self.w.data.0, &self.b.data.0[0]);
-            simd::affine_cols::<T, A, IN, OUT>(w, b, xs, &mut [], acts);
-            return y;
-        }
-        // The other kernels write `W·x + b` first (or only): a buffer of its own.
-        let mut z = OMatrix::zeros_generic(Const::<OUT>, n);
-        if !self.affine::<A, N>(x, &mut z, acts) {
-            simd::activate::<T, A>(z.as_slice(), y.as_mut_slice());
-        }
+        self.affine(&Identity, x, &mut y, &mut []);
         y
     }
 
     fn forward_into(&self, x: &OMatrix<T, Const<IN>, N>, ws: &mut Self::Workspace) {
         fit_batch(&mut ws.output, x.shape_generic().1);
-        self.affine::<Identity, N>(x, &mut ws.output, &mut []);
-    }
-
-    /// Applies `A` as the output is written (tiled kernels and wide column kernels), or in a
-    /// second pass (matrixmultiply, thin outputs).
-    fn forward_activated<A: Activation>(
-        &self,
-        x: &OMatrix<T, Const<IN>, N>,
-        ws: &mut Self::Workspace,
-        out: &mut OMatrix<T, Const<OUT>, N>,
-    ) {
-        fit_batch(&mut ws.output, x.shape_generic().1);
-        fit_batch(out, x.shape_generic().1);
-        let acts = out.as_mut_slice().as_chunks_mut::<OUT>().0;
-        if !self.affine::<A, N>(x, &mut ws.output, acts) {
-            simd::activate::<T, A>(ws.output.as_slice(), out.as_mut_slice());
-        }
+        self.affine(&Identity, x, &mut ws.output, &mut []);
     }
 
     fn backward_into(
@@ -219,28 +183,76 @@ where
         if grad_input {
             fit_batch(&mut ws.grad_input, x.shape_generic().1);
         }
-        let dx = grad_input.then_some(&mut ws.grad_input);
-        self.grads::<Identity, N>(x, grad_out, grad, dx, &[]);
+        let dx = grad_input.then_some(ws.grad_input.as_mut_slice());
+        self.grads(&Identity, x, grad_out, grad, dx, &[]);
         Ok(())
     }
+}
 
-    /// Applies `A'` as `∂L/∂x` is written (tiled and column kernels), or in a second pass
-    /// (matrixmultiply). This layer's own `∂L/∂x` is then left unwritten.
+impl<const IN: usize, const OUT: usize, T: Real, N: Dim> Fuse<T, Const<IN>, N>
+    for Dense<IN, OUT, T>
+where
+    DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
+{
+    /// Applies `act` as the output is written where
+    /// [`forward_activated`](Forward::forward_activated) does (tiled and column kernels),
+    /// else in a second pass; the column kernels (single samples, small batches) write only
+    /// `act(W·x + b)`.
+    fn infer_activated<A: Activation>(
+        &self,
+        act: &A,
+        x: &OMatrix<T, Const<IN>, N>,
+        out: &mut [T],
+    ) {
+        let n = x.shape_generic().1;
+        let acts = out.as_chunks_mut::<OUT>().0;
+        if Self::columns::<N>(n.value()) {
+            let xs = x.as_slice().as_chunks::<IN>().0;
+            let (w, b) = (&self.w.data.0, &self.b.data.0[0]);
+            simd::affine_cols::<T, A, IN, OUT>(act, w, b, xs, &mut [], acts);
+            return;
+        }
+        // The other kernels write `W·x + b` first (or only): a buffer of its own.
+        let mut z = OMatrix::zeros_generic(Const::<OUT>, n);
+        if !self.affine(act, x, &mut z, acts) {
+            simd::activate(act, z.as_slice(), out);
+        }
+    }
+
+    /// Applies `act` as the output is written (tiled kernels and wide column kernels), or
+    /// in a second pass (matrixmultiply, thin outputs).
+    fn forward_activated<A: Activation>(
+        &self,
+        act: &A,
+        x: &OMatrix<T, Const<IN>, N>,
+        ws: &mut Self::Workspace,
+        out: &mut [T],
+    ) {
+        fit_batch(&mut ws.output, x.shape_generic().1);
+        let acts = out.as_chunks_mut::<OUT>().0;
+        if !self.affine(act, x, &mut ws.output, acts) {
+            simd::activate(act, ws.output.as_slice(), out);
+        }
+    }
+
+    /// Applies `act'` as `∂L/∂x` is written (tiled and column kernels), or in a second
+    /// pass (matrixmultiply). This layer's own `∂L/∂x` is then left unwritten.
     fn backward_activated<A: Activation>(
         &self,
+        act: &A,
         x: &OMatrix<T, Const<IN>, N>,
         _: &mut Self::Workspace,
         grad_out: &OMatrix<T, Const<OUT>, N>,
         grad: &mut Self,
-        act_input: &OMatrix<T, Const<IN>, N>,
-        out: &mut OMatrix<T, Const<IN>, N>,
+        act_input: &[T],
+        out: &mut [T],
     ) -> Result<()> {
         check_batch(grad_out.ncols(), x.ncols())?;
-        check_batch(act_input.ncols(), x.ncols())?;
-        fit_batch(out, x.shape_generic().1);
-        let zs = act_input.as_slice().as_chunks::<IN>().0;
-        if !self.grads::<A, N>(x, grad_out, grad, Some(&mut *out), zs) {
-            simd::activate_grad_in_place::<T, A>(act_input.as_slice(), out.as_mut_slice());
+        check_len("activation input (values)", act_input.len(), x.len())?;
+        check_len("activation gradient (values)", out.len(), x.len())?;
+        let zs = act_input.as_chunks::<IN>().0;
+        if !self.grads(act, x, grad_out, grad, Some(&mut *out), zs) {
+            simd::activate_grad_in_place(act, act_input, out);
         }
         Ok(())
     }

@@ -21,7 +21,8 @@ fn bits<T: Real, const N: usize>(v: &[[T; N]]) -> Vec<u64> {
 
 /// Every kernel on `n` samples of a layer `IN → OUT`, against the reference; `A` is the
 /// activation fused into the forward product and into `∂X`.
-fn agree<T: Real, A: Activation, const IN: usize, const OUT: usize>(n: usize, seed: u64) {
+fn agree<T: Real, A: Activation + Default, const IN: usize, const OUT: usize>(n: usize, seed: u64) {
+    let act = A::default();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let w: [[T; OUT]; IN] = random::<T, OUT>(&mut rng, IN).try_into().unwrap();
     let b: [T; OUT] = random::<T, OUT>(&mut rng, 1)[0];
@@ -37,17 +38,17 @@ fn agree<T: Real, A: Activation, const IN: usize, const OUT: usize>(n: usize, se
         .map(|x| core::array::from_fn(|o| (0..IN).fold(b[o], |y, i| w[i][o].fma(x[i], y))))
         .collect();
     let mut ys = vec![[T::zero(); OUT]; n];
-    if !simd::gemm_affine::<T, A, IN, OUT>(&w, &b, &xs, &mut ys, &mut []) {
+    if !simd::gemm_affine::<T, A, IN, OUT>(&act, &w, &b, &xs, &mut ys, &mut []) {
         return; // no AVX-512 here: the layer keeps matrixmultiply (printed by the test)
     }
     assert_eq!(bits(&ys), bits(&expected), "affine, {case}");
     let mut acts = vec![[T::zero(); OUT]; n];
     ys.fill([T::zero(); OUT]);
     assert!(simd::gemm_affine::<T, A, IN, OUT>(
-        &w, &b, &xs, &mut ys, &mut acts
+        &act, &w, &b, &xs, &mut ys, &mut acts
     ));
     assert_eq!(bits(&ys), bits(&expected), "affine + activation: y, {case}");
-    let activated: Vec<[T; OUT]> = expected.iter().map(|y| y.map(A::f)).collect();
+    let activated: Vec<[T; OUT]> = expected.iter().map(|y| y.map(|v| act.f(v))).collect();
     assert_eq!(bits(&acts), bits(&activated), "affine + activation, {case}");
 
     // ∂W[:, i] = (∂W₀[:, i] or 0) + Σ_j g_j·x_j[i]
@@ -78,6 +79,7 @@ fn agree<T: Real, A: Activation, const IN: usize, const OUT: usize>(n: usize, se
         .collect();
     let mut dxs = vec![[T::zero(); IN]; n];
     assert!(simd::gemm_grad_inputs::<T, A, IN, OUT>(
+        &act,
         &w,
         &gs,
         &mut dxs,
@@ -87,10 +89,10 @@ fn agree<T: Real, A: Activation, const IN: usize, const OUT: usize>(n: usize, se
     let through: Vec<[T; IN]> = expected
         .iter()
         .zip(&zs)
-        .map(|(d, z)| core::array::from_fn(|i| d[i] * A::df(z[i])))
+        .map(|(d, z)| core::array::from_fn(|i| d[i] * act.df(z[i])))
         .collect();
     assert!(simd::gemm_grad_inputs::<T, A, IN, OUT>(
-        &w, &gs, &mut dxs, &zs
+        &act, &w, &gs, &mut dxs, &zs
     ));
     assert_eq!(
         bits(&dxs),

@@ -25,6 +25,7 @@ const L: usize = 16;
 /// `f32`, `OUT` a multiple of 16 and the CPU has AVX-512F. Returns whether it ran.
 #[inline]
 pub(super) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: usize>(
+    act: &A,
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     xs: &[[T; IN]],
@@ -49,7 +50,7 @@ pub(super) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: us
         )
     };
     // SAFETY: the CPU supports AVX-512F, the only feature `f32_cols` enables.
-    unsafe { f32_cols::<A, IN, OUT>(w, b, xs, ys, acts) };
+    unsafe { f32_cols(act, w, b, xs, ys, acts) };
     true
 }
 
@@ -58,6 +59,7 @@ pub(super) fn affine_cols<T: Real, A: Activation, const IN: usize, const OUT: us
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn f32_cols<A: Activation, const IN: usize, const OUT: usize>(
+    f: &A,
     w: &[[f32; OUT]; IN],
     b: &[f32; OUT],
     xs: &[[f32; IN]],
@@ -65,16 +67,16 @@ fn f32_cols<A: Activation, const IN: usize, const OUT: usize>(
     acts: &mut [[f32; OUT]],
 ) {
     for (j, x) in xs.iter().enumerate() {
-        let (mut y, mut act) = (ys.get_mut(j), acts.get_mut(j));
+        let (mut y, mut a) = (ys.get_mut(j), acts.get_mut(j));
         // Four vectors of rows at a time (eight accumulators: enough chains to keep both
         // multiply-add units busy), else one.
         if OUT.is_multiple_of(4 * L) {
             for r0 in (0..OUT).step_by(4 * L) {
-                rows::<A, IN, OUT, 4>(w, b, x, y.as_deref_mut(), act.as_deref_mut(), r0);
+                rows::<A, IN, OUT, 4>(f, w, b, x, y.as_deref_mut(), a.as_deref_mut(), r0);
             }
         } else {
             for r0 in (0..OUT).step_by(L) {
-                rows::<A, IN, OUT, 1>(w, b, x, y.as_deref_mut(), act.as_deref_mut(), r0);
+                rows::<A, IN, OUT, 1>(f, w, b, x, y.as_deref_mut(), a.as_deref_mut(), r0);
             }
         }
     }
@@ -100,6 +102,7 @@ fn load<const N: usize>(col: &[f32; N], at: usize) -> __m512 {
     reason = "the same index into three arrays"
 )]
 fn rows<A: Activation, const IN: usize, const OUT: usize, const V: usize>(
+    f: &A,
     w: &[[f32; OUT]; IN],
     b: &[f32; OUT],
     x: &[f32; IN],
@@ -144,7 +147,7 @@ fn rows<A: Activation, const IN: usize, const OUT: usize, const V: usize>(
             store(y, r0 + v * L, out);
         }
         if let Some(act) = act.as_deref_mut() {
-            store(act, r0 + v * L, activate::<A>(out));
+            store(act, r0 + v * L, activate(f, out));
         }
     }
 }
@@ -162,12 +165,12 @@ fn store<const N: usize>(col: &mut [f32; N], at: usize, v: __m512) {
 /// into vector operations for the activations that have them (`Relu`: one `max`).
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn activate<A: Activation>(v: __m512) -> __m512 {
+fn activate<A: Activation>(f: &A, v: __m512) -> __m512 {
     let mut lanes = [0.0f32; L];
     // SAFETY: writes the 16 floats of `lanes`.
     unsafe { _mm512_storeu_ps(lanes.as_mut_ptr(), v) };
     for l in &mut lanes {
-        *l = A::f(*l);
+        *l = f.f::<f32>(*l);
     }
     // SAFETY: reads the 16 floats of `lanes`.
     unsafe { _mm512_loadu_ps(lanes.as_ptr()) }
@@ -184,3 +187,4 @@ fn madd(acc: __m512, a: __m512, b: __m512) -> __m512 {
         _mm512_add_ps(acc, _mm512_mul_ps(a, b))
     }
 }
+

@@ -100,11 +100,11 @@ where
     T: Real,
     N: Forward<T, N::In, B> + crate::Net,
     B: Dim,
-    DefaultAllocator: Allocator<N::In, B> + Allocator<<N as crate::Layer<N::In>>::Out, B>,
+    DefaultAllocator: Allocator<N::In, B> + Allocator<<N as crate::Layer<N::In, T>>::Out, B>,
 {
     let net: N = random_net(seed);
     let x = random_matrix::<T, N::In, B>(batch, seed + 1);
-    let g = random_matrix::<T, <N as crate::Layer<N::In>>::Out, B>(batch, seed + 2);
+    let g = random_matrix::<T, <N as crate::Layer<N::In, T>>::Out, B>(batch, seed + 2);
     let fast = everything(&net, &x, &g);
     let slow = portable(|| everything(&net, &x, &g));
     assert_eq!(fast.len(), slow.len());

@@ -10,7 +10,7 @@ use constnet::nalgebra::{Const, DefaultAllocator, Dim, DimName, Dyn, OMatrix, U1
 use constnet::rand::rngs::Xoshiro256PlusPlus;
 use constnet::rand::{RngExt, SeedableRng};
 use constnet::{
-    Activation, Chain, Dense, Forward, Identity, Init, InitScheme, Layer, Net, Params, Real, Relu,
+    Activation, Chain, Dense, Forward, Fuse, Identity, Init, InitScheme, Layer, Net, Params, Real, Relu,
     Sigmoid, Tanh,
 };
 
@@ -47,8 +47,8 @@ where
     Dense<1, H, T>: Forward<T, Const<1>, B, Out = Const<H>>,
     Dense<H, H, T>: Forward<T, Const<H>, B, Out = Const<H>>,
     Dense<H, 1, T>: Forward<T, Const<H>, B, Out = Const<1>>,
-    A1: Layer<Const<H>, Out = Const<H>>,
-    A2: Layer<Const<H>, Out = Const<H>>,
+    A1: Layer<Const<H>, T, Out = Const<H>>,
+    A2: Layer<Const<H>, T, Out = Const<H>>,
     DefaultAllocator: Allocator<Const<1>, B> + Allocator<Const<H>, B>,
 {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -170,12 +170,19 @@ fn fused_chain_equals_layer_by_layer_bit_for_bit() {
 #[derive(Clone, Debug, PartialEq)]
 struct Unfused<L>(L);
 
-impl<I: DimName, L: Layer<I>> Layer<I> for Unfused<L> {
+impl<I: DimName, T: Real, L: Layer<I, T>> Layer<I, T> for Unfused<L> {
     type Out = L::Out;
 }
 
 impl<L: Net> Net for Unfused<L> {
     type In = L::In;
+    type Scalar = L::Scalar;
+}
+
+/// The empty impl a layer of your own writes: every neighbour hook at its default.
+impl<T: Real, I: DimName, B: Dim, L: Forward<T, I, B>> Fuse<T, I, B> for Unfused<L> where
+    DefaultAllocator: Allocator<I, B> + Allocator<L::Out, B>
+{
 }
 
 impl<T: Real, L: Params<T>> Params<T> for Unfused<L> {
@@ -188,6 +195,9 @@ impl<T: Real, L: Params<T>> Params<T> for Unfused<L> {
     }
     fn tensor_mut(&mut self, i: usize) -> &mut [T] {
         self.0.tensor_mut(i)
+    }
+    fn frozen(i: usize) -> bool {
+        L::frozen(i)
     }
     fn zeros() -> Self {
         Unfused(L::zeros())
@@ -391,7 +401,7 @@ fn an_activation_whose_input_gradient_nobody_needs_skips_it() {
     .unwrap();
     let mut expected = Dense::zeros();
     let mut ws_alone = <Dense<64, 64> as Forward<f32, Const<64>, Dyn>>::workspace(Dyn(n));
-    next.backward_into(Relu::output(&ws), &mut ws_alone, &g, &mut expected, false)
+    next.backward_into(<Relu as Forward<f32, Const<64>, Dyn>>::output(&ws), &mut ws_alone, &g, &mut expected, false)
         .unwrap();
     assert_eq!(bits(&grad_next), bits(&expected));
 }

@@ -4,7 +4,7 @@
 use constnet::nalgebra::{Const, Dyn, OMatrix, SMatrix, SVector};
 use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 use constnet::{
-    Activation, Dense, Error, Forward, Init, InitScheme, Params, Relu, Sigmoid, Tanh, loss, net,
+    Activation, Dense, Error, Forward, Fuse, Init, InitScheme, Params, Relu, Sigmoid, Tanh, loss, net,
 };
 
 type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
@@ -96,23 +96,23 @@ fn init_is_seeded_and_scaled() {
 fn activations_at_the_edges() {
     for x in [-1000.0f32, -88.0, -20.0, 0.0, 20.0, 88.0, 1000.0] {
         for (f, df) in [
-            (Sigmoid::f(x), Sigmoid::df(x)),
-            (Tanh::f(x), Tanh::df(x)),
-            (Relu::f(x), Relu::df(x)),
+            (Sigmoid.f(x), Sigmoid.df(x)),
+            (Tanh.f(x), Tanh.df(x)),
+            (Relu.f(x), Relu.df(x)),
         ] {
             assert!(f.is_finite() && df.is_finite(), "x = {x}: f {f}, f' {df}");
         }
-        assert!((0.0..=1.0).contains(&Sigmoid::f(x)));
+        assert!((0.0..=1.0).contains(&Sigmoid.f(x)));
     }
-    assert_eq!(Relu::df(0.0f64), 0.0, "ReLU'(0) is taken as 0");
+    assert_eq!(Relu.df(0.0f64), 0.0, "ReLU'(0) is taken as 0");
     assert!(
-        Relu::f(f32::NAN).is_nan(),
+        Relu.f(f32::NAN).is_nan(),
         "NaN must not be laundered into 0"
     );
-    assert_eq!(Sigmoid::f(0.0f64), 0.5);
+    assert_eq!(Sigmoid.f(0.0f64), 0.5);
     // The negative branch is the same function: σ(−x) = 1 − σ(x).
     for x in [0.5f64, 3.0, 30.0] {
-        assert!((Sigmoid::f(-x) - (1.0 - Sigmoid::f(x))).abs() < 1e-15);
+        assert!((Sigmoid.f(-x) - (1.0 - Sigmoid.f(x))).abs() < 1e-15);
     }
 }
 
@@ -149,8 +149,9 @@ fn backward_with_a_mismatched_batch_is_an_error_not_a_panic() {
         let mut ws = <Dense<64, 64> as Forward<f32, Const<64>, Dyn>>::workspace(Dyn(n));
         let mut out = OMatrix::<f32, Const<64>, Dyn>::zeros(n);
         let mut g = Dense::zeros();
+        let (z, out) = (z.as_slice(), out.as_mut_slice());
         assert!(matches!(
-            hidden.backward_activated::<Relu>(&h, &mut ws, &h, &mut g, &z, &mut out),
+            hidden.backward_activated(&Relu, &h, &mut ws, &h, &mut g, z, out),
             Err(Error::LengthMismatch { .. })
         ));
     }
