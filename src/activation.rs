@@ -2,8 +2,8 @@
 //! and the [`Activation`] trait that makes your own one in a few lines.
 //!
 //! An activation is a *value* with a function `f` and its derivative `df`. Implementing
-//! [`Activation`] is all it takes: blanket impls make every activation a layer of any width
-//! ([`Layer`], [`Forward`], [`Fuse`]), give it a parameter list ([`Params`]: its constants, if any,
+//! [`Activation`] (and the one-line [`Layer`] impl that says it keeps the width) is all it
+//! takes: blanket impls make every activation a layer ([`Forward`], [`Fuse`]), give it a parameter list ([`Params`]: its constants, if any,
 //! stored in model files and never trained), an [`Init`] (its `Default`), and firmware
 //! export ([`ExportRs`](crate::export::ExportRs)). A [`Dense`](crate::Dense) before it
 //! applies it as it writes its output, and the `Dense` after it applies `df` as it writes
@@ -11,7 +11,8 @@
 //! for your activations as for these.
 //!
 //! ```
-//! use constnet::{Activation, Real};
+//! use constnet::{Activation, Layer, Real};
+//! use constnet::nalgebra::DimName;
 //!
 //! /// `x·sigmoid(x)` (SiLU).
 //! #[derive(Clone, Copy, Debug, Default)]
@@ -240,8 +241,20 @@ impl Activation for Identity {
 // What makes an activation a layer: these blanket impls, one mechanism for the built-in
 // activations and yours.
 
-/// Any width in, the same width out.
-impl<T: Real, D: DimName, A: Activation> Layer<D, T> for A {
+/// Any width in, the same width out: the one line besides [`Activation`] that makes an
+/// activation a layer. (It is not a blanket impl over every `Activation` so that a
+/// mis-shaped network's error names the widths, not the `Activation` trait.)
+macro_rules! width_preserving {
+    ($($act:ident),*) => {$(
+        impl<D: DimName, T: Real> Layer<D, T> for $act {
+            type Out = D;
+        }
+    )*};
+}
+
+width_preserving!(Relu, Sigmoid, Tanh, Identity);
+
+impl<D: DimName, T: Real, S: Real> Layer<D, T> for LeakyRelu<S> {
     type Out = D;
 }
 
@@ -295,7 +308,7 @@ where
     T: Real,
     D: DimName,
     B: Dim,
-    A: Activation + Default,
+    A: Activation + Default + Layer<D, T, Out = D>,
     DefaultAllocator: Allocator<D, B>,
 {
     type Workspace = Buffers<T, D, D, B>;
@@ -346,7 +359,7 @@ where
     T: Real,
     D: DimName,
     B: Dim,
-    A: Activation + Default,
+    A: Activation + Default + Layer<D, T, Out = D>,
     DefaultAllocator: Allocator<D, B>,
 {
     fn forward_after<PI, P>(

@@ -144,12 +144,13 @@ where
 
     /// `second.infer_after(first)`: an activation is applied by the layer before it.
     fn forward(&self, x: &OMatrix<A::Scalar, A::In, N>) -> OMatrix<A::Scalar, OutB<A, B>, N> {
-        self.second.infer_after(&self.first, x)
+        self.second.infer_after::<A::In, A>(&self.first, x)
     }
 
     /// `second.forward_after(first)`: an activation is applied by the layer before it.
     fn forward_into(&self, x: &OMatrix<A::Scalar, A::In, N>, (ws_a, ws_b): &mut Self::Workspace) {
-        self.second.forward_after(&self.first, x, ws_a, ws_b);
+        self.second
+            .forward_after::<A::In, A>(&self.first, x, ws_a, ws_b);
     }
 
     /// `first.backward_before(second)`: the layer after an activation applies its derivative.

@@ -71,6 +71,14 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
     /// ```compile_fail
     /// let layer = constnet::Dense::<0, 3>::zeros();
     /// ```
+    ///
+    /// ```compile_fail
+    /// use constnet::{Dense, Forward};
+    /// use constnet::nalgebra::{SMatrix, SVector};
+    /// // A struct literal skips `new`, but running it still fails the build.
+    /// let layer = Dense::<0, 3> { w: SMatrix::zeros(), b: SVector::zeros() };
+    /// let _ = layer.forward(&SVector::<f32, 0>::zeros());
+    /// ```
     #[must_use]
     pub const fn new(w: SMatrix<T, OUT, IN>, b: SVector<T, OUT>) -> Self {
         let () = Self::NON_EMPTY;

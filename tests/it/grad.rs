@@ -122,14 +122,14 @@ where
 {
     let (_, mut ws) = net.forward_train(x);
     let (grad_x, grad) = net.backward(x, &mut ws, c).expect("same batch");
-    let (_, _, base) = objective(net, x, c);
+    let (_, _, base) = objective::<N, I, B>(net, x, c);
     let (mut checked, mut skipped) = (0usize, 0usize);
 
     for k in 0..x.len() {
         let eval = |d: f64| {
             let mut xd = x.clone();
             xd[k] += d;
-            objective(net, &xd, c)
+            objective::<N, I, B>(net, &xd, c)
         };
         match central(eval, &base) {
             None => skipped += 1,
@@ -158,7 +158,7 @@ where
         let eval = |d: f64| {
             let mut nd = net.clone();
             nd.tensor_mut(t)[j] += d;
-            objective(&nd, x, c)
+            objective::<N, I, B>(&nd, x, c)
         };
         match central(eval, &base) {
             None => skipped += 1,
