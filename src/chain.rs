@@ -184,7 +184,8 @@ where
         x: &OMatrix<A::Scalar, A::In, N>,
         out: &mut [A::Scalar],
     ) {
-        self.second.infer_activated(act, &self.first.forward(x), out);
+        self.second
+            .infer_activated(act, &self.first.forward(x), out);
     }
 
     /// `first`, then `second` applying `act`.

@@ -100,13 +100,7 @@ macro_rules! remainder {
 /// `y_j = W·x_j + b` for every sample `j`, and unless `acts` is empty `acts_j = A(y_j)`
 /// (an activation in the same pass); `OUT` a multiple of `R`.
 #[inline(always)]
-pub(crate) fn affine<
-    T: Real,
-    A: Activation,
-    const IN: usize,
-    const OUT: usize,
-    const R: usize,
->(
+pub(crate) fn affine<T: Real, A: Activation, const IN: usize, const OUT: usize, const R: usize>(
     act: &A,
     w: &[[T; OUT]; IN],
     b: &[T; OUT],

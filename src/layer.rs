@@ -5,9 +5,9 @@
 //! | [`Layer<I, T>`]  | given input width `I` in scalar `T`, what width comes out? | every layer (checked at compile time) |
 //! | [`Net`]          | what input width and scalar does a whole network take? | layers with a fixed input width, [`Chain`](crate::Chain) |
 //! | [`Params<T>`]    | which numbers does it hold?                     | every layer |
-//! | [`Module`]       | forward, and backward written by hand           | **your layers** |
-//! | [`Activation`](crate::Activation) | `f` and `f'`, element by element | **your activations** |
-//! | [`Forward`]      | how a network runs (training and inference)     | implemented for you |
+//! | [`Forward`]      | forward, and backward written by hand           | every layer |
+//! | [`Fuse`]         | how does it run with its neighbour?             | an empty impl for yours |
+//! | [`Activation`](crate::Activation) | `f` and `f'`, element by element | your activations (the rest follows) |
 //!
 //! Widths are nalgebra type-level dimensions (`Const<64>`), so shape mistakes are
 //! trait-bound errors: [`Chain`](crate::Chain) demands `B: Layer<output width of A, scalar
@@ -17,62 +17,75 @@
 //!
 //! # Writing your own layer
 //!
-//! A layer is a struct with its parameters, and four small impls: its shape ([`Layer`]),
-//! its parameter list ([`Params`]), how to start it ([`Init`](crate::Init), optional), and
-//! its computation ([`Module`]): `forward_pass` computes `y` from `x`, `backward_pass`
-//! computes `∂L/∂θ` and `∂L/∂x` from `∂L/∂y`. Every sample is one column. That is all: the
-//! layer then works in [`net!`](crate::net) and [`Net::then`], with [`train::fit`], every
-//! optimizer, model files, and [`gradcheck`](crate::gradcheck) proves its backward pass.
-//! `examples/02_custom_layer.rs` builds a learnable per-feature scale and a residual
-//! wrapper this way; here is the scale:
+//! A layer is a struct with its parameters and a few small impls: its shape ([`Layer`]),
+//! its parameter list ([`Params`]), its computation ([`Forward`]: `forward_into` computes
+//! `y` from `x` into its workspace, `backward_into` computes `∂L/∂θ` and `∂L/∂x` from
+//! `∂L/∂y`), and an empty [`Fuse`]. Every sample is one column. The layer then works in
+//! [`net!`](crate::net) and [`Net::then`], with `train::fit`, every optimizer and model
+//! files, and [`gradcheck`](crate::gradcheck) proves its backward pass. Here is a
+//! learnable per-feature scale, `y = s ⊙ x`:
 //!
 //! ```
-//! use constnet::{Layer, Module, Params, Real, Result};
+//! use constnet::{Forward, Fuse, Layer, Params, Result};
+//! use constnet::layer::Buffers;
 //! use constnet::nalgebra::{allocator::Allocator, Const, DefaultAllocator, Dim, OMatrix, SVector};
 //!
-//! /// `y = s ⊙ x`, one learnable factor per feature.
 //! #[derive(Clone, Debug)]
-//! struct Scale<const N: usize> { s: SVector<f32, N> }
+//! struct Scale<const N: usize> { s: SVector<f64, N> }
 //!
-//! impl<const N: usize> Layer<Const<N>, f32> for Scale<N> { type Out = Const<N>; }
+//! impl<const N: usize> Layer<Const<N>, f64> for Scale<N> { type Out = Const<N>; }
 //!
-//! impl<const N: usize> Params<f32> for Scale<N> {
+//! impl<const N: usize> Params<f64> for Scale<N> {
 //!     const TENSORS: usize = 1;
 //!     fn shape(i: usize) -> (usize, usize) { if i == 0 { (N, 1) } else { (0, 0) } }
-//!     fn tensor(&self, i: usize) -> &[f32] { if i == 0 { self.s.as_slice() } else { &[] } }
-//!     fn tensor_mut(&mut self, i: usize) -> &mut [f32] {
+//!     fn tensor(&self, i: usize) -> &[f64] { if i == 0 { self.s.as_slice() } else { &[] } }
+//!     fn tensor_mut(&mut self, i: usize) -> &mut [f64] {
 //!         if i == 0 { self.s.as_mut_slice() } else { &mut [] }
 //!     }
 //!     fn zeros() -> Self { Scale { s: SVector::zeros() } }
 //! }
 //!
-//! impl<const N: usize, B: Dim> Module<f32, Const<N>, B> for Scale<N>
+//! impl<const N: usize, B: Dim> Forward<f64, Const<N>, B> for Scale<N>
 //! where
 //!     DefaultAllocator: Allocator<Const<N>, B>,
 //! {
-//!     type Cache = ();
-//!     fn forward_pass(&self, x: &OMatrix<f32, Const<N>, B>, y: &mut OMatrix<f32, Const<N>, B>, _: &mut ()) {
-//!         for (mut y, x) in y.column_iter_mut().zip(x.column_iter()) {
-//!             y.copy_from(&x.component_mul(&self.s));
+//!     type Workspace = Buffers<f64, Const<N>, Const<N>, B>;
+//!     fn workspace(batch: B) -> Self::Workspace { Buffers::new(batch) }
+//!     fn output(ws: &Self::Workspace) -> &OMatrix<f64, Const<N>, B> { &ws.output }
+//!     fn grad_input(ws: &Self::Workspace) -> &OMatrix<f64, Const<N>, B> { &ws.grad_input }
+//!
+//!     fn forward_into(&self, x: &OMatrix<f64, Const<N>, B>, ws: &mut Self::Workspace) {
+//!         ws.output = x.clone();
+//!         for mut y in ws.output.column_iter_mut() {
+//!             y.component_mul_assign(&self.s);                 // y = s ⊙ x
 //!         }
 //!     }
-//!     fn backward_pass(
-//!         &self, x: &OMatrix<f32, Const<N>, B>, _y: &OMatrix<f32, Const<N>, B>, _: &mut (),
-//!         gy: &OMatrix<f32, Const<N>, B>, grad: &mut Self, gx: &mut OMatrix<f32, Const<N>, B>,
+//!
+//!     fn backward_into(
+//!         &self, x: &OMatrix<f64, Const<N>, B>, ws: &mut Self::Workspace,
+//!         gy: &OMatrix<f64, Const<N>, B>, grad: &mut Self, _grad_input: bool,
 //!     ) -> Result<()> {
-//!         grad.s = x.component_mul(gy).column_sum();      // ∂L/∂s = Σ_samples x ⊙ g
-//!         for (mut gx, gy) in gx.column_iter_mut().zip(gy.column_iter()) {
-//!             gx.copy_from(&gy.component_mul(&self.s));    // ∂L/∂x = s ⊙ g
+//!         grad.s = x.component_mul(gy).column_sum();          // ∂L/∂s = Σ_samples x ⊙ g
+//!         ws.grad_input = gy.clone();
+//!         for mut gx in ws.grad_input.column_iter_mut() {
+//!             gx.component_mul_assign(&self.s);                // ∂L/∂x = s ⊙ g
 //!         }
 //!         Ok(())
 //!     }
 //! }
 //!
-//! type Model = constnet::net![constnet::Dense<1, 4>, Scale<4>, constnet::Dense<4, 1>];
+//! // Runs beside its neighbours without fusing: the defaults.
+//! impl<const N: usize, B: Dim> Fuse<f64, Const<N>, B> for Scale<N>
+//! where DefaultAllocator: Allocator<Const<N>, B> {}
+//!
+//! let scale = Scale::<3> { s: SVector::from([0.5, -2.0, 3.0]) };
+//! let x = SVector::<f64, 3>::from([1.0, 2.0, -1.0]);
+//! assert!(constnet::gradcheck::check(&scale, &x, &SVector::from([1.0, 0.3, -0.7])).is_ok());
+//! type Model = constnet::net![constnet::Dense<1, 3, f64>, Scale<3>, constnet::Dense<3, 1, f64>];
 //! ```
 //!
-//! A layer generic over the scalar writes `impl<T: Real, …> Module<T, …>` the same way.
-//!
+//! (Real code checks the batch sizes match and reuses the buffers; see `Dense`.)
+
 //! # Data flow in one training step
 //!
 //! ```text
@@ -98,19 +111,21 @@
 //! what reading and writing the batch costs (~15% of a training epoch of the seed network).
 //! So a [`Dense`](crate::Dense) followed by an activation applies it as its kernels write
 //! their output, and a `Dense` after an activation applies `f'` as it writes its input
-//! gradient. This lives in [`Forward`], which [`Dense`](crate::Dense) and
-//! [`Chain`](crate::Chain) implement by hand, and which every [`Module`] gets from a blanket
-//! impl that knows whether the module is element-wise (every [`Activation`](crate::Activation)
-//! is). So fusion reaches your activations too, and neither a layer nor an activation
-//! author sees it.
+//! gradient. That protocol is [`Fuse`], a trait of its own whose every method has a correct
+//! default: [`Dense`](crate::Dense) and [`Chain`](crate::Chain) override it by hand, and
+//! every [`Activation`](crate::Activation) gets an override from a blanket impl, so your
+//! activations fuse too. A layer of your own writes an empty impl.
 //!
-//! Why not `Dense<IN, OUT, T, A>`, an activation inside the layer as Keras writes it? It
-//! would fuse only one direction: a `Dense` cannot apply the *previous* layer's `f'` to
-//! the input gradient it writes unless something tells it which `f'` that is, which is
-//! exactly the neighbour protocol above. Keeping activations as layers keeps the network
-//! spelled as the math is (`Dense → ReLU → Dense`) and keeps PyTorch's `nn.Sequential`
-//! order. The protocol is bit-for-bit the same as running the layers one by one
-//! (`tests/it/fusion.rs`).
+//! Why a trait of its own that still needs that empty impl? Rust has no specialization: a
+//! blanket "every `Forward` is a `Fuse`" would forbid `Dense`'s own `Fuse`, and a slimmer
+//! author trait with a blanket impl into `Forward` collides with `Dense`'s and `Chain`'s
+//! own `Forward` impls (a generic trait may be implemented for them downstream, so the
+//! compiler must assume overlap). Why not `Dense<IN, OUT, T, A>`, an activation inside the
+//! layer as Keras writes it? It fuses only one direction: a `Dense` cannot apply the
+//! *previous* layer's `f'` to the input gradient it writes unless something tells it
+//! which `f'` that is, which is the neighbour protocol again. Keeping activations as layers
+//! keeps the network spelled as the math is (`Dense → ReLU → Dense`) and in PyTorch's
+//! `nn.Sequential` order. Fused and unfused runs give the same bits (`tests/it/fusion.rs`).
 
 use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, Dim, DimName, OMatrix};

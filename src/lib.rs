@@ -40,6 +40,7 @@
 //! | [`dense`] | [`Dense`], `y = W·x + b` |
 //! | [`activation`] | the [`Activation`] trait: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours |
 //! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
+//! | [`gradcheck`] | finite-difference proof of any layer's backward pass (needs `alloc`) |
 //! | [`init`] | seeded He / Xavier initialisation |
 //! | [`data`] | [`Dataset`]: CSV, synthetic `y = x³ + noise`, train/test split (`std`) |
 //! | [`loss`] | mean squared error and its gradient |
@@ -81,6 +82,8 @@ pub mod export;
 pub mod fsutil;
 #[cfg(feature = "std")]
 pub(crate) mod gemm;
+#[cfg(feature = "alloc")]
+pub mod gradcheck;
 pub mod init;
 pub(crate) mod kernel;
 pub mod layer;

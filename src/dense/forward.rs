@@ -189,8 +189,7 @@ where
     }
 }
 
-impl<const IN: usize, const OUT: usize, T: Real, N: Dim> Fuse<T, Const<IN>, N>
-    for Dense<IN, OUT, T>
+impl<const IN: usize, const OUT: usize, T: Real, N: Dim> Fuse<T, Const<IN>, N> for Dense<IN, OUT, T>
 where
     DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
 {
@@ -198,12 +197,7 @@ where
     /// [`forward_activated`](Forward::forward_activated) does (tiled and column kernels),
     /// else in a second pass; the column kernels (single samples, small batches) write only
     /// `act(W·x + b)`.
-    fn infer_activated<A: Activation>(
-        &self,
-        act: &A,
-        x: &OMatrix<T, Const<IN>, N>,
-        out: &mut [T],
-    ) {
+    fn infer_activated<A: Activation>(&self, act: &A, x: &OMatrix<T, Const<IN>, N>, out: &mut [T]) {
         let n = x.shape_generic().1;
         let acts = out.as_chunks_mut::<OUT>().0;
         if Self::columns::<N>(n.value()) {

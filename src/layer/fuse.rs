@@ -20,7 +20,7 @@ pub trait Fuse<T: Real, I: DimName, B: Dim>: Forward<T, I, B>
 where
     DefaultAllocator: Allocator<I, B> + Allocator<Self::Out, B>,
 {
-    /// [`forward_into`](Self::forward_into), then `act` on this layer's output, into `out`
+    /// [`forward_into`](Forward::forward_into), then `act` on this layer's output, into `out`
     /// (column-major, as many values as the output): what an activation after this layer
     /// asks of it. The layer's own output is written too (the activation's backward pass
     /// reads it).
@@ -36,7 +36,7 @@ where
     }
 
     /// Runs `prev`, the layer before this one, on `x`, then this layer on its output: a
-    /// [`Chain`](crate::Chain)'s [`forward_into`](Self::forward_into). An activation has
+    /// [`Chain`](crate::Chain)'s [`forward_into`](Forward::forward_into). An activation has
     /// `prev` apply it ([`forward_activated`](Self::forward_activated)).
     fn forward_after<PI, P>(
         &self,
@@ -53,7 +53,7 @@ where
         self.forward_into(P::output(ws_prev), ws);
     }
 
-    /// [`forward`](Self::forward), then `act`, into `out` (as many values as the output):
+    /// [`forward`](Forward::forward), then `act`, into `out` (as many values as the output):
     /// the inference twin of [`forward_activated`](Self::forward_activated).
     ///
     /// ```
@@ -70,7 +70,7 @@ where
     }
 
     /// `prev`, the layer before this one, on `x`, then this layer on its output: a
-    /// [`Chain`](crate::Chain)'s [`forward`](Self::forward), the inference twin of
+    /// [`Chain`](crate::Chain)'s [`forward`](Forward::forward), the inference twin of
     /// [`forward_after`](Self::forward_after).
     ///
     /// ```
@@ -90,14 +90,14 @@ where
         self.forward(&prev.forward(x))
     }
 
-    /// [`backward_into`](Self::backward_into) with `∂L/∂x`, passed on back through the
+    /// [`backward_into`](Forward::backward_into) with `∂L/∂x`, passed on back through the
     /// activation `act` before this layer (whose input was `act_input`, whose output was
     /// `x`): `out = ∂L/∂x ⊙ act'(act_input)`, the activation's input gradient (both slices
     /// column-major, as many values as `x`). What an activation before this layer asks of
     /// it. The layer's own `∂L/∂x` may be left unwritten.
     ///
     /// # Errors
-    /// As [`backward_into`](Self::backward_into), and
+    /// As [`backward_into`](Forward::backward_into), and
     /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `act_input` or `out` hold
     /// a different number of values than `x`.
     #[allow(
@@ -124,11 +124,11 @@ where
 
     /// Runs the backward pass of `next`, the layer after this one (`grad_out` is
     /// `∂L/∂`(its output)), then this layer's: a [`Chain`](crate::Chain)'s
-    /// [`backward_into`](Self::backward_into). An activation has `next` apply its
+    /// [`backward_into`](Forward::backward_into). An activation has `next` apply its
     /// derivative ([`backward_activated`](Self::backward_activated)).
     ///
     /// # Errors
-    /// As [`backward_into`](Self::backward_into) of either layer.
+    /// As [`backward_into`](Forward::backward_into) of either layer.
     #[allow(
         clippy::too_many_arguments,
         reason = "two layers' inputs, workspaces and gradients"

@@ -187,4 +187,3 @@ fn madd(acc: __m512, a: __m512, b: __m512) -> __m512 {
         _mm512_add_ps(acc, _mm512_mul_ps(a, b))
     }
 }
-

@@ -10,8 +10,8 @@ use constnet::nalgebra::{Const, DefaultAllocator, Dim, DimName, Dyn, OMatrix, U1
 use constnet::rand::rngs::Xoshiro256PlusPlus;
 use constnet::rand::{RngExt, SeedableRng};
 use constnet::{
-    Activation, Chain, Dense, Forward, Fuse, Identity, Init, InitScheme, Layer, Net, Params, Real, Relu,
-    Sigmoid, Tanh,
+    Activation, Chain, Dense, Forward, Fuse, Identity, Init, InitScheme, Layer, Net, Params, Real,
+    Relu, Sigmoid, Tanh,
 };
 
 use crate::common::bits;
@@ -401,7 +401,13 @@ fn an_activation_whose_input_gradient_nobody_needs_skips_it() {
     .unwrap();
     let mut expected = Dense::zeros();
     let mut ws_alone = <Dense<64, 64> as Forward<f32, Const<64>, Dyn>>::workspace(Dyn(n));
-    next.backward_into(<Relu as Forward<f32, Const<64>, Dyn>>::output(&ws), &mut ws_alone, &g, &mut expected, false)
-        .unwrap();
+    next.backward_into(
+        <Relu as Forward<f32, Const<64>, Dyn>>::output(&ws),
+        &mut ws_alone,
+        &g,
+        &mut expected,
+        false,
+    )
+    .unwrap();
     assert_eq!(bits(&grad_next), bits(&expected));
 }

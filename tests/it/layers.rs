@@ -4,7 +4,8 @@
 use constnet::nalgebra::{Const, Dyn, OMatrix, SMatrix, SVector};
 use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 use constnet::{
-    Activation, Dense, Error, Forward, Fuse, Init, InitScheme, Params, Relu, Sigmoid, Tanh, loss, net,
+    Activation, Dense, Error, Forward, Fuse, Init, InitScheme, Params, Relu, Sigmoid, Tanh, loss,
+    net,
 };
 
 type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
