@@ -194,7 +194,7 @@ where
     DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
 {
     /// Applies `act` as the output is written where
-    /// [`forward_activated`](Forward::forward_activated) does (tiled and column kernels),
+    /// [`forward_activated`](Fuse::forward_activated) does (tiled and column kernels),
     /// else in a second pass; the column kernels (single samples, small batches) write only
     /// `act(W·x + b)`.
     fn infer_activated<A: Activation>(&self, act: &A, x: &OMatrix<T, Const<IN>, N>, out: &mut [T]) {
