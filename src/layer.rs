@@ -201,8 +201,18 @@ pub type OutOf<N> = <N as Layer<<N as Net>::In, <N as Net>::Scalar>>::Out;
 /// let model = encoder().then(Dense::<8, 1>::zeros());
 /// ```
 ///
-/// Add the capabilities you use, e.g. `impl Network<1, 8> + Forward<f32, Const<1>, Dyn> +
-/// Clone`.
+/// Add the capabilities you use: to run what it returns inside a bigger network, the
+/// parts of a [`Chain`](crate::Chain) implement [`Fuse`] for the batch type:
+///
+/// ```
+/// use constnet::{Dense, Forward, Fuse, Net, Network, Relu};
+/// use constnet::nalgebra::{Const, SVector, U1};
+///
+/// fn encoder() -> impl Network<1, 8> + Fuse<f32, Const<1>, U1> {
+///     Dense::<1, 8>::zeros().then(Relu)
+/// }
+/// let y = encoder().then(Dense::<8, 1>::zeros()).forward(&SVector::from([0.5]));
+/// ```
 pub trait Network<const IN: usize, const OUT: usize, T: Real = f32>:
     Net<In = Const<IN>, Scalar = T> + Layer<Const<IN>, T, Out = Const<OUT>>
 {

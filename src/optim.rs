@@ -79,7 +79,7 @@ impl<T: Real> Sgd<T> {
 
 impl<T: Real, N: Params<T>> Optimizer<T, N> for Sgd<T> {
     fn step(&mut self, net: &mut N, grad: &N) {
-        for i in 0..N::TENSORS {
+        for i in (0..N::TENSORS).filter(|&i| !N::frozen(i)) {
             for (p, &g) in net.tensor_mut(i).iter_mut().zip(grad.tensor(i)) {
                 *p -= self.lr * g;
             }

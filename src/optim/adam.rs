@@ -182,7 +182,7 @@ impl<T: Real, N: Params<T>> Optimizer<T, N> for Adam<T, N> {
         let correction2 = T::cast(1.0 - self.beta2_t);
         let (b1, b2, lr, eps, decay) = (self.beta1, self.beta2, self.lr, self.eps, self.decay);
         let weight_decay = self.cfg.weight_decay > 0.0;
-        for i in 0..N::TENSORS {
+        for i in (0..N::TENSORS).filter(|&i| !N::frozen(i)) {
             let params = net.tensor_mut(i).iter_mut();
             let m = self.m.tensor_mut(i).iter_mut();
             let v = self.v.tensor_mut(i).iter_mut();

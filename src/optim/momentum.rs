@@ -112,7 +112,7 @@ impl<T: Real, N: Params<T>> Momentum<T, N> {
 impl<T: Real, N: Params<T>> Optimizer<T, N> for Momentum<T, N> {
     fn step(&mut self, net: &mut N, grad: &N) {
         let (lr, mu) = (self.lr, self.momentum);
-        for i in 0..N::TENSORS {
+        for i in (0..N::TENSORS).filter(|&i| !N::frozen(i)) {
             let params = net.tensor_mut(i).iter_mut();
             let velocity = self.velocity.tensor_mut(i).iter_mut();
             for ((p, v), &g) in params.zip(velocity).zip(grad.tensor(i)) {

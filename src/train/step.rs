@@ -349,7 +349,7 @@ where
 
 /// `total += part`, tensor by tensor.
 pub(super) fn add<T: Real, N: Params<T>>(total: &mut N, part: &N) {
-    for i in 0..N::TENSORS {
+    for i in (0..N::TENSORS).filter(|&i| !N::frozen(i)) {
         for (t, &p) in total.tensor_mut(i).iter_mut().zip(part.tensor(i)) {
             *t += p;
         }

@@ -13,7 +13,7 @@ use crate::common::bits;
 use constnet::data::cubic;
 use constnet::nalgebra::{SMatrix, SVector};
 use constnet::{
-    Dense, Forward, Identity, Params, Relu, Sigmoid, Tanh, export, metrics, net, persist,
+    Dense, Forward, Identity, LeakyRelu, Params, Relu, Sigmoid, Tanh, export, metrics, net, persist,
 };
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -122,7 +122,9 @@ type AllActivations = net![
     Dense<4, 3, f64>,
     Tanh,
     Dense<3, 2, f64>,
-    Identity
+    Identity,
+    Dense<2, 2, f64>,
+    LeakyRelu<f64>
 ];
 
 /// Deterministic parameters, biases included, with a few values that only exact bits keep.
@@ -134,9 +136,11 @@ fn all_activations() -> AllActivations {
             *v = rng.random_range(-1.0..1.0);
         }
     }
-    net.first.first.first.first.first.first.first.w[(1, 0)] = -0.0;
-    net.first.first.first.first.first.first.first.b[2] = 5e-324;
-    net.first.first.first.first.first.first.first.w[(2, 1)] = 0.1;
+    let first = &mut net.first.first.first.first.first.first.first.first.first;
+    first.w[(1, 0)] = -0.0;
+    first.b[2] = 5e-324;
+    first.w[(2, 1)] = 0.1;
+    net.second = LeakyRelu::new(0.3); // a constant that only the file and export keep
     net
 }
 
@@ -162,6 +166,10 @@ fn exported_f64_source_with_every_activation_compiles_to_the_same_network() {
 #[test]
 fn exported_source_names_every_layer() {
     let src = export::export_rs(&all_activations());
+    assert!(src.contains("constnet::LeakyRelu<f64>>"));
+    assert!(
+        src.contains("second: constnet::LeakyRelu { slope: f64::from_bits(0x3fd3333333333333) }")
+    );
     for name in ["Relu", "Sigmoid", "Tanh", "Identity"] {
         assert!(
             src.contains(&format!("constnet::{name}>")),

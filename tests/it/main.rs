@@ -6,6 +6,7 @@ mod common;
 mod compile_fail;
 #[cfg(feature = "std")]
 mod csv;
+mod custom;
 #[cfg(feature = "std")]
 mod data;
 mod export;
