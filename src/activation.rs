@@ -358,6 +358,10 @@ where
         simd::activate(self, x.as_slice(), ws.output.as_mut_slice());
     }
 
+    /// The chain rule, element by element: `y_k = f(x_k)` depends on `x_k` alone, so
+    /// `∂L/∂x_k = ∂L/∂y_k · f'(x_k)`, with `f'` taken at the *input* `x` (which the network
+    /// keeps as the previous layer's output). An activation's constants are not trained:
+    /// it has no parameter gradient.
     fn backward_into(
         &self,
         x: &OMatrix<T, D, B>,

@@ -153,7 +153,10 @@ where
             .forward_after::<A::In, A>(&self.first, x, ws_a, ws_b);
     }
 
-    /// `first.backward_before(second)`: the layer after an activation applies its derivative.
+    /// The chain rule for `y = B(A(x))`: `second`'s backward pass turns `∂L/∂y` into
+    /// `∂L/∂h` for the intermediate `h = A(x)`, which `first`'s backward pass turns into
+    /// `∂L/∂x`; each fills its own part of `grad`. Run as `first.backward_before(second)`,
+    /// so the layer after an activation applies its derivative as it writes.
     fn backward_into(
         &self,
         x: &OMatrix<A::Scalar, A::In, N>,

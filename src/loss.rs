@@ -52,7 +52,10 @@ where
     Ok(sum / n)
 }
 
-/// Gradient of [`mse`] with respect to the prediction: `2(ŷ − y) / n`.
+/// Gradient of [`mse`] with respect to the prediction: `2(ŷ − y) / n`, where `n` is the
+/// number of values (`outputs × samples`): `L = (1/n)·Σ (ŷ_k − y_k)²` and each `ŷ_k`
+/// appears in one term, whose derivative is `2(ŷ_k − y_k)`. The `1/n` makes the gradient's
+/// size independent of the batch size, so a learning rate means the same for any batch.
 ///
 /// ```
 /// use constnet::loss::mse_grad;

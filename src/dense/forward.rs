@@ -171,6 +171,14 @@ where
         self.affine(&Identity, x, &mut ws.output, &mut []);
     }
 
+    /// For `Y = W·X + b·1ᵀ` over a batch `X` (`IN × n`) and `G = ∂L/∂Y` (`OUT × n`):
+    ///
+    /// - `∂L/∂W = G·Xᵀ`: `W[o, i]` multiplies `x_j[i]` into `y_j[o]` for every sample `j`,
+    ///   so its gradient sums `g_j[o]·x_j[i]` over the samples;
+    /// - `∂L/∂b = Σ_j g_j` (the row sums of `G`): `b[o]` adds into `y_j[o]` with factor 1;
+    /// - `∂L/∂X = Wᵀ·G`: `x_j[i]` reaches every output `o` with factor `W[o, i]`.
+    ///
+    /// `grad` is overwritten, not accumulated: one call, one batch's gradient.
     fn backward_into(
         &self,
         x: &OMatrix<T, Const<IN>, N>,
