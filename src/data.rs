@@ -94,26 +94,31 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     }
 
     /// The inputs, `IN × n`.
+    #[must_use]
     pub fn x(&self) -> &OMatrix<T, Const<IN>, Dyn> {
         &self.x
     }
 
     /// The targets, `OUT × n`.
+    #[must_use]
     pub fn y(&self) -> &OMatrix<T, Const<OUT>, Dyn> {
         &self.y
     }
 
     /// Takes the data set apart into `(x, y)`.
+    #[must_use]
     pub fn into_parts(self) -> (OMatrix<T, Const<IN>, Dyn>, OMatrix<T, Const<OUT>, Dyn>) {
         (self.x, self.y)
     }
 
     /// The number of samples (columns); at least 1.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.x.ncols()
     }
 
     /// Always `false`: a `Dataset` holds at least one sample.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -10,6 +10,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 /// How to draw initial weights for a layer with `fan_in` inputs and `fan_out` outputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum InitScheme {
     /// He/Kaiming normal, `N(0, 2 / fan_in)`: keeps activations' variance through ReLU layers.
     #[default]

@@ -250,6 +250,7 @@ pub trait Params<T: Real>: Sized {
     /// assert!(!<Dense<2, 1> as Params<f32>>::frozen(0));
     /// assert!(<LeakyRelu as Params<f32>>::frozen(0)); // its slope
     /// ```
+    #[must_use]
     fn frozen(i: usize) -> bool {
         let _ = i;
         false
@@ -275,6 +276,7 @@ pub trait Params<T: Real>: Sized {
     /// type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
     /// assert_eq!(<Seed as Params<f32>>::num_params(), 128 + 4160 + 65);
     /// ```
+    #[must_use]
     fn num_params() -> usize {
         (0..Self::TENSORS)
             .filter(|&i| !Self::frozen(i))

@@ -88,6 +88,7 @@ pub const MAGIC: [u8; 8] = format::MAGIC;
 /// // header 20, two shapes 16, values (2 + 1)·8, checksum 4
 /// assert_eq!(persist::encoded_len::<f64, Dense<2, 1, f64>>(), 20 + 16 + 24 + 4);
 /// ```
+#[must_use]
 pub fn encoded_len<T: Real, N: Params<T>>() -> usize {
     format::encoded_len::<T, N>()
 }

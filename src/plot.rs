@@ -63,6 +63,7 @@ impl<'a> Series<'a> {
     /// let s = constnet::plot::Series::new("model", &[0.0, 1.0], &[0.0, 1.0]);
     /// assert_eq!(s.label, "model");
     /// ```
+    #[must_use]
     pub fn new(label: &'a str, x: &'a [f64], y: &'a [f64]) -> Self {
         Series { label, x, y }
     }
@@ -101,6 +102,7 @@ pub struct FitPlot<'a> {
 
 impl<'a> FitPlot<'a> {
     /// A plot of `points` and `prediction`, titled "Model fit", axes "x" and "y", no truth.
+    #[must_use]
     pub fn new(points: Series<'a>, prediction: Series<'a>) -> Self {
         FitPlot {
             title: "Model fit",

@@ -19,7 +19,6 @@ mod parallel;
 mod step;
 #[cfg(feature = "parallel")]
 pub use parallel::fit_parallel;
-pub use step::BLOCK;
 use step::{Blocks, Gradient, Step};
 
 /// How to train: epochs, batch size, shuffling.
@@ -59,7 +58,7 @@ impl Default for TrainConfig {
 /// is the mean training loss seen during epoch `e` (for full batch: the loss *before* that
 /// epoch's step, as the classic loop records it).
 ///
-/// Single-threaded and bit-reproducible. A step on more than [`BLOCK`] samples runs forward
+/// Single-threaded and bit-reproducible. A step on more than 256 samples runs forward
 /// and backward in blocks of that many and sums their gradients (the same step, with the
 /// buffers of one block kept in cache); `fit_parallel` (feature `parallel`) splits the
 /// blocks over two threads.

@@ -28,6 +28,7 @@ pub static NET: Model = MODEL;
 /// assert!((firmware::predict(1.0) - 1.0).abs() < 0.5);
 /// assert!((firmware::predict(-1.5) + 3.375).abs() < 0.5);
 /// ```
+#[must_use]
 pub fn predict(x: f32) -> f32 {
     NET.forward(&SVector::from([x]))[0]
 }

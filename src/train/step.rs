@@ -20,7 +20,7 @@ use crate::{Forward, Optimizer, Real, Result, loss};
 ///
 /// Measured on the seed network (64 wide, f32, AVX-512, 2 MiB L2): 256 was fastest at
 /// N = 1 000 and 10 000 among 128…2 048 (7% and 14% faster than 1 024).
-pub const BLOCK: usize = 256;
+pub(crate) const BLOCK: usize = 256;
 
 /// Computes the batch gradient `∂L/∂θ` of the MSE: serially ([`Blocks`]) or split over
 /// threads (`super::parallel`).
