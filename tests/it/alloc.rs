@@ -219,9 +219,8 @@ fn fit_allocates_per_run_not_per_epoch() {
     };
     // Beyond matrixmultiply's packing buffers where it runs (3 products per forward/backward
     // pass; none on the tiled kernels), 2 and 20 epochs allocate the same: the buffers are built once per run. `fit` runs a full batch
-    // in passes of at most `BLOCK` samples (500 = 256 + 244: two passes).
-    let passes = 500usize.div_ceil(constnet::train::BLOCK);
-    assert_eq!(passes, 2);
+    // in passes of at most 256 samples (its internal block size: 500 = 256 + 244, two passes).
+    let passes = 2;
     let gemm = passes * 3 * gemm_allocations(500);
     assert_eq!(count(20, None) - count(2, None), 18 * gemm, "full batch");
     // 500 = 7·64 + 52: eight steps per epoch, all with 64-wide GEMMs.
