@@ -40,6 +40,7 @@
 //! | [`dense`] | [`Dense`], `y = W·x + b` |
 //! | [`activation`] | [`Relu`], [`Sigmoid`], [`Tanh`], [`Identity`] |
 //! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
+//! | [`quant`] | int8 post-training quantization, integer-only inference, its export |
 //! | [`init`] | seeded He / Xavier initialisation |
 //! | [`data`] | [`Dataset`]: CSV, synthetic `y = x³ + noise`, train/test split (`std`) |
 //! | [`loss`] | mean squared error and its gradient |
@@ -90,6 +91,7 @@ pub mod optim;
 pub mod persist;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod quant;
 pub mod scalar;
 pub(crate) mod simd;
 #[cfg(feature = "alloc")]

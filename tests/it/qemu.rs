@@ -68,6 +68,7 @@ fn parse(path: &PathBuf) -> Vec<Line> {
 fn host(model: &str, x: f32) -> f32 {
     match model {
         "f32" => firmware::predict(x),
+        "q8" => firmware::int8::predict(x),
         other => panic!("unknown model {other:?} in device output"),
     }
 }
@@ -88,7 +89,7 @@ fn qemu_outputs_match_host_inference_bit_for_bit() {
     let inputs: Vec<u32> = example_test_set().x().iter().map(|x| x.to_bits()).collect();
     for path in &files {
         let lines = parse(path);
-        for model in ["f32"] {
+        for model in ["f32", "q8"] {
             let got: Vec<&Line> = lines.iter().filter(|l| l.model == model).collect();
             let xs: Vec<u32> = got.iter().map(|l| l.x).collect();
             assert_eq!(xs, inputs, "{}: {model} inputs", path.display());

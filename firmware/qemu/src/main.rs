@@ -1,7 +1,8 @@
 //! Runs the firmware crate's exported cubic model on the example's held-out test inputs on an
 //! emulated Cortex-M, and prints every output's bits through semihosting.
 //!
-//! Output, one line per input: `f32 <input bits> <output bits>` (hex); lines starting with
+//! Output, one line per input and model: `f32 <input bits> <output bits>` (hex) for the `f32`
+//! model, `q8 …` for its int8 quantization (`firmware::int8`); lines starting with
 //! `#` are comments (the emulated instruction counts). constnet's `qemu` integration test
 //! compares the lines with host inference bit for bit. Run with `bash firmware/qemu/run
 //! TARGET` from the repository root (see that script); QEMU's exit code is the binary's.
@@ -37,6 +38,16 @@ fn main() -> ! {
         out.line(format_args!("f32 {bits:08x} {:08x}", y.to_bits()));
     }
     report(&mut out, "f32", ticks, &calib);
+
+    // The same network quantized to int8: integer inference between a float edge each side.
+    let mut ticks = 0u64;
+    for &bits in inputs::INPUTS.iter() {
+        let x = core::hint::black_box(f32::from_bits(bits));
+        let (y, t) = counter.measure(|| firmware::int8::predict(x));
+        ticks += t;
+        out.line(format_args!("q8 {bits:08x} {:08x}", y.to_bits()));
+    }
+    report(&mut out, "q8", ticks, &calib);
     out.flush();
     debug::exit(EXIT_SUCCESS);
     #[allow(clippy::empty_loop)]
