@@ -93,7 +93,7 @@ fn params_for(values: &[f32], what: &'static str) -> Result<QParams> {
         });
     }
     let scale = (hi - lo) / 255.0;
-    let zero = (-128.0 - lo / scale).round().clamp(-128.0, 127.0);
+    let zero = round(-128.0 - lo / scale).clamp(-128.0, 127.0);
     Ok(QParams {
         scale: scale as f32,
         zero: zero as i8,
@@ -103,30 +103,33 @@ fn params_for(values: &[f32], what: &'static str) -> Result<QParams> {
 /// The real multiplier `m` as `(mult, shift)` with `m ≈ mult · 2^−shift`,
 /// `mult ∈ [2³⁰, 2³¹)`, shift ≤ 62 (a multiplier too small for that becomes 0).
 fn multiplier(m: f64) -> (i32, u8) {
-    if m <= 0.0 || !m.is_finite() {
-        return (0, 31);
+    if !(m.is_finite() && m >= f64::MIN_POSITIVE) {
+        return (0, 31); // 0, negative, NaN or subnormal: nothing survives the shift anyway
     }
-    // m = f · 2^e with f ∈ [0.5, 1).
-    let mut e = m.log2().floor() as i32 + 1;
-    let mut f = m / 2f64.powi(e);
-    if f >= 1.0 {
-        f /= 2.0;
-        e += 1;
-    } else if f < 0.5 {
-        f *= 2.0;
-        e -= 1;
-    }
-    let mut mult = (f * 2f64.powi(31)).round() as i64;
+    // m = f · 2^e with f ∈ [0.5, 1), read from the bits (no libm needed without std).
+    let bits = m.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i32 - 1022;
+    let f = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    let mut mult = round(f * 2_147_483_648.0) as i64;
     if mult == 1 << 31 {
         mult /= 2;
         e += 1;
     }
-    let shift = 31 - e;
-    match shift {
-        1..=62 => (mult as i32, shift as u8),
+    match 31 - e {
+        shift @ 1..=62 => (mult as i32, shift as u8),
         ..=0 => (i32::MAX, 1), // m ≥ 2³⁰: saturates every int8 output anyway
         _ => (0, 31),          // m < 2⁻³²: rounds every accumulator in range to 0
     }
+}
+
+/// Rounds half away from zero (`f64::round` is not in `core`).
+fn round(v: f64) -> f64 {
+    if !(v.is_finite() && v > -4.5e15 && v < 4.5e15) {
+        return v; // already an integer (or NaN / infinite)
+    }
+    let t = v as i64 as f64;
+    let frac = v - t; // exact
+    t + f64::from(u8::from(frac >= 0.5)) - f64::from(u8::from(frac <= -0.5))
 }
 
 /// One dense layer (with its ReLU if `relu`): quantized weights, biases and requantization
@@ -175,9 +178,7 @@ fn quantize_dense<const I: usize, const O: usize>(
         let s_w = if max > 0.0 { max / 127.0 } else { 1.0 };
         let mut sum = 0i64;
         for j in 0..I {
-            let w = (f64::from(layer.w[(c, j)]) / s_w)
-                .round()
-                .clamp(-127.0, 127.0) as i8;
+            let w = round(f64::from(layer.w[(c, j)]) / s_w).clamp(-127.0, 127.0) as i8;
             q.w[c][j] = w;
             sum += i64::from(w);
         }
@@ -189,7 +190,7 @@ fn quantize_dense<const I: usize, const O: usize>(
                 index: c,
             });
         }
-        let bias = (b / s_acc).round() - f64::from(input.zero) * sum as f64;
+        let bias = round(b / s_acc) - f64::from(input.zero) * sum as f64;
         if bias.abs() + bound >= f64::from(i32::MAX) {
             return Err(Error::InvalidParameter {
                 name: "network",
@@ -269,5 +270,21 @@ mod tests {
         }
         assert_eq!(multiplier(0.0), (0, 31));
         assert_eq!(multiplier(1e-30), (0, 31));
+    }
+
+    #[test]
+    fn round_is_half_away_from_zero() {
+        use super::round;
+        for (v, r) in [
+            (0.5, 1.0),
+            (-0.5, -1.0),
+            (0.49999, 0.0),
+            (2.5, 3.0),
+            (-2.6, -3.0),
+        ] {
+            assert_eq!(round(v), r, "{v}");
+            assert_eq!(round(v), f64::round(v), "{v}");
+        }
+        assert_eq!(round(1e300), 1e300);
     }
 }
