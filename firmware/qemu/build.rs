@@ -15,6 +15,13 @@ fn main() {
             "firmware-qemu builds for thumbv7em-none-eabihf, thumbv7m-none-eabi or thumbv6m-none-eabi, not {other:?}"
         ),
     };
+    // FIRMWARE_QEMU_MEMORY=mps2-an386 links any target with the AN386's 4 MiB + 4 MiB, to
+    // measure binaries too big for their own board (a Cortex-M4 runs v6-M and v7-M code).
+    println!("cargo:rerun-if-env-changed=FIRMWARE_QEMU_MEMORY");
+    let machine = match std::env::var("FIRMWARE_QEMU_MEMORY") {
+        Ok(m) if m == "mps2-an386" => "mps2-an386",
+        _ => machine,
+    };
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let src = format!("memory/{machine}.x");
     std::fs::copy(&src, out.join("memory.x")).unwrap();
