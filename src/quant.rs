@@ -126,7 +126,8 @@ pub trait QNet {
     fn run(&self, x: &Self::Input) -> Self::Output;
 }
 
-/// Two quantized parts run one after the other; `B`'s input must be `A`'s output.
+/// Two quantized parts run one after the other; `B`'s input must be `A`'s output, which
+/// the type itself demands, so a mismatch is an error where the chain's type is written.
 ///
 /// ```
 /// use constnet::quant::{QChain, QDense, QNet};
@@ -135,7 +136,11 @@ pub trait QNet {
 /// assert_eq!(net.run(&[-7]), [-7]);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct QChain<A, B> {
+pub struct QChain<A, B>
+where
+    A: QNet,
+    B: QNet<Input = A::Output>,
+{
     /// The earlier part.
     pub first: A,
     /// The part that follows it.

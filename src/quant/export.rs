@@ -85,7 +85,11 @@ impl<const IN: usize, const OUT: usize> QExportRs for QDense<IN, OUT> {
     }
 }
 
-impl<A: QExportRs, B: QExportRs> QExportRs for QChain<A, B> {
+impl<A, B> QExportRs for QChain<A, B>
+where
+    A: QNet + QExportRs,
+    B: QNet<Input = A::Output> + QExportRs,
+{
     fn write_type(f: &mut dyn Write) -> fmt::Result {
         f.write_str("constnet::quant::QChain<")?;
         A::write_type(f)?;

@@ -107,3 +107,11 @@ fn quantize_rejects_bad_calibration_data_and_parameters() {
 fn quantizing_is_reproducible() {
     assert_eq!(quantized(), quantized());
 }
+
+#[test]
+fn int8_inference_does_not_allocate() {
+    let q = quantized();
+    let (y, n) = crate::counting::allocations(|| q.predict(&[0.75]));
+    assert_eq!(n, 0);
+    assert!((y[0] - 0.421_875).abs() < 0.5); // 0.75³, roughly: the call did run the model
+}

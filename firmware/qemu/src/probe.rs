@@ -1,9 +1,9 @@
 //! Shared by the `probe_*` binaries: runs one piece of work, measures the stack it used by
 //! painting the free RAM first, prints `stack <bytes>` and exits QEMU.
 //!
-//! Each probe is a whole linked binary, so `llvm-size` on it gives the flash (`.vector_table`
-//! + `.text` + `.rodata` + `.data`) and static RAM (`.data` + `.bss`) of that use;
-//! `probe_empty` is the baseline (runtime, semihosting, panic handler, this module).
+//! Each probe is a whole linked binary, so `llvm-size` on it gives the flash
+//! (`.vector_table`, `.text`, `.rodata` and `.data`) and static RAM (`.data` and `.bss`) of
+//! that use; `probe_empty` is the baseline (runtime, semihosting, panic handler, this module).
 
 use core::ptr::{addr_of, read_volatile, write_volatile};
 
