@@ -29,12 +29,12 @@
 //! | | constnet | TFLite int8 (its quantization spec) |
 //! |---|---|---|
 //! | weights | int8 in −127…127, symmetric (zero point 0), one scale per output channel: `max |w| / 127` | the same |
-//! | biases | int32, scale `s_in · s_w[c]`, zero point 0; the input zero point's term `−z_in · Σ w_q` is folded in | int32 at the same scale; the zero-point term is folded by the converter or added at run time |
+//! | biases | int32, scale `s_in · s_w[c]`, zero point 0; the input zero point's term `−z_in · Σ w_q` is folded in once, at quantization | int32 at the same scale; the reference kernels add the input offset to every input inside the dot product, at run time |
 //! | activations | int8 in −128…127, asymmetric: scale and zero point from the min / max (widened to hold 0) over calibration data run through the `f32` network | the same (min / max over a representative data set) |
 //! | accumulation | int32 | int32 |
 //! | requantization | `M = s_in · s_w[c] / s_out` as a 31-bit multiplier `m ∈ [2³⁰, 2³¹)` and a right shift; one 64-bit product, **one** rounding (half up) | the same multiplier; a saturating rounding doubling high multiply, then a rounding shift (two roundings) |
 //! | ReLU | fused: the output's clamp starts at the zero point (real 0) | the same (fused activation ranges) |
-//! | sigmoid / tanh | not supported (a network with them does not quantize: a compile error) | int8 lookup tables |
+//! | sigmoid / tanh | not supported (a network with them does not quantize: a compile error) | fixed-point kernels with fixed output scales |
 //! | edges | input `q = round(x / s) + z` (half away from zero, clamped), output `(q − z) · s`, both in `f32` | the same formulas, done by the application |
 //!
 //! Single rounding is both simpler and, by a hair, more accurate than TFLite's two; the
