@@ -41,6 +41,7 @@
 //! | [`activation`] | the [`Activation`] trait: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours |
 //! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
 //! | [`gradcheck`] | finite-difference proof of any layer's backward pass (needs `alloc`) |
+//! | [`quant`] | int8 post-training quantization, integer-only inference, its export |
 //! | [`init`] | seeded He / Xavier initialisation |
 //! | [`data`] | [`Dataset`]: CSV, synthetic `y = x³ + noise`, train/test split (`std`) |
 //! | [`loss`] | mean squared error and its gradient |
@@ -93,6 +94,7 @@ pub mod optim;
 pub mod persist;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod quant;
 pub mod scalar;
 pub(crate) mod simd;
 #[cfg(feature = "alloc")]

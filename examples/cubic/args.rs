@@ -22,6 +22,8 @@ FLAGS:
     --save PATH         save the trained model (constnet model file)
     --load PATH         load a model instead of training; evaluate and plot it
     --export-rs PATH    write the model as Rust source for a #![no_std] crate
+    --quantize int8     int8 post-training quantization (calibrated on the training
+                        inputs): report its test R²; --export-rs then writes the int8 model
     --quiet             no progress lines on stderr
     --help              this text
 ";
@@ -62,6 +64,7 @@ pub struct Args {
     pub save: Option<PathBuf>,
     pub load: Option<PathBuf>,
     pub export_rs: Option<PathBuf>,
+    pub quantize_int8: bool,
     pub quiet: bool,
     pub help: bool,
 }
@@ -82,6 +85,7 @@ impl Default for Args {
             save: None,
             load: None,
             export_rs: None,
+            quantize_int8: false,
             quiet: false,
             help: false,
         }
@@ -120,6 +124,10 @@ pub fn parse(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--save" => args.save = Some(value()?.into()),
             "--load" => args.load = Some(value()?.into()),
             "--export-rs" => args.export_rs = Some(value()?.into()),
+            "--quantize" => match value()?.as_str() {
+                "int8" => args.quantize_int8 = true,
+                other => return Err(format!("--quantize: unknown `{other}` (only int8)")),
+            },
             "--quiet" | "-q" => args.quiet = true,
             "--help" | "-h" => args.help = true,
             _ => return Err(format!("unknown flag `{token}` (see --help)")),
@@ -186,6 +194,8 @@ mod tests {
         assert_eq!(args.load, Some(PathBuf::from("l.cnet")));
         assert_eq!(args.export_rs, Some(PathBuf::from("m.rs")));
         assert!(args.quiet && args.help);
+        assert!(parse_str("--quantize int8").unwrap().quantize_int8);
+        assert!(!parse_str("").unwrap().quantize_int8);
         assert_eq!(parse_str("--batch-size 0").unwrap().batch_size, None);
         for name in ["sgd", "momentum", "nesterov", "adam"] {
             let args = parse_str(&format!("--optimizer {name}")).unwrap();
@@ -205,6 +215,8 @@ mod tests {
             ("--samples 0", "--samples must be at least 2"),
             ("--samples 1", "--samples must be at least 2"),
             ("--quiet=yes", "--quiet takes no value"),
+            ("--quantize int4", "--quantize: unknown `int4`"),
+            ("--quantize", "--quantize needs a value"),
         ] {
             let err = parse_str(line).unwrap_err();
             assert!(err.contains(expected), "{line}: {err}");
@@ -228,6 +240,7 @@ mod tests {
             "--save",
             "--load",
             "--export-rs",
+            "--quantize",
             "--quiet",
             "--help",
         ] {

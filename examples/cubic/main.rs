@@ -67,8 +67,26 @@ fn run(args: &Args) -> Result<String> {
     };
 
     let summary = Summary::new(args, &model, &train, &test, &losses, seconds)?;
-    write_outputs(args, &model, &train, &losses, &summary)?;
-    Ok(summary.line(&args.out))
+    // Quantized on the training inputs (the data a deployment would calibrate on).
+    let int8 = match args.quantize_int8 {
+        true => Some(constnet::quant::quantize(&model, train.x())?),
+        false => None,
+    };
+    write_outputs(args, &model, int8.as_ref(), &train, &losses, &summary)?;
+    let line = summary.line(&args.out);
+    match &int8 {
+        Some(q) => Ok(format!("{line}; int8 test R² {:.4}", int8_r2(q, &test)?)),
+        None => Ok(line),
+    }
+}
+
+/// The int8 model, as quantized from [`Model`].
+type Int8 = constnet::quant::QModel<<Model as constnet::quant::Quantize>::Q, 1, 1>;
+
+/// Test R² of the int8 model (integer inference between float edges).
+fn int8_r2(q: &Int8, test: &Data) -> Result<f64> {
+    let pred: Vec<f32> = test.x().iter().map(|&x| q.predict(&[x])[0]).collect();
+    metrics::r2(&pred, test.y().as_slice())
 }
 
 /// The default synthetic data (train and held-out test drawn alike), or the user's CSV split
@@ -132,6 +150,7 @@ fn train_model(model: &mut Model, train: &Data, args: &Args) -> Result<Vec<f64>>
 fn write_outputs(
     args: &Args,
     model: &Model,
+    int8: Option<&Int8>,
     train: &Data,
     losses: &[f64],
     summary: &Summary,
@@ -145,8 +164,10 @@ fn write_outputs(
     if let Some(path) = &args.save {
         persist::save(model, path)?;
     }
-    if let Some(path) = &args.export_rs {
-        constnet::export::write_rs(model, path)?;
+    match (&args.export_rs, int8) {
+        (Some(path), Some(q)) => constnet::quant::write_qrs(q, path)?,
+        (Some(path), None) => constnet::export::write_rs(model, path)?,
+        (None, _) => {}
     }
     if !losses.is_empty() {
         plot::loss_curve(&args.out.join("loss.png"), losses)?;

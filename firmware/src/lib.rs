@@ -32,3 +32,24 @@ pub static NET: Model = MODEL;
 pub fn predict(x: f32) -> f32 {
     NET.forward(&SVector::from([x]))[0]
 }
+
+/// The same network quantized to int8 (`model_int8.rs`, written by
+/// `cargo run --release --example cubic -- --load firmware/model.cnet --quantize int8
+/// --export-rs firmware/src/model_int8.rs`): integer-only inside, for cores without an FPU.
+pub mod int8 {
+    include!("model_int8.rs");
+
+    /// The int8 network, stored once in read-only memory.
+    pub static NET: QModel = QMODEL;
+
+    /// The int8 network's prediction for one input: the input quantized (one `f32`
+    /// division), integer inference, the output dequantized (one `f32` product).
+    ///
+    /// ```
+    /// assert!((firmware::int8::predict(1.0) - 1.0).abs() < 0.5);
+    /// assert!((firmware::int8::predict(-1.5) + 3.375).abs() < 0.5);
+    /// ```
+    pub fn predict(x: f32) -> f32 {
+        NET.predict(&[x])[0]
+    }
+}

@@ -21,7 +21,7 @@ use rand::{RngExt, SeedableRng};
 /// The firmware's network, the seed network: the type `firmware/src/model.rs` declares.
 type Firmware = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -31,14 +31,14 @@ fn bless() -> bool {
 
 /// The example's held-out test set with its default flags (seed 42, 1000 samples, σ = 0.1):
 /// the second draw from the seeded stream, after the training set.
-fn example_test_set() -> constnet::Dataset<f32, 1, 1> {
+pub(crate) fn example_test_set() -> constnet::Dataset<f32, 1, 1> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
     let _train = cubic::<f32, _>(1000, 0.1, &mut rng).unwrap();
     cubic(1000, 0.1, &mut rng).unwrap()
 }
 
 /// Compares `path`'s contents with `expected`, or (when blessing) writes them.
-fn check_fixture(path: &Path, expected: &str) {
+pub(crate) fn check_fixture(path: &Path, expected: &str) {
     if bless() {
         std::fs::write(path, expected).unwrap();
     }

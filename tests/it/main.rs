@@ -19,6 +19,10 @@ mod persist;
 #[cfg(feature = "plot")]
 mod plot;
 #[cfg(feature = "std")]
+mod qemu;
+#[cfg(feature = "std")]
+mod quant;
+#[cfg(feature = "std")]
 mod scratch; // helper: unique temp directories
 #[cfg(feature = "std")]
 mod synthetic;

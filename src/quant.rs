@@ -1,0 +1,227 @@
+//! int8 inference for microcontrollers without a floating-point unit.
+//!
+//! A trained `f32` network becomes a [`QModel`]: typed int8 layers ([`QDense<IN, OUT>`]
+//! joined by [`QChain`], whose widths the compiler still checks), with
+//! integer-only arithmetic inside. Floats appear only at the two edges, and only if you use
+//! them: [`QModel::quantize_input`] (one division per input) and
+//! [`QModel::dequantize_output`] (one multiplication per output). [`QModel::run`] takes
+//! and returns int8 and never touches a float.
+//!
+//! ```
+//! use constnet::quant::{self, QNet};
+//! use constnet::{net, Dense, Init, InitScheme, Relu, nalgebra::{Const, Dyn, OMatrix}};
+//! use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+//!
+//! let net: net![Dense<1, 8>, Relu, Dense<8, 1>] =
+//!     Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(1), InitScheme::He);
+//! // Calibration data: the inputs the network will see (e.g. the training set's).
+//! let calib = OMatrix::<f32, Const<1>, Dyn>::from_fn(100, |_, j| j as f32 / 25.0 - 2.0);
+//! let q = quant::quantize(&net, &calib)?;
+//! let exact = net.forward(&constnet::nalgebra::SVector::from([0.5]))[0];
+//! let approx = q.predict(&[0.5])[0];
+//! assert!((exact - approx).abs() < 0.05, "{exact} vs {approx}");
+//! # use constnet::Forward;
+//! # Ok::<(), constnet::Error>(())
+//! ```
+//!
+//! ## The scheme, and how it compares with TensorFlow Lite's int8
+//!
+//! | | constnet | TFLite int8 (its quantization spec) |
+//! |---|---|---|
+//! | weights | int8 in −127…127, symmetric (zero point 0), one scale per output channel: `max |w| / 127` | the same |
+//! | biases | int32, scale `s_in · s_w[c]`, zero point 0; the input zero point's term `−z_in · Σ w_q` is folded in once, at quantization | int32 at the same scale; the reference kernels add the input offset to every input inside the dot product, at run time |
+//! | activations | int8 in −128…127, asymmetric: scale and zero point from the min / max (widened to hold 0) over calibration data run through the `f32` network | the same (min / max over a representative data set) |
+//! | accumulation | int32 | int32 |
+//! | requantization | `M = s_in · s_w[c] / s_out` as a 31-bit multiplier `m ∈ [2³⁰, 2³¹)` and a right shift; one 64-bit product, **one** rounding (half up) | the same multiplier; a saturating rounding doubling high multiply, then a rounding shift (two roundings) |
+//! | ReLU | fused: the output's clamp starts at the zero point (real 0) | the same (fused activation ranges) |
+//! | sigmoid / tanh | not supported (a network with them does not quantize: a compile error) | fixed-point kernels with fixed output scales |
+//! | edges | input `q = round(x / s) + z` (half away from zero, clamped), output `(q − z) · s`, both in `f32` | the same formulas, done by the application |
+//!
+//! Single rounding is both simpler and, by a hair, more accurate than TFLite's two; the
+//! results therefore differ from TFLite's in the last bit now and then, never in scheme.
+//! Every integer operation gives the same result on every target, so the host and a
+//! Cortex-M0 agree bit for bit; the two float edges are single IEEE operations, which
+//! soft-float and hardware give alike.
+//!
+//! [`export_qrs`] writes a quantized network as `no_std` Rust source, like
+//! [`export`](crate::export) does for `f32`.
+
+#[cfg(feature = "alloc")]
+mod calibrate;
+mod dense;
+mod export;
+
+#[cfg(feature = "alloc")]
+pub use calibrate::{Quantize, quantize};
+pub use dense::QDense;
+#[cfg(feature = "alloc")]
+pub use export::export_qrs;
+#[cfg(feature = "std")]
+pub use export::write_qrs;
+pub use export::{QExportRs, write_qsource};
+
+/// An int8 tensor's scale and zero point: `real = (q − zero) · scale`.
+///
+/// ```
+/// let p = constnet::quant::QParams { scale: 0.5, zero: -128 };
+/// assert_eq!(p.quantize(1.0), -126);
+/// assert_eq!(p.dequantize(-126), 1.0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QParams {
+    /// The real value of one step.
+    pub scale: f32,
+    /// The int8 value that stands for real 0.
+    pub zero: i8,
+}
+
+impl QParams {
+    /// `round(x / scale) + zero`, rounded half away from zero and clamped to −128…127
+    /// (NaN gives `zero`).
+    ///
+    /// ```
+    /// let p = constnet::quant::QParams { scale: 0.25, zero: 0 };
+    /// assert_eq!((p.quantize(0.125), p.quantize(-0.125), p.quantize(1e9)), (1, -1, 127));
+    /// ```
+    pub fn quantize(&self, x: f32) -> i8 {
+        // Clamped first so the integer conversion cannot saturate; the rounding works on
+        // the exact fraction `v − trunc(v)` (exact for |v| < 2²³), with no `f32::round`
+        // (not in `core`).
+        let v = (x / self.scale).clamp(-512.0, 512.0);
+        let t = v as i32; // NaN → 0
+        let frac = v - t as f32;
+        let r = t + i32::from(frac >= 0.5) - i32::from(frac <= -0.5);
+        (r + i32::from(self.zero)).clamp(-128, 127) as i8
+    }
+
+    /// `(q − zero) · scale`.
+    ///
+    /// ```
+    /// let p = constnet::quant::QParams { scale: 0.25, zero: 4 };
+    /// assert_eq!(p.dequantize(8), 1.0);
+    /// ```
+    pub fn dequantize(&self, q: i8) -> f32 {
+        (i32::from(q) - i32::from(self.zero)) as f32 * self.scale
+    }
+}
+
+/// A quantized layer or network: int8 in, int8 out, integer arithmetic only.
+///
+/// `Input` and `Output` are `[i8; N]` arrays, so [`QChain`] joins only parts whose widths
+/// match: a mismatch is a type error where the chain is written.
+pub trait QNet {
+    /// `[i8; IN]`.
+    type Input;
+    /// `[i8; OUT]`.
+    type Output;
+    /// Runs the network on one quantized sample.
+    ///
+    /// ```
+    /// use constnet::quant::{QDense, QNet};
+    /// // One output, weight 2, bias 1, multiplier 1/2 (2³⁰ · 2⁻³¹): y = (2x + 1) / 2.
+    /// let layer = QDense::<1, 1> { w: [[2]], bias: [1], mult: [1 << 30], shift: [31],
+    ///                               zero: 0, min: -128 };
+    /// assert_eq!(layer.run(&[10]), [11]); // 10.5 rounds half up
+    /// ```
+    fn run(&self, x: &Self::Input) -> Self::Output;
+}
+
+/// Two quantized parts run one after the other; `B`'s input must be `A`'s output, which
+/// the type itself demands, so a mismatch is an error where the chain's type is written.
+///
+/// ```
+/// use constnet::quant::{QChain, QDense, QNet};
+/// let id = QDense::<1, 1> { w: [[1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
+/// let net = QChain { first: id.clone(), second: id };
+/// assert_eq!(net.run(&[-7]), [-7]);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct QChain<A, B>
+where
+    A: QNet,
+    B: QNet<Input = A::Output>,
+{
+    /// The earlier part.
+    pub first: A,
+    /// The part that follows it.
+    pub second: B,
+}
+
+impl<A: QNet, B: QNet<Input = A::Output>> QNet for QChain<A, B> {
+    type Input = A::Input;
+    type Output = B::Output;
+    fn run(&self, x: &A::Input) -> B::Output {
+        self.second.run(&self.first.run(x))
+    }
+}
+
+/// A quantized network with its input and output quantization: what a firmware ships.
+///
+/// ```
+/// use constnet::quant::{QDense, QModel, QParams};
+/// let layer = QDense::<1, 1> { w: [[1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
+/// let m = QModel { net: layer, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 0.5, zero: 0 } };
+/// assert_eq!(m.predict(&[3.0]), [3.0]);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct QModel<N, const IN: usize, const OUT: usize> {
+    /// The integer network.
+    pub net: N,
+    /// How real inputs map to int8.
+    pub input: QParams,
+    /// How int8 outputs map to real values.
+    pub output: QParams,
+}
+
+impl<N, const IN: usize, const OUT: usize> QModel<N, IN, OUT>
+where
+    N: QNet<Input = [i8; IN], Output = [i8; OUT]>,
+{
+    /// The input edge: each value through [`QParams::quantize`] (one `f32` division each).
+    ///
+    /// ```
+    /// # use constnet::quant::{QDense, QModel, QParams};
+    /// # let net = QDense::<2, 1> { w: [[1, 1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
+    /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 1.0, zero: 0 } };
+    /// assert_eq!(m.quantize_input(&[1.0, -0.5]), [2, -1]);
+    /// ```
+    pub fn quantize_input(&self, x: &[f32; IN]) -> [i8; IN] {
+        x.map(|v| self.input.quantize(v))
+    }
+
+    /// Integer-only inference: int8 in, int8 out.
+    ///
+    /// ```
+    /// # use constnet::quant::{QDense, QModel, QParams};
+    /// # let net = QDense::<2, 1> { w: [[1, 1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
+    /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 1.0, zero: 0 } };
+    /// assert_eq!(m.run(&[3, 4]), [7]);
+    /// ```
+    pub fn run(&self, x: &[i8; IN]) -> [i8; OUT] {
+        self.net.run(x)
+    }
+
+    /// The output edge: each value through [`QParams::dequantize`] (one `f32` product each).
+    ///
+    /// ```
+    /// # use constnet::quant::{QDense, QModel, QParams};
+    /// # let net = QDense::<2, 1> { w: [[1, 1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
+    /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 0.25, zero: 0 } };
+    /// assert_eq!(m.dequantize_output(&[4]), [1.0]);
+    /// ```
+    pub fn dequantize_output(&self, q: &[i8; OUT]) -> [f32; OUT] {
+        q.map(|v| self.output.dequantize(v))
+    }
+
+    /// Real in, real out: quantize, integer inference, dequantize.
+    ///
+    /// ```
+    /// # use constnet::quant::{QDense, QModel, QParams};
+    /// # let net = QDense::<2, 1> { w: [[1, 1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
+    /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 0.5, zero: 0 } };
+    /// assert_eq!(m.predict(&[1.0, 2.0]), [3.0]);
+    /// ```
+    pub fn predict(&self, x: &[f32; IN]) -> [f32; OUT] {
+        self.dequantize_output(&self.run(&self.quantize_input(x)))
+    }
+}
