@@ -251,6 +251,24 @@ where
 /// The output width of `B` after `A`.
 type OutB<A, B> = <B as Layer<OutOf<A>, <A as Net>::Scalar>>::Out;
 
+/// A network value, written as its layers in order: `chain![a, b, c]` is
+/// `Chain::new(Chain::new(a, b), c)`, the value of type `net![A, B, C]`. Usable in a
+/// `const` or `static` (every constructor it calls is a `const fn`).
+///
+/// ```
+/// use constnet::{chain, net, Dense, Tanh};
+/// let model: net![Dense<1, 2>, Tanh, Dense<2, 1>] =
+///     chain![Dense::zeros(), Tanh, Dense::zeros()];
+/// ```
+#[macro_export]
+macro_rules! chain {
+    (@acc $acc:expr) => { $acc };
+    (@acc $acc:expr, $next:expr $(, $rest:expr)*) => {
+        $crate::chain!(@acc $crate::Chain::new($acc, $next) $(, $rest)*)
+    };
+    ($first:expr $(, $rest:expr)* $(,)?) => { $crate::chain!(@acc $first $(, $rest)*) };
+}
+
 /// The type of a network, written as its layers in order.
 ///
 /// `net![A, B, C]` is `Chain<Chain<A, B>, C>`. The first layer must have a fixed input

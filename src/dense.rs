@@ -13,7 +13,7 @@
 //! results identical to the portable and `no_std` builds. Single-sample inference is such a
 //! case. Inference and training take the same kernels, so they give the same bits.
 
-use nalgebra::{Const, SMatrix, SVector};
+use nalgebra::{ArrayStorage, Const, SMatrix, SVector};
 use rand::Rng;
 
 use crate::layer::{Layer, Net, Params};
@@ -119,6 +119,45 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
             SMatrix::from_row_slice(w),
             SVector::from_column_slice(b),
         ))
+    }
+
+    /// Builds a layer in a `const` (or `static`) from row-major weights — `w[o][i]` is the
+    /// weight from input `i` to output `o`, PyTorch's `(out, in)` order, as in
+    /// [`from_slices`](Self::from_slices) — and a bias. The exported firmware source uses
+    /// this form.
+    ///
+    /// ```
+    /// use constnet::{chain, net, Dense, Forward, Relu};
+    /// use constnet::nalgebra::SVector;
+    ///
+    /// static MODEL: net![Dense<2, 2>, Relu, Dense<2, 1>] = chain![
+    ///     Dense::from_rows([[1.0, -1.0], [0.5, 0.5]], [0.0, -1.0]),
+    ///     Relu,
+    ///     Dense::from_rows([[2.0, 1.0]], [0.25]),
+    /// ];
+    /// let y = MODEL.forward(&SVector::from([3.0, 1.0]));
+    /// assert_eq!(y[0], 2.0 * 2.0 + 1.0 * 1.0 + 0.25);
+    /// ```
+    ///
+    /// A zero width fails where the constant is written, even under `cargo check`.
+    #[must_use]
+    pub const fn from_rows(w: [[T; IN]; OUT], b: [T; OUT]) -> Self {
+        let () = Self::NON_EMPTY;
+        // Column-major storage: column i holds the weights from input i.
+        let mut cols = [[w[0][0]; OUT]; IN];
+        let mut o = 0;
+        while o < OUT {
+            let mut i = 0;
+            while i < IN {
+                cols[i][o] = w[o][i];
+                i += 1;
+            }
+            o += 1;
+        }
+        Dense::new(
+            SMatrix::from_array_storage(ArrayStorage(cols)),
+            SMatrix::from_array_storage(ArrayStorage([b])),
+        )
     }
 
     /// He/Kaiming-normal weights (the default for layers feeding a ReLU), zero bias.

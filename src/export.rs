@@ -2,8 +2,9 @@
 //! `include!`.
 //!
 //! [`export_rs`] writes two items: `pub type Model` (the network's exact type) and
-//! `pub const MODEL: Model` (its trained value), built as a constant expression from struct
-//! literals, so the weights live in the binary's read-only data and the firmware needs no
+//! `pub const MODEL: Model` (its trained value), built as a constant expression with
+//! [`chain!`](crate::chain) and [`Dense::from_rows`] (row-major, as PyTorch orders weights),
+//! so the weights live in the binary's read-only data and the firmware needs no
 //! allocator, no file system and no parsing. Every value is written as its exact bits
 //! (`f32::from_bits(0x3f800000)`), so the firmware computes bit-for-bit what the trained
 //! network computes on the same target. Paths go through `constnet::` (and its re-exported
@@ -18,10 +19,10 @@
 //!     Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(0), InitScheme::He);
 //! let src = export::export_rs(&model);
 //! assert!(src.contains(
-//!     "pub type Model = constnet::Chain<constnet::Chain<constnet::Dense<1, 2, f32>, \
-//!      constnet::Relu>, constnet::Dense<2, 1, f32>>;"
+//!     "pub type Model = constnet::net![constnet::Dense<1, 2, f32>, constnet::Relu, \
+//!      constnet::Dense<2, 1, f32>];"
 //! ));
-//! assert!(src.contains("pub const MODEL: Model = constnet::Chain {"));
+//! assert!(src.contains("pub const MODEL: Model = constnet::chain![\n    constnet::Dense::from_rows("));
 //! ```
 //!
 //! In the firmware crate (see `firmware/` in the repository):
@@ -66,6 +67,20 @@ pub trait ExportRs {
     /// Writes the value as a constant expression. Continuation lines are indented by
     /// `indent` levels (4 spaces each); the first line is not indented.
     fn write_value(&self, f: &mut dyn Write, indent: usize) -> fmt::Result;
+
+    /// Writes the type as the items of a `net![…]` list: itself, unless it is a
+    /// [`Chain`] (which lists its parts). Leave the default.
+    fn write_type_items(f: &mut dyn Write) -> fmt::Result {
+        Self::write_type(f)
+    }
+
+    /// Writes the value as the items of a `chain![…]` list, one per line at `indent`:
+    /// itself, unless it is a [`Chain`]. Leave the default.
+    fn write_value_items(&self, f: &mut dyn Write, indent: usize) -> fmt::Result {
+        pad(f, indent)?;
+        self.write_value(f, indent)?;
+        f.write_str(",\n")
+    }
 }
 
 /// Writes `indent` levels of indentation (4 spaces each), for multi-line values.
@@ -142,19 +157,54 @@ impl<const IN: usize, const OUT: usize, T: Real> ExportRs for Dense<IN, OUT, T> 
         write!(f, "constnet::Dense<{IN}, {OUT}, {}>", T::NAME)
     }
 
+    /// `constnet::Dense::from_rows([row, …], [bias])`: rows of `W` as PyTorch orders them.
     fn write_value(&self, f: &mut dyn Write, indent: usize) -> fmt::Result {
-        f.write_str("constnet::Dense {\n")?;
+        f.write_str("constnet::Dense::from_rows(\n")?;
         pad(f, indent + 1)?;
-        f.write_str("w: ")?;
-        write_matrix(f, self.w.as_slice(), OUT, indent + 1)?;
-        f.write_str(",\n")?;
+        f.write_str("[\n")?;
+        for o in 0..OUT {
+            let row: [T; IN] = core::array::from_fn(|i| self.w[(o, i)]);
+            pad(f, indent + 2)?;
+            write_array(f, &row, indent + 2)?;
+            f.write_str(",\n")?;
+        }
         pad(f, indent + 1)?;
-        f.write_str("b: ")?;
-        write_matrix(f, self.b.as_slice(), OUT, indent + 1)?;
+        f.write_str("],\n")?;
+        pad(f, indent + 1)?;
+        write_array(f, self.b.as_slice(), indent + 1)?;
         f.write_str(",\n")?;
         pad(f, indent)?;
-        f.write_char('}')
+        f.write_char(')')
     }
+}
+
+/// `[v, v, …]`: on one line if it fits [`PER_LINE`] values, else [`PER_LINE`] values a line
+/// at `indent + 1`.
+fn write_array<T: Real>(f: &mut dyn Write, values: &[T], indent: usize) -> fmt::Result {
+    if values.len() <= PER_LINE {
+        f.write_char('[')?;
+        for (i, &v) in values.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write_scalar(f, v)?;
+        }
+        return f.write_char(']');
+    }
+    f.write_str("[\n")?;
+    for line in values.chunks(PER_LINE) {
+        pad(f, indent + 1)?;
+        for (i, &v) in line.iter().enumerate() {
+            if i > 0 {
+                f.write_char(' ')?;
+            }
+            write_scalar(f, v)?;
+            f.write_char(',')?;
+        }
+        f.write_char('\n')?;
+    }
+    pad(f, indent)?;
+    f.write_char(']')
 }
 
 /// Every [`Activation`]: its type's path (for the crate's own, through `constnet::`), and
@@ -192,31 +242,38 @@ impl Write for PathRewriter<'_> {
     }
 }
 
+/// `constnet::net![…]` and `constnet::chain![…]`: a network as its list of layers.
 impl<A, B> ExportRs for Chain<A, B>
 where
     A: Net + ExportRs,
     B: Layer<OutOf<A>, A::Scalar> + ExportRs,
 {
     fn write_type(f: &mut dyn Write) -> fmt::Result {
-        f.write_str("constnet::Chain<")?;
-        A::write_type(f)?;
-        f.write_str(", ")?;
-        B::write_type(f)?;
-        f.write_char('>')
+        f.write_str("constnet::net![")?;
+        Self::write_type_items(f)?;
+        f.write_char(']')
     }
 
     fn write_value(&self, f: &mut dyn Write, indent: usize) -> fmt::Result {
-        f.write_str("constnet::Chain {\n")?;
-        pad(f, indent + 1)?;
-        f.write_str("first: ")?;
-        self.first.write_value(f, indent + 1)?;
-        f.write_str(",\n")?;
-        pad(f, indent + 1)?;
-        f.write_str("second: ")?;
-        self.second.write_value(f, indent + 1)?;
-        f.write_str(",\n")?;
+        f.write_str("constnet::chain![\n")?;
+        self.write_value_items(f, indent + 1)?;
         pad(f, indent)?;
-        f.write_char('}')
+        f.write_char(']')
+    }
+
+    // Only `first` is flattened: `net!`/`chain!` nest to the left, so a chain in `second`
+    // stays one item (its own `net![…]`).
+    fn write_type_items(f: &mut dyn Write) -> fmt::Result {
+        A::write_type_items(f)?;
+        f.write_str(", ")?;
+        B::write_type(f)
+    }
+
+    fn write_value_items(&self, f: &mut dyn Write, indent: usize) -> fmt::Result {
+        self.first.write_value_items(f, indent)?;
+        pad(f, indent)?;
+        self.second.write_value(f, indent)?;
+        f.write_str(",\n")
     }
 }
 

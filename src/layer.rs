@@ -186,6 +186,30 @@ pub trait Net: Layer<<Self as Net>::In, <Self as Net>::Scalar> + Sized {
 /// The output width of a [`Net`].
 pub type OutOf<N> = <N as Layer<<N as Net>::In, <N as Net>::Scalar>>::Out;
 
+/// The workspace of network `N` for batches of type `B` (default: one sample):
+/// `WorkspaceOf<Seed, Const<16>>` for a fixed batch of 16, instead of
+/// `<Seed as Forward<f32, Const<1>, Const<16>>>::Workspace`.
+///
+/// ```
+/// use constnet::{net, Dense, Forward, Relu, layer::{InputOf, OutputOf, WorkspaceOf}};
+/// use constnet::nalgebra::Const;
+///
+/// type Seed = net![Dense<1, 16>, Relu, Dense<16, 1>];
+/// let model: Seed = constnet::Params::zeros();
+/// let mut ws: WorkspaceOf<Seed, Const<8>> = Seed::workspace(Const::<8>);
+/// let x = InputOf::<Seed, Const<8>>::zeros();
+/// model.forward_into(&x, &mut ws);
+/// let y: &OutputOf<Seed, Const<8>> = Seed::output(&ws);
+/// ```
+pub type WorkspaceOf<N, B = nalgebra::U1> =
+    <N as Forward<<N as Net>::Scalar, <N as Net>::In, B>>::Workspace;
+
+/// A batch of inputs of network `N` (default: one sample).
+pub type InputOf<N, B = nalgebra::U1> = OMatrix<<N as Net>::Scalar, <N as Net>::In, B>;
+
+/// A batch of outputs of network `N` (default: one sample).
+pub type OutputOf<N, B = nalgebra::U1> = OMatrix<<N as Net>::Scalar, OutOf<N>, B>;
+
 /// A network from `IN` to `OUT` features in scalar `T`: the type to return from a function
 /// that builds part of a network, so the caller still sees its widths.
 ///
