@@ -39,8 +39,9 @@
 //! }
 //! ```
 //!
-//! Layers describe themselves through [`ExportRs`], implemented for [`Dense`], the four
-//! activations and [`Chain`].
+//! Layers describe themselves through [`ExportRs`], implemented for [`Dense`], every
+//! [`Activation`] and [`Chain`]; a layer of your own implements it in a few lines with the
+//! public [`write_scalar`] and [`write_matrix`] helpers (see [`ExportRs`]).
 
 use core::fmt::{self, Write};
 
@@ -59,6 +60,32 @@ use crate::{Activation, Chain, Dense, Real};
 /// let mut value = String::new();
 /// Relu.write_value(&mut value, 0)?;
 /// assert_eq!(value, "constnet::Relu");
+/// # Ok::<(), core::fmt::Error>(())
+/// ```
+///
+/// A layer of your own writes its type path (one the firmware crate can name, e.g. from a
+/// crate both share) and its value:
+///
+/// ```
+/// use constnet::export::{ExportRs, write_scalar};
+/// use core::fmt::{self, Write};
+///
+/// /// `y = s·x` with one learnable factor.
+/// struct Gain { s: f32 }
+///
+/// impl ExportRs for Gain {
+///     fn write_type(f: &mut dyn Write) -> fmt::Result {
+///         f.write_str("my_layers::Gain")
+///     }
+///     fn write_value(&self, f: &mut dyn Write, _indent: usize) -> fmt::Result {
+///         f.write_str("my_layers::Gain { s: ")?;
+///         write_scalar(f, self.s)?;
+///         f.write_str(" }")
+///     }
+/// }
+/// let mut src = String::new();
+/// Gain { s: 1.0 }.write_value(&mut src, 0)?;
+/// assert_eq!(src, "my_layers::Gain { s: f32::from_bits(0x3f800000) }");
 /// # Ok::<(), core::fmt::Error>(())
 /// ```
 pub trait ExportRs {
