@@ -3,7 +3,7 @@
 //!
 //! [`export_rs`] writes two items: `pub type Model` (the network's exact type) and
 //! `pub const MODEL: Model` (its trained value), built as a constant expression with
-//! [`chain!`](crate::chain) and [`Dense::from_rows`] (row-major, as PyTorch orders weights),
+//! [`chain!`](macro@crate::chain) and [`Dense::from_rows`] (row-major, as PyTorch orders weights),
 //! so the weights live in the binary's read-only data and the firmware needs no
 //! allocator, no file system and no parsing. Every value is written as its exact bits
 //! (`f32::from_bits(0x3f800000)`), so the firmware computes bit-for-bit what the trained

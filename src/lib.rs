@@ -36,7 +36,7 @@
 //! | module | idea |
 //! |---|---|
 //! | [`layer`] | the traits: shape ([`Layer`], [`Net`]), flow ([`Forward`], [`Fuse`]), parameters ([`Params`]); writing your own layer |
-//! | [`chain`] | composition: [`Chain`], [`net!`] |
+//! | [`chain`](mod@chain) | composition: [`Chain`], [`net!`], [`chain!`] |
 //! | [`dense`] | [`Dense`], `y = W·x + b` |
 //! | [`activation`] | the [`Activation`] trait: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours |
 //! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
