@@ -15,6 +15,11 @@ use crate::{Real, Result};
 /// [`forward_train`](Self::forward_train) and [`backward`](Self::backward) for one-off
 /// gradients, and the workspace methods in a training loop that allocates nothing after
 /// its first step. `B` is `U1`, `Const<N>` or `Dyn`.
+///
+/// In generic code (a function over `N: Forward<T, I, B>`), pass `N`, `I` and `B`
+/// explicitly to the generic functions you call (`check::<N, I, B>(…)`): with the blanket
+/// impl for activations in scope, rustc's inference of them from the arguments can give
+/// up with "overflow evaluating the requirement". Concrete code is unaffected.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot run on `{T}` inputs of width `{I}`",
     label = "input width or scalar type does not match the network",
