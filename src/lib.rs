@@ -64,7 +64,7 @@
 //!
 //! With `--no-default-features` the crate is `#![no_std]` and needs no allocator.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![deny(unsafe_code)] // allowed only in `simd`, for run-time CPU feature dispatch
+#![deny(unsafe_code)] // allowed only in `simd` and `optim::update`, for run-time CPU feature dispatch
 #![warn(missing_docs)]
 
 #[cfg(feature = "alloc")]
