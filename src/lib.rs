@@ -58,7 +58,8 @@
 //!   nalgebra's GEMM), run-time CPU dispatch, file I/O.
 //! - `alloc`: runtime-sized batches without the rest of `std`.
 //! - `plot` (default): PNG loss and fit plots, with a bundled font.
-//! - `parallel`: `train::fit_parallel`, large training steps split over two threads.
+//! - `parallel`: `train::fit_parallel`, training steps of more than 256 samples split over
+//!   two threads.
 //! - `force-avx2`: a benchmarking aid, never needed in use (the training kernels take their
 //!   AVX2 copies even on an AVX-512 CPU).
 //!

@@ -79,8 +79,12 @@ where
 {
     let pool = Pool::<T, N, IN, OUT>::new();
     thread::scope(|s| {
-        let worker = s.spawn(|| pool.work());
-        let _ = pool.worker.set(worker.thread().clone());
+        // If no thread can be started, the calling thread claims every job itself: the
+        // same work, the same bits, one core.
+        let worker = thread::Builder::new().spawn_scoped(s, || pool.work());
+        if let Ok(worker) = worker {
+            let _ = pool.worker.set(worker.thread().clone());
+        }
         // Stops the worker however the loop ends (error or panic), so the scope can join it.
         let _stop = Stop(&pool);
         let halves = |batch| Halves::new(batch, &pool);
