@@ -109,7 +109,7 @@ impl AdamConfig {
 ///
 /// The arithmetic is PyTorch's: the corrections fold into a step size `lr/(1 − β₁ᵗ)` and a
 /// factor `1/√(1 − β₂ᵗ)` on `√v`, computed once per step in `f64`, so each parameter costs
-/// one square root and one division (vectorised; see `benches/optim.rs`).
+/// one square root and one division (vectorised; see `benches/minibatch.rs`).
 ///
 /// The moments have the network's own type `N` (made with [`Params::zeros`]), so a step
 /// allocates nothing; `β₁ᵗ` and `β₂ᵗ` are kept as running `f64` products of the `β`s as

@@ -7,9 +7,9 @@
 //! cached detection, ~1 ns), otherwise for the build's baseline. As in [`crate::simd`],
 //! every copy performs the same IEEE operations in the same order, only on wider vectors,
 //! so the results are bit-identical across copies, CPUs and `no_std` builds; Rust never
-//! fuses `a * b + c` on its own. Measured on the seed network (4 353 parameters, AVX-512):
-//! the baseline (SSE2) copy of Adam's update took ~5.6 µs a step, mostly waiting on the
-//! divider; see `benches/optim.rs`.
+//! fuses `a * b + c` on its own. Why: `perf` put 91% of a batch-1 Adam run of the example
+//! in the earlier update loop, compiled for SSE2 only (4 lanes) and waiting on the divider
+//! (three divisions and a square root per parameter); see `benches/minibatch.rs`.
 #![allow(unsafe_code)] // run-time CPU feature dispatch, as in `crate::simd`
 
 use crate::Real;
@@ -103,7 +103,7 @@ fn momentum_kernel<T: Real, const NESTEROV: bool>(p: &mut [T], v: &mut [T], g: &
 
 /// PyTorch's arithmetic (`torch.optim.Adam`, single-tensor path): the bias corrections
 /// fold into two per-step scalars, leaving one square root and one division per parameter
-/// (the divider is the bottleneck: three divisions cost ~1.7× as much on AVX-512).
+/// (divisions and square roots share the divider, the loop's bottleneck).
 #[inline(always)]
 fn adam_kernel<T: Real, const DECAY: bool>(
     p: &mut [T],
