@@ -78,12 +78,31 @@ where
     N::Workspace: Send,
     O: Optimizer<T, N>,
 {
+    split(net, optimizer, x, y, config, on_epoch, true)
+}
+
+/// [`fit_parallel`], with a worker thread only if `spawn` (else the calling thread runs
+/// both halves of every step, one after the other).
+fn split<T, N, O, const IN: usize, const OUT: usize>(
+    net: &mut N,
+    optimizer: &mut O,
+    x: &OMatrix<T, Const<IN>, Dyn>,
+    y: &OMatrix<T, Const<OUT>, Dyn>,
+    config: &TrainConfig,
+    on_epoch: impl FnMut(usize, f64),
+    spawn: bool,
+) -> Result<Vec<f64>>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
+    N::Workspace: Send,
+    O: Optimizer<T, N>,
+{
     let pool = Pool::<T, N, IN, OUT>::new();
     thread::scope(|s| {
         // If no thread can be started, the calling thread claims every job itself: the
         // same work, the same bits, one core.
-        let worker = thread::Builder::new().spawn_scoped(s, || pool.work());
-        if let Ok(worker) = worker {
+        if spawn && let Ok(worker) = thread::Builder::new().spawn_scoped(s, || pool.work()) {
             let _ = pool.worker.set(worker.thread().clone());
         }
         // Stops the worker however the loop ends (error or panic), so the scope can join it.
@@ -354,5 +373,43 @@ where
         y: &OMatrix<T, Const<OUT>, Dyn>,
     ) -> T {
         self.first.sse_of(net, x, y, 0..x.ncols())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Dense, Init, InitScheme, Params, Relu, Sgd};
+    use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+
+    type Small = crate::net![Dense<1, 16>, Relu, Dense<16, 1>];
+
+    /// Whichever thread computes a step's second half, the bits are the same: a run whose
+    /// calling thread computes every half equals one with a worker (which takes most).
+    #[test]
+    fn the_second_half_gives_the_same_bits_on_either_thread() {
+        let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(1000, |_, j| j as f32 / 500.0 - 1.0);
+        let y = x.map(|v| v * v * v);
+        let config = TrainConfig {
+            epochs: 20,
+            batch_size: Some(600),
+            ..TrainConfig::default()
+        };
+        let run = |spawn| {
+            let mut net: Small =
+                Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(3), InitScheme::He);
+            let mut sgd = Sgd::new(0.01).unwrap();
+            let losses = split(&mut net, &mut sgd, &x, &y, &config, |_, _| {}, spawn).unwrap();
+            let bits: Vec<u32> = (0..<Small as Params<f32>>::TENSORS)
+                .flat_map(|t| {
+                    net.tensor(t)
+                        .iter()
+                        .map(|v| v.to_bits())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            (bits, losses)
+        };
+        assert_eq!(run(false), run(true));
     }
 }
