@@ -260,16 +260,20 @@ where
 }
 
 /// Spins until `done()`, for up to [`SPIN`], then sleeps between checks (a thread's
-/// `unpark` wakes it; one that came first makes `park` return at once).
+/// `unpark` wakes it; one that came first makes `park` return at once). After the first
+/// few microseconds each check also yields: on a busy machine the other thread may be
+/// waiting for this very core, and a pure spin would keep it off.
 fn wait(done: impl Fn() -> bool) {
+    const PURE: u32 = 1024;
     let start = Instant::now();
     let mut spins = 0u32;
     while !done() {
-        if spins < u32::MAX && (spins % 64 != 63 || start.elapsed() < SPIN) {
+        if spins < PURE {
             spins += 1;
             std::hint::spin_loop();
+        } else if start.elapsed() < SPIN {
+            thread::yield_now();
         } else {
-            spins = u32::MAX;
             thread::park();
         }
     }
