@@ -14,11 +14,11 @@ use super::step::{BLOCK, Blocks, Gradient, add};
 use super::{TrainConfig, train};
 use crate::{Forward, Optimizer, Real, Result};
 
-/// How long a thread waiting for the other spins before it sleeps. A full-batch step of the
-/// seed network on 1 000 samples takes ~70 µs on two threads (900 epochs in 0.064 s,
-/// measured), the two halves end close together and the serial part between steps (adding
-/// the gradients, the update) is short, so in full-batch training the threads meet while
-/// spinning; sleeping and waking would cost a system call on each side.
+/// How long a thread waiting for the other spins (then yields) before it sleeps. A
+/// full-batch step of the seed network on 1 000 samples took ~70 µs on two idle cores (900
+/// epochs in 0.064 s), the two halves end close together and the serial part between steps
+/// (adding the gradients, the update) is short, so in full-batch training the threads meet
+/// while spinning; sleeping and waking would cost a system call on each side.
 const SPIN: Duration = Duration::from_micros(200);
 
 /// [`Pool::state`]: a job is posted; claimed by the worker; claimed by the calling thread;
