@@ -60,13 +60,14 @@
 //!   nalgebra's GEMM), run-time CPU dispatch, file I/O.
 //! - `alloc`: runtime-sized batches without the rest of `std`.
 //! - `plot` (default): PNG loss and fit plots, with a bundled font.
-//! - `parallel`: `train::fit_parallel`, large training steps split over two threads.
+//! - `parallel`: `train::fit_parallel`, training steps of more than 256 samples split over
+//!   two threads.
 //! - `force-avx2`: a benchmarking aid, never needed in use (the training kernels take their
 //!   AVX2 copies even on an AVX-512 CPU).
 //!
 //! With `--no-default-features` the crate is `#![no_std]` and needs no allocator.
 #![cfg_attr(not(feature = "std"), no_std)]
-#![deny(unsafe_code)] // allowed only in `simd`, for run-time CPU feature dispatch
+#![deny(unsafe_code)] // allowed only in `simd` and `optim::update`, for run-time CPU feature dispatch
 #![warn(missing_docs)]
 
 #[cfg(feature = "alloc")]

@@ -14,6 +14,7 @@
 
 mod adam;
 mod momentum;
+mod update;
 
 pub use adam::{Adam, AdamConfig};
 pub use momentum::Momentum;
@@ -80,9 +81,7 @@ impl<T: Real> Sgd<T> {
 impl<T: Real, N: Params<T>> Optimizer<T, N> for Sgd<T> {
     fn step(&mut self, net: &mut N, grad: &N) {
         for i in (0..N::TENSORS).filter(|&i| !N::frozen(i)) {
-            for (p, &g) in net.tensor_mut(i).iter_mut().zip(grad.tensor(i)) {
-                *p -= self.lr * g;
-            }
+            update::sgd(net.tensor_mut(i), grad.tensor(i), self.lr);
         }
     }
 }

@@ -98,16 +98,19 @@ where
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
     O: Optimizer<T, N>,
 {
-    train::<T, N, O, Blocks<T, N, IN, OUT>, IN, OUT>(net, optimizer, x, y, config, on_epoch)
+    let blocks = Blocks::<T, N, IN, OUT>::new;
+    train(net, optimizer, x, y, config, blocks, on_epoch)
 }
 
-/// [`fit`]'s loop, with the batch gradient computed by `G`.
+/// [`fit`]'s loop, with the batch gradient computed by a `G` that `gradient(batch)` makes
+/// for batches of `batch` samples.
 fn train<T, N, O, G, const IN: usize, const OUT: usize>(
     net: &mut N,
     optimizer: &mut O,
     x: &OMatrix<T, Const<IN>, Dyn>,
     y: &OMatrix<T, Const<OUT>, Dyn>,
     config: &TrainConfig,
+    mut gradient: impl FnMut(usize) -> G,
     mut on_epoch: impl FnMut(usize, f64),
 ) -> Result<Vec<f64>>
 where
@@ -124,8 +127,8 @@ where
     // Buffers for full batches, and for the smaller last batch if there is one: allocated
     // here, reused by every epoch.
     let gathers = batch < n;
-    let mut full = Step::<T, G, IN, OUT>::new::<N>(batch, gathers);
-    let mut rest = Step::<T, G, IN, OUT>::new::<N>(n % batch, gathers);
+    let mut full = Step::<T, G, IN, OUT>::new(gradient(batch), batch, gathers);
+    let mut rest = Step::<T, G, IN, OUT>::new(gradient(n % batch), n % batch, gathers);
     for epoch in 0..config.epochs {
         let loss = if batch == n {
             full.run(net, optimizer, x, y)?

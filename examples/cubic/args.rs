@@ -17,6 +17,8 @@ FLAGS:
     --samples N         training samples; as many again are held out [default: 1000]
     --noise X           standard deviation σ of ε ~ N(0, σ²)          [default: 0.1]
     --seed N            seed of the data, the weights and shuffling [default: 42]
+    --threads N         1, or 2 to split large steps over two cores  [default: 1]
+                        (2 needs the `parallel` feature)
     --data FILE.csv     train on your own `x,y` data (header optional); 20% is held out
     --out DIR           where loss.png, fit.png, summary.json go     [default: target/cubic]
     --save PATH         save the trained model (constnet model file)
@@ -59,6 +61,7 @@ pub struct Args {
     pub samples: usize,
     pub noise: f64,
     pub seed: u64,
+    pub threads: usize,
     pub data: Option<PathBuf>,
     pub out: PathBuf,
     pub save: Option<PathBuf>,
@@ -80,6 +83,7 @@ impl Default for Args {
             samples: 1000,
             noise: 0.1,
             seed: 42,
+            threads: 1,
             data: None,
             out: PathBuf::from("target/cubic"),
             save: None,
@@ -119,6 +123,7 @@ pub fn parse(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--samples" => args.samples = number(&flag, &value()?)?,
             "--noise" => args.noise = number(&flag, &value()?)?,
             "--seed" => args.seed = number(&flag, &value()?)?,
+            "--threads" => args.threads = number(&flag, &value()?)?,
             "--data" => args.data = Some(value()?.into()),
             "--out" => args.out = value()?.into(),
             "--save" => args.save = Some(value()?.into()),
@@ -135,6 +140,9 @@ pub fn parse(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
         if inline.is_some() && matches!(flag.as_str(), "--quiet" | "-q" | "--help" | "-h") {
             return Err(format!("{flag} takes no value"));
         }
+    }
+    if !(1..=2).contains(&args.threads) {
+        return Err("--threads must be 1 or 2".into());
     }
     if args.samples < 2 {
         return Err("--samples must be at least 2 (R² needs two test samples)".into());

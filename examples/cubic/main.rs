@@ -14,8 +14,8 @@ use constnet::data::{Dataset, cubic};
 use constnet::plot::{FitPlot, Series};
 use constnet::train::{TrainConfig, fit};
 use constnet::{
-    AdamConfig, Dense, Error, Forward, Init, InitScheme, Momentum, Relu, Result, Sgd, metrics, net,
-    persist, plot,
+    AdamConfig, Dense, Error, Forward, Init, InitScheme, Momentum, Optimizer, Relu, Result, Sgd,
+    metrics, net, persist, plot,
 };
 use nalgebra::{Const, Dyn, OMatrix};
 use rand::SeedableRng;
@@ -125,24 +125,46 @@ fn train_model(model: &mut Model, train: &Data, args: &Args) -> Result<Vec<f64>>
             eprintln!("epoch {:>6}/{}  loss {loss:.6}", epoch + 1, args.epochs);
         }
     };
-    let (x, y) = (train.x(), train.y());
+    let (x, y, t) = (train.x(), train.y(), args.threads);
     match args.optimizer {
-        OptimizerKind::Sgd => fit(model, &mut Sgd::new(args.lr)?, x, y, &config, progress),
+        OptimizerKind::Sgd => fit_with(model, &mut Sgd::new(args.lr)?, x, y, &config, t, progress),
         OptimizerKind::Momentum => {
             let mut opt = Momentum::new(args.lr, args.momentum)?;
-            fit(model, &mut opt, x, y, &config, progress)
+            fit_with(model, &mut opt, x, y, &config, t, progress)
         }
         OptimizerKind::Nesterov => {
             let mut opt = Momentum::nesterov(args.lr, args.momentum)?;
-            fit(model, &mut opt, x, y, &config, progress)
+            fit_with(model, &mut opt, x, y, &config, t, progress)
         }
         OptimizerKind::Adam => {
             let adam = AdamConfig {
                 lr: args.lr,
                 ..AdamConfig::default()
             };
-            fit(model, &mut adam.build()?, x, y, &config, progress)
+            fit_with(model, &mut adam.build()?, x, y, &config, t, progress)
         }
+    }
+}
+
+/// [`fit`], or `fit_parallel` for `--threads 2`.
+fn fit_with<O: Optimizer<f32, Model>>(
+    model: &mut Model,
+    opt: &mut O,
+    x: &OMatrix<f32, Const<1>, Dyn>,
+    y: &OMatrix<f32, Const<1>, Dyn>,
+    config: &TrainConfig,
+    threads: usize,
+    progress: impl FnMut(usize, f64),
+) -> Result<Vec<f64>> {
+    match threads {
+        #[cfg(feature = "parallel")]
+        2 => constnet::train::fit_parallel(model, opt, x, y, config, progress),
+        #[cfg(not(feature = "parallel"))]
+        2 => Err(Error::InvalidParameter {
+            name: "--threads",
+            reason: "2 needs the example built with `--features parallel`",
+        }),
+        _ => fit(model, opt, x, y, config, progress),
     }
 }
 

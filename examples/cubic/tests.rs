@@ -177,3 +177,21 @@ fn quantize_int8_reports_its_r2_and_exports_the_int8_model() {
     assert!(src.contains("pub const QMODEL: QModel = constnet::quant::QModel {"));
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn threads_flag_defaults_to_one_and_accepts_only_one_or_two() {
+    let parse = |s: &str| args::parse(s.split_whitespace().map(String::from));
+    assert_eq!(parse("").unwrap().threads, 1);
+    assert_eq!(parse("--threads 2").unwrap().threads, 2);
+    assert_eq!(
+        parse("--threads 3").unwrap_err(),
+        "--threads must be 1 or 2"
+    );
+    #[cfg(not(feature = "parallel"))]
+    {
+        let out = scratch("threads");
+        let err = run(&args(&out, "--threads 2")).unwrap_err().to_string();
+        assert!(err.contains("--features parallel"), "{err}");
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}

@@ -2,7 +2,7 @@
 
 use crate::error::check_lr;
 use crate::layer::Params;
-use crate::optim::{Optimizer, check_unit};
+use crate::optim::{Optimizer, check_unit, update};
 use crate::{Error, Real, Result};
 
 /// SGD with momentum `μ`, classic or Nesterov, exactly as PyTorch's `torch.optim.SGD`
@@ -113,12 +113,15 @@ impl<T: Real, N: Params<T>> Optimizer<T, N> for Momentum<T, N> {
     fn step(&mut self, net: &mut N, grad: &N) {
         let (lr, mu) = (self.lr, self.momentum);
         for i in (0..N::TENSORS).filter(|&i| !N::frozen(i)) {
-            let params = net.tensor_mut(i).iter_mut();
-            let velocity = self.velocity.tensor_mut(i).iter_mut();
-            for ((p, v), &g) in params.zip(velocity).zip(grad.tensor(i)) {
-                *v = mu * *v + g;
-                let d = if self.nesterov { g + mu * *v } else { *v };
-                *p -= lr * d;
+            let (p, v, g) = (
+                net.tensor_mut(i),
+                self.velocity.tensor_mut(i),
+                grad.tensor(i),
+            );
+            if self.nesterov {
+                update::momentum::<T, true>(p, v, g, lr, mu);
+            } else {
+                update::momentum::<T, false>(p, v, g, lr, mu);
             }
         }
     }

@@ -26,9 +26,6 @@ pub(crate) const BLOCK: usize = 256;
 /// threads (`super::parallel`).
 pub(super) trait Gradient<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize>
 {
-    /// Buffers for batches of `batch` samples.
-    fn new(batch: usize) -> Self;
-
     /// Fills [`grad`](Self::grad) with the gradient of the squared error over `x`, `y`
     /// (∂L/∂prediction = `scale`·(prediction − target)) and returns the sum of squared
     /// errors. If that sum is not finite, the gradient is incomplete.
@@ -67,18 +64,14 @@ pub(super) struct Step<T: Real, G, const IN: usize, const OUT: usize> {
 }
 
 impl<T: Real, G, const IN: usize, const OUT: usize> Step<T, G, IN, OUT> {
-    /// Buffers for batches of `batch` samples; `gathers` if the batches are mini-batches
-    /// copied from the data.
-    pub(super) fn new<N>(batch: usize, gathers: bool) -> Self
-    where
-        N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-        G: Gradient<T, N, IN, OUT>,
-    {
+    /// Buffers for batches of `batch` samples, with `gradient` built for that size;
+    /// `gathers` if the batches are mini-batches copied from the data.
+    pub(super) fn new(gradient: G, batch: usize, gathers: bool) -> Self {
         let gathered = if gathers { batch } else { 0 };
         Step {
             x: OMatrix::zeros_generic(Const::<IN>, Dyn(gathered)),
             y: OMatrix::zeros_generic(Const::<OUT>, Dyn(gathered)),
-            gradient: G::new(batch),
+            gradient,
         }
     }
 
@@ -225,6 +218,17 @@ where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
 {
+    /// Buffers for batches of `batch` samples.
+    pub(super) fn new(batch: usize) -> Self {
+        let blocked = batch > BLOCK;
+        Blocks {
+            full: Block::new(batch.min(BLOCK), blocked),
+            rest: Block::new(if blocked { batch % BLOCK } else { 0 }, blocked),
+            grad: N::zeros(),
+            block_grad: N::zeros(),
+        }
+    }
+
     /// [`Gradient::gradient`] over the samples `cols` of `x`, `y` only.
     pub(super) fn gradient_of(
         &mut self,
@@ -308,16 +312,6 @@ where
         y: &OMatrix<T, Const<OUT>, Dyn>,
     ) -> T {
         self.sse_of(net, x, y, 0..x.ncols())
-    }
-
-    fn new(batch: usize) -> Self {
-        let blocked = batch > BLOCK;
-        Blocks {
-            full: Block::new(batch.min(BLOCK), blocked),
-            rest: Block::new(if blocked { batch % BLOCK } else { 0 }, blocked),
-            grad: N::zeros(),
-            block_grad: N::zeros(),
-        }
     }
 
     fn gradient(

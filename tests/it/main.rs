@@ -2,6 +2,8 @@
 //! per concern.
 
 mod alloc;
+#[cfg(feature = "std")]
+mod bits;
 mod common;
 mod compile_fail;
 #[cfg(feature = "std")]

@@ -1,0 +1,104 @@
+//! Mini-batch training steps of the seed network: Adam, momentum and SGD at batch 1, 8, 32
+//! and 128, as `train::fit` runs them (gather, forward, MSE, backward, update).
+//!
+//! Each timed call is one `fit` on N = 1 024 samples of the cubic with `epochs = batch`,
+//! which is exactly 1 024 steps for every batch size here: **time per call ÷ 1 024 = time
+//! per step** (`fit`'s one-off validation, buffers and final loss check are ~1% of a call).
+//! Throughput is in FLOP ("elements", so `Gelem/s` reads as GFLOP/s), counting a multiply
+//! and an add as one each and a division or square root as one:
+//! - forward/backward/loss: 25 477 per sample (see `benches/train.rs`, `epoch_flops`);
+//! - the update of the 4 353 parameters: SGD 2 each, momentum 4, Adam 13 (moments 7,
+//!   `√v·c + ε` 3, `p −= s·m / d` 3).
+//!
+//! So a step of batch B is 25 477·B + 4 353·k FLOP: at batch 1 with Adam, 82 066.
+//!
+//! Groups: `adam/B`, `momentum/B`, `sgd/B` for B ∈ {1, 8, 32, 128}, and `adam_full/1024`:
+//! full-batch Adam epochs on the same data, 64 per call (the per-sample yardstick for the
+//! batch-32 epoch: divide each by its samples per call).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use constnet::nalgebra::{Const, Dyn, OMatrix};
+use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+use constnet::train::{TrainConfig, fit};
+use constnet::{Adam, Dense, Init, InitScheme, Momentum, Optimizer, Params, Relu, Sgd, net};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type Row = OMatrix<f32, Const<1>, Dyn>;
+
+/// Samples per call; every batch size here divides it.
+const N: usize = 1024;
+const BATCHES: [usize; 4] = [1, 8, 32, 128];
+
+/// FLOP of one forward/backward/loss pass per sample (`benches/train.rs`).
+const PER_SAMPLE: u64 = 25_477;
+
+fn cubic() -> (Row, Row) {
+    let x = Row::from_fn(N, |_, j| 4.0 * j as f32 / N as f32 - 2.0);
+    let y = x.map(|v| v * v * v);
+    (x, y)
+}
+
+/// Benches `fit` with `batch` for `epochs` epochs per call; `flops_per_param` per update.
+fn bench<O: Optimizer<f32, Seed>>(
+    c: &mut Criterion,
+    name: &str,
+    batches: &[usize],
+    epochs: impl Fn(usize) -> usize,
+    flops_per_param: u64,
+    mut optimizer: impl FnMut() -> O,
+) {
+    let (x, y) = cubic();
+    let params = <Seed as Params<f32>>::num_params() as u64;
+    let mut group = c.benchmark_group(name);
+    group
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20);
+    for &batch in batches {
+        let epochs = epochs(batch);
+        let steps = (epochs * N / batch) as u64;
+        let flops = steps * (PER_SAMPLE * batch as u64 + flops_per_param * params);
+        group.throughput(Throughput::Elements(flops));
+        let config = TrainConfig {
+            epochs,
+            batch_size: Some(batch),
+            shuffle_seed: 7,
+            drop_last: false,
+        };
+        let mut model: Seed =
+            Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(42), InitScheme::He);
+        let mut opt = optimizer();
+        group.bench_function(BenchmarkId::from_parameter(batch), |b| {
+            b.iter(|| fit(&mut model, &mut opt, black_box(&x), &y, &config, |_, _| {}).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn steps(c: &mut Criterion) {
+    // Small learning rates keep the model finite however long criterion runs it.
+    bench(c, "adam", &BATCHES, |b| b, 13, || Adam::new(1e-4).unwrap());
+    bench(
+        c,
+        "momentum",
+        &BATCHES,
+        |b| b,
+        4,
+        || Momentum::new(1e-4, 0.9).unwrap(),
+    );
+    bench(c, "sgd", &BATCHES, |b| b, 2, || Sgd::new(1e-4).unwrap());
+    bench(
+        c,
+        "adam_full",
+        &[N],
+        |_| 64,
+        13,
+        || Adam::new(1e-4).unwrap(),
+    );
+}
+
+criterion_group!(benches, steps);
+criterion_main!(benches);

@@ -1,0 +1,181 @@
+//! The optimizers' element-wise updates over flat parameter slices, compiled for the
+//! widest vector unit of the CPU.
+//!
+//! Each update is an `#[inline(always)]` loop over equal-length slices (the lengths are
+//! matched once up front, so the loop body has no bounds checks and vectorises), and each
+//! public function runs it as compiled for AVX-512F or AVX2 when the CPU has them (std's
+//! cached detection, ~1 ns), otherwise for the build's baseline. As in [`crate::simd`],
+//! every copy performs the same IEEE operations in the same order, only on wider vectors,
+//! so the results are bit-identical across copies, CPUs and `no_std` builds; Rust never
+//! fuses `a * b + c` on its own. Why: `perf` put 91% of a batch-1 Adam run of the example
+//! in the earlier update loop, compiled for SSE2 only (4 lanes) and waiting on the divider
+//! (three divisions and a square root per parameter); see `benches/minibatch.rs`.
+#![allow(unsafe_code)] // run-time CPU feature dispatch, as in `crate::simd`
+
+use crate::Real;
+
+/// `$name(args)`: runs `$kernel(args)` compiled for AVX-512F, AVX2, or the baseline.
+macro_rules! dispatched {
+    ($(#[$doc:meta])* fn $name:ident[$($gen:tt)*][$($garg:tt)*]($($arg:ident: $ty:ty),* $(,)?)
+        => $kernel:ident) => {
+        $(#[$doc])*
+        #[inline]
+        pub(crate) fn $name<$($gen)*>($($arg: $ty),*) {
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            {
+                #[target_feature(enable = "avx512f")]
+                fn avx512<$($gen)*>($($arg: $ty),*) {
+                    $kernel::<$($garg)*>($($arg),*)
+                }
+                #[target_feature(enable = "avx2")]
+                fn avx2<$($gen)*>($($arg: $ty),*) {
+                    $kernel::<$($garg)*>($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU supports AVX-512F, the only feature `avx512` enables.
+                    return unsafe { avx512::<$($garg)*>($($arg),*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2, the only feature `avx2` enables.
+                    return unsafe { avx2::<$($garg)*>($($arg),*) };
+                }
+            }
+            $kernel::<$($garg)*>($($arg),*)
+        }
+    };
+}
+
+dispatched! {
+    /// SGD: `p ← p − lr·g`.
+    fn sgd[T: Real][T](p: &mut [T], g: &[T], lr: T) => sgd_kernel
+}
+
+dispatched! {
+    /// Momentum (PyTorch's form): `v ← μ·v + g`, then `p ← p − lr·v` (classic) or
+    /// `p ← p − lr·(g + μ·v)` (Nesterov).
+    fn momentum[T: Real, const NESTEROV: bool][T, NESTEROV](
+        p: &mut [T], v: &mut [T], g: &[T], lr: T, mu: T
+    ) => momentum_kernel
+}
+
+dispatched! {
+    /// Adam's update of one tensor; see [`AdamStep`].
+    fn adam[T: Real, const DECAY: bool][T, DECAY](
+        p: &mut [T], m: &mut [T], v: &mut [T], g: &[T], k: &AdamStep<T>
+    ) => adam_kernel
+}
+
+/// The per-step constants of Adam's update, computed once per step (not per parameter).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AdamStep<T> {
+    /// β₁, 1 − β₁, β₂, 1 − β₂.
+    pub b1: T,
+    pub one_minus_b1: T,
+    pub b2: T,
+    pub one_minus_b2: T,
+    /// `lr / (1 − β₁ᵗ)`: the bias-corrected step size.
+    pub step: T,
+    /// `1 / √(1 − β₂ᵗ)`: turns `√v` into `√v̂`.
+    pub inv_sqrt_c2: T,
+    pub eps: T,
+    /// `1 − lr·λ` (used only by the `DECAY` copy).
+    pub decay: T,
+}
+
+#[inline(always)]
+fn sgd_kernel<T: Real>(p: &mut [T], g: &[T], lr: T) {
+    let g = &g[..p.len()];
+    for (p, &g) in p.iter_mut().zip(g) {
+        *p -= lr * g;
+    }
+}
+
+#[inline(always)]
+fn momentum_kernel<T: Real, const NESTEROV: bool>(p: &mut [T], v: &mut [T], g: &[T], lr: T, mu: T) {
+    let n = p.len();
+    let (v, g) = (&mut v[..n], &g[..n]);
+    for i in 0..n {
+        v[i] = mu * v[i] + g[i];
+        let d = if NESTEROV { g[i] + mu * v[i] } else { v[i] };
+        p[i] -= lr * d;
+    }
+}
+
+/// PyTorch's arithmetic (`torch.optim.Adam`, single-tensor path): the bias corrections
+/// fold into two per-step scalars, leaving one square root and one division per parameter
+/// (divisions and square roots share the divider, the loop's bottleneck).
+#[inline(always)]
+fn adam_kernel<T: Real, const DECAY: bool>(
+    p: &mut [T],
+    m: &mut [T],
+    v: &mut [T],
+    g: &[T],
+    k: &AdamStep<T>,
+) {
+    let n = p.len();
+    let (m, v, g) = (&mut m[..n], &mut v[..n], &g[..n]);
+    for i in 0..n {
+        let gi = g[i];
+        if DECAY {
+            p[i] *= k.decay;
+        }
+        m[i] = k.b1 * m[i] + k.one_minus_b1 * gi;
+        v[i] = k.b2 * v[i] + k.one_minus_b2 * gi * gi;
+        let denom = v[i].sqrt() * k.inv_sqrt_c2 + k.eps;
+        p[i] -= k.step * m[i] / denom;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(n: usize, seed: u32) -> Vec<f32> {
+        // A cheap deterministic spread of signs and magnitudes.
+        (0..n)
+            .map(|i| {
+                let h = (i as u32 ^ seed).wrapping_mul(2_654_435_761);
+                (h >> 8) as f32 / (1u32 << 24) as f32 * 4.0 - 2.0
+            })
+            .collect()
+    }
+
+    /// The dispatched copy (AVX-512 here) gives the baseline kernel's bits, including the
+    /// tail that does not fill a vector.
+    #[test]
+    fn dispatched_copies_match_the_baseline_bits() {
+        let n = 4353;
+        let g = data(n, 1);
+        let k = AdamStep {
+            b1: 0.9,
+            one_minus_b1: 0.1,
+            b2: 0.999,
+            one_minus_b2: 1.0 - 0.999,
+            step: 1e-3 / 0.1,
+            inv_sqrt_c2: (1.0 / (1.0f64 - 0.999).sqrt()) as f32,
+            eps: 1e-8,
+            decay: 0.99,
+        };
+        let (mut p1, mut m1, mut v1) = (
+            data(n, 2),
+            data(n, 3),
+            data(n, 4).iter().map(|x| x * x).collect::<Vec<_>>(),
+        );
+        let (mut p2, mut m2, mut v2) = (p1.clone(), m1.clone(), v1.clone());
+        adam::<f32, true>(&mut p1, &mut m1, &mut v1, &g, &k);
+        adam_kernel::<f32, true>(&mut p2, &mut m2, &mut v2, &g, &k);
+        assert_eq!(
+            (bits(&p1), bits(&m1), bits(&v1)),
+            (bits(&p2), bits(&m2), bits(&v2))
+        );
+        momentum::<f32, true>(&mut p1, &mut v1, &g, 0.01, 0.9);
+        momentum_kernel::<f32, true>(&mut p2, &mut v2, &g, 0.01, 0.9);
+        sgd(&mut p1, &g, 0.01);
+        sgd_kernel(&mut p2, &g, 0.01);
+        assert_eq!((bits(&p1), bits(&v1)), (bits(&p2), bits(&v2)));
+    }
+
+    fn bits(v: &[f32]) -> Vec<u32> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+}

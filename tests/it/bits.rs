@@ -1,0 +1,89 @@
+//! Same bits as before: the example's seed runs, trained with `fit` through the library,
+//! end on exactly the parameters the code before the optimizer and pool rewrite (commit
+//! 61b9a68) reached. Every change to the training loop's speed must keep these: they pin
+//! the order of every floating-point operation of forward, backward and SGD/momentum.
+//!
+//! The fingerprints were taken from models the earlier `cubic` example saved with `--save`
+//! (same data, seed 42, noise 0.1), loaded and hashed as here.
+
+use constnet::data::cubic;
+use constnet::train::{TrainConfig, fit};
+use constnet::{Dense, Init, InitScheme, Momentum, Optimizer, Params, Relu, Sgd, net};
+use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+
+type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+
+/// FNV-1a over every parameter's bits, tensor by tensor.
+fn fingerprint(net: &Seed) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for t in 0..<Seed as Params<f32>>::TENSORS {
+        for v in net.tensor(t) {
+            for byte in v.to_bits().to_le_bytes() {
+                h = (h ^ byte as u64).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    }
+    h
+}
+
+/// The example's run: train and test data, then the weights, from one seeded RNG.
+fn seed_run(
+    samples: usize,
+    epochs: usize,
+    batch: Option<usize>,
+    opt: &mut impl Optimizer<f32, Seed>,
+) -> u64 {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+    let train = cubic::<f32, _>(samples, 0.1, &mut rng).unwrap();
+    let _test = cubic::<f32, _>(samples, 0.1, &mut rng).unwrap();
+    let mut model: Seed = Init::init(&mut rng, InitScheme::He);
+    let config = TrainConfig {
+        epochs,
+        batch_size: batch,
+        shuffle_seed: 42,
+        drop_last: false,
+    };
+    fit(&mut model, opt, train.x(), train.y(), &config, |_, _| {}).unwrap();
+    fingerprint(&model)
+}
+
+#[test]
+fn seed_runs_keep_their_bits() {
+    let sgd = |lr| Sgd::new(lr).unwrap();
+    let momentum = || Momentum::new(0.01, 0.9).unwrap();
+    let runs = [
+        (
+            "default: sgd, full batch, 900 epochs",
+            seed_run(1000, 900, None, &mut sgd(0.01)),
+            0x8c78ab1ffbf09748,
+        ),
+        (
+            "sgd, batch 32",
+            seed_run(1000, 20, Some(32), &mut sgd(0.01)),
+            0xf84c7dd9a8e30c3c,
+        ),
+        (
+            "sgd, batch 1",
+            seed_run(1000, 2, Some(1), &mut sgd(0.01)),
+            0x810eb21f7df8fe20,
+        ),
+        (
+            "momentum, batch 8",
+            seed_run(1000, 5, Some(8), &mut momentum()),
+            0xcc8479d7a216c310,
+        ),
+        (
+            "nesterov, full batch",
+            seed_run(1000, 100, None, &mut Momentum::nesterov(0.01, 0.9).unwrap()),
+            0xee8844bd0c0d35e8,
+        ),
+        (
+            "sgd, 10 000 samples (blocks)",
+            seed_run(10_000, 20, None, &mut sgd(0.01)),
+            0x5d038982aeae9cd7,
+        ),
+    ];
+    for (name, found, expected) in runs {
+        assert_eq!(found, expected, "{name}: {found:#x}");
+    }
+}
