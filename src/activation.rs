@@ -87,15 +87,31 @@ pub trait Activation {
         &mut []
     }
 
-    /// Writes this value as a Rust constant expression, for [`export`](crate::export).
-    /// By default the type's path, which is right for a unit struct; an activation with
-    /// fields writes them (see [`LeakyRelu`]). The firmware crate must be able to name the
-    /// type: for your own, a path it sees.
+    /// Writes this type's path for [`export`](crate::export): one the firmware crate can
+    /// name (`my_layers::Swish`). By default `core::any::type_name`, which names it from
+    /// the crate root but whose format Rust does not promise: write the path yourself to
+    /// pin it.
     ///
     /// # Errors
     /// Only what `out` returns.
-    fn write_rust(&self, out: &mut dyn Write) -> fmt::Result {
+    fn write_rust_type(out: &mut dyn Write) -> fmt::Result
+    where
+        Self: Sized,
+    {
         out.write_str(core::any::type_name::<Self>())
+    }
+
+    /// Writes this value as a Rust constant expression, for [`export`](crate::export). By
+    /// default the type's path, which is right for a unit struct; an activation with fields
+    /// writes them (see [`LeakyRelu`]).
+    ///
+    /// # Errors
+    /// Only what `out` returns.
+    fn write_rust(&self, out: &mut dyn Write) -> fmt::Result
+    where
+        Self: Sized,
+    {
+        Self::write_rust_type(out)
     }
 }
 
@@ -158,6 +174,9 @@ pub struct Tanh;
 pub struct Identity;
 
 impl Activation for Relu {
+    fn write_rust_type(out: &mut dyn Write) -> fmt::Result {
+        out.write_str("constnet::Relu")
+    }
     #[inline]
     fn f<T: Real>(&self, x: T) -> T {
         // Written so NaN passes through (a NaN compares false): damage shows, never hides.
@@ -210,6 +229,9 @@ impl<S: Real> Activation for LeakyRelu<S> {
     fn constants_mut<T: Real>(&mut self) -> &mut [T] {
         T::same_slice_mut(core::slice::from_mut(&mut self.slope))
     }
+    fn write_rust_type(out: &mut dyn Write) -> fmt::Result {
+        write!(out, "constnet::LeakyRelu<{}>", S::NAME)
+    }
     fn write_rust(&self, out: &mut dyn Write) -> fmt::Result {
         out.write_str("constnet::LeakyRelu { slope: ")?;
         crate::export::write_scalar(out, self.slope)?;
@@ -218,6 +240,9 @@ impl<S: Real> Activation for LeakyRelu<S> {
 }
 
 impl Activation for Sigmoid {
+    fn write_rust_type(out: &mut dyn Write) -> fmt::Result {
+        out.write_str("constnet::Sigmoid")
+    }
     #[inline]
     fn f<T: Real>(&self, x: T) -> T {
         // Only ever exponentiate a non-positive number, so e^|x| never overflows.
@@ -236,6 +261,9 @@ impl Activation for Sigmoid {
 }
 
 impl Activation for Tanh {
+    fn write_rust_type(out: &mut dyn Write) -> fmt::Result {
+        out.write_str("constnet::Tanh")
+    }
     #[inline]
     fn f<T: Real>(&self, x: T) -> T {
         x.tanh()
@@ -248,6 +276,9 @@ impl Activation for Tanh {
 }
 
 impl Activation for Identity {
+    fn write_rust_type(out: &mut dyn Write) -> fmt::Result {
+        out.write_str("constnet::Identity")
+    }
     #[inline]
     fn f<T: Real>(&self, x: T) -> T {
         x
@@ -274,7 +305,10 @@ macro_rules! width_preserving {
 
 width_preserving!(Relu, Sigmoid, Tanh, Identity);
 
-impl<D: DimName, T: Real, S: Real> Layer<D, T> for LeakyRelu<S> {
+/// Only in networks of its own scalar type: `LeakyRelu<f32>` in an `f64` network fails where
+/// the network is written, naming both types. (Parametrised activations of your own: do the
+/// same.)
+impl<D: DimName, T: Real> Layer<D, T> for LeakyRelu<T> {
     type Out = D;
 }
 
@@ -313,8 +347,11 @@ impl<T: Real, A: Activation + Default> Params<T> for A {
     fn frozen(_: usize) -> bool {
         true
     }
+    /// The default, with every constant zero (a zero gradient).
     fn zeros() -> Self {
-        A::default()
+        let mut a = A::default();
+        a.constants_mut::<T>().fill(T::zero());
+        a
     }
 }
 
@@ -367,10 +404,13 @@ where
         x: &OMatrix<T, D, B>,
         ws: &mut Self::Workspace,
         grad_out: &OMatrix<T, D, B>,
-        _: &mut Self,
+        grad: &mut Self,
         grad_input: bool,
     ) -> Result<()> {
         check_batch(grad_out.ncols(), x.ncols())?;
+        // Constants are not trained: their gradient is zero, so even a wrapper that forgets
+        // to forward `Params::frozen` cannot move them.
+        grad.constants_mut::<T>().fill(T::zero());
         if grad_input {
             fit_batch(&mut ws.grad_input, x.shape_generic().1);
             let gx = ws.grad_input.as_mut_slice();
@@ -401,8 +441,7 @@ where
         P: Fuse<T, PI, B, Out = D>,
         DefaultAllocator: Allocator<PI, B>,
     {
-        fit_batch(&mut ws.output, x.shape_generic().1);
-        prev.forward_activated(self, x, ws_prev, ws.output.as_mut_slice());
+        prev.forward_activated(self, x, ws_prev, &mut ws.output);
     }
 
     fn infer_after<PI, P>(&self, prev: &P, x: &OMatrix<T, PI, B>) -> OMatrix<T, D, B>
@@ -411,9 +450,7 @@ where
         P: Fuse<T, PI, B, Out = D>,
         DefaultAllocator: Allocator<PI, B>,
     {
-        let mut y = OMatrix::zeros_generic(D::name(), x.shape_generic().1);
-        prev.infer_activated(self, x, y.as_mut_slice());
-        y
+        prev.infer_activated(self, x)
     }
 
     fn backward_before<NO, NX>(
@@ -440,8 +477,6 @@ where
             // Nobody reads this activation's input gradient, nor `next`'s.
             return next.backward_into(output, ws_next, grad_out, grad_next, false);
         }
-        fit_batch(gx, x.shape_generic().1);
-        let (z, out) = (x.as_slice(), gx.as_mut_slice());
-        next.backward_activated(self, output, ws_next, grad_out, grad_next, z, out)
+        next.backward_activated(self, output, ws_next, grad_out, grad_next, x, gx)
     }
 }

@@ -185,10 +185,8 @@ where
         &self,
         act: &Act,
         x: &OMatrix<A::Scalar, A::In, N>,
-        out: &mut [A::Scalar],
-    ) {
-        self.second
-            .infer_activated(act, &self.first.forward(x), out);
+    ) -> OMatrix<A::Scalar, OutB<A, B>, N> {
+        self.second.infer_activated(act, &self.first.forward(x))
     }
 
     /// `first`, then `second` applying `act`.
@@ -197,7 +195,7 @@ where
         act: &Act,
         x: &OMatrix<A::Scalar, A::In, N>,
         (ws_a, ws_b): &mut Self::Workspace,
-        out: &mut [A::Scalar],
+        out: &mut OMatrix<A::Scalar, OutB<A, B>, N>,
     ) {
         self.first.forward_into(x, ws_a);
         self.second
@@ -212,8 +210,8 @@ where
         (ws_a, ws_b): &mut Self::Workspace,
         grad_out: &OMatrix<A::Scalar, OutB<A, B>, N>,
         grad: &mut Self,
-        act_input: &[A::Scalar],
-        out: &mut [A::Scalar],
+        act_input: &OMatrix<A::Scalar, A::In, N>,
+        out: &mut OMatrix<A::Scalar, A::In, N>,
     ) -> Result<()> {
         self.second
             .backward_into(A::output(ws_a), ws_b, grad_out, &mut grad.second, true)?;

@@ -142,7 +142,9 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
     /// A zero width fails where the constant is written, even under `cargo check`.
     #[must_use]
     pub const fn from_rows(w: [[T; IN]; OUT], b: [T; OUT]) -> Self {
-        let () = Self::NON_EMPTY;
+        // Asserted here, not through `NON_EMPTY`, so the error points at the caller's
+        // constant.
+        assert!(IN > 0 && OUT > 0, "a Dense layer needs IN > 0 and OUT > 0");
         // Column-major storage: column i holds the weights from input i.
         let mut cols = [[w[0][0]; OUT]; IN];
         let mut o = 0;
@@ -154,10 +156,10 @@ impl<const IN: usize, const OUT: usize, T: Real> Dense<IN, OUT, T> {
             }
             o += 1;
         }
-        Dense::new(
-            SMatrix::from_array_storage(ArrayStorage(cols)),
-            SMatrix::from_array_storage(ArrayStorage([b])),
-        )
+        Dense {
+            w: SMatrix::from_array_storage(ArrayStorage(cols)),
+            b: SMatrix::from_array_storage(ArrayStorage([b])),
+        }
     }
 
     /// He/Kaiming-normal weights (the default for layers feeding a ReLU), zero bias.

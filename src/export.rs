@@ -234,38 +234,15 @@ fn write_array<T: Real>(f: &mut dyn Write, values: &[T], indent: usize) -> fmt::
     f.write_char(']')
 }
 
-/// Every [`Activation`]: its type's path (for the crate's own, through `constnet::`), and
-/// the value its [`write_rust`](Activation::write_rust) writes.
+/// Every [`Activation`]: the path and value it writes ([`Activation::write_rust_type`],
+/// [`Activation::write_rust`]).
 impl<A: Activation> ExportRs for A {
     fn write_type(f: &mut dyn Write) -> fmt::Result {
-        write_type_path(f, core::any::type_name::<A>())
+        A::write_rust_type(f)
     }
 
     fn write_value(&self, f: &mut dyn Write, _: usize) -> fmt::Result {
-        let mut path = PathRewriter(f);
-        self.write_rust(&mut path)
-    }
-}
-
-/// Writes a type path with the crate's internal module paths (`constnet::activation::Relu`)
-/// shortened to their re-exports (`constnet::Relu`), which is what firmware sees either
-/// way but reads better.
-fn write_type_path(f: &mut dyn Write, mut path: &str) -> fmt::Result {
-    const LONG: &str = "constnet::activation::";
-    while let Some(at) = path.find(LONG) {
-        f.write_str(&path[..at])?;
-        f.write_str("constnet::")?;
-        path = &path[at + LONG.len()..];
-    }
-    f.write_str(path)
-}
-
-/// A writer that passes text on with [`write_type_path`]'s shortening.
-struct PathRewriter<'a>(&'a mut dyn Write);
-
-impl Write for PathRewriter<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        write_type_path(self.0, s)
+        self.write_rust(f)
     }
 }
 

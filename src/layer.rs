@@ -20,14 +20,15 @@
 //! A layer is a struct with its parameters and a few small impls: its shape ([`Layer`]),
 //! its parameter list ([`Params`]), its computation ([`Forward`]: `forward_into` computes
 //! `y` from `x` into its workspace, `backward_into` computes `∂L/∂θ` and `∂L/∂x` from
-//! `∂L/∂y`), and an empty [`Fuse`]. Every sample is one column. The layer then works in
+//! `∂L/∂y`), an empty [`Fuse`], and [`Init`](crate::Init) if `Init::init` should build
+//! it (with `Clone`, which [`gradcheck`](crate::gradcheck) needs). Every sample is one column. The layer then works in
 //! [`net!`](crate::net) and [`Net::then`], with `train::fit`, every optimizer and model
 //! files, and [`gradcheck`](crate::gradcheck) proves its backward pass. Here is a
 //! learnable per-feature scale, `y = s ⊙ x`:
 //!
 //! ```
 //! use constnet::{Forward, Fuse, Layer, Params, Result};
-//! use constnet::layer::Buffers;
+//! use constnet::layer::{Buffers, check_batch};
 //! use constnet::nalgebra::{allocator::Allocator, Const, DefaultAllocator, Dim, OMatrix, SVector};
 //!
 //! #[derive(Clone, Debug)]
@@ -55,9 +56,9 @@
 //!     fn grad_input(ws: &Self::Workspace) -> &OMatrix<f64, Const<N>, B> { &ws.grad_input }
 //!
 //!     fn forward_into(&self, x: &OMatrix<f64, Const<N>, B>, ws: &mut Self::Workspace) {
-//!         ws.output = x.clone();
-//!         for mut y in ws.output.column_iter_mut() {
-//!             y.component_mul_assign(&self.s);                 // y = s ⊙ x
+//!         ws.fit(x.shape_generic().1);                         // allocates once, not per step
+//!         for (mut y, x) in ws.output.column_iter_mut().zip(x.column_iter()) {
+//!             y.zip_zip_apply(&x, &self.s, |y, x, s| *y = s * x); // y = s ⊙ x
 //!         }
 //!     }
 //!
@@ -65,10 +66,13 @@
 //!         &self, x: &OMatrix<f64, Const<N>, B>, ws: &mut Self::Workspace,
 //!         gy: &OMatrix<f64, Const<N>, B>, grad: &mut Self, _grad_input: bool,
 //!     ) -> Result<()> {
-//!         grad.s = x.component_mul(gy).column_sum();          // ∂L/∂s = Σ_samples x ⊙ g
-//!         ws.grad_input = gy.clone();
-//!         for mut gx in ws.grad_input.column_iter_mut() {
-//!             gx.component_mul_assign(&self.s);                // ∂L/∂x = s ⊙ g
+//!         check_batch(gy.ncols(), x.ncols())?;                 // Dyn batches can differ
+//!         grad.s.fill(0.0);                                    // ∂L/∂s = Σ_samples x ⊙ g
+//!         for ((x, g), mut gx) in x.column_iter().zip(gy.column_iter())
+//!             .zip(ws.grad_input.column_iter_mut())
+//!         {
+//!             grad.s.zip_zip_apply(&x, &g, |d, x, g| *d += x * g);
+//!             gx.zip_zip_apply(&g, &self.s, |d, g, s| *d = s * g); // ∂L/∂x = s ⊙ g
 //!         }
 //!         Ok(())
 //!     }
@@ -84,7 +88,8 @@
 //! type Model = constnet::net![constnet::Dense<1, 3, f64>, Scale<3>, constnet::Dense<3, 1, f64>];
 //! ```
 //!
-//! (Real code checks the batch sizes match and reuses the buffers; see `Dense`.)
+//! A wrapper around other layers (see `Residual<L>` in `examples/02_custom_layer.rs`) also
+//! forwards [`Params::frozen`], so optimizers keep leaving its inner constants alone.
 
 //! # Data flow in one training step
 //!
@@ -343,6 +348,22 @@ where
             grad_input: OMatrix::zeros_generic(I::name(), batch),
         }
     }
+
+    /// Makes both buffers hold `batch` samples, reallocating only if their size differs:
+    /// call it at the start of `forward_into`, and a training loop allocates nothing after
+    /// its first step.
+    ///
+    /// ```
+    /// use constnet::layer::Buffers;
+    /// use nalgebra::{Const, Dyn};
+    /// let mut b = Buffers::<f32, Const<3>, Const<2>, Dyn>::new(Dyn(0));
+    /// b.fit(Dyn(5));
+    /// assert_eq!((b.output.ncols(), b.grad_input.ncols()), (5, 5));
+    /// ```
+    pub fn fit(&mut self, batch: B) {
+        fit_batch(&mut self.output, batch);
+        fit_batch(&mut self.grad_input, batch);
+    }
 }
 
 /// Makes `m` hold `batch` columns, reallocating only when the size differs.
@@ -355,26 +376,23 @@ where
     }
 }
 
-/// Returns an error unless the two batches hold the same number of samples.
-pub(crate) fn check_batch(found: usize, expected: usize) -> Result<()> {
+/// Returns an error unless the two batches hold the same number of samples: what a
+/// backward pass checks first when its batch type is `Dyn`.
+///
+/// ```
+/// use constnet::layer::check_batch;
+/// assert!(check_batch(10, 10).is_ok());
+/// assert!(check_batch(9, 10).is_err());
+/// ```
+///
+/// # Errors
+/// [`Error::LengthMismatch`](crate::Error::LengthMismatch) naming both counts.
+pub fn check_batch(found: usize, expected: usize) -> Result<()> {
     if found == expected {
         Ok(())
     } else {
         Err(crate::Error::LengthMismatch {
             what: "gradient batch (columns)",
-            expected,
-            found,
-        })
-    }
-}
-
-/// Returns an error unless a slice handed to a fused pass holds `expected` values.
-pub(crate) fn check_len(what: &'static str, found: usize, expected: usize) -> Result<()> {
-    if found == expected {
-        Ok(())
-    } else {
-        Err(crate::Error::LengthMismatch {
-            what,
             expected,
             found,
         })

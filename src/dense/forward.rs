@@ -20,7 +20,7 @@ use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, MatrixView, MatrixViewMut, OMatrix, U1};
 
 use super::Dense;
-use crate::layer::{Buffers, Forward, Fuse, check_batch, check_len, fit_batch};
+use crate::layer::{Buffers, Forward, Fuse, check_batch, fit_batch};
 use crate::{Activation, Identity, Real, Result, simd};
 
 /// Layers narrower than this on either side are *thin*: nalgebra's GEMM would not take its
@@ -205,20 +205,26 @@ where
     /// [`forward_activated`](Fuse::forward_activated) does (tiled and column kernels),
     /// else in a second pass; the column kernels (single samples, small batches) write only
     /// `act(W·x + b)`.
-    fn infer_activated<A: Activation>(&self, act: &A, x: &OMatrix<T, Const<IN>, N>, out: &mut [T]) {
+    fn infer_activated<A: Activation>(
+        &self,
+        act: &A,
+        x: &OMatrix<T, Const<IN>, N>,
+    ) -> OMatrix<T, Const<OUT>, N> {
         let n = x.shape_generic().1;
-        let acts = out.as_chunks_mut::<OUT>().0;
+        let mut y = OMatrix::zeros_generic(Const::<OUT>, n);
+        let acts = y.as_mut_slice().as_chunks_mut::<OUT>().0;
         if Self::columns::<N>(n.value()) {
             let xs = x.as_slice().as_chunks::<IN>().0;
             let (w, b) = (&self.w.data.0, &self.b.data.0[0]);
             simd::affine_cols::<T, A, IN, OUT>(act, w, b, xs, &mut [], acts);
-            return;
+            return y;
         }
         // The other kernels write `W·x + b` first (or only): a buffer of its own.
         let mut z = OMatrix::zeros_generic(Const::<OUT>, n);
         if !self.affine(act, x, &mut z, acts) {
-            simd::activate(act, z.as_slice(), out);
+            simd::activate(act, z.as_slice(), y.as_mut_slice());
         }
+        y
     }
 
     /// Applies `act` as the output is written (tiled kernels and wide column kernels), or
@@ -228,12 +234,13 @@ where
         act: &A,
         x: &OMatrix<T, Const<IN>, N>,
         ws: &mut Self::Workspace,
-        out: &mut [T],
+        out: &mut OMatrix<T, Const<OUT>, N>,
     ) {
         fit_batch(&mut ws.output, x.shape_generic().1);
-        let acts = out.as_chunks_mut::<OUT>().0;
+        fit_batch(out, x.shape_generic().1);
+        let acts = out.as_mut_slice().as_chunks_mut::<OUT>().0;
         if !self.affine(act, x, &mut ws.output, acts) {
-            simd::activate(act, ws.output.as_slice(), out);
+            simd::activate(act, ws.output.as_slice(), out.as_mut_slice());
         }
     }
 
@@ -246,15 +253,15 @@ where
         _: &mut Self::Workspace,
         grad_out: &OMatrix<T, Const<OUT>, N>,
         grad: &mut Self,
-        act_input: &[T],
-        out: &mut [T],
+        act_input: &OMatrix<T, Const<IN>, N>,
+        out: &mut OMatrix<T, Const<IN>, N>,
     ) -> Result<()> {
         check_batch(grad_out.ncols(), x.ncols())?;
-        check_len("activation input (values)", act_input.len(), x.len())?;
-        check_len("activation gradient (values)", out.len(), x.len())?;
-        let zs = act_input.as_chunks::<IN>().0;
-        if !self.grads(act, x, grad_out, grad, Some(&mut *out), zs) {
-            simd::activate_grad_in_place(act, act_input, out);
+        check_batch(act_input.ncols(), x.ncols())?;
+        fit_batch(out, x.shape_generic().1);
+        let zs = act_input.as_slice().as_chunks::<IN>().0;
+        if !self.grads(act, x, grad_out, grad, Some(out.as_mut_slice()), zs) {
+            simd::activate_grad_in_place(act, act_input.as_slice(), out.as_mut_slice());
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 
-use super::{Forward, check_len};
+use super::{Forward, check_batch, fit_batch};
 use crate::{Activation, Real, Result, simd};
 
 /// How a layer runs *with its neighbour* in a [`Chain`](crate::Chain): every method has a
@@ -16,23 +16,30 @@ use crate::{Activation, Real, Result, simd};
 /// result is bit-identical to the two passes (`tests/it/fusion.rs`). See the
 /// [module docs](super#activations-fused-into-their-neighbours) for why this is a trait of
 /// its own.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot run in a network on `{T}` inputs of width `{I}`",
+    label = "no `Fuse<{T}, {I}, {B}>` impl",
+    note = "a layer of your own needs an empty `impl Fuse<…> for …` beside its `Forward` impl \
+            (same generics and bounds); otherwise check the input width and scalar type"
+)]
 pub trait Fuse<T: Real, I: DimName, B: Dim>: Forward<T, I, B>
 where
     DefaultAllocator: Allocator<I, B> + Allocator<Self::Out, B>,
 {
     /// [`forward_into`](Forward::forward_into), then `act` on this layer's output, into `out`
-    /// (column-major, as many values as the output): what an activation after this layer
-    /// asks of it. The layer's own output is written too (the activation's backward pass
-    /// reads it).
+    /// (`act`'s output buffer, resized to the batch if it differs): what an activation after
+    /// this layer asks of it. The layer's own output is written too (the activation's
+    /// backward pass reads it).
     fn forward_activated<A: Activation>(
         &self,
         act: &A,
         x: &OMatrix<T, I, B>,
         ws: &mut Self::Workspace,
-        out: &mut [T],
+        out: &mut OMatrix<T, Self::Out, B>,
     ) {
         self.forward_into(x, ws);
-        simd::activate(act, Self::output(ws).as_slice(), out);
+        fit_batch(out, x.shape_generic().1);
+        simd::activate(act, Self::output(ws).as_slice(), out.as_mut_slice());
     }
 
     /// Runs `prev`, the layer before this one, on `x`, then this layer on its output: a
@@ -53,20 +60,25 @@ where
         self.forward_into(P::output(ws_prev), ws);
     }
 
-    /// [`forward`](Forward::forward), then `act`, into `out` (as many values as the output):
-    /// the inference twin of [`forward_activated`](Self::forward_activated).
+    /// [`forward`](Forward::forward), then `act`: the inference twin of
+    /// [`forward_activated`](Self::forward_activated).
     ///
     /// ```
     /// use constnet::{Dense, Fuse, Relu};
     /// use nalgebra::{SMatrix, SVector};
     ///
     /// let layer = Dense::<2, 2>::new(SMatrix::identity(), SVector::from([0.0, -1.0]));
-    /// let mut y = [0.0; 2];
-    /// layer.infer_activated(&Relu, &SVector::from([1.0, 0.5]), &mut y);
-    /// assert_eq!(y, [1.0, 0.0]); // max(0.5 - 1, 0)
+    /// let y = layer.infer_activated(&Relu, &SVector::from([1.0, 0.5]));
+    /// assert_eq!(y, SVector::from([1.0, 0.0])); // max(0.5 - 1, 0)
     /// ```
-    fn infer_activated<A: Activation>(&self, act: &A, x: &OMatrix<T, I, B>, out: &mut [T]) {
-        simd::activate(act, self.forward(x).as_slice(), out);
+    fn infer_activated<A: Activation>(
+        &self,
+        act: &A,
+        x: &OMatrix<T, I, B>,
+    ) -> OMatrix<T, Self::Out, B> {
+        let mut y = self.forward(x);
+        y.apply(|v| *v = act.f(*v));
+        y
     }
 
     /// `prev`, the layer before this one, on `x`, then this layer on its output: a
@@ -92,14 +104,15 @@ where
 
     /// [`backward_into`](Forward::backward_into) with `∂L/∂x`, passed on back through the
     /// activation `act` before this layer (whose input was `act_input`, whose output was
-    /// `x`): `out = ∂L/∂x ⊙ act'(act_input)`, the activation's input gradient (both slices
-    /// column-major, as many values as `x`). What an activation before this layer asks of
-    /// it. The layer's own `∂L/∂x` may be left unwritten.
+    /// `x`): `out = ∂L/∂x ⊙ act'(act_input)` (the chain rule through an element-wise
+    /// function), the activation's input gradient, resized to the batch if it differs. What
+    /// an activation before this layer asks of it. The layer's own `∂L/∂x` may be left
+    /// unwritten: the activation's is what the layer before reads.
     ///
     /// # Errors
     /// As [`backward_into`](Forward::backward_into), and
-    /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `act_input` or `out` hold
-    /// a different number of values than `x`.
+    /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `act_input` holds a
+    /// different number of samples than `x`.
     #[allow(
         clippy::too_many_arguments,
         reason = "a layer's backward arguments plus the activation's"
@@ -111,14 +124,14 @@ where
         ws: &mut Self::Workspace,
         grad_out: &OMatrix<T, Self::Out, B>,
         grad: &mut Self,
-        act_input: &[T],
-        out: &mut [T],
+        act_input: &OMatrix<T, I, B>,
+        out: &mut OMatrix<T, I, B>,
     ) -> Result<()> {
-        check_len("activation input (values)", act_input.len(), x.len())?;
-        check_len("activation gradient (values)", out.len(), x.len())?;
+        check_batch(act_input.ncols(), x.ncols())?;
         self.backward_into(x, ws, grad_out, grad, true)?;
+        fit_batch(out, x.shape_generic().1);
         let gx = Self::grad_input(ws).as_slice();
-        simd::activate_grad(act, act_input, gx, out);
+        simd::activate_grad(act, act_input.as_slice(), gx, out.as_mut_slice());
         Ok(())
     }
 

@@ -28,7 +28,7 @@ const BY_WORKER: u8 = 1;
 const BY_CALLER: u8 = 2;
 const DONE: u8 = 3;
 
-/// [`fit`](super::fit), with every step on more than one [`BLOCK`] (256 samples) split over
+/// [`fit`](super::fit), with every step on more than one block (256 samples) split over
 /// two threads. Same arguments, errors and loss history.
 ///
 /// A step's blocks are divided in two contiguous halves; the calling thread runs the first,
