@@ -19,11 +19,11 @@
 //! gradient is nearly zero. A wrong backward (missing transpose, factor 2, lost bias
 //! gradient, wrong ReLU derivative) is off by O(1) relative and fails by orders of magnitude.
 //!
-//! # ReLU kinks
-//! A ReLU is not differentiable at 0. A coordinate is skipped (never the tolerance loosened)
-//! when the on/off pattern of any intermediate activation, or of the input, differs between
-//! `θ ± h` and `θ`. Each test asserts most coordinates were checked, so skipping cannot make
-//! it pass vacuously.
+//! # Kinks
+//! A ReLU is not differentiable at 0. At a coordinate where the slope visibly changes
+//! within ±h, the analytic value must lie between the two one-sided slopes (it is one
+//! side's); elsewhere it must match the central difference. Nothing is skipped, and the
+//! checker fails if it compared nothing or only zeros (`gradcheck_refuses_to_pass_vacuously`).
 
 use constnet::gradcheck::GradCheck;
 use constnet::{
@@ -31,16 +31,18 @@ use constnet::{
     loss, net,
 };
 use nalgebra::allocator::Allocator;
-use nalgebra::{Const, DefaultAllocator, Dim, DimName, Dyn, OMatrix, U1};
+use nalgebra::{Const, DefaultAllocator, Dim, DimName, Dyn, OMatrix, SVector, U1};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 
 use crate::common::config;
 
-const H: f64 = 1e-6;
-const REL_TOL: f64 = 1e-4;
-const ABS_FLOOR: f64 = 1e-8;
+// The loss is not a layer, so its gradient (`mse_gradient`) is checked here by hand, with
+// the checker's own step and tolerance.
+const H: f64 = GradCheck::DEFAULT.step;
+const REL_TOL: f64 = GradCheck::DEFAULT.rel_tol;
+const ABS_FLOOR: f64 = GradCheck::DEFAULT.abs_tol;
 
 type Seed = net![
     Dense<1, 64, f64>,
@@ -280,10 +282,159 @@ fn gradcheck_rejects_a_wrong_derivative() {
 }
 
 #[test]
-fn gradcheck_checks_leaky_relu_and_skips_no_more_than_kinks() {
+fn gradcheck_checks_leaky_relu_away_from_its_kink() {
     let x =
         OMatrix::<f64, Const<4>, Dyn>::from_fn(6, |i, j| 0.37 * i as f64 - 0.21 * j as f64 + 0.055);
     let c = OMatrix::<f64, Const<4>, Dyn>::from_fn(6, |i, j| 1.0 + 0.1 * (i + j) as f64);
     let report = constnet::gradcheck::check(&constnet::LeakyRelu::new(0.2f64), &x, &c).unwrap();
-    assert_eq!((report.checked, report.skipped), (24, 0));
+    assert_eq!((report.checked, report.kinks), (24, 0));
+}
+
+/// `x²/2`, with a derivative that is wrong by 0.01 near 0 when `WRONG` (ten times the true
+/// value there): a smooth function whose error a kink rule could mistake for a kink.
+#[derive(Clone, Copy, Debug, Default)]
+struct HalfSquare<const WRONG: bool>;
+
+impl<D: DimName, T: constnet::Real, const W: bool> constnet::Layer<D, T> for HalfSquare<W> {
+    type Out = D;
+}
+
+impl<const WRONG: bool> constnet::Activation for HalfSquare<WRONG> {
+    fn f<T: constnet::Real>(&self, x: T) -> T {
+        x * x / T::cast(2.0)
+    }
+    fn df<T: constnet::Real>(&self, x: T) -> T {
+        let off = WRONG && x.abs() < T::cast(0.005);
+        if off { x + T::cast(0.01) } else { x }
+    }
+}
+
+#[test]
+fn gradcheck_is_not_fooled_near_a_stationary_point() {
+    let x = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[0.0, 0.001, 0.004, 0.008, 0.5]);
+    let c = OMatrix::<f64, Const<1>, Dyn>::from_element(5, 1.0);
+    let report = constnet::gradcheck::check(&HalfSquare::<false>, &x, &c).unwrap();
+    assert_eq!((report.checked, report.kinks), (5, 0));
+    let failure = constnet::gradcheck::check(&HalfSquare::<true>, &x, &c).unwrap_err();
+    assert!(
+        matches!(failure, constnet::gradcheck::Failure::Input { .. }),
+        "{failure}"
+    );
+}
+
+#[test]
+fn gradcheck_accepts_a_kink_as_one_sides_slope_and_limits_them() {
+    use constnet::gradcheck::{Failure, check};
+    // One ReLU input exactly at 0 (ReLU'(0) = 0 is the left slope), four away from it.
+    let x = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[0.0, -1.0, 0.5, 1.5, -0.3]);
+    let c = OMatrix::<f64, Const<1>, Dyn>::from_element(5, 1.0);
+    let report = check(&Relu, &x, &c).unwrap();
+    assert_eq!((report.checked, report.kinks), (4, 1));
+    // Every input at the kink: too many to say anything.
+    let zeros = OMatrix::<f64, Const<1>, Dyn>::from_element(3, 0.0);
+    let c3 = OMatrix::<f64, Const<1>, Dyn>::from_element(3, 1.0);
+    assert!(matches!(
+        check(&Relu, &zeros, &c3),
+        Err(Failure::TooManyKinks { kinks: 3, .. })
+    ));
+}
+
+#[test]
+fn gradcheck_refuses_to_pass_vacuously() {
+    use constnet::gradcheck::{Failure, GradCheck, check};
+    let x = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[0.3, -0.7]);
+    // Zero coefficients: L ≡ 0 cannot tell a wrong derivative from a right one.
+    let zero = OMatrix::<f64, Const<1>, Dyn>::from_element(2, 0.0);
+    assert!(matches!(
+        check(&WrongSigmoid, &x, &zero),
+        Err(Failure::Vacuous)
+    ));
+    // An empty batch checks nothing.
+    let empty = OMatrix::<f64, Const<1>, Dyn>::zeros(0);
+    assert!(matches!(
+        check(&Sigmoid, &empty, &empty),
+        Err(Failure::Vacuous)
+    ));
+    // Settings out of range.
+    let mut bad = GradCheck::default();
+    bad.step = 0.0;
+    let c = OMatrix::<f64, Const<1>, Dyn>::from_element(2, 1.0);
+    assert!(matches!(
+        bad.check(&Sigmoid, &x, &c),
+        Err(Failure::Config(_))
+    ));
+}
+
+/// `y = x + b`, whose backward pass doubles `∂L/∂b`: a wrong parameter gradient.
+#[derive(Clone, Debug)]
+struct BadBias(SVector<f64, 2>);
+
+impl constnet::Layer<Const<2>, f64> for BadBias {
+    type Out = Const<2>;
+}
+
+impl Params<f64> for BadBias {
+    const TENSORS: usize = 1;
+    fn shape(i: usize) -> (usize, usize) {
+        if i == 0 { (2, 1) } else { (0, 0) }
+    }
+    fn tensor(&self, i: usize) -> &[f64] {
+        if i == 0 { self.0.as_slice() } else { &[] }
+    }
+    fn tensor_mut(&mut self, i: usize) -> &mut [f64] {
+        if i == 0 {
+            self.0.as_mut_slice()
+        } else {
+            &mut []
+        }
+    }
+    fn zeros() -> Self {
+        BadBias(SVector::zeros())
+    }
+}
+
+impl Forward<f64, Const<2>, Dyn> for BadBias {
+    type Workspace = constnet::layer::Buffers<f64, Const<2>, Const<2>, Dyn>;
+    fn workspace(batch: Dyn) -> Self::Workspace {
+        constnet::layer::Buffers::new(batch)
+    }
+    fn output(ws: &Self::Workspace) -> &OMatrix<f64, Const<2>, Dyn> {
+        &ws.output
+    }
+    fn grad_input(ws: &Self::Workspace) -> &OMatrix<f64, Const<2>, Dyn> {
+        &ws.grad_input
+    }
+    fn forward_into(&self, x: &OMatrix<f64, Const<2>, Dyn>, ws: &mut Self::Workspace) {
+        ws.output = x.clone();
+        for mut col in ws.output.column_iter_mut() {
+            col += self.0;
+        }
+    }
+    fn backward_into(
+        &self,
+        _: &OMatrix<f64, Const<2>, Dyn>,
+        ws: &mut Self::Workspace,
+        g: &OMatrix<f64, Const<2>, Dyn>,
+        grad: &mut Self,
+        _: bool,
+    ) -> constnet::Result<()> {
+        grad.0 = g.column_sum() * 2.0;
+        ws.grad_input = g.clone();
+        Ok(())
+    }
+}
+
+#[test]
+fn gradcheck_rejects_a_wrong_parameter_gradient() {
+    let x = OMatrix::<f64, Const<2>, Dyn>::from_fn(3, |i, j| i as f64 - 0.5 * j as f64);
+    let c = OMatrix::<f64, Const<2>, Dyn>::from_fn(3, |i, j| 1.0 + (i + j) as f64);
+    let failure =
+        constnet::gradcheck::check(&BadBias(SVector::from([0.1, -0.2])), &x, &c).unwrap_err();
+    assert!(
+        matches!(
+            failure,
+            constnet::gradcheck::Failure::Param { tensor: 0, .. }
+        ),
+        "{failure}"
+    );
 }
