@@ -143,3 +143,60 @@ fn an_impl_network_can_be_extended() {
     let y: SVector<f32, 1> = model.forward(&SVector::from([0.5]));
     assert_eq!(y[0], 0.0);
 }
+
+#[test]
+fn training_passes_apply_a_valued_activation_with_the_same_bits_as_two_passes() {
+    // A non-default slope and a custom activation through the fused training passes
+    // (tiled kernels at 40 samples, column kernels at 3), against each layer on its own.
+    let net = leaky(6, 0.3);
+    for n in [3usize, 40] {
+        let (x, y) = data(n);
+        let (out, mut ws) = net.forward_train(&x);
+        let g = &out - &y;
+        let (gx, grad) = net.backward(&x, &mut ws, &g).unwrap();
+
+        let (d1, a1, d2, a2, d3) = (
+            &net.first.first.first.first,
+            &net.first.first.first.second,
+            &net.first.first.second,
+            &net.first.second,
+            &net.second,
+        );
+        let (h1, mut w1) = d1.forward_train(&x);
+        let (z1, mut v1) = a1.forward_train(&h1);
+        let (h2, mut w2) = d2.forward_train(&z1);
+        let (z2, mut v2) = a2.forward_train(&h2);
+        let (o, mut w3) = d3.forward_train(&z2);
+        assert_eq!(
+            o.map(f32::to_bits),
+            out.map(f32::to_bits),
+            "n = {n}: output"
+        );
+        let (g3x, g3) = d3.backward(&z2, &mut w3, &g).unwrap();
+        let (g2z, _) = a2.backward(&h2, &mut v2, &g3x).unwrap();
+        let (g2x, g2) = d2.backward(&z1, &mut w2, &g2z).unwrap();
+        let (g1z, _) = a1.backward(&h1, &mut v1, &g2x).unwrap();
+        let (g1x, g1) = d1.backward(&x, &mut w1, &g1z).unwrap();
+        let bits = |d: &[f32]| d.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(grad.second.w.as_slice()),
+            bits(g3.w.as_slice()),
+            "n = {n}: dW3"
+        );
+        assert_eq!(
+            bits(grad.first.first.second.w.as_slice()),
+            bits(g2.w.as_slice()),
+            "dW2"
+        );
+        assert_eq!(
+            bits(grad.first.first.first.first.w.as_slice()),
+            bits(g1.w.as_slice()),
+            "dW1"
+        );
+        assert_eq!(bits(gx.as_slice()), bits(g1x.as_slice()), "n = {n}: dx");
+        assert_eq!(
+            grad.first.first.first.second.slope, 0.0,
+            "a constant's gradient is zero"
+        );
+    }
+}
