@@ -28,7 +28,7 @@
 //!
 //! Every tensor the network needs must be there with its exact shape, and nothing else
 //! (unless [`Options::allow_unexpected`]); any mismatch is an
-//! [`Error::Safetensors`](crate::Error::Safetensors) naming the key. Values are converted
+//! [`Error::Safetensors`] naming the key. Values are converted
 //! to the network's scalar type: `F16`, `BF16` and `F32` exactly (each is an `f64`, and each
 //! `F16`/`BF16` an `f32`), `F64` into an `f32` network rounded to nearest, ties to even.
 //! NaN, infinite values, and `F64` values beyond `f32`'s range are refused. Loading is all

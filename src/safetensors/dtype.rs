@@ -4,8 +4,11 @@
 
 use ::safetensors::Dtype;
 
+/// Decodes one little-endian element (exactly as many bytes as the dtype's size).
+pub(crate) type Decode = fn(&[u8]) -> f64;
+
 /// Bytes per element and a decoder to `f64`, for the dtypes constnet reads.
-pub(crate) fn decoder(dtype: Dtype) -> Option<(usize, fn(&[u8]) -> f64)> {
+pub(crate) fn decoder(dtype: Dtype) -> Option<(usize, Decode)> {
     Some(match dtype {
         Dtype::F32 => (4, |b| {
             f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
