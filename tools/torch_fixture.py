@@ -20,6 +20,10 @@ row-major, `bias` of shape (out_features,), PyTorch's default init U(-1/sqrt(in)
   tests/it/fixtures/torch_seq_f16.safetensors  the same weights rounded to float16, keys
                                                model.0.* ... (a Sequential held as
                                                `self.model`, saved in half precision)
+  tests/it/fixtures/torch_seq_f64.safetensors  the same float32 weights as float64 (exact),
+                                               keys fc1.*, fc2.*, out.* (a custom nn.Module
+                                               with named Linear attributes, after
+                                               `model.double()`)
   tests/it/fixtures/torch_seq_pred.csv         x0,x1,y_f32,y_f16: inputs (float32 values)
                                                and the network's outputs for each file
 
@@ -59,9 +63,9 @@ def forward(params, x):
     return h[:, 0]
 
 
-def state_dict(params, prefix, dtype):
+def state_dict(params, prefix, dtype, names=INDICES):
     sd = {}
-    for i, (w, b) in zip(INDICES, params):
+    for i, (w, b) in zip(names, params):
         sd[f"{prefix}{i}.weight"] = np.ascontiguousarray(w.astype(dtype))
         sd[f"{prefix}{i}.bias"] = np.ascontiguousarray(b.astype(dtype))
     return sd
@@ -82,6 +86,11 @@ def main():
         os.path.join(FIXTURES, "torch_seq_f16.safetensors"),
         metadata={"format": "pt"},
     )
+    save_file(
+        state_dict(params, "", np.float64, names=["fc1", "fc2", "out"]),
+        os.path.join(FIXTURES, "torch_seq_f64.safetensors"),
+        metadata={"format": "pt"},
+    )
 
     # Inputs: random points in [-3, 3]^2 plus a few exact corners, as float32 values.
     x = rng.uniform(-3.0, 3.0, size=(64, 2)).astype(np.float32)
@@ -93,7 +102,7 @@ def main():
         f.write("x0,x1,y_f32,y_f16\n")
         for (a, b), p, q in zip(x.astype(np.float64), y32, y16):
             f.write(f"{float(a)!r},{float(b)!r},{float(p)!r},{float(q)!r}\n")
-    print(f"wrote {len(x)} predictions and 2 safetensors files to {FIXTURES}")
+    print(f"wrote {len(x)} predictions and 3 safetensors files to {FIXTURES}")
 
 
 if __name__ == "__main__":

@@ -129,6 +129,36 @@ fn constnet_writes_back_the_same_pytorch_file() {
     );
 }
 
+/// The same network in f64.
+type TorchSeq64 = net![Dense<2, 8, f64>, Relu, Dense<8, 8, f64>, Tanh, Dense<8, 1, f64>];
+
+/// Both numpy and constnet compute in f64 here, each within 23·u₆₄ of the exact network
+/// (same argument as [`TOLERANCE`], u₆₄ = 2^-53): their difference within 46·u₆₄, so 64·u₆₄.
+const TOLERANCE_F64: f64 = 64.0 / 9_007_199_254_740_992.0;
+
+#[test]
+fn custom_module_names_in_f64() {
+    // `fc1`, `fc2`, `out` as a custom nn.Module names its Linear layers (the activations'
+    // names are never looked up: they hold no tensors).
+    let names = Keys::default().names(["fc1", "relu", "fc2", "tanh", "out"]);
+    let opts = Options::default().keys(names);
+    let path = fixture("torch_seq_f64.safetensors");
+    // Into f32: the F64 values are f32 values widened, so they round back exactly.
+    let net32: TorchSeq = safetensors::load_with(&path, &opts).unwrap();
+    assert_eq!(bits(&net32), bits(&imported()));
+    // Into f64: numpy's float64 predictions, to f64 rounding.
+    let net64: TorchSeq64 = safetensors::load_with(&path, &opts).unwrap();
+    let mut worst: f64 = 0.0;
+    for (x, y, _) in predictions() {
+        let got = net64.forward(&SVector::from([x[0] as f64, x[1] as f64]))[0];
+        worst = worst.max((got - y).abs() / (TOLERANCE_F64 * magnitude(&net32, x)));
+    }
+    eprintln!("f64: worst |constnet - numpy| / bound: {worst:.4}");
+    assert!(worst <= 1.0);
+    // Sequential indices do not find these keys.
+    assert!(safetensors::load::<f32, TorchSeq>(&path).is_err());
+}
+
 /// The committed export of the imported network, compiled into this test.
 mod torch_seq_rs {
     include!("fixtures/torch_seq.rs");
