@@ -58,6 +58,10 @@ pub enum Error {
     },
     /// Bytes that are not a valid model file for the network (see [`crate::persist`]).
     Format(crate::FormatError),
+    /// A safetensors file that is malformed or does not hold the network's state dict (see
+    /// [`crate::safetensors`]).
+    #[cfg(feature = "safetensors")]
+    Safetensors(crate::safetensors::SafetensorsError),
     /// A metric is undefined for this data (e.g. R² of constant targets).
     Undefined(&'static str),
     /// A CSV file could not be parsed.
@@ -118,6 +122,8 @@ impl fmt::Display for Error {
             ),
             Error::Undefined(what) => write!(f, "{what}"),
             Error::Format(e) => write!(f, "{e}"),
+            #[cfg(feature = "safetensors")]
+            Error::Safetensors(e) => write!(f, "{e}"),
             #[cfg(feature = "std")]
             Error::Csv {
                 line,
@@ -144,6 +150,8 @@ impl core::error::Error for Error {
             #[cfg(feature = "std")]
             Error::Io { source, .. } => Some(source),
             Error::Format(inner) => Some(inner),
+            #[cfg(feature = "safetensors")]
+            Error::Safetensors(inner) => Some(inner),
             _ => None,
         }
     }

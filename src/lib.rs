@@ -48,6 +48,7 @@
 //! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
 //! | [`optim`] | the [`Optimizer`] trait: [`Sgd`], [`Momentum`], [`Adam`] |
 //! | [`persist`] | model files: a checked binary format, atomic save, load |
+//! | [`safetensors`](mod@safetensors) | PyTorch `nn.Sequential` state dicts in and out (feature `safetensors`) |
 //! | [`train`] | the training loop: [`train::fit`] (needs `alloc`) |
 //! | [`plot`] | PNG loss curve and fit plots (feature `plot`) |
 //! | [`fsutil`] | crash-safe file writes: temporary file, fsync, rename (`std`) |
@@ -60,6 +61,8 @@
 //!   nalgebra's GEMM), run-time CPU dispatch, file I/O.
 //! - `alloc`: runtime-sized batches without the rest of `std`.
 //! - `plot` (default): PNG loss and fit plots, with a bundled font.
+//! - `safetensors` (default): PyTorch weights in and out ([`safetensors`](mod@safetensors));
+//!   needs `alloc` (file functions `std`).
 //! - `parallel`: `train::fit_parallel`, training steps of more than 256 samples split over
 //!   two threads.
 //! - `force-avx2`: a benchmarking aid, never needed in use (the training kernels take their
@@ -96,6 +99,8 @@ pub mod persist;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod quant;
+#[cfg(feature = "safetensors")]
+pub mod safetensors;
 pub mod scalar;
 pub(crate) mod simd;
 #[cfg(feature = "alloc")]

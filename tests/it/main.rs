@@ -24,6 +24,10 @@ mod plot;
 mod qemu;
 #[cfg(feature = "std")]
 mod quant;
+#[cfg(all(feature = "std", feature = "safetensors"))]
+mod safetensors;
+#[cfg(all(feature = "std", feature = "safetensors"))]
+mod safetensors_torch;
 #[cfg(feature = "std")]
 mod scratch; // helper: unique temp directories
 #[cfg(feature = "std")]

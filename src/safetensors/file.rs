@@ -1,0 +1,119 @@
+//! Files: atomic saves, loads, and the format chosen from the extension.
+
+use std::path::Path;
+
+use super::{Options, StateDict, from_bytes, to_bytes};
+use crate::{Error, Real, Result, fsutil, persist};
+
+/// `true` if `path` ends in `.safetensors` (any case): the extension [`load_auto`] and
+/// [`save_auto`] take for this format.
+///
+/// ```
+/// use constnet::safetensors::is_safetensors_path;
+/// assert!(is_safetensors_path("out/model.safetensors".as_ref()));
+/// assert!(is_safetensors_path("MODEL.SafeTensors".as_ref()));
+/// assert!(!is_safetensors_path("model.cnet".as_ref()));
+/// ```
+#[must_use]
+pub fn is_safetensors_path(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"))
+}
+
+/// Saves `net` as a safetensors file, atomically (see [`fsutil::write_atomic`]), with
+/// default [`Options`].
+///
+/// ```
+/// use constnet::{safetensors, Dense};
+/// let path = std::env::temp_dir().join(format!("constnet-doc-st-{}.safetensors", std::process::id()));
+/// let layer = Dense::<2, 1>::from_rows([[0.5, -1.0]], [0.25]);
+/// safetensors::save(&layer, &path)?;
+/// let back: Dense<2, 1> = safetensors::load(&path)?;
+/// assert_eq!(back, layer);
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`to_bytes`](super::to_bytes), and [`Error::Io`] naming `path`; on error the file is
+/// untouched.
+pub fn save<T: Real, N: StateDict<T>>(net: &N, path: impl AsRef<Path>) -> Result<()> {
+    save_with(net, path, &Options::default())
+}
+
+/// [`save`] with [`Options`] (keys, metadata).
+///
+/// # Errors
+/// As [`save`].
+pub fn save_with<T: Real, N: StateDict<T>>(
+    net: &N,
+    path: impl AsRef<Path>,
+    opts: &Options,
+) -> Result<()> {
+    let bytes = to_bytes(net, opts)?;
+    fsutil::write_bytes_atomic(path.as_ref(), &bytes)
+}
+
+/// Loads network `N` from a safetensors file, with default [`Options`].
+///
+/// # Errors
+/// [`Error::Io`] naming `path` if it cannot be read; otherwise as
+/// [`from_bytes`](super::from_bytes).
+pub fn load<T: Real, N: StateDict<T>>(path: impl AsRef<Path>) -> Result<N> {
+    load_with(path, &Options::default())
+}
+
+/// [`load`] with [`Options`] (keys, unexpected tensors).
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with<T: Real, N: StateDict<T>>(path: impl AsRef<Path>, opts: &Options) -> Result<N> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    from_bytes(&bytes, opts)
+}
+
+/// Saves `net` as safetensors if `path` ends in `.safetensors`, else as a constnet
+/// [model file](crate::persist); atomically either way.
+///
+/// ```
+/// use constnet::{safetensors, net, Dense, Params, Relu};
+/// type M = net![Dense<1, 4>, Relu, Dense<4, 1>];
+/// let dir = std::env::temp_dir();
+/// for name in ["auto.safetensors", "auto.cnet"] {
+///     let path = dir.join(format!("constnet-doc-{}-{name}", std::process::id()));
+///     safetensors::save_auto(&<M as Params<f32>>::zeros(), &path)?;
+///     let back: M = safetensors::load_auto(&path)?;
+///     assert_eq!(back, Params::zeros());
+///     # std::fs::remove_file(&path).unwrap();
+/// }
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`save`] or [`persist::save`].
+pub fn save_auto<T: Real, N: StateDict<T>>(net: &N, path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    if is_safetensors_path(path) {
+        save(net, path)
+    } else {
+        persist::save(net, path)
+    }
+}
+
+/// Loads network `N` from safetensors if `path` ends in `.safetensors`, else from a
+/// constnet [model file](crate::persist).
+///
+/// # Errors
+/// As [`load`] or [`persist::load`].
+pub fn load_auto<T: Real, N: StateDict<T>>(path: impl AsRef<Path>) -> Result<N> {
+    let path = path.as_ref();
+    if is_safetensors_path(path) {
+        load(path)
+    } else {
+        persist::load(path)
+    }
+}
