@@ -121,16 +121,23 @@
 //! every [`Activation`](crate::Activation) gets an override from a blanket impl, so your
 //! activations fuse too. A layer of your own writes an empty impl.
 //!
-//! Why a trait of its own that still needs that empty impl? Rust has no specialization: a
-//! blanket "every `Forward` is a `Fuse`" would forbid `Dense`'s own `Fuse`, and a slimmer
-//! author trait with a blanket impl into `Forward` collides with `Dense`'s and `Chain`'s
-//! own `Forward` impls (a generic trait may be implemented for them downstream, so the
-//! compiler must assume overlap). Why not `Dense<IN, OUT, T, A>`, an activation inside the
-//! layer as Keras writes it? It fuses only one direction: a `Dense` cannot apply the
-//! *previous* layer's `f'` to the input gradient it writes unless something tells it
-//! which `f'` that is, which is the neighbour protocol again. Keeping activations as layers
-//! keeps the network spelled as the math is (`Dense → ReLU → Dense`) and in PyTorch's
-//! `nn.Sequential` order. Fused and unfused runs give the same bits (`tests/it/fusion.rs`).
+//! Why a trait of its own that still needs that empty impl? Rust has no specialization. A
+//! blanket "every `Forward` is a `Fuse`" would forbid `Dense`'s own `Fuse`. A slimmer
+//! author trait with a blanket impl into `Forward` would collide with `Dense`'s and
+//! `Chain`'s own `Forward` impls (a generic trait may be implemented for them downstream,
+//! so the compiler must assume overlap) and with the blanket `Forward` impl every
+//! [`Activation`](crate::Activation) gets.
+//!
+//! The other design, `Dense<IN, OUT, T, A>` with the activation inside the layer as Keras
+//! writes it, needs no protocol at all: the layer applies `A` in its forward epilogue and
+//! `A'` to its incoming gradient before its backward products. Its costs: every network's
+//! spelling and exported type change (`Dense<64, 64, f32, Relu>` instead of the math's
+//! `Dense → ReLU → Dense`, and away from PyTorch's `nn.Sequential` order, which the
+//! safetensors import relies on), and `A'` becomes a pass over the gradient of its own
+//! unless the tiled kernels learn to fold it into their operand loads, where today it is
+//! folded into the epilogue of the next layer's `Wᵀ·G` kernel that was measured. We kept
+//! the measured kernels and the spelling, at the price of the empty impl. Fused and
+//! unfused runs give the same bits (`tests/it/fusion.rs`).
 
 use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, Dim, DimName, OMatrix};

@@ -1,9 +1,10 @@
 //! # constnet — small neural networks whose shapes are checked by the compiler
 //!
 //! Layers are typed, [`Dense<IN, OUT>`](Dense), over nalgebra's statically sized matrices,
-//! so `1 → 64 → 64 → 1` is a type and a network whose widths do not line up is a compile
-//! error on the line where it is written. Backprop is written by hand per layer and proven
-//! against finite differences by property tests. The same layers build without `std` and
+//! so `1 → 64 → 64 → 1` is a type and a network whose widths do not line up (or that
+//! mixes `f32` and `f64` layers) is a compile error wherever its type is used. Backprop is
+//! written by hand per layer and proven against finite differences by property tests
+//! ([`gradcheck`], public for your own layers). The same layers build without `std` and
 //! without a heap.
 //!
 //! ```
