@@ -45,8 +45,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::{Error, Result};
 
-mod stale;
 mod staging;
+mod stale;
 #[cfg(test)]
 mod tests;
 
@@ -156,7 +156,9 @@ pub fn resolve_target(path: &Path) -> Result<PathBuf> {
             Ok(meta) if meta.file_type().is_symlink() => {
                 links += 1;
                 if links > MAX_LINKS {
-                    return Err(io_err(io::Error::other("too many levels of symbolic links")));
+                    return Err(io_err(io::Error::other(
+                        "too many levels of symbolic links",
+                    )));
                 }
                 let link = fs::read_link(&current).map_err(io_err)?;
                 // A relative link is relative to the link's own directory.

@@ -312,14 +312,10 @@ fn backend_err(target: &Path, e: DrawingAreaErrorKind<BitMapBackendError>) -> Er
     let reason = match &e {
         DrawingAreaErrorKind::BackendError(DrawingErrorKind::DrawingError(
             BitMapBackendError::ImageError(inner),
-        )) => {
-            inner.to_string()
-        }
+        )) => inner.to_string(),
         DrawingAreaErrorKind::BackendError(DrawingErrorKind::DrawingError(
             BitMapBackendError::IOError(inner),
-        )) => {
-            inner.to_string()
-        }
+        )) => inner.to_string(),
         other => other.to_string(),
     };
     Error::Plot(format!("{}: {reason}", target.display()))

@@ -4,20 +4,17 @@
 //! `cargo run --release --example cubic` (add `-- --help` for the flags).
 
 mod args;
+mod outputs;
 mod summary;
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use constnet::data::{Dataset, cubic};
-use constnet::plot::{FitPlot, Series};
 use constnet::train::{TrainConfig, fit};
 use constnet::{
-    AdamConfig, Dense, Error, Forward, Init, InitScheme, Momentum, Relu, Result, Sgd, metrics, net,
-    persist, plot,
+    AdamConfig, Dense, Error, Init, InitScheme, Momentum, Params, Relu, Sgd, net, persist,
 };
-use nalgebra::{Const, Dyn, OMatrix};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
@@ -27,17 +24,20 @@ use summary::Summary;
 /// The seed network: its shape is its type.
 type Model = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
 type Data = Dataset<f32, 1, 1>;
+/// Any error of a run: the library's, or the example's own (a flag conflict, an output
+/// that would overwrite an input), printed as one line.
+type RunResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> ExitCode {
-    let args = match args::parse(std::env::args().skip(1)) {
+    let args = match args::parse(std::env::args_os().skip(1)) {
         Ok(args) => args,
         Err(message) => {
-            eprintln!("cubic: error: {message}");
+            eprintln!("cubic: error: {}", one_line(&message));
             return ExitCode::from(2);
         }
     };
     if args.help {
-        print!("{}", args::HELP);
+        print!("{}", args::help());
         return ExitCode::SUCCESS;
     }
     match run(&args) {
@@ -46,34 +46,86 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("cubic: error: {e}");
+            eprintln!("cubic: error: {}", one_line(&e.to_string()));
             ExitCode::FAILURE
         }
     }
 }
 
+/// A message on one line even if a path in it holds a line break.
+fn one_line(message: &str) -> String {
+    message.replace('\n', "\\n").replace('\r', "\\r")
+}
+
+fn warn(message: &str) {
+    eprintln!("cubic: warning: {}", one_line(message));
+}
+
 /// Runs the experiment; returns the one-line human summary.
-fn run(args: &Args) -> Result<String> {
+fn run(args: &Args) -> RunResult<String> {
+    for flag in args.ignored() {
+        warn(&format!(
+            "--{flag} has no effect with {} (summary.json records it as null)",
+            if args.load.is_some() && !matches!(flag, "samples" | "noise") {
+                "--load"
+            } else {
+                "--data"
+            }
+        ));
+    }
+    // Before any work: an output that would overwrite an input, or land in a folder that
+    // does not exist, is an error now rather than after training.
+    outputs::check(args)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let (train, test) = load_data(args, &mut rng)?;
     let (model, losses, seconds) = match &args.load {
         Some(path) => (persist::load::<f32, Model>(path)?, Vec::new(), 0.0),
         None => {
             let mut model: Model = Init::init(&mut rng, InitScheme::He);
+            let initial = model.clone();
             let started = Instant::now();
             let losses = train_model(&mut model, &train, args)?;
-            (model, losses, started.elapsed().as_secs_f64())
+            let seconds = started.elapsed().as_secs_f64();
+            if let Some(warning) = unchanged_warning(&initial, &model, args.lr) {
+                warn(&warning);
+            }
+            (model, losses, seconds)
         }
     };
 
     let summary = Summary::new(args, &model, &train, &test, &losses, seconds)?;
-    write_outputs(args, &model, &train, &losses, &summary)?;
+    outputs::write(args, &model, &train, &losses, &summary)?;
     Ok(summary.line(&args.out))
+}
+
+/// `‖θ − θ₀‖ / ‖θ₀‖` over every parameter.
+fn relative_change(before: &Model, after: &Model) -> f64 {
+    let (mut diff, mut norm) = (0.0f64, 0.0f64);
+    for i in 0..Model::TENSORS {
+        for (&a, &b) in before.tensor(i).iter().zip(after.tensor(i)) {
+            diff += (f64::from(b) - f64::from(a)).powi(2);
+            norm += f64::from(a).powi(2);
+        }
+    }
+    (diff / norm).sqrt()
+}
+
+/// Training whose updates are all below the weights' resolution (e.g. `--lr 1e-30`)
+/// leaves them as they were: say so rather than report an untrained model as trained.
+fn unchanged_warning(before: &Model, after: &Model, lr: f64) -> Option<String> {
+    let change = relative_change(before, after);
+    (change < f64::from(f32::EPSILON)).then(|| {
+        format!(
+            "training changed the weights by {change:.1e} of their size, below f32 \
+             resolution ({:.1e}): the learning rate {lr:e} is too small to have an effect",
+            f32::EPSILON
+        )
+    })
 }
 
 /// The default synthetic data (train and held-out test drawn alike), or the user's CSV split
 /// 80/20.
-fn load_data(args: &Args, rng: &mut Xoshiro256PlusPlus) -> Result<(Data, Data)> {
+fn load_data(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<(Data, Data)> {
     match &args.data {
         None => Ok((
             cubic(args.samples, args.noise, rng)?,
@@ -86,15 +138,16 @@ fn load_data(args: &Args, rng: &mut Xoshiro256PlusPlus) -> Result<(Data, Data)> 
                 return Err(Error::InvalidParameter {
                     name: "--data",
                     reason: "needs at least 6 rows (a fifth is held out to test on)",
-                });
+                }
+                .into());
             }
-            data.split(0.2, rng)
+            Ok(data.split(0.2, rng)?)
         }
     }
 }
 
 /// Trains with the chosen optimizer, printing about ten progress lines to stderr.
-fn train_model(model: &mut Model, train: &Data, args: &Args) -> Result<Vec<f64>> {
+fn train_model(model: &mut Model, train: &Data, args: &Args) -> constnet::Result<Vec<f64>> {
     let config = TrainConfig {
         epochs: args.epochs,
         batch_size: args.batch_size,
@@ -126,75 +179,6 @@ fn train_model(model: &mut Model, train: &Data, args: &Args) -> Result<Vec<f64>>
             fit(model, &mut adam.build()?, x, y, &config, progress)
         }
     }
-}
-
-/// Writes the plots, `summary.json` and any requested model files.
-fn write_outputs(
-    args: &Args,
-    model: &Model,
-    train: &Data,
-    losses: &[f64],
-    summary: &Summary,
-) -> Result<()> {
-    std::fs::create_dir_all(&args.out).map_err(|source| Error::Io {
-        path: args.out.clone(),
-        source,
-    })?;
-    // The model files before the plots: they are the likeliest to fail (a user-given
-    // path), and a failure then leaves no plots describing a run whose model was not saved.
-    if let Some(path) = &args.save {
-        persist::save(model, path)?;
-    }
-    if let Some(path) = &args.export_rs {
-        constnet::export::write_rs(model, path)?;
-    }
-    if !losses.is_empty() {
-        plot::loss_curve(&args.out.join("loss.png"), losses)?;
-    }
-    fit_plot(&args.out.join("fit.png"), model, train, args.data.is_none())?;
-    summary.write(&args.out.join("summary.json"))
-}
-
-/// Training points, the true cubic (for synthetic data) and the model's curve.
-fn fit_plot(path: &Path, model: &Model, train: &Data, synthetic: bool) -> Result<()> {
-    let points_x = to_f64(train.x().as_slice());
-    let points_y = to_f64(train.y().as_slice());
-    let (lo, hi) = points_x
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let grid = OMatrix::<f32, Const<1>, Dyn>::from_fn(400, |_, j| {
-        (lo + (hi - lo) * j as f64 / 399.0) as f32
-    });
-    let curve_x = to_f64(grid.as_slice());
-    let curve_y = to_f64(model.forward(&grid).as_slice());
-    let truth_y: Vec<f64> = curve_x.iter().map(|x| x * x * x).collect();
-    let plot = FitPlot {
-        title: if synthetic {
-            "y = x³ + ε: prediction vs truth"
-        } else {
-            "Model fit"
-        },
-        truth: synthetic.then(|| Series::new("true y = x³", &curve_x, &truth_y)),
-        ..FitPlot::new(
-            Series::new("training data", &points_x, &points_y),
-            Series::new("network prediction", &curve_x, &curve_y),
-        )
-    };
-    plot::fit(path, &plot)
-}
-
-fn to_f64(values: &[f32]) -> Vec<f64> {
-    values.iter().map(|&v| f64::from(v)).collect()
-}
-
-/// R² and MSE of the model on a data set.
-fn evaluate(model: &Model, data: &Data) -> Result<(f64, f64)> {
-    let pred = model.forward(data.x());
-    let target = data.y().as_slice();
-    Ok((
-        metrics::mse(pred.as_slice(), target)?,
-        metrics::r2(pred.as_slice(), target)?,
-    ))
 }
 
 #[cfg(test)]

@@ -5,19 +5,19 @@ use std::path::PathBuf;
 use super::*;
 
 /// A fresh, empty directory under the system temp dir.
-fn scratch(name: &str) -> PathBuf {
+pub(super) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("constnet-cubic-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-fn args(out: &std::path::Path, extra: &str) -> Args {
+pub(super) fn args(out: &std::path::Path, extra: &str) -> Args {
     let line = format!(
         "--quiet --epochs 300 --samples 200 --out {} {extra}",
         out.display()
     );
-    args::parse(line.split_whitespace().map(String::from)).unwrap()
+    args::parse(line.split_whitespace()).unwrap()
 }
 
 /// `summary.json` without the wall time, which differs run to run.
@@ -157,3 +157,6 @@ fn errors_are_reported_and_write_nothing() {
     }
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[path = "hostile_tests.rs"]
+mod hostile;

@@ -101,7 +101,10 @@ impl Staging {
             )));
         }
         // `resolve_target` returns a canonical directory joined with a file name.
-        let (dir, name) = (target.parent().unwrap_or(Path::new(".")), target.file_name());
+        let (dir, name) = (
+            target.parent().unwrap_or(Path::new(".")),
+            target.file_name(),
+        );
         let name = name.ok_or_else(|| io_err(io::ErrorKind::InvalidInput.into()))?;
         let ext = target.extension();
         stale::remove_stale(dir, name, ext);

@@ -7,8 +7,8 @@ struct Scratch(PathBuf);
 impl Scratch {
     fn new(tag: &str) -> Scratch {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir()
-            .join(format!("constnet-fsutil-{tag}-{}-{n}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("constnet-fsutil-{tag}-{}-{n}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         Scratch(dir)
     }
@@ -190,7 +190,11 @@ fn a_failure_part_way_through_staging_leaves_every_target_as_it_was() {
         dir.0.join("fit.png"),
         dir.0.join("summary.json"),
     );
-    for (p, text) in [(&model, "old model"), (&plot, "old plot"), (&summary, "old")] {
+    for (p, text) in [
+        (&model, "old model"),
+        (&plot, "old plot"),
+        (&summary, "old"),
+    ] {
         fs::write(p, text).unwrap();
     }
     let mut staging = Staging::new();
@@ -250,7 +254,12 @@ fn a_symbolic_link_is_written_through_and_kept() {
     let link = dir.0.join("model.cnet");
     std::os::unix::fs::symlink("real/model.cnet", &link).unwrap();
     write_bytes_atomic(&link, b"new").unwrap();
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(fs::read(&real).unwrap(), b"new");
     assert_eq!(fs::read(&link).unwrap(), b"new");
     // A dangling link creates the file it points to.

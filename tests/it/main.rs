@@ -2,6 +2,7 @@
 //! per concern.
 
 mod alloc;
+mod blocks;
 mod common;
 mod compile_fail;
 #[cfg(feature = "std")]
@@ -11,6 +12,8 @@ mod data;
 mod export;
 mod fusion;
 mod grad;
+#[cfg(feature = "std")]
+mod hostile;
 mod layers;
 mod metrics;
 mod optim;
