@@ -73,13 +73,33 @@ fn run(args: &Args) -> RunResult<String> {
             }
         ));
     }
+    // Created first, so that --save and --export-rs may point into it; removed again
+    // if the run fails and it is still empty.
+    let created = !args.out.exists();
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let result = run_in(args);
+    if result.is_err() && created {
+        let _ = std::fs::remove_dir(&args.out);
+    }
+    result
+}
+
+/// [`run`] once the `--out` folder exists.
+fn run_in(args: &Args) -> RunResult<String> {
     // Before any work: an output that would overwrite an input, or land in a folder that
     // does not exist, is an error now rather than after training.
     outputs::check(args)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let (train, test) = load_data(args, &mut rng)?;
     let (model, losses, seconds) = match &args.load {
-        Some(path) => (persist::load::<f32, Model>(path)?, Vec::new(), 0.0),
+        Some(path) => {
+            // Model-file errors do not carry the path: name it here.
+            let model = persist::load::<f32, Model>(path).map_err(|e| match e {
+                Error::Format(_) => format!("--load {}: {e}", path.display()).into(),
+                other => Box::<dyn std::error::Error>::from(other),
+            })?;
+            (model, Vec::new(), 0.0)
+        }
         None => {
             let mut model: Model = Init::init(&mut rng, InitScheme::He);
             let initial = model.clone();

@@ -3,7 +3,6 @@
 //! previous files as they were. `summary.json` is staged last: if it is from this run, so
 //! is everything beside it.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use constnet::fsutil::{Staging, resolve_target};
@@ -51,12 +50,7 @@ pub fn check(args: &Args) -> RunResult<()> {
         .filter_map(|(flag, p)| resolve_target(p).ok().map(|t| (flag, p, t)))
         .collect();
     for (flag, path) in outputs(args) {
-        let target = match resolve_target(&path) {
-            Ok(t) => t,
-            // --out's folder is created by the run; nothing to read can be in it yet.
-            Err(_) if flag == "--out" => continue,
-            Err(e) => return Err(format!("{flag}: {e}").into()),
-        };
+        let target = resolve_target(&path).map_err(|e| format!("{flag}: {e}"))?;
         if let Some((input_flag, input, _)) = inputs.iter().find(|(_, _, t)| *t == target) {
             return Err(format!(
                 "{flag} {} would overwrite the input {input_flag} {}",
@@ -69,8 +63,8 @@ pub fn check(args: &Args) -> RunResult<()> {
     Ok(())
 }
 
-/// Stages every output, then moves them into place. On error nothing is moved, and an
-/// `--out` folder this run created is removed again if it is empty.
+/// Stages every output, then moves them into place; on error nothing is moved. The
+/// `--out` folder must exist.
 pub fn write(
     args: &Args,
     model: &Model,
@@ -78,13 +72,8 @@ pub fn write(
     losses: &[f64],
     summary: &Summary,
 ) -> RunResult<()> {
-    let created = !args.out.exists();
-    fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    let result = stage(args, model, train, losses, summary).and_then(|s| Ok(s.commit()?));
-    if result.is_err() && created {
-        let _ = fs::remove_dir(&args.out);
-    }
-    result
+    stage(args, model, train, losses, summary)?.commit()?;
+    Ok(())
 }
 
 fn stage(

@@ -1,7 +1,7 @@
 //! Reading a [`Dataset`] from plain numeric CSV.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use nalgebra::{Const, Dyn, OMatrix};
@@ -39,7 +39,8 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     ///   or infinite value, a value that overflows `T`, or a line that is not UTF-8. Its
     ///   `path` is `None` here, and its message names the likely cause when the line looks
     ///   separated by semicolons or tabs, is a `#` comment, or holds a carriage return
-    ///   (CR-only line ends);
+    ///   (CR-only line ends); also for a line longer than 64 KiB (so a file without line
+    ///   breaks is not read into memory whole);
     /// - [`Error::EmptyData`] if there are no data rows;
     /// - [`Error::Io`] (with the path `<reader>`) if reading fails.
     pub fn from_csv_reader(reader: impl BufRead) -> Result<Self> {
@@ -67,6 +68,9 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
         parse(BufReader::new(file), Some(path))
     }
 }
+
+/// The longest line read, in bytes: far more than any row of numbers needs.
+const MAX_LINE: usize = 1 << 16;
 
 /// The likely cause of a line that does not split into the expected fields: another
 /// separator, a comment, or line ends this reader does not split on.
@@ -103,7 +107,10 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
     let mut first_content = true;
     loop {
         buf.clear();
-        let read = reader
+        // At most one byte past the limit: a file without line breaks (`/dev/zero`) is
+        // an error after 64 KiB, not a read until memory runs out.
+        let read = (&mut reader)
+            .take(MAX_LINE as u64 + 1)
             .read_until(b'\n', &mut buf)
             .map_err(|source| Error::Io {
                 path: path.unwrap_or(Path::new("<reader>")).to_path_buf(),
@@ -113,6 +120,13 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
             break;
         }
         line += 1;
+        if buf.len() > MAX_LINE {
+            return Err(csv_err(
+                line,
+                0,
+                format!("line is longer than {MAX_LINE} bytes (is this a CSV file?)"),
+            ));
+        }
         let text = std::str::from_utf8(&buf)
             .map_err(|_| csv_err(line, 0, "line is not valid UTF-8".into()))?;
         let text = if line == 1 {

@@ -203,10 +203,10 @@ impl Staging {
                 Entry::Move { tmp, target, path } => {
                     fs::rename(&tmp.path, &target).map_err(|source| Error::Io { path, source })?;
                     tmp.disarm();
-                    if let Some(dir) = target.parent() {
-                        if !dirs.iter().any(|d| d == dir) {
-                            dirs.push(dir.to_path_buf());
-                        }
+                    if let Some(dir) = target.parent()
+                        && !dirs.iter().any(|d| d == dir)
+                    {
+                        dirs.push(dir.to_path_buf());
                     }
                 }
                 Entry::Remove { path, .. } => match fs::remove_file(&path) {

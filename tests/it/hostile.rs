@@ -148,3 +148,21 @@ fn momentum_getters_return_what_was_given() {
     let n = Momentum::<f64, Dense<1, 1, f64>>::nesterov(0.5, 0.125).unwrap();
     assert_eq!((n.lr(), n.momentum(), n.is_nesterov()), (0.5, 0.125, true));
 }
+
+#[test]
+fn a_csv_line_without_end_is_an_error_after_64_kib_not_a_read_until_memory_runs_out() {
+    let endless = std::io::BufReader::new(std::io::repeat(b'1'));
+    let err = Dataset::<f32, 1, 1>::from_csv_reader(endless).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Csv {
+                line: 1,
+                column: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("longer than 65536 bytes"), "{err}");
+}
