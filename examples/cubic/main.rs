@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     }
     match run(&args) {
         Ok(line) => {
-            println!("{line}");
+            println!("{}", one_line(&line));
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -152,7 +152,11 @@ fn load_data(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<(Data, Data
             cubic(args.samples, args.noise, rng)?,
         )),
         Some(path) => {
-            let data = Data::from_csv_path(path)?;
+            // Errors that do not name the file (no data rows, a width mismatch) get its name.
+            let data = Data::from_csv_path(path).map_err(|e| match e {
+                Error::Io { .. } | Error::Csv { .. } => Box::<dyn std::error::Error>::from(e),
+                other => format!("--data {}: {other}", path.display()).into(),
+            })?;
             // R² needs at least two held-out samples: ceil(20%) ≥ 2 from 6 rows on.
             if data.len() < 6 {
                 return Err(Error::InvalidParameter {

@@ -117,7 +117,7 @@ impl Summary {
         let reason = [&self.train_r2, &self.test_r2]
             .into_iter()
             .find_map(|r| match r {
-                R2::Undefined(why) => Some(format!(" ({why})")),
+                R2::Undefined(why) => Some(format!(" [{why}]")),
                 R2::Value(_) => None,
             })
             .unwrap_or_default();
