@@ -50,9 +50,10 @@ fn a_full_batch_of_many_blocks_has_the_one_pass_gradient_and_loss() {
             .unwrap();
 
         // f64 sums of n ≤ 1000 terms in another order: each differs from the exact sum by
-        // at most ~n·ε·Σ|term| ≈ 1e-13 of the terms' size; 1e-10 of the largest entry
-        // leaves room for cancellation, while any wrong block (dropped, doubled, shifted
-        // by a sample) changes entries by O(1) of their size.
+        // at most ~n·ε ≈ 2.2e-13 of the terms' total size. 1e-12 of the tensor's largest
+        // entry allows that bound (measured: at most 2.0e-15), while any wrong block
+        // (dropped, doubled, shifted by a sample) changes entries by O(1) of their size.
+        let mut worst_ratio = 0.0f64;
         assert_eq!(losses.len(), 2);
         assert_eq!(record.0.len(), 2);
         for (epoch, grad) in record.0.iter().enumerate() {
@@ -66,12 +67,16 @@ fn a_full_batch_of_many_blocks_has_the_one_pass_gradient_and_loss() {
                     .iter()
                     .zip(want)
                     .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+                worst_ratio = worst_ratio.max(worst / scale);
                 assert!(
-                    worst <= 1e-10 * scale,
+                    worst <= 1e-12 * scale,
                     "N = {n}, epoch {epoch}, tensor {t}: off by {worst:e} of {scale:e}"
                 );
             }
         }
+        println!(
+            "N = {n}: worst gradient difference {worst_ratio:.1e} of the tensor's largest entry"
+        );
         // The network did not change, so both epochs saw the same gradient, bit for bit.
         for t in 0..Net::TENSORS {
             assert_eq!(record.0[0].tensor(t), record.0[1].tensor(t));
