@@ -84,7 +84,8 @@ impl Staging {
     ///
     /// # Errors
     /// Whatever `write` returns; [`Error::Io`] naming `path` if it does not resolve to a
-    /// file in an existing directory (see [`resolve_target`]), is a directory, is already
+    /// file in an existing directory (see [`resolve_target`]), is a directory or another
+    /// non-regular file (a device such as `/dev/null`, a FIFO, a socket), is already
     /// staged (two outputs of one run onto one file), or its temporary cannot be created
     /// or synced. Nothing already staged is affected.
     pub fn write(&mut self, path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
@@ -98,6 +99,13 @@ impl Staging {
             return Err(io_err(io::Error::new(
                 io::ErrorKind::IsADirectory,
                 "is a directory, not a file",
+            )));
+        }
+        // A device, FIFO or socket (`/dev/null`) would be replaced by a regular file.
+        if existing.as_ref().is_some_and(|m| !m.is_file()) {
+            return Err(io_err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "is not a regular file (a device, FIFO or socket): refusing to replace it",
             )));
         }
         // `resolve_target` returns a canonical directory joined with a file name.
@@ -162,9 +170,16 @@ impl Staging {
     /// ```
     ///
     /// # Errors
-    /// As [`write`](Self::write) for a path that cannot be resolved or is already staged.
+    /// As [`write`](Self::write) for a path that cannot be resolved, is a directory or is
+    /// already staged.
     pub fn remove(&mut self, path: &Path) -> Result<()> {
         let target = self.new_target(path)?;
+        if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::IsADirectory, "is a directory, not a file"),
+            });
+        }
         self.entries.push(Entry::Remove {
             target,
             path: path.to_path_buf(),

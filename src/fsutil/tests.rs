@@ -344,3 +344,28 @@ fn temp_names_parse_back_to_their_pid_and_nothing_else_does() {
     assert!(stale::process_gone(dead_pid()) || !cfg!(target_os = "linux"));
     assert!(!stale::process_gone(std::process::id()));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_device_is_never_replaced_by_a_regular_file() {
+    let err = write_bytes_atomic(Path::new("/dev/null"), b"model").unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    let meta = fs::metadata("/dev/null").unwrap();
+    assert!(!meta.is_file());
+    // No temporary was left in /dev either.
+    let leftovers = fs::read_dir("/dev")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".null.tmp-"))
+        .count();
+    assert_eq!(leftovers, 0);
+}
+
+#[test]
+fn removing_a_directory_is_refused_when_staged() {
+    let dir = Scratch::new("remove-dir");
+    fs::create_dir(dir.0.join("loss.png")).unwrap();
+    let mut staging = Staging::new();
+    assert!(staging.remove(&dir.0.join("loss.png")).is_err());
+    assert!(dir.0.join("loss.png").is_dir());
+}
