@@ -35,6 +35,14 @@ pub enum Error {
     ZeroEpochs,
     /// A data set had no samples.
     EmptyData,
+    /// A size asked for cannot be allocated (more than the address space, or than the
+    /// allocator could give).
+    TooLarge {
+        /// What was being allocated.
+        what: &'static str,
+        /// How many elements were asked for.
+        count: usize,
+    },
     /// Batch size was 0 or larger than the data set.
     InvalidBatchSize {
         /// The requested batch size.
@@ -67,6 +75,8 @@ pub enum Error {
     /// A CSV file could not be parsed.
     #[cfg(feature = "std")]
     Csv {
+        /// The file (`None` when read from a reader).
+        path: Option<std::path::PathBuf>,
         /// 1-based line number.
         line: usize,
         /// 1-based column number (0 when the line as a whole is wrong).
@@ -101,6 +111,9 @@ impl fmt::Display for Error {
             Error::InvalidParameter { name, reason } => write!(f, "invalid {name}: {reason}"),
             Error::ZeroEpochs => write!(f, "epochs must be at least 1"),
             Error::EmptyData => write!(f, "the data set is empty"),
+            Error::TooLarge { what, count } => {
+                write!(f, "{what}: {count} values do not fit in memory")
+            }
             Error::InvalidBatchSize {
                 batch_size,
                 samples,
@@ -126,10 +139,14 @@ impl fmt::Display for Error {
             Error::Safetensors(e) => write!(f, "{e}"),
             #[cfg(feature = "std")]
             Error::Csv {
+                path,
                 line,
                 column,
                 message,
             } => {
+                if let Some(path) = path {
+                    write!(f, "{}: ", path.display())?;
+                }
                 if *column == 0 {
                     write!(f, "line {line}: {message}")
                 } else {

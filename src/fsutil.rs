@@ -1,18 +1,56 @@
 //! Crash-safe file writes: write a temporary file next to the target, fsync it, rename it
-//! over the target, fsync the directory.
+//! over the target, fsync the directory; and [`Staging`], which does the same for several
+//! files at once so that a run's outputs are replaced together or not at all.
 //!
-//! After a crash or power loss the target holds either its old contents or the complete new
-//! contents, never a mix, because `rename` within one directory is atomic and the new
-//! contents are on disk before the rename is. A failed write leaves the target untouched and
-//! no temporary file behind.
+//! # What is promised
+//!
+//! - **One file** ([`write_atomic`]): after a crash or power loss the target holds either
+//!   its old contents or the complete new contents, never a mix, because `rename` within
+//!   one directory is atomic and the new contents are on disk before the rename is. A failed
+//!   write leaves the target untouched and no temporary file behind.
+//! - **Several files** ([`Staging`]): every file is written and synced to a temporary first;
+//!   only when all of them succeeded does [`Staging::commit`] rename them into place, one
+//!   after the other, in the order they were staged. A failure before the commit (a full
+//!   disk, a read-only folder, a plot that cannot be drawn) leaves every target as it was.
+//! - **Symbolic links** are written through: the new file replaces the file the link
+//!   points to (the temporary is made in *that* file's directory), and the link stays. An
+//!   existing target's permissions are kept.
+//!
+//! # What a crash during the final moves can leave
+//!
+//! The renames of [`Staging::commit`] are each atomic, but not atomic together: a process
+//! killed (or a machine losing power) between two of them leaves the targets renamed so far
+//! with their new contents and the others with their old ones, each file whole. Because the
+//! renames run in staging order, staging the file that describes the others last (as the
+//! `cubic` example does with `summary.json`) means: if that file is new, all are. The
+//! temporaries not yet renamed stay behind as hidden files `.<name>.tmp-<pid>-<n>[.<ext>]`;
+//! the next write to the same target removes them ("stale temporaries", below). A rename
+//! that *fails* part-way (rare: the temporaries sit in the targets' own directories) is
+//! reported as an error with the same partial state.
+//!
+//! # Stale temporaries
+//!
+//! Before it creates a temporary for a target, a write removes the temporaries of that same
+//! target left by crashed processes: files named exactly `.<name>.tmp-<pid>-<n>[.<ext>]`
+//! (our pattern, for this name only) whose process `pid` no longer exists. Whether a process
+//! exists is read from `/proc`, so this happens on Linux only; elsewhere stale temporaries
+//! are left alone. A process in another PID namespace (container) writing to the same
+//! folder is invisible in `/proc` and could lose its temporary: do not share an output
+//! folder across containers.
 
-use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::{Error, Result};
+
+mod staging;
+mod stale;
+#[cfg(test)]
+mod tests;
+
+pub use staging::Staging;
 
 /// Distinguishes temporary files of concurrent writes within one process.
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -20,6 +58,9 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 /// How many names to try if a stale temporary file (from a crashed process that had our
 /// pid) is in the way.
 const ATTEMPTS: usize = 16;
+
+/// How many symbolic links [`resolve_target`] follows before giving up (Linux's limit).
+const MAX_LINKS: usize = 40;
 
 /// Writes `path` atomically: `write` is called with a fresh temporary path in the same
 /// directory and must create and fill that file; then the file is fsynced, renamed over
@@ -32,7 +73,8 @@ const ATTEMPTS: usize = 16;
 ///
 /// The parent directory must exist: creating it is the caller's job. A new file gets
 /// default permissions; an existing target is replaced, not modified in place (so hard
-/// links to it keep the old contents).
+/// links to it keep the old contents), and keeps its permissions. A symbolic link is
+/// written through (see the [module docs](self)).
 ///
 /// ```
 /// use constnet::fsutil::write_atomic;
@@ -50,52 +92,97 @@ const ATTEMPTS: usize = 16;
 ///
 /// # Errors
 /// Whatever `write` returns; [`Error::Io`] naming `path` if the temporary file cannot be
-/// created, synced or renamed (e.g. the directory does not exist, or `path` has no file
-/// name), or naming the directory if it cannot be synced. On every error, including a
-/// panic in `write`, the temporary file is removed; except for a failed directory sync
-/// (after the rename), the target is untouched.
+/// created, synced or renamed (e.g. the directory does not exist, `path` has no file
+/// name or is a directory), or naming the directory if it cannot be synced. On every error,
+/// including a panic in `write`, the temporary file is removed; except for a failed
+/// directory sync (after the rename), the target is untouched.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let io_err = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let name = path.file_name().ok_or_else(|| {
-        io_err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "path does not name a file",
-        ))
-    })?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-
-    let tmp = TempFile::create(dir, name, path.extension()).map_err(io_err)?;
-    write(&tmp.path)?;
-    sync_file(&tmp.path).map_err(io_err)?;
-    fs::rename(&tmp.path, path).map_err(io_err)?;
-    tmp.disarm();
-    sync_dir(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })
+    let mut staging = Staging::new();
+    staging.write(path, write)?;
+    staging.commit()
 }
 
 /// [`write_atomic`] for a byte buffer.
 ///
 /// For model files and other small outputs written in one go.
 ///
+/// ```
+/// use constnet::fsutil::write_bytes_atomic;
+/// let path = std::env::temp_dir().join(format!("constnet-doc-bytes-{}.bin", std::process::id()));
+/// write_bytes_atomic(&path, b"\x01\x02")?;
+/// assert_eq!(std::fs::read(&path).unwrap(), b"\x01\x02");
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
 /// # Errors
 /// As [`write_atomic`]; a failed write names `path`.
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic(path, |tmp| {
-        File::create(tmp)
-            .and_then(|mut f| f.write_all(bytes))
-            .map_err(|source| Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-    })
+    let mut staging = Staging::new();
+    staging.write_bytes(path, bytes)?;
+    staging.commit()
+}
+
+/// The file a write to `path` replaces: symbolic links followed (the last component too),
+/// the directory made absolute and canonical. Two paths name the same file for reading or
+/// writing exactly when their `resolve_target`s are equal (hard links aside: they are
+/// distinct names, and replacing one leaves the other's contents alone).
+///
+/// The file itself need not exist; its directory must.
+///
+/// ```
+/// use constnet::fsutil::resolve_target;
+/// let dir = std::env::temp_dir();
+/// let a = resolve_target(&dir.join("x.csv"))?;
+/// let b = resolve_target(&dir.join(".").join("x.csv"))?;
+/// assert_eq!(a, b);
+/// assert!(a.is_absolute());
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Io`] naming `path` if its directory does not exist or cannot be read, a link
+/// cannot be read, there are more than 40 links in a row (a loop), or the path does not
+/// name a file (`/`, `..`).
+pub fn resolve_target(path: &Path) -> Result<PathBuf> {
+    let io_err = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut current = path.to_path_buf();
+    let mut links = 0;
+    loop {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                links += 1;
+                if links > MAX_LINKS {
+                    return Err(io_err(io::Error::other(
+                        "too many levels of symbolic links",
+                    )));
+                }
+                let link = fs::read_link(&current).map_err(io_err)?;
+                // A relative link is relative to the link's own directory.
+                current = match current.parent() {
+                    Some(dir) => dir.join(link),
+                    None => link,
+                };
+            }
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => break,
+            Err(e) => return Err(io_err(e)),
+        }
+    }
+    let name = current.file_name().ok_or_else(|| {
+        io_err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "path does not name a file",
+        ))
+    })?;
+    let dir = match current.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Ok(fs::canonicalize(dir).map_err(io_err)?.join(name))
 }
 
 /// A temporary file that is removed when dropped, unless disarmed after the rename.
@@ -112,14 +199,7 @@ impl TempFile {
         let mut last = None;
         for _ in 0..ATTEMPTS {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let mut tmp_name = OsString::from(".");
-            tmp_name.push(name);
-            tmp_name.push(format!(".tmp-{}-{n}", std::process::id()));
-            if let Some(ext) = ext {
-                tmp_name.push(".");
-                tmp_name.push(ext);
-            }
-            let path = dir.join(tmp_name);
+            let path = dir.join(stale::temp_name(name, ext, std::process::id(), n));
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(_) => return Ok(TempFile { path }),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
@@ -156,182 +236,4 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A fresh directory under the system temp dir, removed on drop.
-    struct Scratch(PathBuf);
-
-    impl Scratch {
-        fn new(tag: &str) -> Scratch {
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let dir = std::env::temp_dir()
-                .join(format!("constnet-fsutil-{tag}-{}-{n}", std::process::id()));
-            fs::create_dir_all(&dir).unwrap();
-            Scratch(dir)
-        }
-
-        fn entries(&self) -> Vec<String> {
-            let mut names: Vec<String> = fs::read_dir(&self.0)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect();
-            names.sort();
-            names
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
-
-    #[test]
-    fn writes_then_replaces() {
-        let dir = Scratch::new("replace");
-        let target = dir.0.join("model.bin");
-        write_bytes_atomic(&target, b"first").unwrap();
-        assert_eq!(fs::read(&target).unwrap(), b"first");
-        write_bytes_atomic(&target, b"second, longer").unwrap();
-        assert_eq!(fs::read(&target).unwrap(), b"second, longer");
-        write_bytes_atomic(&target, b"").unwrap();
-        assert_eq!(fs::read(&target).unwrap(), b"");
-        assert_eq!(dir.entries(), ["model.bin"]);
-    }
-
-    #[test]
-    fn temp_name_is_hidden_in_the_same_dir_and_keeps_the_extension() {
-        let dir = Scratch::new("name");
-        let target = dir.0.join("fit.png");
-        let mut seen = None;
-        write_atomic(&target, |tmp| {
-            seen = Some(tmp.to_path_buf());
-            fs::write(tmp, b"png").map_err(|source| Error::Io {
-                path: tmp.into(),
-                source,
-            })
-        })
-        .unwrap();
-        let seen = seen.unwrap();
-        assert_eq!(seen.parent(), Some(dir.0.as_path()));
-        let name = seen.file_name().unwrap().to_str().unwrap();
-        assert!(name.starts_with(".fit.png.tmp-"), "{name}");
-        assert!(name.ends_with(".png"), "{name}");
-        assert!(!seen.exists());
-        assert_eq!(dir.entries(), ["fit.png"]);
-    }
-
-    #[test]
-    fn no_extension_no_suffix() {
-        let dir = Scratch::new("noext");
-        let target = dir.0.join("weights");
-        write_atomic(&target, |tmp| {
-            let name = tmp.file_name().unwrap().to_str().unwrap();
-            assert!(name.starts_with(".weights.tmp-"), "{name}");
-            assert_eq!(name.matches('.').count(), 2, "{name}");
-            fs::write(tmp, b"w").map_err(|source| Error::Io {
-                path: tmp.into(),
-                source,
-            })
-        })
-        .unwrap();
-        assert_eq!(dir.entries(), ["weights"]);
-    }
-
-    #[test]
-    fn failing_writer_leaves_target_and_no_temp() {
-        let dir = Scratch::new("fail");
-        let target = dir.0.join("model.bin");
-        write_bytes_atomic(&target, b"good").unwrap();
-        let err = write_atomic(&target, |tmp| {
-            fs::write(tmp, b"half").unwrap();
-            Err(Error::Plot("boom".into()))
-        })
-        .unwrap_err();
-        assert!(matches!(err, Error::Plot(_)));
-        assert_eq!(fs::read(&target).unwrap(), b"good");
-        assert_eq!(dir.entries(), ["model.bin"]);
-    }
-
-    #[test]
-    fn panicking_writer_leaves_no_temp() {
-        let dir = Scratch::new("panic");
-        let target = dir.0.join("model.bin");
-        let result = std::panic::catch_unwind(|| {
-            let _ = write_atomic(&target, |_| panic!("writer panicked"));
-        });
-        assert!(result.is_err());
-        assert!(dir.entries().is_empty());
-    }
-
-    #[test]
-    fn writer_that_deletes_its_file_is_an_error() {
-        let dir = Scratch::new("deleted");
-        let target = dir.0.join("x.bin");
-        let err = write_atomic(&target, |tmp| {
-            fs::remove_file(tmp).unwrap();
-            Ok(())
-        })
-        .unwrap_err();
-        assert!(matches!(err, Error::Io { ref path, .. } if path == &target));
-        assert!(dir.entries().is_empty());
-    }
-
-    #[test]
-    fn missing_directory_is_an_io_error_naming_the_target() {
-        let dir = Scratch::new("missing");
-        let target = dir.0.join("no/such/dir/model.bin");
-        let mut called = false;
-        let err = write_atomic(&target, |_| {
-            called = true;
-            Ok(())
-        })
-        .unwrap_err();
-        assert!(!called);
-        match err {
-            Error::Io { path, source } => {
-                assert_eq!(path, target);
-                assert_eq!(source.kind(), io::ErrorKind::NotFound);
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(dir.entries().is_empty());
-    }
-
-    #[test]
-    fn target_that_is_a_directory_fails_cleanly() {
-        let dir = Scratch::new("isdir");
-        let target = dir.0.join("sub");
-        fs::create_dir(&target).unwrap();
-        assert!(write_bytes_atomic(&target, b"x").is_err());
-        assert_eq!(dir.entries(), ["sub"]);
-        assert!(target.is_dir());
-    }
-
-    #[test]
-    fn path_without_file_name_is_rejected() {
-        assert!(matches!(
-            write_bytes_atomic(Path::new("/"), b"x"),
-            Err(Error::Io { .. })
-        ));
-        assert!(matches!(
-            write_bytes_atomic(Path::new(".."), b"x"),
-            Err(Error::Io { .. })
-        ));
-    }
-
-    #[test]
-    fn relative_bare_file_name_uses_current_dir() {
-        // Only the directory resolution is checked (no write into the working directory).
-        let err = write_atomic(Path::new("constnet-never-written.bin"), |_| {
-            Err(Error::EmptyData)
-        })
-        .unwrap_err();
-        assert!(matches!(err, Error::EmptyData));
-        assert!(!Path::new("constnet-never-written.bin").exists());
-    }
 }

@@ -2,7 +2,10 @@
 //! sample, and its gradient `∂L/∂ŷ = 2(ŷ − y) / n`.
 //!
 //! Prediction and target must have the same type, so a network whose output width differs
-//! from the target's does not compile; only a runtime batch-size mismatch is left to check.
+//! from the target's does not compile. What the types leave to run time is checked, every
+//! call, before any arithmetic: the number of rows (only for matrices whose rows are
+//! runtime-sized, e.g. `DMatrix`) and of columns (samples) must be equal, and the matrices
+//! must not be empty. Values are not checked: a NaN gives a NaN loss.
 
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
@@ -15,6 +18,14 @@ fn check<T: Real, R: Dim, C: Dim>(pred: &OMatrix<T, R, C>, target: &OMatrix<T, R
 where
     DefaultAllocator: Allocator<R, C>,
 {
+    // Static rows are equal by type: this compares two constants then.
+    if pred.nrows() != target.nrows() {
+        return Err(Error::LengthMismatch {
+            what: "MSE target (rows)",
+            expected: pred.nrows(),
+            found: target.nrows(),
+        });
+    }
     if pred.ncols() != target.ncols() {
         return Err(Error::LengthMismatch {
             what: "MSE target (samples)",
@@ -39,7 +50,9 @@ where
 /// ```
 ///
 /// # Errors
-/// [`Error::LengthMismatch`] if the batches differ in size, [`Error::EmptyData`] if empty.
+/// [`Error::LengthMismatch`] if the row counts differ (`what` `"MSE target (rows)"`, only
+/// possible for runtime-sized rows) or the column counts (`"MSE target (samples)"`);
+/// [`Error::EmptyData`] if empty. See the [module docs](self).
 pub fn mse<T: Real, R: Dim, C: Dim>(pred: &OMatrix<T, R, C>, target: &OMatrix<T, R, C>) -> Result<T>
 where
     DefaultAllocator: Allocator<R, C>,
@@ -134,4 +147,39 @@ pub(crate) fn sse<T: Real>(pred: &[T], target: &[T]) -> T {
         sum += d * d;
     }
     sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Values chosen so that each operation's result is exact in binary: the asserts are
+    // equalities, and `+`/`-`, `+=`/`-=` or `*`/`/` swapped anywhere changes them.
+    const PRED: [f64; 3] = [1.0, -2.0, 0.5];
+    const TARGET: [f64; 3] = [3.0, 1.0, 0.5];
+    // Differences -2, -3, 0: squares 4, 9, 0.
+    const SSE: f64 = 13.0;
+
+    #[test]
+    fn sse_is_the_sum_of_squared_differences() {
+        assert_eq!(sse(&PRED, &TARGET), SSE);
+        assert_eq!(sse::<f64>(&[], &[]), 0.0);
+        assert_eq!(sse(&[2.0f32], &[2.0]), 0.0);
+    }
+
+    #[test]
+    fn sse_with_grad_sums_and_scales_each_difference() {
+        let mut grad = [7.0; 3];
+        assert_eq!(sse_with_grad(&PRED, &TARGET, &mut grad, 0.5), SSE);
+        assert_eq!(grad, [-1.0, -1.5, 0.0]);
+    }
+
+    #[test]
+    fn mse_with_grad_returns_the_mean_and_writes_the_gradient() {
+        use nalgebra::SVector;
+        let mut g = SVector::<f64, 3>::zeros();
+        let l = mse_with_grad(&SVector::from(PRED), &SVector::from(TARGET), &mut g).unwrap();
+        assert_eq!(l, SSE / 3.0);
+        assert_eq!(g, SVector::from([-4.0 / 3.0, -2.0, 0.0]));
+    }
 }

@@ -187,6 +187,10 @@ pub fn save<T: Real, N: Params<T>>(net: &N, path: impl AsRef<std::path::Path>) -
 
 /// Loads a network of type `N` from the file at `path` (needs `std`).
 ///
+/// Reads at most [`encoded_len`]` + 1` bytes, the most a file of this network can need
+/// plus one to tell a longer file apart, so a huge or endless file (`/dev/zero`) costs no
+/// more memory or time than a valid one.
+///
 /// ```
 /// use constnet::{persist, Dense, Error};
 /// let err = persist::load::<f32, Dense<2, 1>>("/no/such/model.cnet").unwrap_err();
@@ -195,13 +199,33 @@ pub fn save<T: Real, N: Params<T>>(net: &N, path: impl AsRef<std::path::Path>) -
 ///
 /// # Errors
 /// [`Error::Io`](crate::Error::Io) naming the path if it cannot be read; otherwise as
-/// [`decode`].
+/// [`decode`] ([`FormatError::TrailingBytes`] gives the file's real size when it is a
+/// regular file).
 #[cfg(feature = "std")]
 pub fn load<T: Real, N: Params<T>>(path: impl AsRef<std::path::Path>) -> Result<N> {
+    use std::io::Read;
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| crate::Error::Io {
+    let io_err = |source| crate::Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    decode(&bytes)
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let cap = encoded_len::<T, N>().saturating_add(1);
+    let mut bytes = Vec::new();
+    (&file)
+        .take(u64::try_from(cap).unwrap_or(u64::MAX))
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    decode(&bytes).map_err(|e| match e {
+        crate::Error::Format(FormatError::TrailingBytes { expected, .. }) => {
+            let found = file
+                .metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| usize::try_from(m.len()).ok())
+                .unwrap_or(bytes.len());
+            crate::Error::Format(FormatError::TrailingBytes { expected, found })
+        }
+        other => other,
+    })
 }

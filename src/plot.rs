@@ -5,7 +5,8 @@
 //! drawn with the bundled Noto Sans font (registered with plotters as `"sans-serif"` on
 //! first use), so nothing is needed from the system. Every image is drawn to a temporary
 //! file next to the target and renamed over it when complete: a crash never leaves a
-//! half-written PNG. The parent directory must exist.
+//! half-written PNG. The parent directory must exist. [`stage_loss_curve`] and [`stage_fit`]
+//! draw into a [`Staging`] instead, to be moved into place with a run's other outputs.
 //!
 //! ```no_run
 //! use constnet::plot::{fit, loss_curve, FitPlot, Series};
@@ -31,7 +32,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
-use crate::{Error, Result, fsutil};
+use plotters::drawing::DrawingAreaErrorKind;
+use plotters_backend::DrawingErrorKind;
+use plotters_bitmap::BitMapBackendError;
+
+use crate::fsutil::Staging;
+use crate::{Error, Result};
 
 mod ticks;
 use ticks::{fmt_epoch, fmt_num, log_ticks};
@@ -148,6 +154,30 @@ impl<'a> FitPlot<'a> {
 /// show it); [`Error::Plot`] if `path` does not end in `.png` or drawing fails;
 /// [`Error::Io`] if the file cannot be written (e.g. the directory does not exist).
 pub fn loss_curve(path: &Path, losses: &[f64]) -> Result<()> {
+    let mut staging = Staging::new();
+    stage_loss_curve(&mut staging, path, losses)?;
+    staging.commit()
+}
+
+/// [`loss_curve`] drawn into `staging`: the PNG is complete on disk when this returns, and
+/// moved to `path` with the run's other outputs by [`Staging::commit`].
+///
+/// ```
+/// use constnet::fsutil::Staging;
+/// # let dir = std::env::temp_dir().join(format!("constnet-doc-stage-loss-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let mut staging = Staging::new();
+/// constnet::plot::stage_loss_curve(&mut staging, &dir.join("loss.png"), &[1.0, 0.5])?;
+/// assert!(!dir.join("loss.png").exists());
+/// staging.commit()?;
+/// assert!(dir.join("loss.png").exists());
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`loss_curve`]; nothing is staged on error.
+pub fn stage_loss_curve(staging: &mut Staging, path: &Path, losses: &[f64]) -> Result<()> {
     if losses.is_empty() {
         return Err(Error::EmptyData);
     }
@@ -160,7 +190,9 @@ pub fn loss_curve(path: &Path, losses: &[f64]) -> Result<()> {
     }
     check_png(path)?;
     ensure_font()?;
-    fsutil::write_atomic(path, |tmp| draw_png(tmp, |root| draw_loss(root, losses)))
+    staging.write(path, |tmp| {
+        draw_png(tmp, path, |root| draw_loss(root, losses))
+    })
 }
 
 /// Draws data, true function and model prediction (see [`FitPlot`]) and writes it to
@@ -184,6 +216,29 @@ pub fn loss_curve(path: &Path, losses: &[f64]) -> Result<()> {
 /// than `f64` can represent (near ±`f64::MAX`), `path` does not end in `.png`, or drawing
 /// fails; [`Error::Io`] if the file cannot be written.
 pub fn fit(path: &Path, plot: &FitPlot<'_>) -> Result<()> {
+    let mut staging = Staging::new();
+    stage_fit(&mut staging, path, plot)?;
+    staging.commit()
+}
+
+/// [`fit`] drawn into `staging`, moved to `path` by [`Staging::commit`] (as
+/// [`stage_loss_curve`]).
+///
+/// ```
+/// use constnet::{fsutil::Staging, plot::{stage_fit, FitPlot, Series}};
+/// # let dir = std::env::temp_dir().join(format!("constnet-doc-stage-fit-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let x = [-1.0, 0.0, 1.0];
+/// let mut staging = Staging::new();
+/// stage_fit(&mut staging, &dir.join("fit.png"), &FitPlot::new(Series::new("data", &x, &x), Series::new("model", &x, &x)))?;
+/// staging.commit()?;
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`fit`]; nothing is staged on error.
+pub fn stage_fit(staging: &mut Staging, path: &Path, plot: &FitPlot<'_>) -> Result<()> {
     check_series(&plot.points, "points x", "points y")?;
     if let Some(truth) = &plot.truth {
         check_series(truth, "truth x", "truth y")?;
@@ -196,8 +251,8 @@ pub fn fit(path: &Path, plot: &FitPlot<'_>) -> Result<()> {
     );
     check_png(path)?;
     ensure_font()?;
-    fsutil::write_atomic(path, |tmp| {
-        draw_png(tmp, |root| draw_fit(root, plot, &ranges))
+    staging.write(path, |tmp| {
+        draw_png(tmp, path, |root| draw_fit(root, plot, &ranges))
     })
 }
 
@@ -252,15 +307,36 @@ fn plot_err(e: impl std::fmt::Display) -> Error {
     Error::Plot(e.to_string())
 }
 
-/// Draws on a white 800×500 bitmap and saves it to `file` (a temporary path).
+/// A failed save or fill as one readable line naming `target`: plotters' bitmap errors
+/// display as their `Debug` form (`ImageError(IoError(Custom { .. }))`), so the error
+/// inside is displayed instead.
+fn backend_err(target: &Path, e: DrawingAreaErrorKind<BitMapBackendError>) -> Error {
+    let reason = match &e {
+        DrawingAreaErrorKind::BackendError(DrawingErrorKind::DrawingError(
+            BitMapBackendError::ImageError(inner),
+        )) => inner.to_string(),
+        DrawingAreaErrorKind::BackendError(DrawingErrorKind::DrawingError(
+            BitMapBackendError::IOError(inner),
+        )) => inner.to_string(),
+        other => other.to_string(),
+    };
+    Error::Plot(format!("{}: {reason}", target.display()))
+}
+
+/// Draws on a white 800×500 bitmap and saves it to `file` (a temporary path for `target`,
+/// which errors name).
 fn draw_png(
     file: &Path,
+    target: &Path,
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
 ) -> Result<()> {
     let root = BitMapBackend::new(file, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(plot_err)?;
-    draw(&root)?;
-    root.present().map_err(plot_err)
+    root.fill(&WHITE).map_err(|e| backend_err(target, e))?;
+    draw(&root).map_err(|e| match e {
+        Error::Plot(msg) => Error::Plot(format!("{}: {msg}", target.display())),
+        other => other,
+    })?;
+    root.present().map_err(|e| backend_err(target, e))
 }
 
 fn draw_loss(root: &DrawingArea<BitMapBackend<'_>, Shift>, losses: &[f64]) -> Result<()> {
@@ -443,3 +519,6 @@ fn legend_corner(all: &[&Series<'_>], xs: &Range<f64>, ys: &Range<f64>) -> Serie
     let best = (0..4).min_by_key(|&i| counts[i]).unwrap_or(0);
     corners[best].0.clone()
 }
+
+#[cfg(test)]
+mod tests;

@@ -21,6 +21,9 @@ mod step;
 pub use parallel::fit_parallel;
 use step::{Blocks, Gradient, Step};
 
+/// Loss-history entries reserved before training (32 KiB); more are added as epochs run.
+const HISTORY_UPFRONT: usize = 4096;
+
 /// How to train: epochs, batch size, shuffling.
 ///
 /// ```
@@ -85,6 +88,8 @@ impl Default for TrainConfig {
 /// - [`Error::Diverged`] with the epoch and value if the loss becomes NaN or infinite, or an
 ///   update makes a parameter NaN or infinite; the network then holds those parameters and
 ///   should be re-initialised. So `Ok` means every parameter is finite.
+/// - [`Error::TooLarge`] if the loss history outgrows memory (it grows one entry an epoch;
+///   no more than a few thousand entries are reserved up front, whatever `epochs` says).
 pub fn fit<T, N, O, const IN: usize, const OUT: usize>(
     net: &mut N,
     optimizer: &mut O,
@@ -121,7 +126,8 @@ where
 {
     let n = validate(x, y, config)?;
     let batch = config.batch_size.unwrap_or(n);
-    let mut history = Vec::with_capacity(config.epochs);
+    // Grown as epochs run: `epochs` is the caller's and may be far more than fits.
+    let mut history = Vec::with_capacity(config.epochs.min(HISTORY_UPFRONT));
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(config.shuffle_seed);
     // Buffers for full batches, and for the smaller last batch if there is one: allocated
@@ -158,6 +164,10 @@ where
         if !loss.is_finite() || !net.is_finite() {
             return Err(Error::Diverged { epoch, loss });
         }
+        history.try_reserve(1).map_err(|_| Error::TooLarge {
+            what: "loss history (epochs)",
+            count: config.epochs,
+        })?;
         history.push(loss);
         on_epoch(epoch, loss);
     }

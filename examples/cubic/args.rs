@@ -1,34 +1,20 @@
-//! Command-line flags of the cubic example: parsing and `--help`.
+//! Command-line flags of the cubic example: one table ([`FLAGS`]) that both the parser and
+//! `--help` read, so a new flag is one entry (its name, value, help line and setter).
+//!
+//! Arguments are OS strings (lexopt): a path that is not UTF-8 works; a number that is not
+//! UTF-8 is a one-line error.
 
+use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::str::FromStr;
 
-pub const HELP: &str = "\
-Learn y = x³ + ε with Dense(64) → ReLU → Dense(64) → ReLU → Dense(1), MSE loss.
-
-USAGE:
-    cargo run --release --example cubic -- [FLAGS]
-
-FLAGS:
-    --epochs N          training epochs                              [default: 900]
-    --lr X              learning rate                                [default: 0.01]
-    --batch-size N      samples per step; 0 or omitted = full batch  [default: full]
-    --optimizer NAME    sgd | momentum | nesterov | adam             [default: sgd]
-    --momentum X        momentum factor for momentum / nesterov      [default: 0.9]
-    --samples N         training samples; as many again are held out [default: 1000]
-    --noise X           standard deviation σ of ε ~ N(0, σ²)          [default: 0.1]
-    --seed N            seed of the data, the weights and shuffling [default: 42]
-    --threads N         1, or 2 to split large steps over two cores  [default: 1]
-                        (2 needs the `parallel` feature)
-    --data FILE.csv     train on your own `x,y` data (header optional); 20% is held out
-    --out DIR           where loss.png, fit.png, summary.json go     [default: target/cubic]
-    --save PATH         save the trained model (constnet model file)
-    --load PATH         load a model instead of training; evaluate and plot it
-    --export-rs PATH    write the model as Rust source for a #![no_std] crate
-    --quantize int8     int8 post-training quantization (calibrated on the training
-                        inputs): report its test R²; --export-rs then writes the int8 model
-    --quiet             no progress lines on stderr
-    --help              this text
-";
+/// At most this many epochs: the loss history (8 bytes an epoch) is kept for the plot, and
+/// at the seed run's ~1 ms an epoch this is already more than a day of training.
+pub const MAX_EPOCHS: usize = 100_000_000;
+/// At most this many synthetic samples (as many again are held out): about 100 bytes of
+/// data, plot points and training buffers each, so ~2 GB here.
+pub const MAX_SAMPLES: usize = 10_000_000;
 
 /// Which optimizer trains the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +33,11 @@ impl OptimizerKind {
             OptimizerKind::Nesterov => "nesterov",
             OptimizerKind::Adam => "adam",
         }
+    }
+
+    /// Whether `--momentum` means anything for this optimizer.
+    pub fn uses_momentum(self) -> bool {
+        matches!(self, OptimizerKind::Momentum | OptimizerKind::Nesterov)
     }
 }
 
@@ -70,6 +61,8 @@ pub struct Args {
     pub quantize_int8: bool,
     pub quiet: bool,
     pub help: bool,
+    /// The long names of the flags given, in order of first use.
+    pub given: Vec<&'static str>,
 }
 
 impl Default for Args {
@@ -92,68 +85,362 @@ impl Default for Args {
             quantize_int8: false,
             quiet: false,
             help: false,
+            given: Vec::new(),
         }
     }
 }
 
-/// Parses `--flag value` and `--flag=value` forms; the error is one readable line.
-pub fn parse(raw: impl IntoIterator<Item = String>) -> Result<Args, String> {
-    let mut args = Args::default();
-    let mut raw = raw.into_iter();
-    while let Some(token) = raw.next() {
-        let (flag, inline) = match token.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (token.clone(), None),
-        };
-        let mut value = || -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| raw.next())
-                .ok_or_else(|| format!("{flag} needs a value (see --help)"))
-        };
-        match flag.as_str() {
-            "--epochs" => args.epochs = number(&flag, &value()?)?,
-            "--lr" => args.lr = number(&flag, &value()?)?,
-            "--batch-size" => {
-                let n: usize = number(&flag, &value()?)?;
-                args.batch_size = (n > 0).then_some(n);
-            }
-            "--optimizer" => args.optimizer = optimizer(&value()?)?,
-            "--momentum" => args.momentum = number(&flag, &value()?)?,
-            "--samples" => args.samples = number(&flag, &value()?)?,
-            "--noise" => args.noise = number(&flag, &value()?)?,
-            "--seed" => args.seed = number(&flag, &value()?)?,
-            "--threads" => args.threads = number(&flag, &value()?)?,
-            "--data" => args.data = Some(value()?.into()),
-            "--out" => args.out = value()?.into(),
-            "--save" => args.save = Some(value()?.into()),
-            "--load" => args.load = Some(value()?.into()),
-            "--export-rs" => args.export_rs = Some(value()?.into()),
-            "--quantize" => match value()?.as_str() {
-                "int8" => args.quantize_int8 = true,
-                other => return Err(format!("--quantize: unknown `{other}` (only int8)")),
-            },
-            "--quiet" | "-q" => args.quiet = true,
-            "--help" | "-h" => args.help = true,
-            _ => return Err(format!("unknown flag `{token}` (see --help)")),
-        }
-        if inline.is_some() && matches!(flag.as_str(), "--quiet" | "-q" | "--help" | "-h") {
-            return Err(format!("{flag} takes no value"));
-        }
+impl Args {
+    /// Whether `--<long>` was given.
+    pub fn has(&self, long: &str) -> bool {
+        self.given.contains(&long)
     }
-    if !(1..=2).contains(&args.threads) {
-        return Err("--threads must be 1 or 2".into());
+
+    /// Flags given that this run ignores (they are recorded as `null` in summary.json), for
+    /// a warning: training settings with `--load`, synthetic-data settings with `--data`.
+    pub fn ignored(&self) -> Vec<&'static str> {
+        let mut ignored = Vec::new();
+        if self.load.is_some() {
+            ignored.extend(["epochs", "lr", "batch-size", "optimizer", "momentum"]);
+        }
+        if self.data.is_some() {
+            ignored.extend(["samples", "noise"]);
+        }
+        ignored.retain(|f| self.has(f));
+        ignored
+    }
+}
+
+/// Sets a field from the flag's value (`None` for a switch); the error is one line.
+type Setter = fn(&mut Args, Option<OsString>) -> Result<(), String>;
+
+/// One command-line flag.
+pub struct Flag {
+    pub long: &'static str,
+    pub short: Option<char>,
+    /// The value's placeholder in `--help`; `None` for a switch.
+    pub value: Option<&'static str>,
+    pub help: &'static str,
+    pub default: Option<&'static str>,
+    set: Setter,
+}
+
+/// Every flag: the parser and `--help` both read this table.
+pub const FLAGS: &[Flag] = &[
+    Flag {
+        long: "epochs",
+        short: None,
+        value: Some("N"),
+        help: "training epochs (at most 100000000)",
+        default: Some("900"),
+        set: |a, v| {
+            a.epochs = at_most("--epochs", number("--epochs", v)?, MAX_EPOCHS)?;
+            Ok(())
+        },
+    },
+    Flag {
+        long: "lr",
+        short: None,
+        value: Some("X"),
+        help: "learning rate",
+        default: Some("0.01"),
+        set: |a, v| {
+            a.lr = number("--lr", v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        long: "batch-size",
+        short: None,
+        value: Some("N"),
+        help: "samples per step; 0 or omitted = full batch",
+        default: Some("full"),
+        set: |a, v| {
+            let n: usize = number("--batch-size", v)?;
+            a.batch_size = (n > 0).then_some(n);
+            Ok(())
+        },
+    },
+    Flag {
+        long: "optimizer",
+        short: None,
+        value: Some("NAME"),
+        help: "sgd | momentum | nesterov | adam",
+        default: Some("sgd"),
+        set: |a, v| {
+            a.optimizer = optimizer(&text("--optimizer", v)?)?;
+            Ok(())
+        },
+    },
+    Flag {
+        long: "momentum",
+        short: None,
+        value: Some("X"),
+        help: "momentum factor (only with --optimizer momentum or nesterov)",
+        default: Some("0.9"),
+        set: |a, v| {
+            a.momentum = number("--momentum", v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        long: "samples",
+        short: None,
+        value: Some("N"),
+        help: "training samples, as many again held out (2 to 10000000)",
+        default: Some("1000"),
+        set: |a, v| {
+            a.samples = at_most("--samples", number("--samples", v)?, MAX_SAMPLES)?;
+            Ok(())
+        },
+    },
+    Flag {
+        long: "noise",
+        short: None,
+        value: Some("X"),
+        help: "standard deviation σ of ε ~ N(0, σ²)",
+        default: Some("0.1"),
+        set: |a, v| {
+            a.noise = number("--noise", v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        long: "seed",
+        short: None,
+        value: Some("N"),
+        help: "seed of the data, the weights and shuffling",
+        default: Some("42"),
+        set: |a, v| {
+            a.seed = number("--seed", v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        long: "threads",
+        short: None,
+        value: Some("N"),
+        help: "1, or 2 to split steps of 256+ samples over two cores (needs --features parallel)",
+        default: Some("1"),
+        set: |a, v| {
+            a.threads = number("--threads", v)?;
+            if !(1..=2).contains(&a.threads) {
+                return Err("--threads must be 1 or 2".into());
+            }
+            Ok(())
+        },
+    },
+    Flag {
+        long: "data",
+        short: None,
+        value: Some("FILE.csv"),
+        help: "train on your own `x,y` data (header optional); 20% is held out",
+        default: None,
+        set: |a, v| {
+            a.data = Some(path("--data", v)?);
+            Ok(())
+        },
+    },
+    Flag {
+        long: "out",
+        short: None,
+        value: Some("DIR"),
+        help: "where loss.png, fit.png, summary.json go",
+        default: Some("target/cubic"),
+        set: |a, v| {
+            a.out = path("--out", v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        long: "save",
+        short: None,
+        value: Some("PATH"),
+        help: "save the model: safetensors if PATH ends in .safetensors, else a constnet model file (a symbolic link is written through)",
+        default: None,
+        set: |a, v| {
+            a.save = Some(path("--save", v)?);
+            Ok(())
+        },
+    },
+    Flag {
+        long: "load",
+        short: None,
+        value: Some("PATH"),
+        help: "load a model (.safetensors, e.g. from PyTorch, or a constnet model file) instead of training; evaluate and plot it",
+        default: None,
+        set: |a, v| {
+            a.load = Some(path("--load", v)?);
+            Ok(())
+        },
+    },
+    Flag {
+        long: "export-rs",
+        short: None,
+        value: Some("PATH"),
+        help: "write the model as Rust source for a #![no_std] crate",
+        default: None,
+        set: |a, v| {
+            a.export_rs = Some(path("--export-rs", v)?);
+            Ok(())
+        },
+    },
+    Flag {
+        long: "quantize",
+        short: None,
+        value: Some("int8"),
+        help: "int8 post-training quantization calibrated on the training inputs: report its test R²; --export-rs then writes the int8 model",
+        default: None,
+        set: |a, v| match text("--quantize", v)?.as_str() {
+            "int8" => {
+                a.quantize_int8 = true;
+                Ok(())
+            }
+            other => Err(format!(
+                "--quantize: unknown `{}` (only int8)",
+                other.escape_debug()
+            )),
+        },
+    },
+    Flag {
+        long: "quiet",
+        short: Some('q'),
+        value: None,
+        help: "no progress lines on stderr (warnings and errors still)",
+        default: None,
+        set: |a, _| {
+            a.quiet = true;
+            Ok(())
+        },
+    },
+    Flag {
+        long: "help",
+        short: Some('h'),
+        value: None,
+        help: "this text",
+        default: None,
+        set: |a, _| {
+            a.help = true;
+            Ok(())
+        },
+    },
+];
+
+/// The `--help` text, generated from [`FLAGS`].
+pub fn help() -> String {
+    let mut out = String::from(
+        "Learn y = x³ + ε with Dense(64) → ReLU → Dense(64) → ReLU → Dense(1), MSE loss.\n\n\
+         USAGE:\n    cargo run --release --example cubic -- [FLAGS]\n\n\
+         All outputs of a run are written together when it succeeds; a failed run leaves \
+         existing files as they were. A repeated flag: the last value wins.\n\nFLAGS:\n",
+    );
+    for flag in FLAGS {
+        let mut left = match flag.short {
+            Some(c) => format!("-{c}, --{}", flag.long),
+            None => format!("    --{}", flag.long),
+        };
+        if let Some(value) = flag.value {
+            left = format!("{left} {value}");
+        }
+        let default = flag
+            .default
+            .map(|d| format!(" [default: {d}]"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "    {left:<24}{}{default}", flag.help);
+    }
+    out
+}
+
+/// Parses the arguments (after the program name); the error is one readable line.
+pub fn parse<I>(raw: I) -> Result<Args, String>
+where
+    I: IntoIterator,
+    I::Item: Into<OsString>,
+{
+    let mut args = Args::default();
+    let mut parser = lexopt::Parser::from_args(raw);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        let (flag, shown) = match arg {
+            lexopt::Arg::Long(name) => (FLAGS.iter().find(|f| f.long == name), format!("--{name}")),
+            lexopt::Arg::Short(c) => (FLAGS.iter().find(|f| f.short == Some(c)), format!("-{c}")),
+            lexopt::Arg::Value(v) => {
+                return Err(format!(
+                    "unexpected argument `{}` (flags start with --; see --help)",
+                    v.to_string_lossy().escape_debug()
+                ));
+            }
+        };
+        let flag =
+            flag.ok_or_else(|| format!("unknown flag `{}` (see --help)", shown.escape_debug()))?;
+        let long = format!("--{}", flag.long);
+        // A repeated flag: the last value wins (so a wrapper can append overrides).
+        if !args.has(flag.long) {
+            args.given.push(flag.long);
+        }
+        let value = match flag.value {
+            Some(_) => Some(
+                parser
+                    .value()
+                    .map_err(|_| format!("{long} needs a value (see --help)"))?,
+            ),
+            None => match parser.optional_value() {
+                Some(_) => return Err(format!("{long} takes no value")),
+                None => None,
+            },
+        };
+        (flag.set)(&mut args, value)?;
     }
     if args.samples < 2 {
         return Err("--samples must be at least 2 (R² needs two test samples)".into());
     }
+    if args.has("momentum") && !args.optimizer.uses_momentum() {
+        return Err(format!(
+            "--momentum applies only to --optimizer momentum or nesterov, not {}",
+            args.optimizer.name()
+        ));
+    }
     Ok(args)
 }
 
-fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| format!("{flag}: `{text}` is not a valid number"))
+/// The value as UTF-8 text.
+fn text(flag: &str, value: Option<OsString>) -> Result<String, String> {
+    value
+        .unwrap_or_default()
+        .into_string()
+        .map_err(|v| format!("{flag}: `{}` is not valid UTF-8", v.to_string_lossy()))
+}
+
+fn number<T: FromStr>(flag: &str, value: Option<OsString>) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    let text = text(flag, value)?;
+    text.trim().parse().map_err(|e: T::Err| {
+        let why = e.to_string();
+        let why = if why.contains("too large") {
+            "is too large"
+        } else {
+            "is not a valid number"
+        };
+        format!("{flag}: `{}` {why}", text.escape_debug())
+    })
+}
+
+fn at_most(flag: &str, n: usize, max: usize) -> Result<usize, String> {
+    if n > max {
+        Err(format!(
+            "{flag}: {n} is more than this example supports (at most {max}; see --help)"
+        ))
+    } else {
+        Ok(n)
+    }
+}
+
+fn path(flag: &str, value: Option<OsString>) -> Result<PathBuf, String> {
+    match value {
+        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
+        _ => Err(format!("{flag}: the path is empty")),
+    }
 }
 
 fn optimizer(name: &str) -> Result<OptimizerKind, String> {
@@ -163,96 +450,12 @@ fn optimizer(name: &str) -> Result<OptimizerKind, String> {
         "nesterov" => Ok(OptimizerKind::Nesterov),
         "adam" => Ok(OptimizerKind::Adam),
         _ => Err(format!(
-            "--optimizer: unknown `{name}` (expected sgd, momentum, nesterov or adam)"
+            "--optimizer: unknown `{}` (expected sgd, momentum, nesterov or adam)",
+            name.escape_debug()
         )),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse_str(line: &str) -> Result<Args, String> {
-        parse(line.split_whitespace().map(String::from))
-    }
-
-    #[test]
-    fn defaults_are_the_seed_experiment() {
-        let args = parse_str("").unwrap();
-        assert_eq!((args.epochs, args.lr, args.batch_size), (900, 0.01, None));
-        assert_eq!((args.samples, args.noise, args.seed), (1000, 0.1, 42));
-        assert_eq!(args.optimizer, OptimizerKind::Sgd);
-        assert_eq!(args.out, PathBuf::from("target/cubic"));
-    }
-
-    #[test]
-    fn every_flag_parses_in_both_forms() {
-        let args = parse_str(
-            "--epochs 5 --lr=0.5 --batch-size 32 --optimizer adam --momentum=0.8 --samples 7 \
-             --noise 0.2 --seed 3 --data d.csv --out o --save m.cnet --load l.cnet \
-             --export-rs m.rs --quiet --help",
-        )
-        .unwrap();
-        assert_eq!((args.epochs, args.lr, args.batch_size), (5, 0.5, Some(32)));
-        assert_eq!((args.optimizer, args.momentum), (OptimizerKind::Adam, 0.8));
-        assert_eq!((args.samples, args.noise, args.seed), (7, 0.2, 3));
-        assert_eq!(args.data, Some(PathBuf::from("d.csv")));
-        assert_eq!(args.out, PathBuf::from("o"));
-        assert_eq!(args.save, Some(PathBuf::from("m.cnet")));
-        assert_eq!(args.load, Some(PathBuf::from("l.cnet")));
-        assert_eq!(args.export_rs, Some(PathBuf::from("m.rs")));
-        assert!(args.quiet && args.help);
-        assert!(parse_str("--quantize int8").unwrap().quantize_int8);
-        assert!(!parse_str("").unwrap().quantize_int8);
-        assert_eq!(parse_str("--batch-size 0").unwrap().batch_size, None);
-        for name in ["sgd", "momentum", "nesterov", "adam"] {
-            let args = parse_str(&format!("--optimizer {name}")).unwrap();
-            assert_eq!(args.optimizer.name(), name);
-        }
-    }
-
-    #[test]
-    fn bad_flags_are_one_line_errors() {
-        for (line, expected) in [
-            ("--bogus", "unknown flag `--bogus`"),
-            ("--epochs", "--epochs needs a value"),
-            ("--epochs abc", "`abc` is not a valid number"),
-            ("--epochs -3", "`-3` is not a valid number"),
-            ("--lr", "--lr needs a value"),
-            ("--optimizer rmsprop", "unknown `rmsprop`"),
-            ("--samples 0", "--samples must be at least 2"),
-            ("--samples 1", "--samples must be at least 2"),
-            ("--quiet=yes", "--quiet takes no value"),
-            ("--quantize int4", "--quantize: unknown `int4`"),
-            ("--quantize", "--quantize needs a value"),
-        ] {
-            let err = parse_str(line).unwrap_err();
-            assert!(err.contains(expected), "{line}: {err}");
-            assert!(!err.contains('\n'), "{line}: not one line");
-        }
-    }
-
-    #[test]
-    fn help_lists_every_flag() {
-        for flag in [
-            "--epochs",
-            "--lr",
-            "--batch-size",
-            "--optimizer",
-            "--momentum",
-            "--samples",
-            "--noise",
-            "--seed",
-            "--data",
-            "--out",
-            "--save",
-            "--load",
-            "--export-rs",
-            "--quantize",
-            "--quiet",
-            "--help",
-        ] {
-            assert!(HELP.contains(flag), "{flag} missing from --help");
-        }
-    }
-}
+#[path = "args_tests.rs"]
+mod tests;

@@ -1,18 +1,55 @@
-//! `summary.json`: the run's settings and measured results, written atomically.
+//! `summary.json`: the run's settings and measured results.
+//!
+//! Written with serde_json, so every string (a path with a tab, a quote or a newline) is
+//! escaped and no number is NaN. A field that means nothing for this run is `null`: the
+//! training settings of a loaded model, the synthetic-data settings of CSV data, the
+//! momentum of an optimizer without one, and an R² that is undefined (constant targets),
+//! whose reason is then in `train_r2_undefined` / `test_r2_undefined`. Paths that are not
+//! UTF-8 are written lossily (JSON strings are Unicode), with U+FFFD for the bad bytes.
 
-use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use constnet::Result;
+use constnet::{Error, Result};
+use serde_json::{Value, json};
 
 use crate::args::Args;
-use crate::{Data, Model, evaluate};
+use crate::{Data, Model};
+
+/// An R²: its value, or why it has none.
+#[derive(Clone, Debug, PartialEq)]
+pub enum R2 {
+    Value(f64),
+    Undefined(&'static str),
+}
+
+impl R2 {
+    fn value(&self) -> Value {
+        match self {
+            R2::Value(v) => number(*v),
+            R2::Undefined(_) => Value::Null,
+        }
+    }
+
+    fn reason(&self) -> Value {
+        match self {
+            R2::Value(_) => Value::Null,
+            R2::Undefined(why) => json!(why),
+        }
+    }
+
+    fn show(&self) -> String {
+        match self {
+            R2::Value(v) => format!("{v:.4}"),
+            R2::Undefined(_) => "undefined".into(),
+        }
+    }
+}
 
 /// What a run measured.
 pub struct Summary {
-    fields: Vec<(&'static str, String)>,
-    train_r2: f64,
-    test_r2: f64,
+    json: Value,
+    train_r2: R2,
+    test_r2: R2,
     seconds: f64,
     epochs: usize,
 }
@@ -26,38 +63,36 @@ impl Summary {
         losses: &[f64],
         seconds: f64,
     ) -> Result<Self> {
-        let (train_mse, train_r2) = crate::evaluate(model, train)?;
+        let (train_mse, train_r2) = evaluate(model, train)?;
         let (test_mse, test_r2) = evaluate(model, test)?;
         let trained = args.load.is_none();
-        let text = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-        let path = |p: &Option<std::path::PathBuf>| match p {
-            Some(p) => text(&p.display().to_string()),
-            None => "null".into(),
-        };
-        let fields = vec![
-            ("trained", trained.to_string()),
-            ("loaded_from", path(&args.load)),
-            ("data", path(&args.data)),
-            ("epochs", if trained { args.epochs } else { 0 }.to_string()),
-            ("lr", args.lr.to_string()),
-            ("optimizer", text(args.optimizer.name())),
-            (
-                "batch_size",
-                args.batch_size.unwrap_or(train.len()).to_string(),
-            ),
-            ("seed", args.seed.to_string()),
-            ("noise", args.noise.to_string()),
-            ("n_train", train.len().to_string()),
-            ("n_test", test.len().to_string()),
-            ("final_train_mse", number(losses.last().copied())),
-            ("train_mse", number(Some(train_mse))),
-            ("test_mse", number(Some(test_mse))),
-            ("train_r2", number(Some(train_r2))),
-            ("test_r2", number(Some(test_r2))),
-            ("train_seconds", number(Some(seconds))),
-        ];
+        let synthetic = args.data.is_none();
+        let when = |cond: bool, v: Value| if cond { v } else { Value::Null };
+        let json = json!({
+            "trained": trained,
+            "loaded_from": path(&args.load),
+            "data": path(&args.data),
+            "epochs": when(trained, json!(args.epochs)),
+            "lr": when(trained, number(args.lr)),
+            "optimizer": when(trained, json!(args.optimizer.name())),
+            "momentum": when(trained && args.optimizer.uses_momentum(), number(args.momentum)),
+            "batch_size": when(trained, json!(args.batch_size.unwrap_or(train.len()))),
+            "seed": args.seed,
+            "samples": when(synthetic, json!(args.samples)),
+            "noise": when(synthetic, number(args.noise)),
+            "n_train": train.len(),
+            "n_test": test.len(),
+            "final_train_mse": losses.last().map_or(Value::Null, |&l| number(l)),
+            "train_mse": number(train_mse),
+            "test_mse": number(test_mse),
+            "train_r2": train_r2.value(),
+            "train_r2_undefined": train_r2.reason(),
+            "test_r2": test_r2.value(),
+            "test_r2_undefined": test_r2.reason(),
+            "train_seconds": when(trained, number(seconds)),
+        });
         Ok(Summary {
-            fields,
+            json,
             train_r2,
             test_r2,
             seconds,
@@ -65,20 +100,11 @@ impl Summary {
         })
     }
 
-    /// The JSON text, one field per line.
+    /// The JSON text, pretty-printed (keys in alphabetical order).
     pub fn json(&self) -> String {
-        let mut out = String::from("{\n");
-        for (i, (key, value)) in self.fields.iter().enumerate() {
-            let comma = if i + 1 < self.fields.len() { "," } else { "" };
-            let _ = writeln!(out, "  \"{key}\": {value}{comma}");
-        }
-        out.push_str("}\n");
-        out
-    }
-
-    /// Writes the JSON next to the plots (temporary file + rename: never half-written).
-    pub fn write(&self, path: &Path) -> Result<()> {
-        constnet::fsutil::write_bytes_atomic(path, self.json().as_bytes())
+        let mut text = serde_json::to_string_pretty(&self.json).expect("a Value always serializes");
+        text.push('\n');
+        text
     }
 
     /// The last stdout line: a short human summary.
@@ -88,19 +114,42 @@ impl Summary {
         } else {
             "loaded, not trained".into()
         };
+        let reason = [&self.train_r2, &self.test_r2]
+            .into_iter()
+            .find_map(|r| match r {
+                R2::Undefined(why) => Some(format!(" [{why}]")),
+                R2::Value(_) => None,
+            })
+            .unwrap_or_default();
         format!(
-            "train R² {:.4}, test R² {:.4} ({how}); plots and summary.json in {}",
-            self.train_r2,
-            self.test_r2,
+            "train R² {}, test R² {}{reason} ({how}); plots and summary.json in {}",
+            self.train_r2.show(),
+            self.test_r2.show(),
             out.display()
         )
     }
 }
 
-/// A JSON number, or `null` for a missing or non-finite value (JSON has no NaN).
-fn number(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v.is_finite() => format!("{v}"),
-        _ => "null".into(),
-    }
+/// MSE and R² of the model on a data set; an undefined R² is a value of this run, not an
+/// error (the model is still good to save).
+pub fn evaluate(model: &Model, data: &Data) -> Result<(f64, R2)> {
+    use constnet::{Forward, metrics};
+    let pred = model.forward(data.x());
+    let (pred, target) = (pred.as_slice(), data.y().as_slice());
+    let r2 = match metrics::r2(pred, target) {
+        Ok(v) => R2::Value(v),
+        Err(Error::Undefined(why)) => R2::Undefined(why),
+        Err(e) => return Err(e),
+    };
+    Ok((metrics::mse(pred, target)?, r2))
+}
+
+/// A JSON number, or `null` for a non-finite value (JSON has no NaN).
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+fn path(p: &Option<PathBuf>) -> Value {
+    p.as_ref()
+        .map_or(Value::Null, |p| json!(p.to_string_lossy()))
 }

@@ -5,19 +5,19 @@ use std::path::PathBuf;
 use super::*;
 
 /// A fresh, empty directory under the system temp dir.
-fn scratch(name: &str) -> PathBuf {
+pub(super) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("constnet-cubic-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-fn args(out: &std::path::Path, extra: &str) -> Args {
+pub(super) fn args(out: &std::path::Path, extra: &str) -> Args {
     let line = format!(
         "--quiet --epochs 300 --samples 200 --out {} {extra}",
         out.display()
     );
-    args::parse(line.split_whitespace().map(String::from)).unwrap()
+    args::parse(line.split_whitespace()).unwrap()
 }
 
 /// `summary.json` without the wall time, which differs run to run.
@@ -158,6 +158,8 @@ fn errors_are_reported_and_write_nothing() {
     std::fs::remove_dir_all(&out).unwrap();
 }
 
+#[path = "hostile_tests.rs"]
+mod hostile;
 #[test]
 fn quantize_int8_reports_its_r2_and_exports_the_int8_model() {
     let out = scratch("int8");
@@ -194,4 +196,24 @@ fn threads_flag_defaults_to_one_and_accepts_only_one_or_two() {
         assert!(err.contains("--features parallel"), "{err}");
         std::fs::remove_dir_all(&out).unwrap();
     }
+}
+
+#[test]
+fn save_and_load_pick_safetensors_by_extension() {
+    let out = scratch("safetensors");
+    let file = out.join("model.safetensors");
+    run(&args(&out, &format!("--save {}", file.display()))).unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    let keys = constnet::safetensors::keys(&bytes).unwrap();
+    assert!(keys.contains(&"0.weight".to_string()) && keys.contains(&"4.bias".to_string()));
+    let trained = field(&out, "test_r2");
+    let back = scratch("safetensors-load");
+    run(&args(&back, &format!("--load {}", file.display()))).unwrap();
+    assert_eq!(
+        field(&back, "test_r2"),
+        trained,
+        "the loaded model is the trained one"
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+    std::fs::remove_dir_all(&back).unwrap();
 }

@@ -1,7 +1,7 @@
 //! Reading a [`Dataset`] from plain numeric CSV.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use nalgebra::{Const, Dyn, OMatrix};
@@ -36,11 +36,15 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     /// # Errors
     /// - [`Error::Csv`] with the 1-based line and column (column 0 for the line as a whole)
     ///   for a line with the wrong number of fields, an empty or non-numeric field, a NaN
-    ///   or infinite value, a value that overflows `T`, or a line that is not UTF-8;
+    ///   or infinite value, a value that overflows `T`, or a line that is not UTF-8. Its
+    ///   `path` is `None` here, and its message names the likely cause when the line looks
+    ///   separated by semicolons or tabs, is a `#` comment, or holds a carriage return
+    ///   (CR-only line ends); also for a line longer than 64 KiB (so a file without line
+    ///   breaks is not read into memory whole);
     /// - [`Error::EmptyData`] if there are no data rows;
     /// - [`Error::Io`] (with the path `<reader>`) if reading fails.
     pub fn from_csv_reader(reader: impl BufRead) -> Result<Self> {
-        parse(reader, Path::new("<reader>"))
+        parse(reader, None)
     }
 
     /// Reads a data set from a CSV file, in the format of
@@ -53,29 +57,47 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     /// ```
     ///
     /// # Errors
-    /// As [`from_csv_reader`](Self::from_csv_reader); [`Error::Io`] names `path`.
+    /// As [`from_csv_reader`](Self::from_csv_reader); [`Error::Io`] and [`Error::Csv`] name
+    /// `path`.
     pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let file = File::open(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        parse(BufReader::new(file), path)
+        parse(BufReader::new(file), Some(path))
     }
 }
 
-fn csv_err(line: usize, column: usize, message: String) -> Error {
-    Error::Csv {
-        line,
-        column,
-        message,
+/// The longest line read, in bytes: far more than any row of numbers needs.
+const MAX_LINE: usize = 1 << 16;
+
+/// The likely cause of a line that does not split into the expected fields: another
+/// separator, a comment, or line ends this reader does not split on.
+fn hint(text: &str) -> &'static str {
+    if text.contains('\r') {
+        "; the line holds a carriage return: CR-only line ends? (use \\n or \\r\\n)"
+    } else if text.starts_with('#') {
+        "; comments (`#`) are not supported"
+    } else if text.contains(';') && !text.contains(',') {
+        "; the values look separated by semicolons: use commas"
+    } else if text.contains('\t') && !text.contains(',') {
+        "; the values look separated by tabs: use commas"
+    } else {
+        ""
     }
 }
 
 fn parse<T: Real, const IN: usize, const OUT: usize>(
     mut reader: impl BufRead,
-    path: &Path,
+    path: Option<&Path>,
 ) -> Result<Dataset<T, IN, OUT>> {
+    let csv_err = |line, column, message| Error::Csv {
+        path: path.map(Path::to_path_buf),
+        line,
+        column,
+        message,
+    };
     super::check_widths::<IN, OUT>()?;
     let width = IN + OUT;
     let (mut xs, mut ys) = (Vec::<T>::new(), Vec::<T>::new());
@@ -85,16 +107,26 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
     let mut first_content = true;
     loop {
         buf.clear();
-        let read = reader
+        // At most one byte past the limit: a file without line breaks (`/dev/zero`) is
+        // an error after 64 KiB, not a read until memory runs out.
+        let read = (&mut reader)
+            .take(MAX_LINE as u64 + 1)
             .read_until(b'\n', &mut buf)
             .map_err(|source| Error::Io {
-                path: path.to_path_buf(),
+                path: path.unwrap_or(Path::new("<reader>")).to_path_buf(),
                 source,
             })?;
         if read == 0 {
             break;
         }
         line += 1;
+        if buf.len() > MAX_LINE {
+            return Err(csv_err(
+                line,
+                0,
+                format!("line is longer than {MAX_LINE} bytes (is this a CSV file?)"),
+            ));
+        }
         let text = std::str::from_utf8(&buf)
             .map_err(|_| csv_err(line, 0, "line is not valid UTF-8".into()))?;
         let text = if line == 1 {
@@ -113,7 +145,11 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
                 return Err(csv_err(
                     line,
                     0,
-                    format!("header has {} fields, expected {width}", fields.len()),
+                    format!(
+                        "header has {} fields, expected {width}{}",
+                        fields.len(),
+                        hint(text)
+                    ),
                 ));
             }
             continue;
@@ -123,13 +159,15 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
                 line,
                 0,
                 format!(
-                    "expected {width} comma-separated fields, found {}",
-                    fields.len()
+                    "expected {width} comma-separated fields, found {}{}",
+                    fields.len(),
+                    hint(text)
                 ),
             ));
         }
         for (j, field) in fields.iter().enumerate() {
-            let value = parse_field::<T>(field).map_err(|m| csv_err(line, j + 1, m))?;
+            let value = parse_field::<T>(field)
+                .map_err(|m| csv_err(line, j + 1, format!("{m}{}", hint(text))))?;
             if j < IN { &mut xs } else { &mut ys }.push(value);
         }
     }

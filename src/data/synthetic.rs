@@ -29,7 +29,8 @@ use crate::{Error, Real, Result};
 /// # Errors
 /// [`Error::InvalidParameter`] if `n` is 0, `lo` or `hi` is not finite, `lo ≥ hi`, or
 /// `noise` is negative or not finite; [`Error::NonFinite`] (`what` `"y"`) if `f` returns
-/// NaN or infinity, or a value that overflows `T`.
+/// NaN or infinity, or a value that overflows `T`; [`Error::TooLarge`] if `n` samples
+/// cannot be allocated (e.g. `usize::MAX`).
 pub fn synthetic<T: Real, R: Rng + ?Sized>(
     n: usize,
     lo: f64,
@@ -55,11 +56,22 @@ pub fn synthetic<T: Real, R: Rng + ?Sized>(
         name: "noise",
         reason: "must be finite and >= 0",
     })?;
-    let x: Vec<T> = (0..n).map(|_| T::cast(rng.random_range(lo..hi))).collect();
-    let y: Vec<T> = x
-        .iter()
-        .map(|&x| T::cast(f(x.as_f64()) + normal.sample(rng)))
-        .collect();
+    // Reserved fallibly: `n` is the caller's and may be more than memory holds.
+    let reserve = || {
+        let mut v = Vec::<T>::new();
+        v.try_reserve_exact(n)
+            .map(|()| v)
+            .map_err(|_| Error::TooLarge {
+                what: "synthetic samples",
+                count: n,
+            })
+    };
+    let (mut x, mut y) = (reserve()?, reserve()?);
+    x.extend((0..n).map(|_| T::cast(rng.random_range(lo..hi))));
+    y.extend(
+        x.iter()
+            .map(|&x| T::cast(f(x.as_f64()) + normal.sample(rng))),
+    );
     Dataset::new(
         OMatrix::<T, Const<1>, Dyn>::from_vec(x),
         OMatrix::<T, Const<1>, Dyn>::from_vec(y),

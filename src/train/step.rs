@@ -251,6 +251,22 @@ where
             }
             return Ok(sse);
         }
+        self.blocks_gradient(net, x, y, cols, scale)
+    }
+
+    /// [`gradient_of`](Self::gradient_of) block by block, copying each block's inputs: the
+    /// path for more than one block, and for a range that is not the whole batch. On one
+    /// block it computes the same bits as the direct path (tested below): the routing in
+    /// `one_block` only saves the copy.
+    fn blocks_gradient(
+        &mut self,
+        net: &N,
+        x: &OMatrix<T, Const<IN>, Dyn>,
+        y: &OMatrix<T, Const<OUT>, Dyn>,
+        cols: Range<usize>,
+        scale: T,
+    ) -> Result<T> {
+        let mut sse = T::zero();
         for (i, start) in cols.clone().step_by(BLOCK).enumerate() {
             let len = BLOCK.min(cols.end - start);
             let b = pick(&mut self.full, &mut self.rest, len);
@@ -283,12 +299,23 @@ where
         y: &OMatrix<T, Const<OUT>, Dyn>,
         cols: Range<usize>,
     ) -> T {
-        let mut sse = T::zero();
         if one_block(x.ncols(), &cols) {
             let b = &mut self.full;
             net.forward_into(x, &mut b.workspace);
             return loss::sse(N::output(&b.workspace).as_slice(), y.as_slice());
         }
+        self.blocks_sse(net, x, y, cols)
+    }
+
+    /// [`sse_of`](Self::sse_of) block by block (as [`blocks_gradient`](Self::blocks_gradient)).
+    fn blocks_sse(
+        &mut self,
+        net: &N,
+        x: &OMatrix<T, Const<IN>, Dyn>,
+        y: &OMatrix<T, Const<OUT>, Dyn>,
+        cols: Range<usize>,
+    ) -> T {
+        let mut sse = T::zero();
         for start in cols.clone().step_by(BLOCK) {
             let len = BLOCK.min(cols.end - start);
             let b = pick(&mut self.full, &mut self.rest, len);
@@ -349,3 +376,6 @@ pub(super) fn add<T: Real, N: Params<T>>(total: &mut N, part: &N) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

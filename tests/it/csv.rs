@@ -20,6 +20,7 @@ fn assert_csv_err(result: constnet::Result<Cubic>, line: usize, column: usize, n
             line: l,
             column: c,
             message,
+            ..
         }) => {
             assert_eq!((l, c), (line, column), "{message}");
             assert!(message.contains(needle), "{message:?} lacks {needle:?}");
@@ -82,7 +83,7 @@ fn nan_and_infinity_are_rejected() {
 fn value_overflowing_f32_is_rejected() {
     let err = Dataset::<f32, 1, 1>::from_csv_reader("1,1e39\n".as_bytes()).unwrap_err();
     assert!(
-        matches!(err, Error::Csv { line: 1, column: 2, ref message } if message.contains("overflows f32")),
+        matches!(err, Error::Csv { line: 1, column: 2, ref message, .. } if message.contains("overflows f32")),
         "{err:?}"
     );
     assert!(Dataset::<f64, 1, 1>::from_csv_reader("1,1e39\n".as_bytes()).is_ok());

@@ -4,6 +4,7 @@
 mod alloc;
 #[cfg(feature = "std")]
 mod bits;
+mod blocks;
 mod common;
 mod compile_fail;
 #[cfg(feature = "std")]
@@ -14,6 +15,8 @@ mod data;
 mod export;
 mod fusion;
 mod grad;
+#[cfg(feature = "std")]
+mod hostile;
 mod layers;
 mod metrics;
 mod optim;

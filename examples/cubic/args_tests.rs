@@ -1,0 +1,131 @@
+//! Flag parsing: defaults, both value forms, OS strings, one-line errors, --help.
+
+use super::*;
+
+fn parse_str(line: &str) -> Result<Args, String> {
+    parse(line.split_whitespace())
+}
+
+#[test]
+fn defaults_are_the_seed_experiment() {
+    let args = parse_str("").unwrap();
+    assert_eq!((args.epochs, args.lr, args.batch_size), (900, 0.01, None));
+    assert_eq!((args.samples, args.noise, args.seed), (1000, 0.1, 42));
+    assert_eq!(args.optimizer, OptimizerKind::Sgd);
+    assert_eq!(args.out, PathBuf::from("target/cubic"));
+    assert!(args.given.is_empty());
+}
+
+#[test]
+fn every_flag_parses_in_both_forms() {
+    let args = parse_str(
+        "--epochs 5 --lr=0.5 --batch-size 32 --optimizer momentum --momentum=0.8 --samples 7 \
+         --noise 0.2 --seed 3 --data d.csv --out o --save m.cnet --load l.cnet \
+         --export-rs m.rs --threads=2 --quantize int8 --quiet --help",
+    )
+    .unwrap();
+    assert_eq!((args.epochs, args.lr, args.batch_size), (5, 0.5, Some(32)));
+    assert_eq!(
+        (args.optimizer, args.momentum),
+        (OptimizerKind::Momentum, 0.8)
+    );
+    assert_eq!((args.samples, args.noise, args.seed), (7, 0.2, 3));
+    assert_eq!(args.data, Some(PathBuf::from("d.csv")));
+    assert_eq!(args.out, PathBuf::from("o"));
+    assert_eq!(args.save, Some(PathBuf::from("m.cnet")));
+    assert_eq!(args.load, Some(PathBuf::from("l.cnet")));
+    assert_eq!(args.export_rs, Some(PathBuf::from("m.rs")));
+    assert!(args.quiet && args.help);
+    assert_eq!((args.threads, args.quantize_int8), (2, true));
+    assert_eq!(args.given.len(), FLAGS.len());
+    assert_eq!(parse_str("--batch-size 0").unwrap().batch_size, None);
+    assert!(parse_str("-q -h").unwrap().quiet);
+    for name in ["sgd", "momentum", "nesterov", "adam"] {
+        let args = parse_str(&format!("--optimizer {name}")).unwrap();
+        assert_eq!(args.optimizer.name(), name);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn paths_are_os_strings_and_need_not_be_utf8() {
+    use std::os::unix::ffi::OsStringExt;
+    let name = OsString::from_vec(b"a\xff.csv".to_vec());
+    let args = parse([OsString::from("--data"), name.clone()]).unwrap();
+    assert_eq!(args.data.unwrap().into_os_string(), name);
+    let err = parse([
+        OsString::from("--epochs"),
+        OsString::from_vec(b"9\xff".to_vec()),
+    ])
+    .unwrap_err();
+    assert!(err.contains("not valid UTF-8"), "{err}");
+    // A flag name that is not UTF-8 is unknown, not a panic.
+    let err = parse([OsString::from_vec(b"--ep\xffochs".to_vec())]).unwrap_err();
+    assert!(err.contains("unknown flag"), "{err}");
+}
+
+#[test]
+fn bad_flags_are_one_line_errors() {
+    for (line, expected) in [
+        ("--bogus", "unknown flag `--bogus`"),
+        ("-x", "unknown flag `-x`"),
+        ("stray", "unexpected argument `stray`"),
+        ("--epochs", "--epochs needs a value"),
+        ("--epochs abc", "`abc` is not a valid number"),
+        ("--epochs -3", "`-3` is not a valid number"),
+        ("--epochs 18446744073709551616", "is too large"),
+        ("--epochs 18446744073709551615", "at most 100000000"),
+        ("--epochs 100000000000", "at most 100000000"),
+        ("--samples 18446744073709551615", "at most 10000000"),
+        ("--samples 1000000000", "at most 10000000"),
+        ("--lr", "--lr needs a value"),
+        ("--optimizer rmsprop", "unknown `rmsprop`"),
+        ("--samples 0", "--samples must be at least 2"),
+        ("--samples 1", "--samples must be at least 2"),
+        ("--quiet=yes", "--quiet takes no value"),
+        (
+            "--momentum 0.5",
+            "--momentum applies only to --optimizer momentum or nesterov, not sgd",
+        ),
+        ("--optimizer adam --momentum 0.5", "not adam"),
+        ("--out=", "--out: the path is empty"),
+    ] {
+        let err = parse_str(line).unwrap_err();
+        assert!(err.contains(expected), "{line}: {err}");
+        assert!(!err.contains('\n'), "{line}: not one line");
+    }
+    assert!(parse_str("--optimizer nesterov --momentum 0.5").is_ok());
+    assert_eq!(parse_str("--epochs 100000000").unwrap().epochs, MAX_EPOCHS);
+    let twice = parse_str("--epochs 5 --epochs 6").unwrap();
+    assert_eq!((twice.epochs, twice.given.len()), (6, 1));
+}
+
+#[test]
+fn ignored_flags_are_named() {
+    let args = parse_str("--load m.cnet --lr 0.5 --seed 3 --data d.csv --noise 0").unwrap();
+    assert_eq!(args.ignored(), ["lr", "noise"]);
+    assert!(
+        parse_str("--lr 0.5 --noise 0")
+            .unwrap()
+            .ignored()
+            .is_empty()
+    );
+}
+
+#[test]
+fn help_lists_every_flag_from_the_table() {
+    let help = help();
+    for flag in FLAGS {
+        assert!(
+            help.contains(&format!("--{}", flag.long)),
+            "--{} missing",
+            flag.long
+        );
+        assert!(
+            help.contains(flag.help),
+            "--{}: help text missing",
+            flag.long
+        );
+    }
+    assert!(help.contains("-q, --quiet") && help.contains("[default: 900]"));
+}

@@ -1,0 +1,359 @@
+//! Hostile inputs (issue #12): every one gets one clear error or a sound result, and a
+//! failed run leaves the user's files as they were.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{args, scratch};
+use crate::run;
+
+fn summary(out: &Path) -> Value {
+    let text = fs::read_to_string(out.join("summary.json")).unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("invalid JSON ({e}): {text}"))
+}
+
+/// Every file under `dir` (recursively) with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut all = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            all.push((path.clone(), Vec::new()));
+            all.extend(snapshot(&path));
+        } else {
+            all.push((path.clone(), fs::read(&path).unwrap_or_default()));
+        }
+    }
+    all.sort();
+    all
+}
+
+fn csv(path: &Path, rows: usize, f: impl Fn(f64) -> f64) {
+    let text: String = (0..rows)
+        .map(|i| {
+            let x = -2.0 + 4.0 * i as f64 / (rows - 1) as f64;
+            format!("{x},{}\n", f(x))
+        })
+        .collect();
+    fs::write(path, format!("x,y\n{text}")).unwrap();
+}
+
+#[test]
+fn a_loaded_model_and_csv_data_record_null_for_what_means_nothing() {
+    let dir = scratch("nulls");
+    let model = dir.join("m.cnet");
+    run(&args(
+        &dir.join("a"),
+        &format!("--epochs 20 --save {}", model.display()),
+    ))
+    .unwrap();
+    let loaded = dir.join("b");
+    run(&args(
+        &loaded,
+        &format!("--load {} --lr 0.5", model.display()),
+    ))
+    .unwrap();
+    let s = summary(&loaded);
+    for key in [
+        "lr",
+        "optimizer",
+        "momentum",
+        "batch_size",
+        "epochs",
+        "train_seconds",
+    ] {
+        assert_eq!(s[key], Value::Null, "{key}");
+    }
+    assert_eq!(s["trained"], Value::Bool(false));
+    // CSV data whose path holds a tab, a quote and a newline, with --noise NaN: valid JSON.
+    let data = dir.join("odd\tna\"me\n.csv");
+    csv(&data, 50, |x| x * x * x);
+    let out = dir.join("c");
+    // (Set directly: the test helper splits flags on whitespace.)
+    let mut a = args(&out, "--epochs 20 --noise NaN");
+    a.data = Some(data.clone());
+    a.given.push("data");
+    run(&a).unwrap();
+    let s = summary(&out);
+    assert_eq!(s["noise"], Value::Null);
+    assert_eq!(s["samples"], Value::Null);
+    assert_eq!(s["data"].as_str().unwrap(), data.to_str().unwrap());
+    assert!(s["lr"].is_number() && s["momentum"].is_null());
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn momentum_is_recorded_only_for_momentum_optimizers() {
+    let out = scratch("momentum");
+    run(&args(
+        &out,
+        "--epochs 5 --optimizer nesterov --momentum 0.5",
+    ))
+    .unwrap();
+    assert_eq!(summary(&out)["momentum"].as_f64(), Some(0.5));
+    fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn constant_targets_give_an_undefined_r2_and_keep_the_model() {
+    let dir = scratch("constant");
+    let data = dir.join("flat.csv");
+    csv(&data, 40, |_| 3.0);
+    let (out, model) = (dir.join("run"), dir.join("m.cnet"));
+    let line = run(&args(
+        &out,
+        &format!(
+            "--epochs 50 --data {} --save {}",
+            data.display(),
+            model.display()
+        ),
+    ))
+    .unwrap();
+    assert!(
+        line.contains("train R² undefined, test R² undefined"),
+        "{line}"
+    );
+    assert!(line.contains("constant targets"), "{line}");
+    let s = summary(&out);
+    assert_eq!(s["train_r2"], Value::Null);
+    assert!(
+        s["train_r2_undefined"]
+            .as_str()
+            .unwrap()
+            .contains("constant")
+    );
+    assert!(s["test_mse"].is_number());
+    assert!(fs::metadata(&model).unwrap().len() > 100, "model not saved");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_failure_part_way_leaves_every_previous_output_untouched() {
+    let dir = scratch("partway");
+    let (out, model) = (dir.join("run"), dir.join("m.cnet"));
+    run(&args(
+        &out,
+        &format!("--epochs 20 --save {}", model.display()),
+    ))
+    .unwrap();
+    let before = snapshot(&dir);
+    // The export's path is a folder: staging fails after the model and before the plots.
+    let folder = dir.join("export.rs");
+    fs::create_dir(&folder).unwrap();
+    let before_with_folder = snapshot(&dir);
+    let err = run(&args(
+        &out,
+        &format!(
+            "--epochs 30 --seed 7 --save {} --export-rs {}",
+            model.display(),
+            folder.display()
+        ),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("export.rs") && err.contains("directory"),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot(&dir),
+        before_with_folder,
+        "files changed or temporaries left"
+    );
+    fs::remove_dir(&folder).unwrap();
+    // A plot that cannot be written (loss.png is a folder): the model is not replaced.
+    fs::remove_file(out.join("loss.png")).unwrap();
+    fs::create_dir(out.join("loss.png")).unwrap();
+    let err = run(&args(
+        &out,
+        &format!("--epochs 30 --seed 7 --save {}", model.display()),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("loss.png"), "{err}");
+    fs::remove_dir(out.join("loss.png")).unwrap();
+    let mut expected = before.clone();
+    expected.retain(|(p, _)| !p.ends_with("loss.png"));
+    assert_eq!(snapshot(&dir), expected);
+    // A fresh --out folder is not left behind by a failed run.
+    let fresh = dir.join("fresh");
+    fs::create_dir(&folder).unwrap();
+    assert!(
+        run(&args(
+            &fresh,
+            &format!("--epochs 5 --export-rs {}", folder.display())
+        ))
+        .is_err()
+    );
+    assert!(!fresh.exists());
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_output_over_an_input_is_an_error_before_any_work() {
+    let dir = scratch("overwrite");
+    let data = dir.join("data.csv");
+    csv(&data, 30, |x| x * x * x);
+    let original = fs::read(&data).unwrap();
+    let out = dir.join("run");
+    let dotted = dir.join(".").join("data.csv");
+    let mut cases = vec![
+        format!("--data {} --save {}", data.display(), data.display()),
+        format!("--data {} --export-rs {}", data.display(), dotted.display()),
+        format!(
+            "--data {} --save {}",
+            data.display(),
+            dir.join("run/../data.csv").display()
+        ),
+    ];
+    // --data inside --out under an output's name.
+    fs::create_dir_all(&out).unwrap();
+    fs::create_dir_all(dir.join("run")).unwrap();
+    let inside = out.join("summary.json");
+    csv(&inside, 30, |x| x * x * x);
+    cases.push(format!("--data {}", inside.display()));
+    #[cfg(unix)]
+    {
+        let link = dir.join("link.cnet");
+        std::os::unix::fs::symlink(&data, &link).unwrap();
+        cases.push(format!(
+            "--data {} --save {}",
+            data.display(),
+            link.display()
+        ));
+    }
+    for flags in cases {
+        let err = run(&args(&out, &format!("--epochs 5 {flags}")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("would overwrite the input"), "{flags}: {err}");
+    }
+    assert_eq!(fs::read(&data).unwrap(), original);
+    // Two outputs onto one file.
+    let err = run(&args(
+        &out,
+        &format!("--epochs 5 --save {}", out.join("fit.png").display()),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("same file"), "{err}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn save_onto_a_symbolic_link_replaces_the_file_it_points_to() {
+    let dir = scratch("symlink");
+    fs::create_dir(dir.join("models")).unwrap();
+    let real = dir.join("models/current.cnet");
+    fs::write(&real, "old").unwrap();
+    let link = dir.join("latest.cnet");
+    std::os::unix::fs::symlink("models/current.cnet", &link).unwrap();
+    run(&args(
+        &dir.join("run"),
+        &format!("--epochs 5 --save {}", link.display()),
+    ))
+    .unwrap();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(fs::read(&real).unwrap().starts_with(b"constnet"));
+    assert_eq!(
+        fs::read_dir(dir.join("models")).unwrap().count(),
+        1,
+        "a temporary was left beside the target"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn load_into_a_used_folder_removes_the_old_loss_curve() {
+    let dir = scratch("stale-loss");
+    let (out, model) = (dir.join("run"), dir.join("m.cnet"));
+    run(&args(
+        &out,
+        &format!("--epochs 5 --save {}", model.display()),
+    ))
+    .unwrap();
+    assert!(out.join("loss.png").exists());
+    run(&args(&out, &format!("--load {}", model.display()))).unwrap();
+    assert!(!out.join("loss.png").exists());
+    assert_eq!(summary(&out)["trained"], Value::Bool(false));
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn stale_temporaries_of_our_pattern_and_a_dead_process_are_cleaned_up() {
+    let out = scratch("stale-tmp");
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let stale = [
+        format!(".summary.json.tmp-{dead}-0.json"),
+        format!(".fit.png.tmp-{dead}-12.png"),
+    ];
+    let keep = [
+        format!(".summary.json.tmp-{}-0.json", std::process::id()),
+        format!(".notes.txt.tmp-{dead}-0.txt"),
+        "summary.json.tmp".to_string(),
+    ];
+    for name in stale.iter().chain(&keep) {
+        fs::write(out.join(name), "leftover").unwrap();
+    }
+    run(&args(&out, "--epochs 5")).unwrap();
+    for name in &stale {
+        assert_eq!(
+            out.join(name).exists(),
+            !cfg!(target_os = "linux"),
+            "{name}"
+        );
+    }
+    for name in &keep {
+        assert!(out.join(name).exists(), "{name} was removed");
+    }
+    fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_learning_rate_below_the_weights_resolution_is_warned_about() {
+    use crate::{Model, train_model, unchanged_warning};
+    use constnet::{Init, InitScheme};
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(1);
+    let data: crate::Data = constnet::data::cubic(200, 0.1, &mut rng).unwrap();
+    for (lr, warned) in [(1e-30, true), (0.01, false)] {
+        let mut model: Model = Init::init(&mut rng, InitScheme::He);
+        let before = model.clone();
+        let a = args(Path::new("unused"), &format!("--epochs 20 --lr {lr}"));
+        train_model(&mut model, &data, &a).unwrap();
+        let warning = unchanged_warning(&before, &model, lr);
+        assert_eq!(warning.is_some(), warned, "lr {lr}: {warning:?}");
+        if let Some(w) = warning {
+            assert!(w.contains("too small") && w.contains("1e-30"), "{w}");
+        }
+    }
+}
+
+#[test]
+fn errors_from_the_library_are_one_line_with_the_file_named() {
+    let dir = scratch("messages");
+    let data = dir.join("semi.csv");
+    fs::write(&data, "1;2\n3;4\n").unwrap();
+    let err = run(&args(
+        &dir.join("run"),
+        &format!("--data {}", data.display()),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("semi.csv") && err.contains("semicolon"),
+        "{err}"
+    );
+    assert_eq!(crate::one_line("a\nb\rc"), "a\\nb\\rc");
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,159 @@
+//! The run's outputs: the model file, its Rust export, the plots and `summary.json`, staged
+//! and moved into place together (see `constnet::fsutil`), so a failure part-way leaves the
+//! previous files as they were. `summary.json` is staged last: if it is from this run, so
+//! is everything beside it.
+
+use std::path::{Path, PathBuf};
+
+use constnet::fsutil::{Staging, resolve_target};
+use constnet::plot::{self, FitPlot, Series};
+use constnet::{Forward, export, persist, safetensors};
+use nalgebra::{Const, Dyn, OMatrix};
+
+use crate::args::Args;
+use crate::summary::Summary;
+use crate::{Data, Int8, Model, RunResult};
+
+/// Every file a run writes (or removes), with the flag that asked for it.
+fn outputs(args: &Args) -> Vec<(&'static str, PathBuf)> {
+    let mut all = Vec::new();
+    if let Some(p) = &args.save {
+        all.push(("--save", p.clone()));
+    }
+    if let Some(p) = &args.export_rs {
+        all.push(("--export-rs", p.clone()));
+    }
+    for name in ["loss.png", "fit.png", "summary.json"] {
+        all.push(("--out", args.out.join(name)));
+    }
+    all
+}
+
+/// The files a run reads.
+fn inputs(args: &Args) -> Vec<(&'static str, &PathBuf)> {
+    let mut all = Vec::new();
+    if let Some(p) = &args.data {
+        all.push(("--data", p));
+    }
+    if let Some(p) = &args.load {
+        all.push(("--load", p));
+    }
+    all
+}
+
+/// Checks, before any work, that no output would overwrite an input (through links and
+/// `..` too) and that `--save` / `--export-rs` name a file in an existing folder. The
+/// outputs' clashes with each other are caught by the staging itself.
+pub fn check(args: &Args) -> RunResult<()> {
+    let inputs: Vec<_> = inputs(args)
+        .into_iter()
+        .filter_map(|(flag, p)| resolve_target(p).ok().map(|t| (flag, p, t)))
+        .collect();
+    for (flag, path) in outputs(args) {
+        let target = resolve_target(&path).map_err(|e| format!("{flag}: {e}"))?;
+        if let Some((input_flag, input, _)) = inputs.iter().find(|(_, _, t)| *t == target) {
+            return Err(format!(
+                "{flag} {} would overwrite the input {input_flag} {}",
+                path.display(),
+                input.display()
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Stages every output, then moves them into place; on error nothing is moved. The
+/// `--out` folder must exist.
+pub fn write(
+    args: &Args,
+    model: &Model,
+    int8: Option<&Int8>,
+    train: &Data,
+    losses: &[f64],
+    summary: &Summary,
+) -> RunResult<()> {
+    stage(args, model, int8, train, losses, summary)?.commit()?;
+    Ok(())
+}
+
+fn stage(
+    args: &Args,
+    model: &Model,
+    int8: Option<&Int8>,
+    train: &Data,
+    losses: &[f64],
+    summary: &Summary,
+) -> RunResult<Staging> {
+    let mut staging = Staging::new();
+    if let Some(path) = &args.save {
+        let bytes = if safetensors::is_safetensors_path(path) {
+            safetensors::to_bytes(model, &safetensors::Options::default())?
+        } else {
+            persist::encode(model)?
+        };
+        staging.write_bytes(path, &bytes)?;
+    }
+    if let Some(path) = &args.export_rs {
+        let source = match int8 {
+            Some(q) => constnet::quant::export_qrs(q),
+            None => export::export_rs(model),
+        };
+        staging.write_bytes(path, source.as_bytes())?;
+    }
+    let loss_png = args.out.join("loss.png");
+    if losses.is_empty() {
+        // A loaded model has no loss curve: an earlier run's must not sit beside this
+        // run's summary.
+        staging.remove(&loss_png)?;
+    } else {
+        plot::stage_loss_curve(&mut staging, &loss_png, losses)?;
+    }
+    stage_fit_plot(
+        &mut staging,
+        &args.out.join("fit.png"),
+        model,
+        train,
+        args.data.is_none(),
+    )?;
+    staging.write_bytes(&args.out.join("summary.json"), summary.json().as_bytes())?;
+    Ok(staging)
+}
+
+/// Training points, the true cubic (for synthetic data) and the model's curve.
+fn stage_fit_plot(
+    staging: &mut Staging,
+    path: &Path,
+    model: &Model,
+    train: &Data,
+    synthetic: bool,
+) -> RunResult<()> {
+    let points_x = to_f64(train.x().as_slice());
+    let points_y = to_f64(train.y().as_slice());
+    let (lo, hi) = points_x
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let grid = OMatrix::<f32, Const<1>, Dyn>::from_fn(400, |_, j| {
+        (lo + (hi - lo) * j as f64 / 399.0) as f32
+    });
+    let curve_x = to_f64(grid.as_slice());
+    let curve_y = to_f64(model.forward(&grid).as_slice());
+    let truth_y: Vec<f64> = curve_x.iter().map(|x| x * x * x).collect();
+    let plot = FitPlot {
+        title: if synthetic {
+            "y = x³ + ε: prediction vs truth"
+        } else {
+            "Model fit"
+        },
+        truth: synthetic.then(|| Series::new("true y = x³", &curve_x, &truth_y)),
+        ..FitPlot::new(
+            Series::new("training data", &points_x, &points_y),
+            Series::new("network prediction", &curve_x, &curve_y),
+        )
+    };
+    Ok(plot::stage_fit(staging, path, &plot)?)
+}
+
+fn to_f64(values: &[f32]) -> Vec<f64> {
+    values.iter().map(|&v| f64::from(v)).collect()
+}

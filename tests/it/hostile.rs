@@ -1,0 +1,168 @@
+//! Issue #12: sizes, shapes and files a hostile caller controls get typed errors, never a
+//! panic, an abort or an allocation sized by the caller before it is needed.
+
+use constnet::data::{Dataset, synthetic};
+use constnet::train::{TrainConfig, fit};
+use constnet::{
+    Dense, Error, FormatError, Init, InitScheme, Momentum, Relu, Sgd, loss, net, persist,
+};
+use nalgebra::{Const, DMatrix, Dyn, OMatrix};
+use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+
+use crate::scratch::Scratch;
+
+type Small = net![Dense<1, 8>, Relu, Dense<8, 1>];
+
+#[test]
+fn fit_with_usize_max_epochs_runs_until_it_stops_instead_of_reserving_them() {
+    // A learning rate that diverges within a few epochs ends the run; before, the history
+    // of usize::MAX epochs was reserved up front ("capacity overflow" panic).
+    let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(32, |_, j| j as f32 / 8.0 - 2.0);
+    let y = x.map(|v| v * v * v);
+    let mut model: Small = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(1), InitScheme::He);
+    let config = TrainConfig {
+        epochs: usize::MAX,
+        ..TrainConfig::default()
+    };
+    let mut seen = 0;
+    let err = fit(
+        &mut model,
+        &mut Sgd::new(50.0).unwrap(),
+        &x,
+        &y,
+        &config,
+        |_, _| seen += 1,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::Diverged { epoch, .. } if epoch < 1000),
+        "{err}"
+    );
+    assert!(seen < 1000);
+}
+
+#[test]
+fn synthetic_data_too_large_to_allocate_is_a_typed_error() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    for n in [usize::MAX, usize::MAX / 4, 1 << 60] {
+        let err = synthetic::<f32, _>(n, -1.0, 1.0, 0.1, |x| x, &mut rng).unwrap_err();
+        assert!(
+            matches!(err, Error::TooLarge { what: "synthetic samples", count } if count == n),
+            "{err}"
+        );
+        assert!(err.to_string().contains("do not fit in memory"), "{err}");
+    }
+}
+
+#[test]
+fn mse_on_dynamic_matrices_of_other_shapes_is_an_error_not_ok_or_a_panic() {
+    let a = DMatrix::<f64>::from_element(2, 3, 1.0);
+    let b = DMatrix::<f64>::from_element(3, 3, 0.0);
+    for (p, t) in [(&a, &b), (&b, &a)] {
+        let err = loss::mse(p, t).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::LengthMismatch {
+                    what: "MSE target (rows)",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(loss::mse_grad(p, t).is_err());
+    }
+    let c = DMatrix::<f64>::from_element(2, 4, 0.0);
+    assert!(matches!(
+        loss::mse_grad(&a, &c).unwrap_err(),
+        Error::LengthMismatch {
+            what: "MSE target (samples)",
+            ..
+        }
+    ));
+    let empty = DMatrix::<f64>::zeros(0, 0);
+    assert!(matches!(loss::mse(&empty, &empty), Err(Error::EmptyData)));
+    assert_eq!(loss::mse(&a, &a.map(|v| v - 2.0)).unwrap(), 4.0);
+}
+
+#[cfg(unix)]
+#[test]
+fn loading_an_endless_file_reads_only_what_the_header_allows() {
+    let err = persist::load::<f32, Small>("/dev/zero").unwrap_err();
+    assert!(matches!(err, Error::Format(FormatError::BadMagic)), "{err}");
+}
+
+#[test]
+fn loading_a_huge_file_does_not_read_it_whole() {
+    // A valid model followed by a sparse 64 GiB tail: before, the whole file was read
+    // into memory first.
+    let dir = Scratch::new("huge-model");
+    let path = dir.join("m.cnet");
+    let model: Small = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(2), InitScheme::He);
+    persist::save(&model, &path).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(1 << 36).unwrap();
+    let err = persist::load::<f32, Small>(&path).unwrap_err();
+    match err {
+        Error::Format(FormatError::TrailingBytes { expected, found }) => {
+            assert_eq!(expected, persist::encoded_len::<f32, Small>());
+            assert_eq!(found, 1 << 36);
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn csv_errors_name_the_file_and_the_likely_cause() {
+    let dir = Scratch::new("csv-hints");
+    for (name, text, cause) in [
+        ("semicolon.csv", "1;2\n3;4\n", "semicolons"),
+        ("tabs.csv", "x\ty\n1\t2\n", "tabs"),
+        ("comment.csv", "# measured today\n1,2\n", "comments (`#`)"),
+        ("cr.csv", "x,y\r1,1\r2,8\r", "carriage return"),
+        ("late-comment.csv", "1,2\n# a, b, c\n", "comments (`#`)"),
+        ("late-semicolon.csv", "1,2\n3;4\n", "semicolons"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let err = Dataset::<f32, 1, 1>::from_csv_path(&path).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, Error::Csv { path: Some(ref p), .. } if *p == path),
+            "{msg}"
+        );
+        assert!(msg.starts_with(&path.display().to_string()), "{msg}");
+        assert!(msg.contains(cause), "{name}: {msg}");
+        assert!(!msg.contains('\n'), "{name}: {msg}");
+    }
+    // From a reader there is no file to name.
+    let err = Dataset::<f32, 1, 1>::from_csv_reader("1;2\n".as_bytes()).unwrap_err();
+    assert!(matches!(err, Error::Csv { path: None, .. }));
+    assert!(err.to_string().starts_with("line 1: "), "{err}");
+}
+
+#[test]
+fn momentum_getters_return_what_was_given() {
+    let m = Momentum::<f32, Small>::new(0.25, 0.75).unwrap();
+    assert_eq!((m.lr(), m.momentum(), m.is_nesterov()), (0.25, 0.75, false));
+    let n = Momentum::<f64, Dense<1, 1, f64>>::nesterov(0.5, 0.125).unwrap();
+    assert_eq!((n.lr(), n.momentum(), n.is_nesterov()), (0.5, 0.125, true));
+}
+
+#[test]
+fn a_csv_line_without_end_is_an_error_after_64_kib_not_a_read_until_memory_runs_out() {
+    let endless = std::io::BufReader::new(std::io::repeat(b'1'));
+    let err = Dataset::<f32, 1, 1>::from_csv_reader(endless).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Csv {
+                line: 1,
+                column: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("longer than 65536 bytes"), "{err}");
+}
