@@ -43,22 +43,18 @@
 //! Cortex-M0 agree bit for bit; the two float edges are single IEEE operations, which
 //! soft-float and hardware give alike.
 //!
-//! [`export_qrs`] writes a quantized network as `no_std` Rust source, like
-//! [`export`](crate::export) does for `f32`.
+//! [`export::encode`] writes a quantized network as `no_std` Rust source, like
+//! [`crate::export::encode`] does for `f32` (and [`export::save`] to a file).
 
 #[cfg(feature = "alloc")]
 mod calibrate;
 mod dense;
-mod export;
+pub mod export;
 
 #[cfg(feature = "alloc")]
 pub use calibrate::{Quantize, quantize};
 pub use dense::QDense;
-#[cfg(feature = "alloc")]
-pub use export::export_qrs;
-#[cfg(feature = "std")]
-pub use export::write_qrs;
-pub use export::{QExportRs, write_qsource};
+pub use export::QExportRs;
 
 /// An int8 tensor's scale and zero point: `real = (q − zero) · scale`.
 ///

@@ -16,10 +16,10 @@
 //! type Model = net![Dense<2, 8>, Relu, Dense<8, 8>, Tanh, Dense<8, 1>];
 //! let model: Model = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(1), InitScheme::He);
 //!
-//! let bytes = safetensors::to_bytes(&model, &Options::default())?;
+//! let bytes = safetensors::encode(&model, &Options::default())?;
 //! let keys = safetensors::keys(&bytes)?;
 //! assert_eq!(keys, ["0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"]);
-//! let back: Model = safetensors::from_bytes(&bytes, &Options::default())?;
+//! let back: Model = safetensors::decode(&bytes, &Options::default())?;
 //! assert_eq!(back, model); // bit for bit
 //! # Ok::<(), constnet::Error>(())
 //! ```
@@ -32,7 +32,7 @@
 //! to the network's scalar type: `F16`, `BF16` and `F32` exactly (each is an `f64`, and each
 //! `F16`/`BF16` an `f32`), `F64` into an `f32` network rounded to nearest, ties to even.
 //! NaN, infinite values, and `F64` values beyond `f32`'s range are refused. Loading is all
-//! or nothing: [`from_bytes_into`] leaves the network as it was on any error.
+//! or nothing: [`decode_into`] leaves the network as it was on any error.
 //!
 //! # Writing
 //!
@@ -54,7 +54,7 @@
 //! A network without such constants (`Relu`, `Tanh`, `Sigmoid`, `Identity`) writes exactly
 //! the keys of the matching `nn.Sequential`. When importing a PyTorch file into a network
 //! with a `LeakyRelu`, build the network with its slope and load with
-//! [`Options::allow_missing_constants`] into it ([`from_bytes_into`]).
+//! [`Options::allow_missing_constants`] into it ([`decode_into`]).
 //!
 //! [`load_auto`] and [`save_auto`] pick this format or constnet's own
 //! [model files](crate::persist) from the file's extension.
@@ -180,7 +180,7 @@ fn file_order<T: Real>(values: &[T], key: TensorKey, (rows, cols): (usize, usize
 ///
 /// ```
 /// use constnet::{safetensors, Dense};
-/// let bytes = safetensors::to_bytes(&Dense::<2, 1>::zeros(), &Default::default())?;
+/// let bytes = safetensors::encode(&Dense::<2, 1>::zeros(), &Default::default())?;
 /// assert_eq!(safetensors::keys(&bytes)?, ["0.bias", "0.weight"]);
 /// # Ok::<(), constnet::Error>(())
 /// ```
@@ -189,7 +189,7 @@ fn file_order<T: Real>(values: &[T], key: TensorKey, (rows, cols): (usize, usize
 /// [`SafetensorsError::NonFinite`] naming the key if a value is NaN or infinite;
 /// [`SafetensorsError::DuplicateKey`] or [`Error::LengthMismatch`] for explicit names that
 /// repeat or do not match the network's modules.
-pub fn to_bytes<T: Real, N: StateDict<T>>(net: &N, opts: &Options) -> Result<Vec<u8>> {
+pub fn encode<T: Real, N: StateDict<T>>(net: &N, opts: &Options) -> Result<Vec<u8>> {
     let keys = opts.keys.all::<T, N>()?;
     let dtype = if T::BYTES == 8 {
         Dtype::F64
@@ -226,8 +226,8 @@ pub fn to_bytes<T: Real, N: StateDict<T>>(net: &N, opts: &Options) -> Result<Vec
 ///
 /// ```
 /// use constnet::{safetensors, Dense};
-/// let bytes = safetensors::to_bytes(&Dense::<2, 1>::zeros(), &Default::default())?;
-/// let err = safetensors::from_bytes::<f32, Dense<3, 1>>(&bytes, &Default::default());
+/// let bytes = safetensors::encode(&Dense::<2, 1>::zeros(), &Default::default())?;
+/// let err = safetensors::decode::<f32, Dense<3, 1>>(&bytes, &Default::default());
 /// assert_eq!(
 ///     err.unwrap_err().to_string(),
 ///     "safetensors: tensor `0.weight` has shape [1, 2], the network expects [1, 3]"
@@ -238,9 +238,9 @@ pub fn to_bytes<T: Real, N: StateDict<T>>(net: &N, opts: &Options) -> Result<Vec
 /// # Errors
 /// [`Error::Safetensors`] naming what is wrong (see [`SafetensorsError`]);
 /// [`Error::LengthMismatch`] for explicit names that do not match the network's modules.
-pub fn from_bytes<T: Real, N: StateDict<T>>(bytes: &[u8], opts: &Options) -> Result<N> {
+pub fn decode<T: Real, N: StateDict<T>>(bytes: &[u8], opts: &Options) -> Result<N> {
     let mut net = N::zeros();
-    from_bytes_into(bytes, &mut net, opts)?;
+    decode_into(bytes, &mut net, opts)?;
     Ok(net)
 }
 
@@ -252,17 +252,17 @@ pub fn from_bytes<T: Real, N: StateDict<T>>(bytes: &[u8], opts: &Options) -> Res
 /// type M = net![Dense<1, 2>, LeakyRelu, Dense<2, 1>];
 /// // A PyTorch file has no slope: strip ours to make one.
 /// let torch_like: M = Params::zeros();
-/// let bytes = safetensors::to_bytes(&torch_like, &Options::default())?;
+/// let bytes = safetensors::encode(&torch_like, &Options::default())?;
 /// let bytes = safetensors::without_constants(&bytes)?;
 /// let mut model: M = constnet::chain![Dense::zeros(), LeakyRelu::new(0.2), Dense::zeros()];
-/// safetensors::from_bytes_into(&bytes, &mut model, &Options::default().allow_missing_constants(true))?;
+/// safetensors::decode_into(&bytes, &mut model, &Options::default().allow_missing_constants(true))?;
 /// assert_eq!(model.first.second.slope, 0.2);
 /// # Ok::<(), constnet::Error>(())
 /// ```
 ///
 /// # Errors
-/// As [`from_bytes`].
-pub fn from_bytes_into<T: Real, N: StateDict<T>>(
+/// As [`decode`].
+pub fn decode_into<T: Real, N: StateDict<T>>(
     bytes: &[u8],
     net: &mut N,
     opts: &Options,
@@ -356,7 +356,7 @@ pub fn keys(bytes: &[u8]) -> Result<Vec<String>> {
 /// ```
 /// use constnet::{safetensors::{self, Options}, Dense};
 /// let opts = Options::default().metadata("note", "hello");
-/// let meta = safetensors::metadata(&safetensors::to_bytes(&Dense::<1, 1, f64>::zeros(), &opts)?)?;
+/// let meta = safetensors::metadata(&safetensors::encode(&Dense::<1, 1, f64>::zeros(), &opts)?)?;
 /// assert_eq!(meta["note"], "hello");
 /// assert_eq!((meta["format"].as_str(), meta["constnet.scalar"].as_str()), ("pt", "f64"));
 /// # Ok::<(), constnet::Error>(())

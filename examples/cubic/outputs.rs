@@ -88,7 +88,7 @@ fn stage(
     let mut staging = Staging::new();
     if let Some(path) = &args.save {
         let bytes = if safetensors::is_safetensors_path(path) {
-            safetensors::to_bytes(model, &safetensors::Options::default())?
+            safetensors::encode(model, &safetensors::Options::default())?
         } else {
             persist::encode(model)?
         };
@@ -96,8 +96,8 @@ fn stage(
     }
     if let Some(path) = &args.export_rs {
         let source = match int8 {
-            Some(q) => constnet::quant::export_qrs(q),
-            None => export::export_rs(model),
+            Some(q) => constnet::quant::export::encode(q),
+            None => export::encode(model),
         };
         staging.write_bytes(path, source.as_bytes())?;
     }

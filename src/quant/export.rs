@@ -126,16 +126,16 @@ fn write_params(f: &mut dyn Write, p: &QParams) -> fmt::Result {
 /// integer as is and the two edge scales as exact `f32` bits.
 ///
 /// ```
-/// use constnet::quant::{QDense, QModel, QParams, write_qsource};
+/// use constnet::quant::{QDense, QModel, QParams, export::encode_into};
 /// let net = QDense::<1, 1> { w: [[3]], bias: [-2], mult: [1 << 30], shift: [31], zero: 0, min: -128 };
 /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 1.0, zero: 1 } };
 /// let mut src = String::new();
-/// write_qsource(&m, &mut src)?;
+/// encode_into(&m, &mut src)?;
 /// assert!(src.contains("pub type QModel = constnet::quant::QModel<constnet::quant::QDense<1, 1>, 1, 1>;"));
 /// assert!(src.contains("scale: f32::from_bits(0x3f000000), zero: 0"));
 /// # Ok::<(), core::fmt::Error>(())
 /// ```
-pub fn write_qsource<N, const IN: usize, const OUT: usize>(
+pub fn encode_into<N, const IN: usize, const OUT: usize>(
     model: &QModel<N, IN, OUT>,
     f: &mut dyn Write,
 ) -> fmt::Result
@@ -165,16 +165,16 @@ where
     f.write_str(",\n};\n")
 }
 
-/// The generated file as a string (needs `alloc`); see [`write_qsource`].
+/// The generated file as a string (needs `alloc`); see [`encode_into`].
 ///
 /// ```
-/// use constnet::quant::{export_qrs, QDense, QModel, QParams};
+/// use constnet::quant::{export::encode, QDense, QModel, QParams};
 /// let net = QDense::<1, 1> { w: [[3]], bias: [-2], mult: [1 << 30], shift: [31], zero: 0, min: -128 };
 /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 1.0, zero: 1 } };
-/// assert!(export_qrs(&m).ends_with("};\n"));
+/// assert!(encode(&m).ends_with("};\n"));
 /// ```
 #[cfg(feature = "alloc")]
-pub fn export_qrs<N, const IN: usize, const OUT: usize>(
+pub fn encode<N, const IN: usize, const OUT: usize>(
     model: &QModel<N, IN, OUT>,
 ) -> alloc::string::String
 where
@@ -182,19 +182,19 @@ where
 {
     let mut src = alloc::string::String::new();
     // Writing to a String never fails.
-    let _ = write_qsource(model, &mut src);
+    let _ = encode_into(model, &mut src);
     src
 }
 
-/// Writes [`export_qrs`]'s text to `path` atomically (temporary file, fsync, rename).
+/// Writes [`encode`]'s text to `path` atomically (temporary file, fsync, rename).
 ///
 /// ```
-/// use constnet::quant::{export_qrs, write_qrs, QDense, QModel, QParams};
+/// use constnet::quant::{export::{encode, save}, QDense, QModel, QParams};
 /// let net = QDense::<1, 1> { w: [[3]], bias: [-2], mult: [1 << 30], shift: [31], zero: 0, min: -128 };
 /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 1.0, zero: 1 } };
 /// let path = std::env::temp_dir().join(format!("constnet-doc-qmodel-{}.rs", std::process::id()));
-/// write_qrs(&m, &path)?;
-/// assert_eq!(std::fs::read_to_string(&path).unwrap(), export_qrs(&m));
+/// save(&m, &path)?;
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), encode(&m));
 /// # std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), constnet::Error>(())
 /// ```
@@ -203,12 +203,12 @@ where
 /// [`Error::Io`](crate::Error::Io) naming the path if it cannot be written; `path` is then
 /// left as it was.
 #[cfg(feature = "std")]
-pub fn write_qrs<N, const IN: usize, const OUT: usize>(
+pub fn save<N, const IN: usize, const OUT: usize>(
     model: &QModel<N, IN, OUT>,
     path: impl AsRef<std::path::Path>,
 ) -> crate::Result<()>
 where
     N: QNet<Input = [i8; IN], Output = [i8; OUT]> + QExportRs,
 {
-    crate::fsutil::write_bytes_atomic(path.as_ref(), export_qrs(model).as_bytes())
+    crate::fsutil::write_bytes_atomic(path.as_ref(), encode(model).as_bytes())
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{Options, StateDict, from_bytes, to_bytes};
+use super::{Options, StateDict, decode, encode};
 use crate::{Error, Real, Result, fsutil, persist};
 
 /// `true` if `path` ends in `.safetensors` (any case): the extension [`load_auto`] and
@@ -35,7 +35,7 @@ pub fn is_safetensors_path(path: &Path) -> bool {
 /// ```
 ///
 /// # Errors
-/// As [`to_bytes`](super::to_bytes), and [`Error::Io`] naming `path`; on error the file is
+/// As [`encode`](super::encode), and [`Error::Io`] naming `path`; on error the file is
 /// untouched.
 pub fn save<T: Real, N: StateDict<T>>(net: &N, path: impl AsRef<Path>) -> Result<()> {
     save_with(net, path, &Options::default())
@@ -50,7 +50,7 @@ pub fn save_with<T: Real, N: StateDict<T>>(
     path: impl AsRef<Path>,
     opts: &Options,
 ) -> Result<()> {
-    let bytes = to_bytes(net, opts)?;
+    let bytes = encode(net, opts)?;
     fsutil::write_bytes_atomic(path.as_ref(), &bytes)
 }
 
@@ -58,7 +58,7 @@ pub fn save_with<T: Real, N: StateDict<T>>(
 ///
 /// # Errors
 /// [`Error::Io`] naming `path` if it cannot be read; otherwise as
-/// [`from_bytes`](super::from_bytes).
+/// [`decode`](super::decode).
 pub fn load<T: Real, N: StateDict<T>>(path: impl AsRef<Path>) -> Result<N> {
     load_with(path, &Options::default())
 }
@@ -73,7 +73,7 @@ pub fn load_with<T: Real, N: StateDict<T>>(path: impl AsRef<Path>, opts: &Option
         path: path.to_path_buf(),
         source,
     })?;
-    from_bytes(&bytes, opts)
+    decode(&bytes, opts)
 }
 
 /// Saves `net` as safetensors if `path` ends in `.safetensors`, else as a constnet

@@ -106,7 +106,7 @@ fn a_custom_activation_gradchecks_and_exports() {
     let x = OMatrix::<f64, Const<3>, Dyn>::from_fn(5, |i, j| i as f64 - 0.7 * j as f64 + 0.1);
     let c = OMatrix::<f64, Const<3>, Dyn>::from_element(5, 1.0);
     assert!(gradcheck::check(&Swish, &x, &c).is_ok());
-    let src = export::export_rs(&leaky(4, 0.5));
+    let src = export::encode(&leaky(4, 0.5));
     assert!(src.contains("custom::Swish"), "the user's own path");
     assert!(src.contains("constnet::LeakyRelu { slope: f32::from_bits(0x3f000000) }"));
 }

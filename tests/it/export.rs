@@ -59,10 +59,7 @@ fn load_firmware_model() -> &'static Firmware {
 #[test]
 fn committed_firmware_source_is_the_export_of_the_committed_model() {
     let net = load_firmware_model();
-    check_fixture(
-        &root().join("firmware/src/model.rs"),
-        &export::export_rs(net),
-    );
+    check_fixture(&root().join("firmware/src/model.rs"), &export::encode(net));
 }
 
 #[test]
@@ -154,7 +151,7 @@ fn exported_f64_source_with_every_activation_compiles_to_the_same_network() {
     let net = all_activations();
     check_fixture(
         &root().join("tests/it/fixtures/all_activations_f64.rs"),
-        &export::export_rs(&net),
+        &export::encode(&net),
     );
     let compiled: &AllActivations = &all_activations_f64::MODEL;
     assert_eq!(bits(compiled), bits(&net));
@@ -165,7 +162,7 @@ fn exported_f64_source_with_every_activation_compiles_to_the_same_network() {
 
 #[test]
 fn exported_source_names_every_layer() {
-    let src = export::export_rs(&all_activations());
+    let src = export::encode(&all_activations());
     assert!(src.contains(", constnet::LeakyRelu<f64>];"));
     assert!(
         src.contains("    constnet::LeakyRelu { slope: f64::from_bits(0x3fd3333333333333) },\n")
@@ -197,14 +194,14 @@ fn write_rs_writes_the_same_text_atomically() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("model.rs");
     std::fs::write(&path, "old").unwrap();
-    export::write_rs(load_firmware_model(), &path).unwrap();
+    export::save(load_firmware_model(), &path).unwrap();
     let written = std::fs::read_to_string(&path).unwrap();
     let entries = std::fs::read_dir(&dir).unwrap().count();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(written, export::export_rs(load_firmware_model()));
+    assert_eq!(written, export::encode(load_firmware_model()));
     assert_eq!(entries, 1);
     let missing = root().join("no-such-dir/model.rs");
-    assert!(export::write_rs(load_firmware_model(), &missing).is_err());
+    assert!(export::save(load_firmware_model(), &missing).is_err());
     assert!(!missing.exists());
 }
 
@@ -215,7 +212,7 @@ fn write_rs_refuses_non_finite_parameters() {
     let path =
         std::env::temp_dir().join(format!("constnet-it-export-nan-{}.rs", std::process::id()));
     assert!(matches!(
-        export::write_rs(&net, &path),
+        export::save(&net, &path),
         Err(constnet::Error::NonFinite { .. })
     ));
     assert!(!path.exists());

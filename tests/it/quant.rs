@@ -48,7 +48,7 @@ fn int8_test_r2_is_within_0_005_of_f32() {
 fn committed_int8_firmware_source_is_the_export_of_the_quantized_model() {
     check_fixture(
         &root().join("firmware/src/model_int8.rs"),
-        &quant::export_qrs(&quantized()),
+        &quant::export::encode(&quantized()),
     );
 }
 

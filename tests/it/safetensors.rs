@@ -64,8 +64,8 @@ fn dense21(dtype: &str, w: &[u8], b: &[u8]) -> Vec<u8> {
 #[test]
 fn round_trip_is_bit_exact_f32() {
     let net = seed();
-    let bytes = safetensors::to_bytes(&net, &Options::default()).unwrap();
-    let back: Seed = safetensors::from_bytes(&bytes, &Options::default()).unwrap();
+    let bytes = safetensors::encode(&net, &Options::default()).unwrap();
+    let back: Seed = safetensors::decode(&bytes, &Options::default()).unwrap();
     assert_eq!(bits(&back), bits(&net));
     assert_eq!(
         safetensors::keys(&bytes).unwrap(),
@@ -78,7 +78,7 @@ fn round_trip_is_bit_exact_f32() {
 #[test]
 fn round_trip_is_bit_exact_f64_with_constants() {
     let net = leaky64();
-    let bytes = safetensors::to_bytes(&net, &Options::default()).unwrap();
+    let bytes = safetensors::encode(&net, &Options::default()).unwrap();
     assert_eq!(
         safetensors::keys(&bytes).unwrap(),
         [
@@ -89,7 +89,7 @@ fn round_trip_is_bit_exact_f64_with_constants() {
             "2.weight"
         ]
     );
-    let back: Leaky64 = safetensors::from_bytes(&bytes, &Options::default()).unwrap();
+    let back: Leaky64 = safetensors::decode(&bytes, &Options::default()).unwrap();
     assert_eq!(bits(&back), bits(&net));
     assert_eq!(back.first.first.second.slope, 0.3);
     let meta = safetensors::metadata(&bytes).unwrap();
@@ -100,7 +100,7 @@ fn round_trip_is_bit_exact_f64_with_constants() {
 #[test]
 fn weights_are_out_by_in_row_major() {
     let layer = Dense::<3, 2>::from_rows([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [7.0, 8.0]);
-    let bytes = safetensors::to_bytes(&layer, &Options::default()).unwrap();
+    let bytes = safetensors::encode(&layer, &Options::default()).unwrap();
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
     assert!(
@@ -123,15 +123,15 @@ fn weights_are_out_by_in_row_major() {
 fn prefix_and_explicit_names() {
     let net = small();
     let opts = Options::default().keys(Keys::default().prefix("model."));
-    let bytes = safetensors::to_bytes(&net, &opts).unwrap();
+    let bytes = safetensors::encode(&net, &opts).unwrap();
     assert_eq!(safetensors::keys(&bytes).unwrap()[0], "model.0.bias");
     assert_eq!(
-        bits(&safetensors::from_bytes::<f32, Small>(&bytes, &opts).unwrap()),
+        bits(&safetensors::decode::<f32, Small>(&bytes, &opts).unwrap()),
         bits(&net)
     );
     // Without the prefix every key is missing.
     assert_eq!(
-        st_err(safetensors::from_bytes::<f32, Small>(
+        st_err(safetensors::decode::<f32, Small>(
             &bytes,
             &Options::default()
         )),
@@ -141,19 +141,19 @@ fn prefix_and_explicit_names() {
     );
 
     let named = Options::default().keys(Keys::default().names(["fc1", "act", "fc2"]));
-    let bytes = safetensors::to_bytes(&net, &named).unwrap();
+    let bytes = safetensors::encode(&net, &named).unwrap();
     assert_eq!(
         safetensors::keys(&bytes).unwrap(),
         ["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight"]
     );
     assert_eq!(
-        bits(&safetensors::from_bytes::<f32, Small>(&bytes, &named).unwrap()),
+        bits(&safetensors::decode::<f32, Small>(&bytes, &named).unwrap()),
         bits(&net)
     );
 
     let too_few = Options::default().keys(Keys::default().names(["fc1", "fc2"]));
     assert!(matches!(
-        safetensors::to_bytes(&net, &too_few),
+        safetensors::encode(&net, &too_few),
         Err(Error::LengthMismatch {
             expected: 3,
             found: 2,
@@ -162,7 +162,7 @@ fn prefix_and_explicit_names() {
     ));
     let repeated = Options::default().keys(Keys::default().names(["fc", "act", "fc"]));
     assert_eq!(
-        st_err(safetensors::to_bytes(&net, &repeated)),
+        st_err(safetensors::encode(&net, &repeated)),
         E::DuplicateKey {
             key: "fc.weight".into()
         }
@@ -171,10 +171,10 @@ fn prefix_and_explicit_names() {
 
 #[test]
 fn missing_unexpected_shape_and_dtype_name_the_key() {
-    let bytes = safetensors::to_bytes(&small(), &Options::default()).unwrap();
+    let bytes = safetensors::encode(&small(), &Options::default()).unwrap();
     type Wider = net![Dense<2, 4>, Tanh, Dense<4, 1>];
     assert_eq!(
-        st_err(safetensors::from_bytes::<f32, Wider>(
+        st_err(safetensors::decode::<f32, Wider>(
             &bytes,
             &Options::default()
         )),
@@ -185,7 +185,7 @@ fn missing_unexpected_shape_and_dtype_name_the_key() {
         }
     );
     type Longer = net![Dense<2, 3>, Tanh, Dense<3, 1>, Relu, Dense<1, 1>];
-    let e = st_err(safetensors::from_bytes::<f32, Longer>(
+    let e = st_err(safetensors::decode::<f32, Longer>(
         &bytes,
         &Options::default(),
     ));
@@ -197,10 +197,10 @@ fn missing_unexpected_shape_and_dtype_name_the_key() {
     );
     assert_eq!(e.to_string(), "safetensors: missing tensor `4.weight`");
     // A file with more layers than the network: unexpected unless allowed.
-    let longer = safetensors::to_bytes(&<Longer as Params<f32>>::zeros(), &Options::default());
+    let longer = safetensors::encode(&<Longer as Params<f32>>::zeros(), &Options::default());
     let longer = longer.unwrap();
     assert_eq!(
-        st_err(safetensors::from_bytes::<f32, Small>(
+        st_err(safetensors::decode::<f32, Small>(
             &longer,
             &Options::default()
         )),
@@ -209,10 +209,10 @@ fn missing_unexpected_shape_and_dtype_name_the_key() {
         }
     );
     let lenient = Options::default().allow_unexpected(true);
-    assert!(safetensors::from_bytes::<f32, Small>(&longer, &lenient).is_ok());
+    assert!(safetensors::decode::<f32, Small>(&longer, &lenient).is_ok());
 
     let ints = dense21("I32", &[0; 8], &[0; 4]);
-    let e = st_err(safetensors::from_bytes::<f32, Dense<2, 1>>(
+    let e = st_err(safetensors::decode::<f32, Dense<2, 1>>(
         &ints,
         &Options::default(),
     ));
@@ -228,9 +228,8 @@ fn missing_unexpected_shape_and_dtype_name_the_key() {
 #[test]
 fn dtypes_convert_as_documented() {
     let want = Dense::<2, 1>::from_rows([[1.0, 2.0]], [3.0]);
-    let read = |bytes: &[u8]| -> Dense<2, 1> {
-        safetensors::from_bytes(bytes, &Options::default()).unwrap()
-    };
+    let read =
+        |bytes: &[u8]| -> Dense<2, 1> { safetensors::decode(bytes, &Options::default()).unwrap() };
     let f16 = |v: &[u16]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
     assert_eq!(
         read(&dense21("F32", &f32s(&[1.0, 2.0]), &f32s(&[3.0]))),
@@ -255,7 +254,7 @@ fn dtypes_convert_as_documented() {
     assert_eq!(layer.w[(0, 1)], 1.0 + 2f32.powi(-22));
     assert_eq!(layer.b[0], 0.1f32);
     // ... and exactly into an f64 network.
-    let exact: Dense<2, 1, f64> = safetensors::from_bytes(
+    let exact: Dense<2, 1, f64> = safetensors::decode(
         &dense21("F64", &f64s(&[tie, up]), &f64s(&[0.1])),
         &Options::default(),
     )
@@ -263,7 +262,7 @@ fn dtypes_convert_as_documented() {
     assert_eq!((exact.w[(0, 0)], exact.b[0]), (tie, 0.1));
 
     // Beyond f32's range, NaN and infinity are refused, naming the key and index.
-    let e = st_err(safetensors::from_bytes::<f32, Dense<2, 1>>(
+    let e = st_err(safetensors::decode::<f32, Dense<2, 1>>(
         &dense21("F64", &f64s(&[1.0, 1e300]), &f64s(&[0.0])),
         &Options::default(),
     ));
@@ -274,7 +273,7 @@ fn dtypes_convert_as_documented() {
             index: 1
         }
     );
-    let e = st_err(safetensors::from_bytes::<f32, Dense<2, 1>>(
+    let e = st_err(safetensors::decode::<f32, Dense<2, 1>>(
         &dense21("F32", &f32s(&[1.0, 2.0]), &f32s(&[f32::NAN])),
         &Options::default(),
     ));
@@ -292,7 +291,7 @@ fn non_finite_networks_are_not_saved() {
     let mut net = small();
     net.second.w[(0, 2)] = f32::INFINITY;
     assert_eq!(
-        st_err(safetensors::to_bytes(&net, &Options::default())),
+        st_err(safetensors::encode(&net, &Options::default())),
         E::NonFinite {
             key: "2.weight".into(),
             index: 2
@@ -308,42 +307,39 @@ fn constants_missing_from_a_pytorch_file() {
         LeakyRelu::new(0.2),
         Dense::from_rows([[1.0, -1.0]], [0.0])
     ];
-    let full = safetensors::to_bytes(&net, &Options::default()).unwrap();
+    let full = safetensors::encode(&net, &Options::default()).unwrap();
     let torch = safetensors::without_constants(&full).unwrap();
     assert_eq!(
         safetensors::keys(&torch).unwrap(),
         ["0.bias", "0.weight", "2.bias", "2.weight"]
     );
     assert_eq!(
-        st_err(safetensors::from_bytes::<f32, M>(
-            &torch,
-            &Options::default()
-        )),
+        st_err(safetensors::decode::<f32, M>(&torch, &Options::default())),
         E::MissingKey {
             key: "1.constnet_constants".into()
         }
     );
     let mut into: M = constnet::chain![Dense::zeros(), LeakyRelu::new(0.2), Dense::zeros()];
     let allow = Options::default().allow_missing_constants(true);
-    safetensors::from_bytes_into(&torch, &mut into, &allow).unwrap();
+    safetensors::decode_into(&torch, &mut into, &allow).unwrap();
     assert_eq!(bits(&into), bits(&net));
     // A failed load leaves the network as it was.
     let before = bits(&into);
-    let wrong = safetensors::to_bytes(&small(), &Options::default()).unwrap();
-    assert!(safetensors::from_bytes_into(&wrong, &mut into, &allow).is_err());
+    let wrong = safetensors::encode(&small(), &Options::default()).unwrap();
+    assert!(safetensors::decode_into(&wrong, &mut into, &allow).is_err());
     assert_eq!(bits(&into), before);
 }
 
 #[test]
 fn malformed_headers_are_typed_errors() {
     let load = |b: &[u8]| {
-        st_err(safetensors::from_bytes::<f32, Dense<2, 1>>(
+        st_err(safetensors::decode::<f32, Dense<2, 1>>(
             b,
             &Options::default(),
         ))
     };
     let good = dense21("F32", &f32s(&[1.0, 2.0]), &f32s(&[3.0]));
-    assert!(safetensors::from_bytes::<f32, Dense<2, 1>>(&good, &Options::default()).is_ok());
+    assert!(safetensors::decode::<f32, Dense<2, 1>>(&good, &Options::default()).is_ok());
 
     assert_eq!(load(&good[..5]), E::TooShort { len: 5 });
     let mut huge = good.clone();
@@ -457,7 +453,7 @@ fn files_are_saved_atomically_and_chosen_by_extension() {
 fn every_truncation_errors() {
     let original = seed_bytes();
     for cut in 0..original.len() {
-        let r = safetensors::from_bytes::<f64, Leaky64>(&original[..cut], &Options::default());
+        let r = safetensors::decode::<f64, Leaky64>(&original[..cut], &Options::default());
         assert!(
             matches!(r, Err(Error::Safetensors(_))),
             "cut at {cut}: {r:?}"
@@ -472,13 +468,13 @@ fn a_key_written_twice_is_an_error() {
         r#"{"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[8,16]},"0.bias":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}}"#,
         &[0; 20],
     );
-    let r = safetensors::from_bytes::<f32, Dense<2, 1>>(&twice, &Options::default());
+    let r = safetensors::decode::<f32, Dense<2, 1>>(&twice, &Options::default());
     assert!(matches!(r, Err(Error::Safetensors(_))), "{r:?}");
 }
 
 fn seed_bytes() -> &'static [u8] {
     static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    BYTES.get_or_init(|| safetensors::to_bytes(&leaky64(), &Options::default()).unwrap())
+    BYTES.get_or_init(|| safetensors::encode(&leaky64(), &Options::default()).unwrap())
 }
 
 proptest! {
@@ -511,7 +507,7 @@ proptest! {
             bytes.truncate(cut.index(bytes.len() + 1));
         }
         bytes.extend_from_slice(&extra);
-        match safetensors::from_bytes::<f64, Leaky64>(&bytes, &Options::default()) {
+        match safetensors::decode::<f64, Leaky64>(&bytes, &Options::default()) {
             Ok(net) => {
                 prop_assert!(constnet::Params::is_finite(&net));
                 if bytes == original {
@@ -523,6 +519,6 @@ proptest! {
         // The other entry points are as robust.
         let _ = safetensors::keys(&bytes);
         let _ = safetensors::metadata(&bytes);
-        let _ = safetensors::from_bytes::<f32, Seed>(&bytes, &Options::default());
+        let _ = safetensors::decode::<f32, Seed>(&bytes, &Options::default());
     }
 }

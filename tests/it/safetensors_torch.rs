@@ -119,7 +119,7 @@ fn constnet_writes_back_the_same_pytorch_file() {
     // Keys, shapes, dtype, offsets: byte for byte what the safetensors package wrote
     // (both sort tensors by dtype, then name; the metadata differs, so compare tensors).
     let net = imported();
-    let ours = safetensors::to_bytes(&net, &Options::default()).unwrap();
+    let ours = safetensors::encode(&net, &Options::default()).unwrap();
     let theirs = std::fs::read(fixture("torch_seq.safetensors")).unwrap();
     let data = |b: &[u8]| b[8 + u64::from_le_bytes(b[..8].try_into().unwrap()) as usize..].to_vec();
     assert_eq!(data(&ours), data(&theirs));
@@ -167,7 +167,7 @@ mod torch_seq_rs {
 #[test]
 fn firmware_export_of_the_imported_network_matches_host_bit_for_bit() {
     let net = imported();
-    check_fixture(&fixture("torch_seq.rs"), &export::export_rs(&net));
+    check_fixture(&fixture("torch_seq.rs"), &export::encode(&net));
     let compiled: &TorchSeq = &torch_seq_rs::MODEL;
     assert_eq!(bits(compiled), bits(&net));
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(14);
