@@ -190,3 +190,40 @@ fn a_workspace_of_another_size_is_resized_by_forward() {
         &net.forward(&x)
     );
 }
+
+/// Which kernels a wide layer's runtime-sized batch takes is part of its results (the tiled
+/// kernels and the column kernels round differently): on a CPU with the tiled kernels
+/// (AVX-512F + FMA, or AVX2 + FMA for f32), each output of `Dense<16, 16>` on a batch of 8
+/// is one FMA chain over the inputs in index order, starting from the bias. (Kills the
+/// `columns` routing mutant that sent such batches to the column kernels.)
+#[test]
+fn a_wide_runtime_batch_takes_the_tiled_kernels_where_the_cpu_has_them() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let fma = std::arch::is_x86_feature_detected!("fma");
+        let wide = std::arch::is_x86_feature_detected!("avx512f")
+            || std::arch::is_x86_feature_detected!("avx2");
+        if !(fma && wide) {
+            eprintln!("no tiled kernels on this CPU: route not pinned");
+            return;
+        }
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut layer: Dense<16, 16> = Init::init(&mut rng, InitScheme::He);
+        layer.b = SVector::from_fn(|i, _| 0.1 * i as f32 - 0.7);
+        let x = OMatrix::<f32, Const<16>, Dyn>::from_fn(8, |i, j| {
+            ((i * 7 + j * 3) % 11) as f32 / 5.0 - 1.0
+        });
+        let y = layer.forward(&x);
+        for j in 0..8 {
+            for o in 0..16 {
+                let chain =
+                    (0..16).fold(layer.b[o], |acc, i| layer.w[(o, i)].mul_add(x[(i, j)], acc));
+                assert_eq!(
+                    y[(o, j)].to_bits(),
+                    chain.to_bits(),
+                    "output {o} of sample {j}"
+                );
+            }
+        }
+    }
+}
