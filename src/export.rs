@@ -144,20 +144,8 @@ pub fn write_matrix<T: Real>(
     )?;
     for column in values.chunks(rows.max(1)) {
         pad(f, indent + 1)?;
-        f.write_str("[\n")?;
-        for line in column.chunks(PER_LINE) {
-            pad(f, indent + 2)?;
-            for (i, &v) in line.iter().enumerate() {
-                if i > 0 {
-                    f.write_char(' ')?;
-                }
-                write_scalar(f, v)?;
-                f.write_char(',')?;
-            }
-            f.write_char('\n')?;
-        }
-        pad(f, indent + 1)?;
-        f.write_str("],\n")?;
+        write_array(f, column, indent + 1)?;
+        f.write_str(",\n")?;
     }
     pad(f, indent)?;
     f.write_str("]))")
