@@ -9,6 +9,8 @@ mod common;
 mod compile_fail;
 #[cfg(feature = "std")]
 mod csv;
+#[cfg(feature = "std")]
+mod csv_columns;
 mod custom;
 #[cfg(feature = "std")]
 mod data;
@@ -17,6 +19,8 @@ mod fusion;
 mod grad;
 #[cfg(feature = "std")]
 mod hostile;
+#[cfg(feature = "std")]
+mod kfold;
 mod layers;
 mod metrics;
 mod optim;
