@@ -14,6 +14,8 @@ mod csv_columns;
 mod custom;
 #[cfg(feature = "std")]
 mod data;
+#[cfg(feature = "alloc")]
+mod eval;
 mod export;
 mod fusion;
 mod grad;
