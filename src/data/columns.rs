@@ -58,9 +58,10 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     /// Reads chosen columns of a CSV file by name, as
     /// [`from_csv_columns_reader`](Self::from_csv_columns_reader).
     ///
-    /// ```no_run
+    /// ```
     /// use constnet::data::Dataset;
     ///
+    /// // Doc tests run in the crate's root folder.
     /// let ethanol = Dataset::<f32, 2, 1>::from_csv_columns_path(
     ///     "data/ethanol.csv",
     ///     ["compression", "equivalence"],
