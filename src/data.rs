@@ -9,10 +9,12 @@
 //! |---|---|
 //! | matrices | [`Dataset::new`] |
 //! | CSV text or file | [`Dataset::from_csv_reader`], [`Dataset::from_csv_path`] |
+//! | chosen CSV columns, by header name | [`Dataset::from_csv_columns_reader`], [`Dataset::from_csv_columns_path`] |
 //! | synthetic `y = f(x) + noise` | [`synthetic`], [`cubic`] |
 //!
 //! and to carve it up: [`Dataset::split`] (seeded train/test split), [`Dataset::select`]
-//! (any subset, e.g. a mini-batch).
+//! (any subset, e.g. a mini-batch), [`Dataset::kfold`] and [`Dataset::fold`] (seeded k-fold
+//! cross-validation, [`KFold`]), [`Dataset::sample`] (at most so many points, e.g. for a plot).
 //!
 //! ```
 //! use constnet::data::{cubic, Dataset};
@@ -25,9 +27,12 @@
 //! # Ok::<(), constnet::Error>(())
 //! ```
 
+mod columns;
 mod csv;
+mod kfold;
 mod synthetic;
 
+pub use kfold::KFold;
 pub use synthetic::{cubic, synthetic};
 
 use nalgebra::{Const, Dyn, OMatrix};

@@ -47,6 +47,7 @@
 //! | [`data`] | [`Dataset`]: CSV, synthetic `y = x³ + noise`, train/test split (`std`) |
 //! | [`loss`] | mean squared error and its gradient |
 //! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
+//! | [`eval`] | prediction and scores of a whole data set in blocks, bounded memory (needs `alloc`) |
 //! | [`optim`] | the [`Optimizer`] trait: [`Sgd`], [`Momentum`], [`Adam`] |
 //! | [`persist`] | model files: a checked binary format, atomic save, load |
 //! | [`safetensors`](mod@safetensors) | PyTorch `nn.Sequential` state dicts in and out (feature `safetensors`) |
@@ -83,6 +84,8 @@ pub mod chain;
 pub mod data;
 pub mod dense;
 pub mod error;
+#[cfg(feature = "alloc")]
+pub mod eval;
 pub mod export;
 #[cfg(feature = "std")]
 pub mod fsutil;

@@ -6,7 +6,8 @@
 //! A metric that would come out NaN or infinite is an error instead ([`Error::Undefined`]),
 //! so a reported number is always a real one.
 //!
-//! To score a batch matrix, pass its column-major storage: `pred.as_slice()`.
+//! To score a batch matrix, pass its column-major storage: `pred.as_slice()`. To score a
+//! network on a data set too large to hold its predictions, use [`crate::eval::scores`].
 //!
 //! ```
 //! use constnet::metrics;
@@ -43,8 +44,17 @@ fn finite<T: Real>(what: &'static str, values: &[T]) -> Result<()> {
     }
 }
 
+/// Why R² has no value for constant targets: the message of [`r2`]'s [`Error::Undefined`].
+///
+/// ```
+/// use constnet::{metrics, Error};
+/// let err = metrics::r2(&[1.0, 2.0], &[5.0, 5.0]).unwrap_err();
+/// assert!(matches!(err, Error::Undefined(why) if why == metrics::CONSTANT_TARGETS));
+/// ```
+pub const CONSTANT_TARGETS: &str = "R² is undefined for constant targets (their variance is 0)";
+
 /// `Ok(v)` if `v` is finite, else the overflow error (only reachable with huge `f64` inputs).
-fn real(v: f64) -> Result<f64> {
+pub(crate) fn real(v: f64) -> Result<f64> {
     if v.is_finite() {
         Ok(v)
     } else {
@@ -146,9 +156,7 @@ pub fn r2<T: Real>(pred: &[T], target: &[T]) -> Result<f64> {
     )?;
     // Exactly equal targets can still give ss_tot > 0 through the mean's rounding.
     if ss_tot == 0.0 || target.iter().all(|t| *t == target[0]) {
-        return Err(Error::Undefined(
-            "R² is undefined for constant targets (their variance is 0)",
-        ));
+        return Err(Error::Undefined(CONSTANT_TARGETS));
     }
     let ss_res = real(sum_sq_err(pred, target))?;
     Ok(1.0 - ss_res / ss_tot)

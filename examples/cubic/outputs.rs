@@ -9,6 +9,8 @@ use constnet::fsutil::{Staging, resolve_target};
 use constnet::plot::{self, FitPlot, Series};
 use constnet::{Forward, export, persist, safetensors};
 use nalgebra::{Const, Dyn, OMatrix};
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
 
 use crate::args::Args;
 use crate::summary::Summary;
@@ -109,27 +111,36 @@ fn stage(
     } else {
         plot::stage_loss_curve(&mut staging, &loss_png, losses)?;
     }
-    stage_fit_plot(
-        &mut staging,
-        &args.out.join("fit.png"),
-        model,
-        train,
-        args.data.is_none(),
-    )?;
+    stage_fit_plot(&mut staging, &args.out.join("fit.png"), model, train, args)?;
     staging.write_bytes(&args.out.join("summary.json"), summary.json().as_bytes())?;
     Ok(staging)
 }
 
-/// Training points, the true cubic (for synthetic data) and the model's curve.
+/// The most training points the fit plot draws: more are indistinguishable in an 800-pixel
+/// wide picture and only cost memory and drawing time.
+const MAX_PLOT_POINTS: usize = 20_000;
+
+/// Training points (all of them up to [`MAX_PLOT_POINTS`], else a seeded sample of that
+/// many), the true cubic (for synthetic data) and the model's curve.
 fn stage_fit_plot(
     staging: &mut Staging,
     path: &Path,
     model: &Model,
     train: &Data,
-    synthetic: bool,
+    args: &Args,
 ) -> RunResult<()> {
-    let points_x = to_f64(train.x().as_slice());
-    let points_y = to_f64(train.y().as_slice());
+    let synthetic = args.data.is_none();
+    // Its own RNG, so the sample does not depend on how much training drew before.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
+    let points = train.sample(MAX_PLOT_POINTS, &mut rng)?;
+    let points_x = to_f64(points.x().as_slice());
+    let points_y = to_f64(points.y().as_slice());
+    // A sample says so in the legend: the picture must not pass for all the data.
+    let points_label = if points.len() < train.len() {
+        format!("training data ({} of {})", points.len(), train.len())
+    } else {
+        "training data".to_owned()
+    };
     let (lo, hi) = points_x
         .iter()
         .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
@@ -147,7 +158,7 @@ fn stage_fit_plot(
         },
         truth: synthetic.then(|| Series::new("true y = x³", &curve_x, &truth_y)),
         ..FitPlot::new(
-            Series::new("training data", &points_x, &points_y),
+            Series::new(&points_label, &points_x, &points_y),
             Series::new("network prediction", &curve_x, &curve_y),
         )
     };

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use constnet::{Error, Result};
+use constnet::Result;
 use serde_json::{Value, json};
 
 use crate::args::Args;
@@ -130,18 +130,16 @@ impl Summary {
     }
 }
 
-/// MSE and R² of the model on a data set; an undefined R² is a value of this run, not an
-/// error (the model is still good to save).
+/// MSE and R² of the model on a data set, in blocks (`constnet::eval::scores`: memory does
+/// not grow with the data); an undefined R² is a value of this run, not an error (the model
+/// is still good to save).
 pub fn evaluate(model: &Model, data: &Data) -> Result<(f64, R2)> {
-    use constnet::{Forward, metrics};
-    let pred = model.forward(data.x());
-    let (pred, target) = (pred.as_slice(), data.y().as_slice());
-    let r2 = match metrics::r2(pred, target) {
-        Ok(v) => R2::Value(v),
-        Err(Error::Undefined(why)) => R2::Undefined(why),
-        Err(e) => return Err(e),
+    let scores = constnet::eval::scores(model, data.x(), data.y())?;
+    let r2 = match scores.r2 {
+        Some(v) => R2::Value(v),
+        None => R2::Undefined(constnet::metrics::CONSTANT_TARGETS),
     };
-    Ok((metrics::mse(pred, target)?, r2))
+    Ok((scores.mse, r2))
 }
 
 /// A JSON number, or `null` for a non-finite value (JSON has no NaN).

@@ -74,7 +74,7 @@ const MAX_LINE: usize = 1 << 16;
 
 /// The likely cause of a line that does not split into the expected fields: another
 /// separator, a comment, or line ends this reader does not split on.
-fn hint(text: &str) -> &'static str {
+pub(super) fn hint(text: &str) -> &'static str {
     if text.contains('\r') {
         "; the line holds a carriage return: CR-only line ends? (use \\n or \\r\\n)"
     } else if text.starts_with('#') {
@@ -88,88 +88,132 @@ fn hint(text: &str) -> &'static str {
     }
 }
 
+/// A streaming reader of non-blank lines, trimmed, with their 1-based line numbers: one
+/// line in memory at a time, at most [`MAX_LINE`] bytes.
+pub(super) struct Lines<'p, R> {
+    reader: R,
+    path: Option<&'p Path>,
+    buf: Vec<u8>,
+    line: usize,
+}
+
+impl<'p, R: BufRead> Lines<'p, R> {
+    pub(super) fn new(reader: R, path: Option<&'p Path>) -> Self {
+        Lines {
+            reader,
+            path,
+            buf: Vec::new(),
+            line: 0,
+        }
+    }
+
+    /// A CSV error located in this reader's file.
+    pub(super) fn error(&self, line: usize, column: usize, message: String) -> Error {
+        Error::Csv {
+            path: self.path.map(Path::to_path_buf),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// The next non-blank line as `(line number, trimmed text)`, without a leading UTF-8
+    /// byte-order mark on line 1; `None` at the end.
+    pub(super) fn next_line(&mut self) -> Result<Option<(usize, &str)>> {
+        loop {
+            self.buf.clear();
+            // At most one byte past the limit: a file without line breaks (`/dev/zero`) is
+            // an error after 64 KiB, not a read until memory runs out.
+            let read = (&mut self.reader)
+                .take(MAX_LINE as u64 + 1)
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|source| Error::Io {
+                    path: self.path.unwrap_or(Path::new("<reader>")).to_path_buf(),
+                    source,
+                })?;
+            if read == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            let line = self.line;
+            if self.buf.len() > MAX_LINE {
+                return Err(self.error(
+                    line,
+                    0,
+                    format!("line is longer than {MAX_LINE} bytes (is this a CSV file?)"),
+                ));
+            }
+            match decode(&self.buf, line) {
+                None => return Err(self.error(line, 0, "line is not valid UTF-8".into())),
+                Some("") => continue,
+                Some(_) => break,
+            }
+        }
+        let text = decode(&self.buf, self.line).unwrap_or_default();
+        Ok(Some((self.line, text)))
+    }
+}
+
+/// A line's text, trimmed, without a byte-order mark on line 1; `None` if not UTF-8.
+fn decode(buf: &[u8], line: usize) -> Option<&str> {
+    let text = std::str::from_utf8(buf).ok()?;
+    let text = if line == 1 {
+        text.strip_prefix('\u{feff}').unwrap_or(text)
+    } else {
+        text
+    };
+    Some(text.trim())
+}
+
 fn parse<T: Real, const IN: usize, const OUT: usize>(
-    mut reader: impl BufRead,
+    reader: impl BufRead,
     path: Option<&Path>,
 ) -> Result<Dataset<T, IN, OUT>> {
-    let csv_err = |line, column, message| Error::Csv {
-        path: path.map(Path::to_path_buf),
-        line,
-        column,
-        message,
-    };
     super::check_widths::<IN, OUT>()?;
     let width = IN + OUT;
     let (mut xs, mut ys) = (Vec::<T>::new(), Vec::<T>::new());
-    let mut buf = Vec::new();
-    let mut line = 0;
+    let mut lines = Lines::new(reader, path);
     // Only the first non-blank line may be a header.
     let mut first_content = true;
-    loop {
-        buf.clear();
-        // At most one byte past the limit: a file without line breaks (`/dev/zero`) is
-        // an error after 64 KiB, not a read until memory runs out.
-        let read = (&mut reader)
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| Error::Io {
-                path: path.unwrap_or(Path::new("<reader>")).to_path_buf(),
-                source,
-            })?;
-        if read == 0 {
-            break;
-        }
-        line += 1;
-        if buf.len() > MAX_LINE {
-            return Err(csv_err(
-                line,
-                0,
-                format!("line is longer than {MAX_LINE} bytes (is this a CSV file?)"),
-            ));
-        }
-        let text = std::str::from_utf8(&buf)
-            .map_err(|_| csv_err(line, 0, "line is not valid UTF-8".into()))?;
-        let text = if line == 1 {
-            text.strip_prefix('\u{feff}').unwrap_or(text)
-        } else {
-            text
-        };
-        let text = text.trim();
-        if text.is_empty() {
-            continue;
-        }
+    while let Some((line, text)) = lines.next_line()? {
         let fields: Vec<&str> = text.split(',').map(str::trim).collect();
         let may_be_header = std::mem::replace(&mut first_content, false);
-        if may_be_header && fields.iter().all(|f| f.parse::<f64>().is_err()) {
-            if fields.len() != width {
-                return Err(csv_err(
-                    line,
-                    0,
-                    format!(
-                        "header has {} fields, expected {width}{}",
-                        fields.len(),
-                        hint(text)
-                    ),
-                ));
+        let message = if may_be_header && fields.iter().all(|f| f.parse::<f64>().is_err()) {
+            if fields.len() == width {
+                continue;
             }
-            continue;
-        }
-        if fields.len() != width {
-            return Err(csv_err(
-                line,
-                0,
-                format!(
-                    "expected {width} comma-separated fields, found {}{}",
-                    fields.len(),
-                    hint(text)
-                ),
-            ));
-        }
-        for (j, field) in fields.iter().enumerate() {
-            let value = parse_field::<T>(field)
-                .map_err(|m| csv_err(line, j + 1, format!("{m}{}", hint(text))))?;
-            if j < IN { &mut xs } else { &mut ys }.push(value);
-        }
+            format!(
+                "header has {} fields, expected {width}{}",
+                fields.len(),
+                hint(text)
+            )
+        } else if fields.len() != width {
+            format!(
+                "expected {width} comma-separated fields, found {}{}",
+                fields.len(),
+                hint(text)
+            )
+        } else {
+            let mut bad = None;
+            for (j, field) in fields.iter().enumerate() {
+                match parse_field::<T>(field) {
+                    Ok(value) => if j < IN { &mut xs } else { &mut ys }.push(value),
+                    Err(m) => {
+                        bad = Some((j + 1, format!("{m}{}", hint(text))));
+                        break;
+                    }
+                }
+            }
+            match bad {
+                None => continue,
+                Some((column, message)) => {
+                    drop(fields);
+                    return Err(lines.error(line, column, message));
+                }
+            }
+        };
+        drop(fields);
+        return Err(lines.error(line, 0, message));
     }
     if xs.is_empty() {
         return Err(Error::EmptyData);
@@ -180,7 +224,7 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
     )
 }
 
-fn parse_field<T: Real>(field: &str) -> core::result::Result<T, String> {
+pub(super) fn parse_field<T: Real>(field: &str) -> core::result::Result<T, String> {
     if field.is_empty() {
         return Err("empty field".into());
     }

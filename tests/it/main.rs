@@ -9,14 +9,20 @@ mod common;
 mod compile_fail;
 #[cfg(feature = "std")]
 mod csv;
+#[cfg(feature = "std")]
+mod csv_columns;
 mod custom;
 #[cfg(feature = "std")]
 mod data;
+#[cfg(feature = "alloc")]
+mod eval;
 mod export;
 mod fusion;
 mod grad;
 #[cfg(feature = "std")]
 mod hostile;
+#[cfg(feature = "std")]
+mod kfold;
 mod layers;
 mod metrics;
 mod optim;
