@@ -139,11 +139,13 @@ where
 /// monitored value (see [`EarlyStopping`] for what counts as better); a validation loss that
 /// is NaN or infinite is recorded and never counts as an improvement.
 ///
-/// With early stopping, training ends after `patience` consecutive epochs without
-/// improvement ([`History::stopped_early`]); with `restore_best`, the network ends holding
-/// its parameters from the end of the best epoch, as after a run of `best_epoch + 1`
-/// epochs (Keras `EarlyStopping(restore_best_weights=True)`, which also restores when every
-/// epoch ran). Without early stopping every epoch runs and nothing is restored.
+/// `on_epoch` is called for every epoch that runs, the one training stops in included,
+/// before any restore. With early stopping, training ends after `patience` consecutive
+/// epochs without improvement ([`History::stopped_early`]); with `restore_best`, the
+/// network ends holding its parameters from the end of the best epoch, as after a run of
+/// `best_epoch + 1` epochs (Keras `EarlyStopping(restore_best_weights=True)`, which also
+/// restores when every epoch ran). Without early stopping every epoch runs and nothing is
+/// restored.
 ///
 /// ```
 /// use constnet::train::{fit_validated, EarlyStopping, TrainConfig, Validation};

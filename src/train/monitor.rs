@@ -17,6 +17,10 @@ use crate::{Error, Params, Real, Result};
 /// epoch (the first finite value always improves; NaN never does). Training stops after
 /// `patience` consecutive epochs without an improvement.
 ///
+/// Without validation data the monitored training loss is the one measured *during* the
+/// epoch (for full batch: before its update), while `restore_best` restores the parameters
+/// from the *end* of the best epoch: Keras does the same with `monitor="loss"`.
+///
 /// ```
 /// use constnet::train::{EarlyStopping, TrainConfig};
 /// let config = TrainConfig {

@@ -106,7 +106,9 @@ where
 /// let val = Some(Validation { x: &vx, y: &vy });
 /// let mut sgd = Sgd::new(0.05)?;
 /// let history = fit_parallel_validated(&mut model, &mut sgd, &x, &y, val, &config, |_| {})?;
-/// assert!(history.val.last().unwrap() < &(history.val[0] / 100.0));
+/// let best = history.best_epoch.unwrap();
+/// assert!(history.val[best] < history.val[0] / 10.0);
+/// assert!(history.stopped_early); // patience 10: no improvement from epoch 5 to 14
 /// # Ok::<(), constnet::Error>(())
 /// ```
 ///
