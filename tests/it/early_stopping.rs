@@ -255,6 +255,14 @@ fn without_validation_the_training_loss_is_monitored() {
     );
     assert_eq!(losses.unwrap(), h.train);
     assert_eq!(bits(&other), bits(&net));
+    // A stop in the last configured epoch is not an early one.
+    let last = TrainConfig {
+        epochs: 8,
+        ..config.clone()
+    };
+    let mut sgd = Sgd::new(0.01).unwrap();
+    let h8 = fit_validated(&mut model(5), &mut sgd, &d.x, &d.y, None, &last, |_| {}).unwrap();
+    assert_eq!((h8.train.len(), h8.stopped_early), (8, false));
     // Restored: the weights after epoch 0, as a one-epoch run leaves them.
     let mut one = model(5);
     let config = TrainConfig {
