@@ -67,6 +67,7 @@ fn bench<O: Optimizer<f32, Seed>>(
             batch_size: Some(batch),
             shuffle_seed: 7,
             drop_last: false,
+            early_stopping: None,
         };
         let mut model: Seed =
             Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(42), InitScheme::He);

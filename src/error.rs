@@ -24,6 +24,14 @@ pub enum Error {
     },
     /// A learning rate was zero, negative, NaN or infinite.
     InvalidLearningRate(f64),
+    /// A learning rate that is finite and > 0 as given (an `f64`) but overflows to infinity
+    /// or underflows to zero in the network's scalar type (e.g. `1e300` in `f32`).
+    LearningRateRange {
+        /// The learning rate as given.
+        lr: f64,
+        /// The scalar type it does not fit ([`Real::NAME`](crate::Real::NAME)).
+        scalar: &'static str,
+    },
     /// A hyper-parameter other than the learning rate was out of range.
     InvalidParameter {
         /// The parameter's name.
@@ -58,11 +66,24 @@ pub enum Error {
         index: usize,
     },
     /// The loss, or a parameter after an update, became NaN or infinite during training.
+    ///
+    /// The field is 0-based (as the `on_epoch` callbacks count); the message counts from 1,
+    /// as progress lines do (`epoch 3/10` is `epoch: 2`).
     Diverged {
         /// The epoch (0-based) in which it happened.
         epoch: usize,
         /// The epoch's loss (finite if only the parameters went bad).
         loss: f64,
+    },
+    /// The loss of the untrained network is NaN or infinite although the data are finite:
+    /// the squared errors overflow the scalar type before any training step (e.g. targets
+    /// around 10¹⁸ in `f32`, whose squares sum past `f32::MAX`). A smaller learning rate
+    /// cannot help; scaled data or `f64` can.
+    LossOverflow {
+        /// The loss before any step.
+        loss: f64,
+        /// The scalar type it overflowed ([`Real::NAME`](crate::Real::NAME)).
+        scalar: &'static str,
     },
     /// Bytes that are not a valid model file for the network (see [`crate::persist`]).
     Format(crate::FormatError),
@@ -108,6 +129,12 @@ impl fmt::Display for Error {
             Error::InvalidLearningRate(lr) => {
                 write!(f, "learning rate must be finite and > 0, got {lr}")
             }
+            Error::LearningRateRange { lr, scalar } => write!(
+                f,
+                "learning rate {lr} does not fit the scalar type {scalar} (it rounds to {}): \
+                 use a learning rate within {scalar}'s range",
+                if *lr > 1.0 { "infinity" } else { "zero" }
+            ),
             Error::InvalidParameter { name, reason } => write!(f, "invalid {name}: {reason}"),
             Error::ZeroEpochs => write!(f, "epochs must be at least 1"),
             Error::EmptyData => write!(f, "the data set is empty"),
@@ -124,14 +151,23 @@ impl fmt::Display for Error {
             Error::NonFinite { what, index } => {
                 write!(f, "{what} holds a NaN or infinite value at index {index}")
             }
+            // 1-based, as progress lines count.
             Error::Diverged { epoch, loss } if loss.is_finite() => write!(
                 f,
-                "training diverged: an update at epoch {epoch} made parameters NaN or infinite \
-                 (loss before it: {loss}; try a smaller learning rate)"
+                "training diverged: an update in epoch {} made parameters NaN or infinite \
+                 (loss before it: {loss}; try a smaller learning rate)",
+                epoch + 1
             ),
             Error::Diverged { epoch, loss } => write!(
                 f,
-                "training diverged: loss is {loss} at epoch {epoch} (try a smaller learning rate)"
+                "training diverged: loss is {loss} in epoch {} (try a smaller learning rate)",
+                epoch + 1
+            ),
+            Error::LossOverflow { loss, scalar } => write!(
+                f,
+                "the loss of the untrained network is {loss}: the data are finite, but their \
+                 squared errors overflow {scalar} before any training step (a smaller learning \
+                 rate cannot help); scale the targets and inputs (constnet::scale) or train in f64"
             ),
             Error::Undefined(what) => write!(f, "{what}"),
             Error::Format(e) => write!(f, "{e}"),
@@ -180,5 +216,20 @@ pub(crate) fn check_lr(lr: f64) -> Result<()> {
         Ok(())
     } else {
         Err(Error::InvalidLearningRate(lr))
+    }
+}
+
+/// Checks a learning rate ([`check_lr`]) and rounds it to `T`, where it must stay finite
+/// and > 0: an error names the value given, not the `inf` or `0` it rounds to.
+pub(crate) fn lr_in<T: crate::Real>(lr: f64) -> Result<T> {
+    check_lr(lr)?;
+    let t = T::cast(lr);
+    if t.finite() && t > T::zero() {
+        Ok(t)
+    } else {
+        Err(Error::LearningRateRange {
+            lr,
+            scalar: T::NAME,
+        })
     }
 }

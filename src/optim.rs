@@ -19,7 +19,7 @@ mod update;
 pub use adam::{Adam, AdamConfig};
 pub use momentum::Momentum;
 
-use crate::error::check_lr;
+use crate::error::lr_in;
 use crate::layer::Params;
 use crate::{Error, Real, Result};
 
@@ -63,13 +63,10 @@ impl<T: Real> Sgd<T> {
     /// Plain SGD with learning rate `lr`.
     ///
     /// # Errors
-    /// [`Error::InvalidLearningRate`] unless `lr` is
-    /// finite and > 0 (also when it underflows to 0 in `T`).
+    /// [`Error::InvalidLearningRate`] unless `lr` is finite and > 0;
+    /// [`Error::LearningRateRange`] if it overflows or underflows in `T` (`1e300` in `f32`).
     pub fn new(lr: f64) -> Result<Self> {
-        check_lr(lr)?;
-        let lr_t = T::cast(lr);
-        check_lr(lr_t.as_f64())?;
-        Ok(Sgd { lr: lr_t })
+        Ok(Sgd { lr: lr_in(lr)? })
     }
 
     /// The learning rate.

@@ -200,6 +200,7 @@ fn train_model(model: &mut Model, train: &Data, args: &Args) -> constnet::Result
         batch_size: args.batch_size,
         shuffle_seed: args.seed,
         drop_last: false,
+        early_stopping: None,
     };
     let every = (args.epochs / 10).max(1);
     let progress = |epoch: usize, loss: f64| {

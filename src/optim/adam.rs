@@ -1,6 +1,6 @@
 //! Adam, and AdamW (Adam with decoupled weight decay).
 
-use crate::error::check_lr;
+use crate::error::lr_in;
 use crate::layer::Params;
 use crate::optim::update::{self, AdamStep};
 use crate::optim::{Optimizer, check_unit};
@@ -47,13 +47,12 @@ impl AdamConfig {
     /// Validates the hyper-parameters and builds the optimizer for network type `N`.
     ///
     /// # Errors
-    /// [`Error::InvalidLearningRate`] unless `lr` is finite and > 0; [`Error::InvalidParameter`]
+    /// [`Error::InvalidLearningRate`] unless `lr` is finite and > 0, [`Error::LearningRateRange`]
+    /// if it overflows or underflows in `T`; [`Error::InvalidParameter`]
     /// naming `beta1`/`beta2` unless in `[0, 1)`, `eps` unless finite and > 0, `weight_decay`
     /// unless finite and ≥ 0. Each is checked again after rounding to `T`.
     pub fn build<T: Real, N: Params<T>>(self) -> Result<Adam<T, N>> {
-        check_lr(self.lr)?;
-        let lr = T::cast(self.lr);
-        check_lr(lr.as_f64())?;
+        let lr = lr_in::<T>(self.lr)?;
         let beta1 = check_unit::<T>("beta1", self.beta1)?;
         let beta2 = check_unit::<T>("beta2", self.beta2)?;
         let eps = T::cast(self.eps);

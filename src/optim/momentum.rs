@@ -1,6 +1,6 @@
 //! SGD with momentum, classic or Nesterov, in PyTorch's formulation.
 
-use crate::error::check_lr;
+use crate::error::lr_in;
 use crate::layer::Params;
 use crate::optim::{Optimizer, check_unit, update};
 use crate::{Error, Real, Result};
@@ -43,7 +43,8 @@ impl<T: Real, N: Params<T>> Momentum<T, N> {
     /// Classic momentum with learning rate `lr` and momentum `μ` (typically 0.9).
     ///
     /// # Errors
-    /// [`Error::InvalidLearningRate`] unless `lr` is finite and > 0 (also in `T`);
+    /// [`Error::InvalidLearningRate`] unless `lr` is finite and > 0, [`Error::LearningRateRange`]
+    /// if it overflows or underflows in `T`;
     /// [`Error::InvalidParameter`] unless `momentum` is finite and in `[0, 1)` (also in `T`).
     pub fn new(lr: f64, momentum: f64) -> Result<Self> {
         Self::build(lr, momentum, false)
@@ -70,9 +71,7 @@ impl<T: Real, N: Params<T>> Momentum<T, N> {
     }
 
     fn build(lr: f64, momentum: f64, nesterov: bool) -> Result<Self> {
-        check_lr(lr)?;
-        let lr_t = T::cast(lr);
-        check_lr(lr_t.as_f64())?;
+        let lr_t = lr_in::<T>(lr)?;
         let momentum_t = check_unit::<T>("momentum", momentum)?;
         if nesterov && momentum == 0.0 {
             return Err(Error::InvalidParameter {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use nalgebra::{Const, Dyn, OMatrix};
 
 use super::step::{BLOCK, Blocks, Gradient, add};
-use super::{TrainConfig, train};
+use super::{Epoch, History, TrainConfig, Validation, train};
 use crate::{Forward, Optimizer, Real, Result};
 
 /// How long a thread waiting for the other spins (then yields) before it sleeps. A
@@ -70,7 +70,7 @@ pub fn fit_parallel<T, N, O, const IN: usize, const OUT: usize>(
     x: &OMatrix<T, Const<IN>, Dyn>,
     y: &OMatrix<T, Const<OUT>, Dyn>,
     config: &TrainConfig,
-    on_epoch: impl FnMut(usize, f64),
+    mut on_epoch: impl FnMut(usize, f64),
 ) -> Result<Vec<f64>>
 where
     T: Real,
@@ -78,20 +78,77 @@ where
     N::Workspace: Send,
     O: Optimizer<T, N>,
 {
-    split(net, optimizer, x, y, config, on_epoch, true)
+    let on_epoch = |e: &Epoch<'_, N>| on_epoch(e.epoch, e.loss);
+    Ok(split(net, optimizer, x, y, None, config, on_epoch, true)?.train)
 }
 
-/// [`fit_parallel`], with a worker thread only if `spawn` (else the calling thread runs
-/// both halves of every step, one after the other).
+/// [`fit_validated`](super::fit_validated), with steps split over two threads as in
+/// [`fit_parallel`]. Same arguments, errors and history; the validation loss is computed
+/// on the calling thread, between steps.
+///
+/// ```
+/// use constnet::train::{fit_parallel_validated, EarlyStopping, TrainConfig, Validation};
+/// use constnet::{net, Dense, Init, InitScheme, Relu, Sgd};
+/// use nalgebra::{Const, Dyn, OMatrix};
+/// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+///
+/// let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+/// let mut model: net![Dense<1, 16>, Relu, Dense<16, 1>] = Init::init(&mut rng, InitScheme::He);
+/// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(1024, |_, j| j as f32 / 512.0 - 1.0);
+/// let y = x.map(|v| 3.0 * v);
+/// let vx = x.map(|v| 0.5 * v);
+/// let vy = vx.map(|v| 3.0 * v);
+/// let config = TrainConfig {
+///     epochs: 100,
+///     early_stopping: Some(EarlyStopping::default()),
+///     ..TrainConfig::default()
+/// };
+/// let val = Some(Validation { x: &vx, y: &vy });
+/// let mut sgd = Sgd::new(0.05)?;
+/// let history = fit_parallel_validated(&mut model, &mut sgd, &x, &y, val, &config, |_| {})?;
+/// let best = history.best_epoch.unwrap();
+/// assert!(history.val[best] < history.val[0] / 10.0);
+/// assert!(history.stopped_early); // patience 10: no improvement from epoch 5 to 14
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`fit_validated`](super::fit_validated).
+///
+/// # Panics
+/// If a layer panics on the worker thread, the panic is resumed on the calling thread.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_parallel_validated<T, N, O, const IN: usize, const OUT: usize>(
+    net: &mut N,
+    optimizer: &mut O,
+    x: &OMatrix<T, Const<IN>, Dyn>,
+    y: &OMatrix<T, Const<OUT>, Dyn>,
+    validation: Option<Validation<'_, T, IN, OUT>>,
+    config: &TrainConfig,
+    on_epoch: impl FnMut(&Epoch<'_, N>),
+) -> Result<History>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
+    N::Workspace: Send,
+    O: Optimizer<T, N>,
+{
+    split(net, optimizer, x, y, validation, config, on_epoch, true)
+}
+
+/// [`fit_parallel_validated`], with a worker thread only if `spawn` (else the calling
+/// thread runs both halves of every step, one after the other).
+#[allow(clippy::too_many_arguments)]
 fn split<T, N, O, const IN: usize, const OUT: usize>(
     net: &mut N,
     optimizer: &mut O,
     x: &OMatrix<T, Const<IN>, Dyn>,
     y: &OMatrix<T, Const<OUT>, Dyn>,
+    validation: Option<Validation<'_, T, IN, OUT>>,
     config: &TrainConfig,
-    on_epoch: impl FnMut(usize, f64),
+    on_epoch: impl FnMut(&Epoch<'_, N>),
     spawn: bool,
-) -> Result<Vec<f64>>
+) -> Result<History>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
@@ -108,7 +165,7 @@ where
         // Stops the worker however the loop ends (error or panic), so the scope can join it.
         let _stop = Stop(&pool);
         let halves = |batch| Halves::new(batch, &pool);
-        train(net, optimizer, x, y, config, halves, on_epoch)
+        train(net, optimizer, x, y, validation, config, halves, on_epoch)
     })
 }
 
@@ -403,7 +460,9 @@ mod tests {
             let mut net: Small =
                 Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(3), InitScheme::He);
             let mut sgd = Sgd::new(0.01).unwrap();
-            let losses = split(&mut net, &mut sgd, &x, &y, &config, |_, _| {}, spawn).unwrap();
+            let losses = split(&mut net, &mut sgd, &x, &y, None, &config, |_| {}, spawn)
+                .unwrap()
+                .train;
             let bits: Vec<u32> = (0..<Small as Params<f32>>::TENSORS)
                 .flat_map(|t| {
                     net.tensor(t)

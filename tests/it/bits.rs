@@ -42,6 +42,7 @@ fn seed_run(
         batch_size: batch,
         shuffle_seed: 42,
         drop_last: false,
+        early_stopping: None,
     };
     fit(&mut model, opt, train.x(), train.y(), &config, |_, _| {}).unwrap();
     fingerprint(&model)

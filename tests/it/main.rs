@@ -14,6 +14,7 @@ mod csv_columns;
 mod custom;
 #[cfg(feature = "std")]
 mod data;
+mod early_stopping;
 #[cfg(feature = "alloc")]
 mod eval;
 mod export;

@@ -12,6 +12,8 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
 type Tiny = Dense<2, 1, f64>;
+/// [`Tiny`] in `f32`.
+type Tiny32 = Dense<2, 1>;
 
 /// θ₀ = (w₀, w₁, b) and three gradients, each (∂w₀, ∂w₁, ∂b).
 const THETA0: [f64; 3] = [0.5, -0.3, 0.1];
@@ -183,6 +185,39 @@ fn is_lr(r: Result<impl Sized, Error>) -> bool {
     matches!(r, Err(Error::InvalidLearningRate(_)))
 }
 
+/// A learning rate valid as an `f64` that does not fit `f32`.
+fn is_range(r: Result<impl Sized, Error>) -> bool {
+    matches!(r, Err(Error::LearningRateRange { scalar: "f32", .. }))
+}
+
+#[test]
+fn a_learning_rate_beyond_f32_is_reported_as_given() {
+    // Issue #12: `--lr 1e300` said "got inf". The message must show what the user typed.
+    for (lr, rounds_to) in [(1e300, "infinity"), (1e-50, "zero")] {
+        let errors = [
+            Sgd::<f32>::new(lr).map(|_| ()).unwrap_err(),
+            Momentum::<f32, Tiny32>::new(lr, 0.9)
+                .map(|_| ())
+                .unwrap_err(),
+            Adam::<f32, Tiny32>::new(lr).map(|_| ()).unwrap_err(),
+        ];
+        for err in errors {
+            assert!(
+                matches!(err, Error::LearningRateRange { lr: l, scalar: "f32" } if l == lr),
+                "{err:?}"
+            );
+            let msg = err.to_string();
+            assert!(msg.contains(&format!("learning rate {lr} ")), "{msg}");
+            assert!(msg.contains("does not fit the scalar type f32"), "{msg}");
+            assert!(msg.contains(&format!("rounds to {rounds_to}")), "{msg}");
+            assert!(!msg.contains("got inf"), "{msg}");
+        }
+    }
+    // The same values fit f64.
+    assert!(Sgd::<f64>::new(1e300).is_ok());
+    assert!(Adam::<f64, Tiny>::new(1e-50).is_ok());
+}
+
 const BAD_LR: [f64; 5] = [0.0, -0.1, f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
 const BAD_UNIT: [f64; 6] = [-0.1, 1.0, 1.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
 
@@ -193,7 +228,7 @@ fn momentum_rejects_bad_learning_rate() {
         assert!(is_lr(Momentum::<f64, Tiny>::nesterov(lr, 0.9)), "{lr}");
     }
     // Underflows to 0 in f32.
-    assert!(is_lr(Momentum::<f32, Dense<2, 1>>::new(1e-50, 0.9)));
+    assert!(is_range(Momentum::<f32, Dense<2, 1>>::new(1e-50, 0.9)));
 }
 
 #[test]
@@ -230,7 +265,7 @@ fn adam_rejects_bad_learning_rate() {
     for lr in BAD_LR {
         assert!(is_lr(Adam::<f64, Tiny>::new(lr)), "{lr}");
     }
-    assert!(is_lr(Adam::<f32, Dense<2, 1>>::new(1e-50)));
+    assert!(is_range(Adam::<f32, Dense<2, 1>>::new(1e-50)));
 }
 
 #[test]

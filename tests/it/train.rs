@@ -76,6 +76,7 @@ fn mini_batches_converge_and_use_the_last_partial_batch() {
         batch_size: Some(32),
         shuffle_seed: 9,
         drop_last: false,
+        early_stopping: None,
     };
     let mut steps = 0;
     let losses = fit(
@@ -106,6 +107,7 @@ fn drop_last_changes_the_updates() {
             batch_size: Some(16),
             shuffle_seed: 1,
             drop_last,
+            early_stopping: None,
         };
         sgd(&mut net, 0.01, &x, &y, &config).unwrap();
         net
@@ -122,6 +124,7 @@ fn same_seed_same_bits() {
         batch_size: Some(25),
         shuffle_seed: 11,
         drop_last: false,
+        early_stopping: None,
     };
     let run = || {
         let mut net = model(5);
@@ -146,10 +149,75 @@ fn huge_learning_rate_is_reported_as_divergence() {
         Error::Diverged { epoch, loss } => {
             assert!(!loss.is_finite());
             assert!(epoch < 900);
-            assert!(err.to_string().contains(&format!("epoch {epoch}")));
+            // The message counts epochs from 1, as progress lines (`epoch 3/10`) do.
+            assert!(
+                err.to_string()
+                    .contains(&format!("in epoch {} ", epoch + 1))
+            );
         }
         other => panic!("expected divergence, got {other}"),
     }
+}
+
+#[test]
+fn divergence_messages_count_epochs_as_progress_lines_do() {
+    // Progress prints `epoch 3/10` for the third epoch, whose 0-based index is 2.
+    let nan = Error::Diverged {
+        epoch: 2,
+        loss: f64::NAN,
+    };
+    assert_eq!(
+        nan.to_string(),
+        "training diverged: loss is NaN in epoch 3 (try a smaller learning rate)"
+    );
+    let params = Error::Diverged {
+        epoch: 0,
+        loss: 0.5,
+    };
+    assert!(
+        params.to_string().contains("an update in epoch 1 made"),
+        "{params}"
+    );
+}
+
+#[test]
+fn a_loss_that_overflows_before_any_step_is_not_called_divergence() {
+    // Targets around 1e18 are finite in f32, but 1 000 squared errors of 1e36 sum past
+    // f32::MAX (3.4e38) before the first update: no learning rate can help.
+    let (x, y) = cubic(1000, 9);
+    let y = y.map(|v| 1e18 + v);
+    for batch_size in [None, Some(500)] {
+        let mut net = model(9);
+        let before = net.clone();
+        let config = TrainConfig {
+            batch_size,
+            ..epochs(10)
+        };
+        let err = sgd(&mut net, 0.01, &x, &y, &config).unwrap_err();
+        match err {
+            Error::LossOverflow { loss, scalar } => {
+                assert!(loss.is_infinite(), "{loss}");
+                assert_eq!(scalar, "f32");
+            }
+            ref other => panic!("{batch_size:?}: expected LossOverflow, got {other:?}"),
+        }
+        let msg = err.to_string();
+        for part in [
+            "overflow f32",
+            "before any training step",
+            "constnet::scale",
+            "f64",
+        ] {
+            assert!(msg.contains(part), "{part:?} not in {msg}");
+        }
+        assert!(!msg.contains("try a smaller learning rate"), "{msg}");
+        assert_eq!(net, before, "no step was made");
+    }
+    // A network that is NaN itself is not the data's fault: that stays divergence.
+    let mut net = model(9);
+    net.second.b[0] = f32::NAN;
+    let err = sgd(&mut net, 0.01, &x, &x, &epochs(1)).unwrap_err();
+    assert!(matches!(err, Error::Diverged { epoch: 0, .. }), "{err:?}");
 }
 
 #[test]
@@ -208,12 +276,16 @@ fn bad_config_and_data_are_rejected_before_training() {
 
 #[test]
 fn bad_learning_rates_are_rejected() {
-    for lr in [0.0, -0.01, f64::NAN, f64::INFINITY, 1e-50] {
+    for lr in [0.0, -0.01, f64::NAN, f64::INFINITY] {
         assert!(
             matches!(Sgd::<f32>::new(lr), Err(Error::InvalidLearningRate(_))),
             "lr {lr} accepted"
         );
     }
+    assert!(matches!(
+        Sgd::<f32>::new(1e-50),
+        Err(Error::LearningRateRange { .. })
+    ));
     assert!(Sgd::<f64>::new(1e-50).is_ok(), "representable in f64");
 }
 
@@ -281,6 +353,7 @@ fn mini_batch_history_is_the_sample_weighted_mean() {
         batch_size: Some(3),
         shuffle_seed: 2,
         drop_last: false,
+        early_stopping: None,
     };
     let before = net.clone();
     let losses = sgd(&mut net, 1e-30, &x, &y, &config).unwrap();

@@ -1,0 +1,245 @@
+//! Held-out monitoring and early stopping: what [`fit_validated`](super::fit_validated) is
+//! given ([`Validation`], [`EarlyStopping`]), what it reports per epoch ([`Epoch`]) and at the
+//! end ([`History`]), and the bookkeeping in between.
+
+use alloc::vec::Vec;
+
+use nalgebra::{Const, Dyn, OMatrix};
+
+use crate::{Error, Params, Real, Result};
+
+/// Stop training when the monitored loss has stopped improving, as Keras'
+/// `EarlyStopping(monitor, patience, min_delta, restore_best_weights)` does.
+///
+/// The monitored value of epoch `e` is the validation loss after `e`'s update when
+/// [`Validation`] data are given, else the epoch's training loss. Epoch `e` *improves* when
+/// `best − value > min_delta`, where `best` is the monitored value of the last improving
+/// epoch (the first finite value always improves; NaN never does). Training stops after
+/// `patience` consecutive epochs without an improvement.
+///
+/// Without validation data the monitored training loss is the one measured *during* the
+/// epoch (for full batch: before its update), while `restore_best` restores the parameters
+/// from the *end* of the best epoch: Keras does the same with `monitor="loss"`.
+///
+/// ```
+/// use constnet::train::{EarlyStopping, TrainConfig};
+/// let config = TrainConfig {
+///     epochs: 5000,
+///     early_stopping: Some(EarlyStopping { patience: 50, ..EarlyStopping::default() }),
+///     ..TrainConfig::default()
+/// };
+/// assert!(config.early_stopping.unwrap().restore_best);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EarlyStopping {
+    /// Epochs without improvement before training stops (≥ 1).
+    pub patience: usize,
+    /// The least decrease that counts as an improvement (finite, ≥ 0).
+    pub min_delta: f64,
+    /// End with the parameters the network had at the end of the best epoch (Keras'
+    /// `restore_best_weights`), whether training stopped early or ran every epoch.
+    pub restore_best: bool,
+}
+
+impl Default for EarlyStopping {
+    /// scikit-learn's `MLPRegressor` defaults (`n_iter_no_change=10`), with a `min_delta`
+    /// of 0 (any decrease counts) and the best parameters restored.
+    fn default() -> Self {
+        EarlyStopping {
+            patience: 10,
+            min_delta: 0.0,
+            restore_best: true,
+        }
+    }
+}
+
+impl EarlyStopping {
+    /// Checks `patience` ≥ 1 and `min_delta` finite and ≥ 0.
+    ///
+    /// ```
+    /// use constnet::train::EarlyStopping;
+    /// assert!(EarlyStopping::default().check().is_ok());
+    /// assert!(EarlyStopping { patience: 0, ..EarlyStopping::default() }.check().is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming `patience` or `min_delta`.
+    pub fn check(&self) -> Result<()> {
+        if self.patience == 0 {
+            return Err(Error::InvalidParameter {
+                name: "patience",
+                reason: "must be at least 1",
+            });
+        }
+        if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
+            return Err(Error::InvalidParameter {
+                name: "min_delta",
+                reason: "must be finite and >= 0",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Held-out data to measure after every epoch: inputs `x` and targets `y`, one sample per
+/// column, checked as the training data are (same count of samples, finite, not empty).
+///
+/// ```
+/// use constnet::train::Validation;
+/// use nalgebra::{Const, Dyn, OMatrix};
+/// let x = OMatrix::<f32, Const<1>, Dyn>::from_element(8, 0.5);
+/// let y = x.map(|v| 2.0 * v);
+/// let val = Validation { x: &x, y: &y };
+/// assert_eq!(val.x.ncols(), 8);
+/// ```
+#[derive(Debug)]
+pub struct Validation<'a, T: Real, const IN: usize, const OUT: usize> {
+    /// Inputs, `IN × n`.
+    pub x: &'a OMatrix<T, Const<IN>, Dyn>,
+    /// Targets, `OUT × n`.
+    pub y: &'a OMatrix<T, Const<OUT>, Dyn>,
+}
+
+impl<T: Real, const IN: usize, const OUT: usize> Clone for Validation<'_, T, IN, OUT> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Real, const IN: usize, const OUT: usize> Copy for Validation<'_, T, IN, OUT> {}
+
+impl<T: Real, const IN: usize, const OUT: usize> Validation<'_, T, IN, OUT> {
+    /// Checks the data; returns the number of samples.
+    pub(super) fn check(&self) -> Result<usize> {
+        let n = self.x.ncols();
+        if n == 0 {
+            return Err(Error::InvalidParameter {
+                name: "validation data",
+                reason: "must hold at least one sample",
+            });
+        }
+        let names = [
+            "validation inputs",
+            "validation targets",
+            "validation targets (samples)",
+        ];
+        super::check_data(self.x, self.y, names)?;
+        Ok(n)
+    }
+}
+
+/// What the training loop reports after every epoch.
+///
+/// ```
+/// use constnet::train::Epoch;
+/// fn progress<N>(e: &Epoch<'_, N>) -> String {
+///     match e.val_loss {
+///         Some(v) => format!("epoch {}: loss {:.4}, validation {v:.4}", e.epoch + 1, e.loss),
+///         None => format!("epoch {}: loss {:.4}", e.epoch + 1, e.loss),
+///     }
+/// }
+/// let e = Epoch { epoch: 0, loss: 0.5, val_loss: None, net: &() };
+/// assert_eq!(progress(&e), "epoch 1: loss 0.5000");
+/// ```
+#[derive(Debug)]
+pub struct Epoch<'a, N> {
+    /// The epoch, 0-based.
+    pub epoch: usize,
+    /// The mean training loss seen during the epoch (as [`fit`](super::fit) records it).
+    pub loss: f64,
+    /// The MSE on the validation data after the epoch's update, if any were given.
+    pub val_loss: Option<f64>,
+    /// The network after the epoch's update (for diagnostics every few epochs).
+    pub net: &'a N,
+}
+
+/// The record of a [`fit_validated`](super::fit_validated) run.
+///
+/// ```
+/// use constnet::train::History;
+/// let h = History { train: vec![3.0, 2.0], val: vec![], best_epoch: Some(1), stopped_early: false };
+/// assert_eq!(h.train.len(), 2);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct History {
+    /// Training loss of every epoch that ran (as [`fit`](super::fit) returns it).
+    pub train: Vec<f64>,
+    /// Validation loss of every epoch that ran; empty without validation data.
+    pub val: Vec<f64>,
+    /// The 0-based epoch of the best monitored value: the last epoch that improved (see
+    /// [`EarlyStopping`]; with `min_delta` 0, or without early stopping, the first epoch
+    /// of the lowest value). `None` only if no monitored value was finite.
+    pub best_epoch: Option<usize>,
+    /// Whether early stopping ended training before the configured epochs.
+    pub stopped_early: bool,
+}
+
+/// Tracks the best monitored value, the epochs since it, and (for `restore_best`) a copy
+/// of the parameters it was reached with.
+pub(super) struct Monitor<N> {
+    stopping: Option<EarlyStopping>,
+    best: f64,
+    best_epoch: Option<usize>,
+    wait: usize,
+    /// A parameter copy through [`Params`] (not `Clone`, which not every network derives,
+    /// and no allocation per improvement: it is overwritten in place).
+    snapshot: Option<N>,
+}
+
+impl<N> Monitor<N> {
+    /// A monitor for `stopping` (checked here).
+    pub(super) fn new<T: Real>(stopping: Option<EarlyStopping>) -> Result<Self>
+    where
+        N: Params<T>,
+    {
+        if let Some(s) = &stopping {
+            s.check()?;
+        }
+        Ok(Monitor {
+            snapshot: stopping.filter(|s| s.restore_best).map(|_| N::zeros()),
+            stopping,
+            best: f64::INFINITY,
+            best_epoch: None,
+            wait: 0,
+        })
+    }
+
+    /// Records epoch `epoch`'s monitored `value` for the network `net` it was measured on;
+    /// returns `true` when training should stop.
+    pub(super) fn observe<T: Real>(&mut self, epoch: usize, value: f64, net: &N) -> bool
+    where
+        N: Params<T>,
+    {
+        let min_delta = self.stopping.map_or(0.0, |s| s.min_delta);
+        // `best` starts infinite: the first finite value improves; NaN never does.
+        if self.best - value > min_delta {
+            self.best = value;
+            self.best_epoch = Some(epoch);
+            self.wait = 0;
+            if let Some(snapshot) = &mut self.snapshot {
+                copy_params(snapshot, net);
+            }
+            return false;
+        }
+        self.wait += 1;
+        self.stopping.is_some_and(|s| self.wait >= s.patience)
+    }
+
+    /// The best epoch; with `restore_best`, puts its parameters back into `net`.
+    pub(super) fn finish<T: Real>(self, net: &mut N) -> Option<usize>
+    where
+        N: Params<T>,
+    {
+        if let (Some(snapshot), Some(_)) = (&self.snapshot, self.best_epoch) {
+            copy_params(net, snapshot);
+        }
+        self.best_epoch
+    }
+}
+
+/// `dst ← src`, every tensor (frozen ones too).
+fn copy_params<T: Real, N: Params<T>>(dst: &mut N, src: &N) {
+    for i in 0..N::TENSORS {
+        dst.tensor_mut(i).copy_from_slice(src.tensor(i));
+    }
+}

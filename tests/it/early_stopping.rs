@@ -1,0 +1,471 @@
+//! Held-out monitoring and early stopping (`fit_validated`): when it stops, which weights it
+//! ends with, that watching never changes training, and every error it promises.
+
+use constnet::train::{EarlyStopping, Epoch, History, TrainConfig, Validation, fit, fit_validated};
+use constnet::{Adam, Dense, Error, Forward, Init, InitScheme, Params, Relu, Sgd, net};
+use nalgebra::{Const, Dyn, OMatrix};
+use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
+
+type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type Row = OMatrix<f32, Const<1>, Dyn>;
+
+fn model(seed: u64) -> Seed {
+    Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(seed), InitScheme::He)
+}
+
+/// `n` samples of y = x + uniform noise of half-width `noise`, x in [-1, 1].
+fn line(n: usize, noise: f32, seed: u64) -> (Row, Row) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let x = Row::from_fn(n, |_, _| rng.random_range(-1.0..1.0f32));
+    let y = x.map(|v| v + rng.random_range(-noise..=noise));
+    (x, y)
+}
+
+/// Every parameter's bits.
+fn bits(net: &Seed) -> Vec<u32> {
+    (0..<Seed as Params<f32>>::TENSORS)
+        .flat_map(|t| {
+            net.tensor(t)
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The first epoch of the lowest value.
+fn argmin(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v < values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// 12 noisy training samples (a 64-wide network can learn the noise) and 200 noiseless
+/// validation samples of the same line: held-out loss falls, then rises as it overfits.
+struct Overfit {
+    x: Row,
+    y: Row,
+    vx: Row,
+    vy: Row,
+}
+
+fn overfit() -> Overfit {
+    let (x, y) = line(12, 0.6, 1);
+    let (vx, vy) = line(200, 0.0, 2);
+    Overfit { x, y, vx, vy }
+}
+
+fn stopping(patience: usize, restore_best: bool) -> TrainConfig {
+    TrainConfig {
+        epochs: 4000,
+        batch_size: Some(4),
+        shuffle_seed: 5,
+        early_stopping: Some(EarlyStopping {
+            patience,
+            min_delta: 0.0,
+            restore_best,
+        }),
+        ..TrainConfig::default()
+    }
+}
+
+/// `fit_validated` on the overfitting set with Adam (lr 0.003) from seed 3.
+fn run_overfit(config: &TrainConfig, net: &mut Seed) -> History {
+    let d = overfit();
+    let val = Some(Validation { x: &d.vx, y: &d.vy });
+    let mut adam = Adam::new(0.003).unwrap();
+    fit_validated(net, &mut adam, &d.x, &d.y, val, config, |_| {}).unwrap()
+}
+
+#[test]
+fn early_stopping_stops_an_overfitting_net_at_the_best_validation_epoch() {
+    let mut net = model(3);
+    let patience = 100;
+    let h = run_overfit(&stopping(patience, true), &mut net);
+    let best = h.best_epoch.expect("a finite validation loss");
+    assert!(h.stopped_early, "ran all {} epochs", h.train.len());
+    assert_eq!(h.val.len(), h.train.len());
+    assert_eq!(best, argmin(&h.val), "{:?}", h.val);
+    // It stops exactly `patience` epochs after the best one.
+    assert_eq!(h.train.len(), best + patience + 1);
+    // Overfitting is real here: the validation loss rose after its best epoch while the
+    // training loss kept falling below its value there.
+    let last = h.val.len() - 1;
+    assert!(
+        h.val[last] > h.val[best],
+        "{} vs {}",
+        h.val[last],
+        h.val[best]
+    );
+    assert!(
+        h.train[last] < h.train[best],
+        "{} vs {}",
+        h.train[last],
+        h.train[best]
+    );
+    assert!(
+        h.val[best] < h.val[0] / 2.0,
+        "{} vs {}",
+        h.val[best],
+        h.val[0]
+    );
+}
+
+#[test]
+fn restore_best_ends_with_the_weights_of_a_run_as_long_as_the_best_epoch() {
+    let mut stopped = model(3);
+    let h = run_overfit(&stopping(100, true), &mut stopped);
+    let best = h.best_epoch.unwrap();
+    assert!(h.stopped_early);
+    // Same seed, same shuffles, no early stopping, `best + 1` epochs: the same bits.
+    let d = overfit();
+    let mut short = model(3);
+    let config = TrainConfig {
+        epochs: best + 1,
+        early_stopping: None,
+        ..stopping(1, false)
+    };
+    let losses = fit(
+        &mut short,
+        &mut Adam::new(0.003).unwrap(),
+        &d.x,
+        &d.y,
+        &config,
+        |_, _| {},
+    );
+    assert_eq!(losses.unwrap(), h.train[..=best]);
+    assert_eq!(bits(&stopped), bits(&short));
+    // Without restore_best the network is the one of the last epoch that ran.
+    let mut kept = model(3);
+    let h2 = run_overfit(&stopping(100, false), &mut kept);
+    assert_eq!(
+        (h2.best_epoch, h2.train.len()),
+        (h.best_epoch, h.train.len())
+    );
+    let mut full = model(3);
+    let config = TrainConfig {
+        epochs: h2.train.len(),
+        ..config
+    };
+    fit(
+        &mut full,
+        &mut Adam::new(0.003).unwrap(),
+        &d.x,
+        &d.y,
+        &config,
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(bits(&kept), bits(&full));
+    assert_ne!(bits(&kept), bits(&stopped));
+}
+
+#[test]
+fn validation_does_not_change_training_and_reports_every_epoch() {
+    let d = overfit();
+    let config = TrainConfig {
+        epochs: 300,
+        ..TrainConfig::default()
+    };
+    let mut plain = model(4);
+    let losses = fit(
+        &mut plain,
+        &mut Sgd::new(0.01).unwrap(),
+        &d.x,
+        &d.y,
+        &config,
+        |_, _| {},
+    );
+    let mut watched = model(4);
+    let val = Some(Validation { x: &d.vx, y: &d.vy });
+    let mut seen = Vec::new();
+    let on_epoch = |e: &Epoch<'_, Seed>| {
+        // The network handed over is the one after the epoch's update: its MSE on the
+        // validation data, summed here in f64, is the reported loss up to the f32 sum's
+        // rounding (≤ n·2⁻²⁴ relative for n = 200 non-negative terms: 1.2e-5).
+        let pred = e.net.forward(&d.vx);
+        let sse: f64 = pred
+            .iter()
+            .zip(d.vy.iter())
+            .map(|(p, t)| ((p - t) as f64).powi(2))
+            .sum();
+        let reference = sse / 200.0;
+        let val_loss = e.val_loss.unwrap();
+        assert!(
+            (val_loss - reference).abs() <= 1.2e-5 * reference,
+            "{val_loss} vs {reference}"
+        );
+        seen.push((e.epoch, e.loss, val_loss));
+    };
+    let mut sgd = Sgd::new(0.01).unwrap();
+    let h = fit_validated(&mut watched, &mut sgd, &d.x, &d.y, val, &config, on_epoch).unwrap();
+    assert_eq!(bits(&plain), bits(&watched));
+    assert_eq!(losses.unwrap(), h.train);
+    assert!(!h.stopped_early);
+    assert_eq!(h.val.len(), 300);
+    assert_eq!(h.best_epoch, Some(argmin(&h.val)));
+    let expected: Vec<_> = (0..300).map(|e| (e, h.train[e], h.val[e])).collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn without_validation_the_training_loss_is_monitored() {
+    // A `min_delta` no decrease can reach: epoch 0 improves on "nothing yet", no later
+    // epoch does, so training stops `patience` epochs later, in `fit` as in `fit_validated`.
+    let d = overfit();
+    let config = TrainConfig {
+        epochs: 100,
+        early_stopping: Some(EarlyStopping {
+            patience: 7,
+            min_delta: 1e9,
+            restore_best: true,
+        }),
+        ..TrainConfig::default()
+    };
+    let mut net = model(5);
+    let h = fit_validated(
+        &mut net,
+        &mut Sgd::new(0.01).unwrap(),
+        &d.x,
+        &d.y,
+        None,
+        &config,
+        |e| {
+            assert_eq!(e.val_loss, None);
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (h.train.len(), h.best_epoch, h.stopped_early),
+        (8, Some(0), true)
+    );
+    assert!(h.val.is_empty());
+    let mut other = model(5);
+    let losses = fit(
+        &mut other,
+        &mut Sgd::new(0.01).unwrap(),
+        &d.x,
+        &d.y,
+        &config,
+        |_, _| {},
+    );
+    assert_eq!(losses.unwrap(), h.train);
+    assert_eq!(bits(&other), bits(&net));
+    // A stop in the last configured epoch is not an early one.
+    let last = TrainConfig {
+        epochs: 8,
+        ..config.clone()
+    };
+    let mut sgd = Sgd::new(0.01).unwrap();
+    let h8 = fit_validated(&mut model(5), &mut sgd, &d.x, &d.y, None, &last, |_| {}).unwrap();
+    assert_eq!((h8.train.len(), h8.stopped_early), (8, false));
+    // Restored: the weights after epoch 0, as a one-epoch run leaves them.
+    let mut one = model(5);
+    let config = TrainConfig {
+        epochs: 1,
+        early_stopping: None,
+        ..config
+    };
+    fit(
+        &mut one,
+        &mut Sgd::new(0.01).unwrap(),
+        &d.x,
+        &d.y,
+        &config,
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(bits(&one), bits(&net));
+}
+
+#[test]
+fn bad_early_stopping_and_validation_data_are_rejected_before_training() {
+    let d = overfit();
+    let run = |config: &TrainConfig, vx: &Row, vy: &Row| {
+        let mut net = model(6);
+        let before = bits(&net);
+        let val = Some(Validation { x: vx, y: vy });
+        let mut sgd = Sgd::new(0.01).unwrap();
+        let err = fit_validated(&mut net, &mut sgd, &d.x, &d.y, val, config, |_| {}).unwrap_err();
+        assert_eq!(bits(&net), before, "trained before rejecting: {err}");
+        err
+    };
+    let with = |patience, min_delta| TrainConfig {
+        epochs: 10,
+        early_stopping: Some(EarlyStopping {
+            patience,
+            min_delta,
+            restore_best: true,
+        }),
+        ..TrainConfig::default()
+    };
+    let err = run(&with(0, 0.0), &d.vx, &d.vy);
+    assert!(
+        matches!(
+            err,
+            Error::InvalidParameter {
+                name: "patience",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.to_string(), "invalid patience: must be at least 1");
+    for min_delta in [-1e-3, f64::NAN, f64::INFINITY] {
+        let err = run(&with(5, min_delta), &d.vx, &d.vy);
+        assert!(
+            matches!(
+                err,
+                Error::InvalidParameter {
+                    name: "min_delta",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+    let ok = with(5, 0.0);
+    let err = run(&ok, &Row::zeros(0), &Row::zeros(0));
+    assert!(
+        matches!(
+            err,
+            Error::InvalidParameter {
+                name: "validation data",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = run(&ok, &d.vx, &d.vy.columns(0, 199).into_owned());
+    assert!(
+        matches!(
+            err,
+            Error::LengthMismatch {
+                what: "validation targets (samples)",
+                expected: 200,
+                found: 199
+            }
+        ),
+        "{err}"
+    );
+    let mut bad = d.vx.clone();
+    bad[7] = f32::NAN;
+    let err = run(&ok, &bad, &d.vy);
+    assert!(
+        matches!(
+            err,
+            Error::NonFinite {
+                what: "validation inputs",
+                index: 7
+            }
+        ),
+        "{err}"
+    );
+    let mut bad = d.vy.clone();
+    bad[3] = f32::INFINITY;
+    let err = run(&ok, &d.vx, &bad);
+    assert!(
+        matches!(
+            err,
+            Error::NonFinite {
+                what: "validation targets",
+                index: 3
+            }
+        ),
+        "{err}"
+    );
+    // `fit` checks the early-stopping settings too.
+    let mut net = model(6);
+    let err = fit(
+        &mut net,
+        &mut Sgd::new(0.01).unwrap(),
+        &d.x,
+        &d.y,
+        &with(0, 0.0),
+        |_, _| {},
+    );
+    assert!(matches!(
+        err,
+        Err(Error::InvalidParameter {
+            name: "patience",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_validation_loss_that_overflows_never_counts_as_best() {
+    // Validation inputs of 1e30 overflow every prediction (f32): the loss is recorded as
+    // it is, not taken for an improvement, and the stop comes `patience` epochs in.
+    let d = overfit();
+    let vx = Row::from_element(5, 1e30);
+    let vy = Row::zeros(5);
+    let config = TrainConfig {
+        epochs: 50,
+        early_stopping: Some(EarlyStopping {
+            patience: 4,
+            ..EarlyStopping::default()
+        }),
+        ..TrainConfig::default()
+    };
+    let mut net = model(7);
+    let before = net.clone();
+    let val = Some(Validation { x: &vx, y: &vy });
+    let h = fit_validated(
+        &mut net,
+        &mut Sgd::new(0.01).unwrap(),
+        &d.x,
+        &d.y,
+        val,
+        &config,
+        |_| {},
+    )
+    .unwrap();
+    assert!(h.val.iter().all(|v| !v.is_finite()), "{:?}", h.val);
+    assert_eq!(
+        (h.best_epoch, h.train.len(), h.stopped_early),
+        (None, 4, true)
+    );
+    // Nothing to restore: the network is the one after the fourth epoch, not the initial one.
+    assert_ne!(bits(&net), bits(&before));
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn the_parallel_loop_validates_and_stops_the_same_way() {
+    use constnet::train::{fit_parallel, fit_parallel_validated};
+    // 600 training samples: steps of three blocks, split over the two threads.
+    let (x, y) = line(600, 0.6, 8);
+    let (vx, vy) = line(300, 0.0, 9);
+    let config = TrainConfig {
+        epochs: 400,
+        early_stopping: Some(EarlyStopping {
+            patience: 5,
+            min_delta: 1e-4,
+            restore_best: true,
+        }),
+        ..TrainConfig::default()
+    };
+    let mut net = model(10);
+    let val = Some(Validation { x: &vx, y: &vy });
+    let mut adam = Adam::new(0.003).unwrap();
+    let h = fit_parallel_validated(&mut net, &mut adam, &x, &y, val, &config, |_| {}).unwrap();
+    let best = h.best_epoch.unwrap();
+    assert!(h.stopped_early, "ran all {} epochs", h.train.len());
+    assert_eq!(h.train.len(), best + 6);
+    // Restored: the weights of a `best + 1`-epoch run of the parallel loop, with its losses.
+    let mut short = model(10);
+    let config = TrainConfig {
+        epochs: best + 1,
+        early_stopping: None,
+        ..config
+    };
+    let mut adam = Adam::new(0.003).unwrap();
+    let losses = fit_parallel(&mut short, &mut adam, &x, &y, &config, |_, _| {}).unwrap();
+    assert_eq!(losses, h.train[..=best]);
+    assert_eq!(bits(&short), bits(&net));
+}
