@@ -31,6 +31,8 @@ mod quant;
 mod safetensors;
 #[cfg(all(feature = "std", feature = "safetensors"))]
 mod safetensors_torch;
+#[cfg(all(feature = "std", feature = "safetensors"))]
+mod scale;
 #[cfg(feature = "std")]
 mod scratch; // helper: unique temp directories
 #[cfg(feature = "std")]
