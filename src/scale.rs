@@ -410,6 +410,23 @@ macro_rules! scaler_forward {
 }
 
 // sklearn's arithmetic: `X -= mean_; X /= scale_` and `X *= scale_; X += mean_`.
-scaler_forward!(Standardize, |x: T, m: T, s: T| (x - m) / s, |g: T, s: T| g
-    / s);
-scaler_forward!(Rescale, |y: T, m: T, s: T| y * s + m, |g: T, s: T| g * s);
+scaler_forward!(Standardize, standardize, divide);
+scaler_forward!(Rescale, rescale, multiply);
+
+fn standardize<T: Real>(x: T, mean: T, std: T) -> T {
+    (x - mean) / std
+}
+
+fn rescale<T: Real>(y: T, mean: T, std: T) -> T {
+    y * std + mean
+}
+
+/// `∂L/∂x` of [`standardize`].
+fn divide<T: Real>(g: T, std: T) -> T {
+    g / std
+}
+
+/// `∂L/∂x` of [`rescale`].
+fn multiply<T: Real>(g: T, std: T) -> T {
+    g * std
+}
