@@ -155,13 +155,22 @@ fn check_params<T: Real, const N: usize>(mean: &[T], std: &[T]) -> Result<()> {
 macro_rules! scaler {
     ($name:ident, $identity_mean:ident, $doc_mean:literal) => {
         impl<const N: usize, T: Real> $name<N, T> {
+            /// A scaler without features is a mistake: a build error where it is used.
+            const NON_EMPTY: () = assert!(N > 0, "a scaler needs at least one feature");
+
             /// A scaler with the given per-feature mean and standard deviation, usable in a
             /// `const` (the exported firmware source uses this form). Not checked: a zero
             /// `std` gives infinite values; use [`from_slices`](Self::from_slices) for
-            /// values from outside. A zero width fails where the constant is written.
+            /// values from outside. A zero width fails to build.
+            ///
+            /// ```
+            #[doc = concat!("static S: constnet::", stringify!($name), "<2> = constnet::",
+                        stringify!($name), "::new([1.0, 2.0], [0.5, 4.0]);")]
+            /// assert_eq!((S.mean[1], S.std[0]), (2.0, 0.5));
+            /// ```
             #[must_use]
             pub const fn new(mean: [T; N], std: [T; N]) -> Self {
-                assert!(N > 0, "a scaler needs at least one feature");
+                let () = Self::NON_EMPTY;
                 $name {
                     mean: column(mean),
                     std: column(std),
@@ -172,12 +181,25 @@ macro_rules! scaler {
             #[doc = $doc_mean]
             /// std 1, so every value passes through bit for bit. What
             /// [`Params::zeros`] and [`Init`] build.
+            ///
+            /// ```
+            /// use constnet::{Forward, nalgebra::SVector};
+            #[doc = concat!("let id = constnet::", stringify!($name), "::<2>::identity();")]
+            /// let x = SVector::from([-0.0, 3.5]);
+            /// assert_eq!(id.forward(&x).map(f32::to_bits), x.map(f32::to_bits));
+            /// ```
             #[must_use]
             pub const fn identity() -> Self {
                 Self::new([T::$identity_mean; N], [T::ONE; N])
             }
 
             /// A scaler from slices of `N` means and `N` standard deviations, checked.
+            ///
+            /// ```
+            #[doc = concat!("use constnet::", stringify!($name), " as S;")]
+            /// assert!(S::<2, f64>::from_slices(&[0.0, 1.0], &[2.0, 3.0]).is_ok());
+            /// assert!(S::<2, f64>::from_slices(&[0.0, 1.0], &[2.0, 0.0]).is_err());
+            /// ```
             ///
             /// # Errors
             /// [`Error::LengthMismatch`] if a slice does not hold `N` values;

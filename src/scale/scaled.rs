@@ -25,7 +25,7 @@ use crate::{Init, InitScheme, Real, Result};
 ///
 /// type Model = Scaled<net![Dense<1, 4>, Relu, Dense<4, 1>], 1, 1>;
 /// assert_eq!(<Model as Params<f32>>::TENSORS, 2 + 4 + 2);
-/// assert_eq!(<Model as Params<f32>>::num_params(), 8 + 4 + 4 + 1); // the scalers are frozen
+/// assert_eq!(<Model as Params<f32>>::num_params(), 4 + 4 + 4 + 1); // the scalers are frozen
 ///
 /// let net = constnet::chain![Dense::from_rows([[1.0]; 4], [0.0; 4]), Relu, Dense::zeros()];
 /// let model = Scaled::from_parts(Standardize::new([50.0], [10.0]), net, Rescale::new([7.0], [2.0]));
