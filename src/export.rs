@@ -195,7 +195,7 @@ impl<const IN: usize, const OUT: usize, T: Real> ExportRs for Dense<IN, OUT, T> 
 
 /// `[v, v, …]`: on one line if it fits [`PER_LINE`] values, else [`PER_LINE`] values a line
 /// at `indent + 1`.
-fn write_array<T: Real>(f: &mut dyn Write, values: &[T], indent: usize) -> fmt::Result {
+pub(crate) fn write_array<T: Real>(f: &mut dyn Write, values: &[T], indent: usize) -> fmt::Result {
     if values.len() <= PER_LINE {
         f.write_char('[')?;
         for (i, &v) in values.iter().enumerate() {

@@ -39,6 +39,7 @@
 //! | [`layer`] | the traits: shape ([`Layer`], [`Net`]), flow ([`Forward`], [`Fuse`]), parameters ([`Params`]); writing your own layer |
 //! | [`chain`](mod@chain) | composition: [`Chain`], [`net!`], [`chain!`] |
 //! | [`dense`] | [`Dense`], `y = W·x + b` |
+//! | [`scale`] | scaling inside the model: [`Standardize`], [`Rescale`], the [`Scaled`] wrapper (raw units in, raw units out) |
 //! | [`activation`] | the [`Activation`] trait: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours |
 //! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
 //! | [`gradcheck`] | finite-difference proof of any layer's backward pass (needs `alloc`) |
@@ -106,6 +107,7 @@ pub mod quant;
 #[cfg(feature = "safetensors")]
 pub mod safetensors;
 pub mod scalar;
+pub mod scale;
 pub(crate) mod simd;
 #[cfg(feature = "alloc")]
 pub mod train;
@@ -121,6 +123,7 @@ pub use layer::{Forward, Fuse, Layer, Net, Network, OutOf, Params};
 pub use optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd};
 pub use persist::FormatError;
 pub use scalar::Real;
+pub use scale::{Rescale, Scaled, Standardize};
 
 /// The nalgebra this crate is built on (use it to build inputs with matching types).
 pub use nalgebra;

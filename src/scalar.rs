@@ -24,6 +24,13 @@ pub trait Real: RealField + Copy + Default + sealed::Sealed {
     const NAME: &'static str;
     /// Size of one value in bytes.
     const BYTES: usize;
+    /// `0.0`, usable in a `const fn`.
+    const ZERO: Self;
+    /// `-0.0`: the additive identity of IEEE arithmetic (`v + -0.0 == v` bit for bit, where
+    /// `-0.0 + 0.0` is `+0.0`), usable in a `const fn`.
+    const NEG_ZERO: Self;
+    /// `1.0`, usable in a `const fn`.
+    const ONE: Self;
     /// Converts from `f64`, rounding to nearest.
     fn cast(v: f64) -> Self;
     /// Converts to `f64` exactly.
@@ -86,6 +93,9 @@ impl Real for f32 {
 
     const NAME: &'static str = "f32";
     const BYTES: usize = 4;
+    const ZERO: Self = 0.0;
+    const NEG_ZERO: Self = -0.0;
+    const ONE: Self = 1.0;
     #[inline]
     fn cast(v: f64) -> Self {
         v as f32
@@ -130,6 +140,9 @@ impl Real for f64 {
 
     const NAME: &'static str = "f64";
     const BYTES: usize = 8;
+    const ZERO: Self = 0.0;
+    const NEG_ZERO: Self = -0.0;
+    const ONE: Self = 1.0;
     #[inline]
     fn cast(v: f64) -> Self {
         v

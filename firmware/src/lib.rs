@@ -53,3 +53,31 @@ pub mod int8 {
         NET.predict(&[x])[0]
     }
 }
+
+/// A network in raw units (`scaled::predict(x)` takes `x` in 1000…5000 and returns `y` in
+/// ±10⁴): `model_scaled.rs`, the export of `model_scaled.cnet`, a
+/// `constnet::Scaled<net![Dense<1, 16>, Relu, Dense<16, 1>], 1, 1>` trained by constnet's
+/// `tests/it/scale_firmware.rs` on seeded raw data `y = 1250·((x − 3000)/1000)³ + noise`.
+/// Its input standardisation and output rescaling are part of the model, so the device
+/// needs no scaling code of its own.
+pub mod scaled {
+    use constnet::Forward;
+    use constnet::nalgebra::SVector;
+
+    include!("model_scaled.rs");
+
+    /// The scaled network, stored once in read-only memory.
+    pub static NET: Model = MODEL;
+
+    /// The prediction for one raw input, in raw units.
+    ///
+    /// ```
+    /// // Trained on y = 1250·u³ + noise, u = (x − 3000) / 1000: close, not exact.
+    /// assert!((firmware::scaled::predict(4000.0) - 1250.0).abs() < 400.0);
+    /// assert!((firmware::scaled::predict(1500.0) + 4218.75).abs() < 400.0);
+    /// ```
+    #[must_use]
+    pub fn predict(x: f32) -> f32 {
+        NET.forward(&SVector::from([x]))[0]
+    }
+}

@@ -38,6 +38,10 @@ mod quant;
 mod safetensors;
 #[cfg(all(feature = "std", feature = "safetensors"))]
 mod safetensors_torch;
+#[cfg(all(feature = "std", feature = "safetensors"))]
+mod scale;
+#[cfg(feature = "std")]
+mod scale_firmware;
 #[cfg(feature = "std")]
 mod scratch; // helper: unique temp directories
 #[cfg(feature = "std")]

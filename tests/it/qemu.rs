@@ -1,6 +1,7 @@
-//! The firmware on an emulated Cortex-M: `firmware/qemu` runs the exported model on the
-//! cubic example's test inputs under `qemu-system-arm` and prints every output's bits; this
-//! checks them against host inference bit for bit.
+//! The firmware on an emulated Cortex-M: `firmware/qemu` runs the exported models on the
+//! cubic example's test inputs under `qemu-system-arm` (the raw-unit `Scaled` model on them
+//! mapped to 1000…5000) and prints every output's bits; this checks them against host
+//! inference bit for bit.
 //!
 //! The device side needs QEMU and a thumb target, so `.ci/run` runs it
 //! (`bash firmware/qemu/run TARGET DIR`) and then this module's ignored test:
@@ -11,6 +12,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use crate::export::{check_fixture, example_test_set, root};
+use crate::scale_firmware::device_input;
 
 /// The device's input list: the example's held-out test inputs as `f32` bits.
 fn inputs_source() -> String {
@@ -69,6 +71,7 @@ fn host(model: &str, x: f32) -> f32 {
     match model {
         "f32" => firmware::predict(x),
         "q8" => firmware::int8::predict(x),
+        "sc" => firmware::scaled::predict(x),
         other => panic!("unknown model {other:?} in device output"),
     }
 }
@@ -86,13 +89,20 @@ fn qemu_outputs_match_host_inference_bit_for_bit() {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no *.out file in {}", dir.display());
-    let inputs: Vec<u32> = example_test_set().x().iter().map(|x| x.to_bits()).collect();
+    let test = example_test_set();
+    let inputs: Vec<u32> = test.x().iter().map(|x| x.to_bits()).collect();
+    let raw: Vec<u32> = test
+        .x()
+        .iter()
+        .map(|&x| device_input(x).to_bits())
+        .collect();
     for path in &files {
         let lines = parse(path);
-        for model in ["f32", "q8"] {
+        for model in ["f32", "q8", "sc"] {
             let got: Vec<&Line> = lines.iter().filter(|l| l.model == model).collect();
             let xs: Vec<u32> = got.iter().map(|l| l.x).collect();
-            assert_eq!(xs, inputs, "{}: {model} inputs", path.display());
+            let expected = if model == "sc" { &raw } else { &inputs };
+            assert_eq!(&xs, expected, "{}: {model} inputs", path.display());
             for l in got {
                 let expected = host(model, f32::from_bits(l.x)).to_bits();
                 assert_eq!(
