@@ -39,6 +39,7 @@
 //! | [`layer`] | the traits: shape ([`Layer`], [`Net`]), flow ([`Forward`], [`Fuse`]), parameters ([`Params`]); writing your own layer |
 //! | [`chain`](mod@chain) | composition: [`Chain`], [`net!`], [`chain!`] |
 //! | [`dense`] | [`Dense`], `y = W·x + b` |
+//! | [`diagnose`] | why a network learned nothing: active units and gradient norm per layer, a verdict (needs `alloc`) |
 //! | [`activation`] | the [`Activation`] trait: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours |
 //! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
 //! | [`gradcheck`] | finite-difference proof of any layer's backward pass (needs `alloc`) |
@@ -82,6 +83,8 @@ pub mod chain;
 #[cfg(feature = "std")]
 pub mod data;
 pub mod dense;
+#[cfg(feature = "alloc")]
+pub mod diagnose;
 pub mod error;
 pub mod export;
 #[cfg(feature = "std")]

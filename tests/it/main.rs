@@ -12,6 +12,7 @@ mod csv;
 mod custom;
 #[cfg(feature = "std")]
 mod data;
+mod diagnose;
 mod export;
 mod fusion;
 mod grad;
