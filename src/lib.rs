@@ -52,7 +52,7 @@
 //! | [`persist`] | model files: a checked binary format, atomic save, load |
 //! | [`safetensors`](mod@safetensors) | PyTorch `nn.Sequential` state dicts in and out (feature `safetensors`) |
 //! | [`train`] | the training loop: [`train::fit`] (needs `alloc`) |
-//! | [`plot`] | PNG loss curve and fit plots (feature `plot`) |
+//! | [`plot`] | PNG loss curves (training, validation, best epoch), fit and diagnostics plots (feature `plot`) |
 //! | [`fsutil`] | crash-safe file writes: temporary file, fsync, rename (`std`) |
 //! | [`scalar`] | [`Real`]: `f32` or `f64` |
 //! | [`error`] | the one typed [`Error`] |

@@ -1,12 +1,17 @@
-//! PNG plots of a training run: the [loss curve](loss_curve) and the [`fit`] of a model
-//! to one-dimensional data.
+//! PNG plots of a training run: the [loss curve](loss_curve) (with a validation history and
+//! the best epoch: [`loss_curves`]), the [`fit`] of a model to one-dimensional data, and
+//! [`diagnostics`] over the epochs (active units per hidden layer, gradient norm per layer,
+//! from [`diagnose`](crate::diagnose)).
 //!
-//! Inputs are plain `f64` slices, so the plots do not depend on the network types. Text is
+//! Inputs are plain `f64` slices (and [`Diagnostics`](crate::diagnose::Diagnostics)), so
+//! the plots do not depend on the network types. Text is
 //! drawn with the bundled Noto Sans font (registered with plotters as `"sans-serif"` on
 //! first use), so nothing is needed from the system. Every image is drawn to a temporary
 //! file next to the target and renamed over it when complete: a crash never leaves a
-//! half-written PNG. The parent directory must exist. [`stage_loss_curve`] and [`stage_fit`]
-//! draw into a [`Staging`](crate::fsutil::Staging) instead, to be moved into place with a run's other outputs.
+//! half-written PNG. The parent directory must exist. The `stage_*` functions
+//! ([`stage_loss_curve`], [`stage_loss_curves`], [`stage_fit`], [`stage_diagnostics`])
+//! draw into a [`Staging`](crate::fsutil::Staging) instead, to be moved into place with a
+//! run's other outputs.
 //!
 //! ```no_run
 //! use constnet::plot::{fit, loss_curve, FitPlot, Series};
@@ -37,12 +42,14 @@ use plotters_bitmap::BitMapBackendError;
 
 use crate::{Error, Result};
 
+mod diagnostics;
 mod fit;
 mod loss;
 mod ticks;
 
+pub use diagnostics::{diagnostics, stage_diagnostics};
 pub use fit::{FitPlot, fit, stage_fit};
-pub use loss::{loss_curve, stage_loss_curve};
+pub use loss::{loss_curve, loss_curves, stage_loss_curve, stage_loss_curves};
 
 /// Image size in pixels.
 const SIZE: (u32, u32) = (800, 500);
@@ -51,6 +58,19 @@ const BLUE: RGBColor = RGBColor(31, 119, 180);
 const ORANGE: RGBColor = RGBColor(255, 127, 14);
 const GREY: RGBColor = RGBColor(60, 60, 60);
 const GRID: RGBColor = RGBColor(225, 225, 225);
+/// Matplotlib's tab10 cycle, for one colour per layer.
+const PALETTE: [RGBColor; 10] = [
+    BLUE,
+    ORANGE,
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
 const FONT: &str = "sans-serif";
 
 /// A named series of points, as parallel slices of `x` and `y` values.
@@ -136,7 +156,17 @@ fn draw_png(
     target: &Path,
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
 ) -> Result<()> {
-    let root = BitMapBackend::new(file, SIZE).into_drawing_area();
+    draw_png_sized(file, target, SIZE, draw)
+}
+
+/// [`draw_png`] on a bitmap of `size` pixels.
+fn draw_png_sized(
+    file: &Path,
+    target: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+) -> Result<()> {
+    let root = BitMapBackend::new(file, size).into_drawing_area();
     root.fill(&WHITE).map_err(|e| backend_err(target, e))?;
     draw(&root).map_err(|e| match e {
         Error::Plot(msg) => Error::Plot(format!("{}: {msg}", target.display())),

@@ -24,6 +24,8 @@ mod optim;
 mod persist;
 #[cfg(feature = "plot")]
 mod plot;
+#[cfg(feature = "plot")]
+mod plot_diagnostics;
 #[cfg(feature = "std")]
 mod qemu;
 #[cfg(feature = "std")]
