@@ -188,3 +188,6 @@ fn grad_norms<T: Real, N: Params<T>>(layers: &mut [LayerReport], grad: &N) -> Re
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

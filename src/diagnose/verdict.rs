@@ -54,6 +54,8 @@ pub enum Failure {
     },
 }
 
+/// One sentence naming the cause. Epochs are counted from 1, as a training run's progress
+/// lines count them (`Exploded`'s `peak_epoch` 0 reads "epoch 1").
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
