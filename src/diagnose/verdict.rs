@@ -98,7 +98,9 @@ impl core::error::Error for Failure {}
 /// 2. [`Failure::Exploded`]: the loss history `losses` (one entry per epoch) peaked at
 ///    ≥ [`EXPLOSION_FACTOR`] × its first entry, and its last entry is not below the first:
 ///    it blew up and never recovered. (A loss that spiked and then fell below where it
-///    started did recover: the run is judged by the other rules.) A NaN or infinite entry
+///    started did recover: the run is judged by the other rules, which also refuse a run
+///    that exploded and settled on a constant prediction a little below its first loss,
+///    as x in [100, 104] at lr 0.01 does in the tests.) A NaN or infinite entry
 ///    counts as an infinite peak. An empty history is not judged by this rule.
 /// 3. [`Failure::NoFit`]: `train_r2` is below [`MIN_TRAIN_R2`] or NaN.
 ///

@@ -282,3 +282,68 @@ fn bad_data_is_a_typed_error() {
         })
     ));
 }
+
+/// 300 full-batch SGD epochs of the seed network (init seed 0) on 200 samples of
+/// `100·sin(6·(x − lo)/(hi − lo))`, x uniform in [lo, hi): a smooth curve in units the
+/// network was not made for. Returns the loss history, train R² and diagnostics.
+fn unscaled_run(lo: f32, hi: f32, lr: f64) -> (Vec<f64>, f64, constnet::diagnose::Diagnostics) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
+    let x = Row::<f32>::from_fn(200, |_, _| rng.random_range(lo..hi));
+    let y = x.map(|v| ((v - lo) / (hi - lo) * 6.0).sin() * 1e2);
+    let mut net = model::<f32>(0);
+    let config = TrainConfig {
+        epochs: 300,
+        ..TrainConfig::default()
+    };
+    let losses = fit(
+        &mut net,
+        &mut Sgd::new(lr).unwrap(),
+        &x,
+        &y,
+        &config,
+        |_, _| {},
+    )
+    .unwrap();
+    let r2 = constnet::metrics::r2(net.forward(&x).as_slice(), y.as_slice()).unwrap();
+    (losses, r2, diagnose(&net, &x, &y).unwrap())
+}
+
+#[test]
+fn real_runs_that_learned_nothing_are_refused() {
+    // Issue #11's cases, reproduced: training "succeeds" (finite parameters, no error)
+    // with a network that learned nothing. Measured: train R² -0.0019, 2.6e-9 and -2.0e6.
+
+    // x in [100, 104] at the seed's lr: the loss jumps ~10⁶× and every ReLU dies.
+    let (losses, r2, diag) = unscaled_run(100.0, 104.0, 0.01);
+    assert_eq!(diag.dead_layers(), [1, 2]);
+    assert!(r2 < MIN_TRAIN_R2, "{r2}");
+    assert!(matches!(
+        check_learned(&losses, r2, &diag),
+        Err(Failure::DeadLayer {
+            hidden_layer: 1,
+            units: 64
+        })
+    ));
+
+    // x in [0, 5] at the seed's lr: units stay alive, yet the network predicts the mean.
+    let (losses, r2, diag) = unscaled_run(0.0, 5.0, 0.01);
+    assert!(diag.dead_layers().is_empty(), "{diag}");
+    assert_eq!(
+        check_learned(&losses, r2, &diag),
+        Err(Failure::NoFit { train_r2: r2 })
+    );
+
+    // x in [1000, 5000] at lr 1e-6: the loss explodes and ends far above where it began
+    // (and the layers die). With the dead layers out of the picture, the explosion rule
+    // alone refuses it.
+    let (losses, r2, diag) = unscaled_run(1000.0, 5000.0, 1e-6);
+    assert_eq!(diag.dead_layers(), [1, 2]);
+    match check_learned(&losses, r2, &healthy()) {
+        Err(Failure::Exploded {
+            first, peak, last, ..
+        }) => {
+            assert!(peak >= EXPLOSION_FACTOR * first && last >= first);
+        }
+        other => panic!("{other:?}"),
+    }
+}
