@@ -95,14 +95,15 @@ pub fn stage_diagnostics(
 
 /// The axes both panels share.
 macro_rules! mesh {
-    ($chart:expr, $y_desc:expr) => {
+    ($chart:expr, $y_desc:expr, $single:expr) => {
         $chart
             .configure_mesh()
             .x_desc("epoch")
             .y_desc($y_desc)
             .axis_desc_style((FONT, 18))
             .label_style((FONT, 15))
-            .x_labels(10)
+            // One snapshot spans -0.5..0.5: 3 ticks put one at its epoch.
+            .x_labels(if $single { 3 } else { 10 })
             .y_labels(8)
             .x_label_formatter(&|v| fmt_epoch(*v))
             .y_label_formatter(&|v| fmt_num(*v))
@@ -214,7 +215,7 @@ impl Panels {
             .y_label_area_size(65)
             .build_cartesian_2d(self.epochs.clone(), -0.03..1.03)
             .map_err(plot_err)?;
-        mesh!(chart, "fraction")?;
+        mesh!(chart, "fraction", self.single())?;
         for (k, (alive, active)) in self.alive.iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
             let solid = ShapeStyle::from(color).stroke_width(2);
@@ -226,6 +227,11 @@ impl Panels {
         let points = lines.flat_map(|l| l.points.iter());
         let at = least_covered(points.map(|&(e, f)| (self.x_unit(e), (f + 0.03) / 1.06)));
         legend(&mut chart, at)
+    }
+
+    /// Whether every snapshot is of one epoch.
+    fn single(&self) -> bool {
+        self.epochs.end - self.epochs.start <= 1.0
     }
 
     /// Where `epoch` falls across the x axis, from 0 to 1.
@@ -258,7 +264,7 @@ impl Panels {
                     .with_key_points(log_ticks(ys.clone())),
             )
             .map_err(plot_err)?;
-        mesh!(chart, "L2 norm of ∂L/∂θ")?;
+        mesh!(chart, "L2 norm of ∂L/∂θ", self.single())?;
         for (k, grad) in self.grads.iter().enumerate() {
             let style = ShapeStyle::from(PALETTE[k % PALETTE.len()]).stroke_width(2);
             line(&mut chart, grad, style, false)?;
