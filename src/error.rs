@@ -108,6 +108,10 @@ pub enum Error {
     /// Drawing a plot failed.
     #[cfg(feature = "std")]
     Plot(String),
+    /// A training run ended with a network that learned nothing (see
+    /// [`diagnose::check_learned`](crate::diagnose::check_learned)).
+    #[cfg(feature = "alloc")]
+    NotLearned(crate::diagnose::Failure),
     /// An operating-system I/O error, with the path it concerned.
     #[cfg(feature = "std")]
     Io {
@@ -191,6 +195,8 @@ impl fmt::Display for Error {
             }
             #[cfg(feature = "std")]
             Error::Plot(msg) => write!(f, "plot failed: {msg}"),
+            #[cfg(feature = "alloc")]
+            Error::NotLearned(failure) => write!(f, "the network learned nothing: {failure}"),
             #[cfg(feature = "std")]
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
@@ -203,10 +209,20 @@ impl core::error::Error for Error {
             #[cfg(feature = "std")]
             Error::Io { source, .. } => Some(source),
             Error::Format(inner) => Some(inner),
+            #[cfg(feature = "alloc")]
+            Error::NotLearned(inner) => Some(inner),
             #[cfg(feature = "safetensors")]
             Error::Safetensors(inner) => Some(inner),
             _ => None,
         }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl From<crate::diagnose::Failure> for Error {
+    /// [`Error::NotLearned`].
+    fn from(failure: crate::diagnose::Failure) -> Self {
+        Error::NotLearned(failure)
     }
 }
 

@@ -40,6 +40,7 @@
 //! | [`chain`](mod@chain) | composition: [`Chain`], [`net!`], [`chain!`] |
 //! | [`dense`] | [`Dense`], `y = W·x + b` |
 //! | [`scale`] | scaling inside the model: [`Standardize`], [`Rescale`], the [`Scaled`] wrapper (raw units in, raw units out) |
+//! | [`diagnose`] | why a network learned nothing: active units and gradient norm per layer, a verdict (needs `alloc`) |
 //! | [`activation`] | the [`Activation`] trait: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours |
 //! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
 //! | [`gradcheck`] | finite-difference proof of any layer's backward pass (needs `alloc`) |
@@ -53,7 +54,7 @@
 //! | [`persist`] | model files: a checked binary format, atomic save, load |
 //! | [`safetensors`](mod@safetensors) | PyTorch `nn.Sequential` state dicts in and out (feature `safetensors`) |
 //! | [`train`] | the training loop: [`train::fit`] (needs `alloc`) |
-//! | [`plot`] | PNG loss curve and fit plots (feature `plot`) |
+//! | [`plot`] | PNG loss curves (training, validation, best epoch), fit and diagnostics plots (feature `plot`) |
 //! | [`fsutil`] | crash-safe file writes: temporary file, fsync, rename (`std`) |
 //! | [`scalar`] | [`Real`]: `f32` or `f64` |
 //! | [`error`] | the one typed [`Error`] |
@@ -84,6 +85,8 @@ pub mod chain;
 #[cfg(feature = "std")]
 pub mod data;
 pub mod dense;
+#[cfg(feature = "alloc")]
+pub mod diagnose;
 pub mod error;
 #[cfg(feature = "alloc")]
 pub mod eval;

@@ -14,6 +14,7 @@ mod csv_columns;
 mod custom;
 #[cfg(feature = "std")]
 mod data;
+mod diagnose;
 mod early_stopping;
 #[cfg(feature = "alloc")]
 mod eval;
@@ -30,6 +31,8 @@ mod optim;
 mod persist;
 #[cfg(feature = "plot")]
 mod plot;
+#[cfg(feature = "plot")]
+mod plot_diagnostics;
 #[cfg(feature = "std")]
 mod qemu;
 #[cfg(feature = "std")]

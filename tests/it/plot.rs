@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use constnet::Error;
-use constnet::plot::{FitPlot, Series, fit, loss_curve};
+use constnet::plot::{FitPlot, Series, fit, loss_curve, loss_curves};
 
 use crate::scratch::Scratch;
 
@@ -12,13 +12,19 @@ const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 /// Asserts `path` is an 800×500 PNG of non-trivial size.
 #[track_caller]
 fn assert_png(path: &Path) {
+    assert_png_sized(path, (800, 500));
+}
+
+/// Asserts `path` is a PNG of `size` pixels and of non-trivial size.
+#[track_caller]
+pub fn assert_png_sized(path: &Path, size: (u32, u32)) {
     let bytes = std::fs::read(path).unwrap();
     assert_eq!(&bytes[..8], PNG_SIGNATURE);
     // The IHDR chunk comes first: width and height, big-endian, at bytes 16..24.
     assert_eq!(&bytes[12..16], b"IHDR");
     let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-    assert_eq!((width, height), (800, 500));
+    assert_eq!((width, height), size);
     // A blank 800×500 image compresses to well under 5 KB; text and curves do not.
     assert!(bytes.len() > 5_000, "only {} bytes", bytes.len());
 }
@@ -271,4 +277,82 @@ fn plots_can_be_drawn_from_several_threads_at_once() {
         assert_png(&dir.join(&format!("loss{i}.png")));
     }
     assert_eq!(dir.entries().len(), 4);
+}
+
+#[test]
+fn loss_curves_draw_validation_and_the_best_epoch() {
+    let dir = Scratch::new("plot-loss-val");
+    let train = losses();
+    // Validation: falls, then rises again from epoch 120 (over-fitting).
+    let val: Vec<f64> = (0..300)
+        .map(|i| {
+            2.2 * (-(i as f64) / 40.0).exp() + 0.03 + 1e-6 * ((i as f64) - 120.0).max(0.0).powi(2)
+        })
+        .collect();
+    let best = (0..300).min_by(|&a, &b| val[a].total_cmp(&val[b])).unwrap();
+    /// File name, validation history, best epoch.
+    type Case<'a> = (&'a str, Option<&'a [f64]>, Option<usize>);
+    let cases: [Case<'_>; 4] = [
+        ("both.png", Some(&val), Some(best)),
+        ("val.png", Some(&val), None),
+        ("best.png", None, Some(best)),
+        // A validation history shorter than the training one (recorded every epoch
+        // until it stopped being computed) is drawn as far as it goes.
+        ("short.png", Some(&val[..100]), Some(250)),
+    ];
+    for (name, v, b) in cases {
+        loss_curves(&dir.join(name), &train, v, b).unwrap();
+        assert_png(&dir.join(name));
+    }
+    assert_eq!(
+        dir.entries(),
+        ["best.png", "both.png", "short.png", "val.png"]
+    );
+}
+
+#[test]
+fn loss_curves_without_extras_draw_the_same_bytes_as_loss_curve() {
+    let dir = Scratch::new("plot-loss-same");
+    loss_curve(&dir.join("a.png"), &losses()).unwrap();
+    loss_curves(&dir.join("b.png"), &losses(), None, None).unwrap();
+    let (a, b) = (
+        std::fs::read(dir.join("a.png")),
+        std::fs::read(dir.join("b.png")),
+    );
+    assert_eq!(a.unwrap(), b.unwrap());
+}
+
+#[test]
+fn loss_curves_reject_bad_validation_and_best_epoch() {
+    let dir = Scratch::new("plot-loss-val-bad");
+    let path = dir.join("loss.png");
+    let train = [1.0, 0.5, 0.25];
+    assert!(matches!(
+        loss_curves(&path, &train, Some(&[]), None),
+        Err(Error::EmptyData)
+    ));
+    assert!(matches!(
+        loss_curves(&path, &train, Some(&[1.0, f64::NAN]), None),
+        Err(Error::NonFinite {
+            what: "validation losses",
+            index: 1
+        })
+    ));
+    assert!(matches!(
+        loss_curves(&path, &train, Some(&[1.0, 0.0]), None),
+        Err(Error::InvalidParameter {
+            name: "validation losses",
+            ..
+        })
+    ));
+    // Epochs 0, 1, 2 exist; 3 does not.
+    assert!(matches!(
+        loss_curves(&path, &train, None, Some(3)),
+        Err(Error::InvalidParameter {
+            name: "best_epoch",
+            ..
+        })
+    ));
+    loss_curves(&path, &train, None, Some(2)).unwrap();
+    assert_eq!(dir.entries(), ["loss.png"]);
 }
