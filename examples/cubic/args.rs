@@ -41,7 +41,26 @@ impl OptimizerKind {
     }
 }
 
-/// Everything the flags say. Defaults are the seed experiment's settings.
+/// How the model scales its inputs and targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScaleKind {
+    /// Standardize inputs and targets with the training split's mean and standard deviation.
+    Standard,
+    /// No scaling: the network sees the data's own units (the seed experiment).
+    None,
+}
+
+impl ScaleKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ScaleKind::Standard => "standard",
+            ScaleKind::None => "none",
+        }
+    }
+}
+
+/// Everything the flags say. Defaults are the seed experiment's settings; with `--data`,
+/// flags the user did not give take the real-data defaults ([`Args::resolve`]).
 #[derive(Clone, Debug)]
 pub struct Args {
     pub epochs: usize,
@@ -59,6 +78,10 @@ pub struct Args {
     pub load: Option<PathBuf>,
     pub export_rs: Option<PathBuf>,
     pub quantize_int8: bool,
+    pub scale: ScaleKind,
+    pub folds: Option<usize>,
+    pub val_fraction: Option<f64>,
+    pub patience: Option<usize>,
     pub quiet: bool,
     pub help: bool,
     /// The long names of the flags given, in order of first use.
@@ -83,6 +106,10 @@ impl Default for Args {
             load: None,
             export_rs: None,
             quantize_int8: false,
+            scale: ScaleKind::None,
+            folds: None,
+            val_fraction: None,
+            patience: None,
             quiet: false,
             help: false,
             given: Vec::new(),
@@ -96,12 +123,35 @@ impl Args {
         self.given.contains(&long)
     }
 
+    /// With `--data`, the settings a user of real data needs, for every flag not given:
+    /// scaling on, and Adam in mini-batches (see `DATA_DEFAULTS` and the README for the
+    /// measurements behind them). The synthetic run keeps the seed experiment's.
+    fn resolve(&mut self) {
+        if self.data.is_none() {
+            return;
+        }
+        for flag in FLAGS {
+            if let (Some(value), false) = (flag.data_default, self.has(flag.long)) {
+                (flag.set)(self, Some(value.into())).expect("the table's defaults parse");
+            }
+        }
+    }
+
     /// Flags given that this run ignores (they are recorded as `null` in summary.json), for
     /// a warning: training settings with `--load`, synthetic-data settings with `--data`.
     pub fn ignored(&self) -> Vec<&'static str> {
         let mut ignored = Vec::new();
         if self.load.is_some() {
-            ignored.extend(["epochs", "lr", "batch-size", "optimizer", "momentum"]);
+            ignored.extend([
+                "epochs",
+                "lr",
+                "batch-size",
+                "optimizer",
+                "momentum",
+                "scale",
+                "val-fraction",
+                "patience",
+            ]);
         }
         if self.data.is_some() {
             ignored.extend(["samples", "noise"]);
@@ -122,6 +172,8 @@ pub struct Flag {
     pub value: Option<&'static str>,
     pub help: &'static str,
     pub default: Option<&'static str>,
+    /// The default with `--data` when it differs from `default`.
+    pub data_default: Option<&'static str>,
     set: Setter,
 }
 
@@ -132,6 +184,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("N"),
         help: "training epochs (at most 100000000)",
+        data_default: Some("200"),
         default: Some("900"),
         set: |a, v| {
             a.epochs = at_most("--epochs", number("--epochs", v)?, MAX_EPOCHS)?;
@@ -143,6 +196,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("X"),
         help: "learning rate",
+        data_default: Some("0.01"),
         default: Some("0.01"),
         set: |a, v| {
             a.lr = number("--lr", v)?;
@@ -153,7 +207,8 @@ pub const FLAGS: &[Flag] = &[
         long: "batch-size",
         short: None,
         value: Some("N"),
-        help: "samples per step; 0 or omitted = full batch",
+        help: "samples per step; 0 = full batch (with --data, the default 256 means all of a smaller training set)",
+        data_default: Some("256"),
         default: Some("full"),
         set: |a, v| {
             let n: usize = number("--batch-size", v)?;
@@ -166,6 +221,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("NAME"),
         help: "sgd | momentum | nesterov | adam",
+        data_default: Some("adam"),
         default: Some("sgd"),
         set: |a, v| {
             a.optimizer = optimizer(&text("--optimizer", v)?)?;
@@ -177,6 +233,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("X"),
         help: "momentum factor (only with --optimizer momentum or nesterov)",
+        data_default: None,
         default: Some("0.9"),
         set: |a, v| {
             a.momentum = number("--momentum", v)?;
@@ -188,6 +245,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("N"),
         help: "training samples, as many again held out (2 to 10000000)",
+        data_default: None,
         default: Some("1000"),
         set: |a, v| {
             a.samples = at_most("--samples", number("--samples", v)?, MAX_SAMPLES)?;
@@ -199,6 +257,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("X"),
         help: "standard deviation σ of ε ~ N(0, σ²)",
+        data_default: None,
         default: Some("0.1"),
         set: |a, v| {
             a.noise = number("--noise", v)?;
@@ -210,6 +269,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("N"),
         help: "seed of the data, the weights and shuffling",
+        data_default: None,
         default: Some("42"),
         set: |a, v| {
             a.seed = number("--seed", v)?;
@@ -221,6 +281,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("N"),
         help: "1, or 2 to split steps of 256+ samples over two cores (needs --features parallel)",
+        data_default: None,
         default: Some("1"),
         set: |a, v| {
             a.threads = number("--threads", v)?;
@@ -235,6 +296,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("FILE.csv"),
         help: "train on your own `x,y` data (header optional); 20% is held out",
+        data_default: None,
         default: None,
         set: |a, v| {
             a.data = Some(path("--data", v)?);
@@ -246,6 +308,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("DIR"),
         help: "where loss.png, fit.png, summary.json go",
+        data_default: None,
         default: Some("target/cubic"),
         set: |a, v| {
             a.out = path("--out", v)?;
@@ -257,6 +320,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("PATH"),
         help: "save the model: safetensors if PATH ends in .safetensors, else a constnet model file (a symbolic link is written through)",
+        data_default: None,
         default: None,
         set: |a, v| {
             a.save = Some(path("--save", v)?);
@@ -268,6 +332,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("PATH"),
         help: "load a model (.safetensors, e.g. from PyTorch, or a constnet model file) instead of training; evaluate and plot it",
+        data_default: None,
         default: None,
         set: |a, v| {
             a.load = Some(path("--load", v)?);
@@ -279,6 +344,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("PATH"),
         help: "write the model as Rust source for a #![no_std] crate",
+        data_default: None,
         default: None,
         set: |a, v| {
             a.export_rs = Some(path("--export-rs", v)?);
@@ -290,6 +356,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("int8"),
         help: "int8 post-training quantization calibrated on the training inputs: report its test R²; --export-rs then writes the int8 model",
+        data_default: None,
         default: None,
         set: |a, v| match text("--quantize", v)?.as_str() {
             "int8" => {
@@ -303,10 +370,80 @@ pub const FLAGS: &[Flag] = &[
         },
     },
     Flag {
+        long: "scale",
+        short: None,
+        value: Some("KIND"),
+        help: "standard: the model standardizes its inputs and targets with the training split's mean and std (stored in the model, exported); none: raw units",
+        data_default: Some("standard"),
+        default: Some("none"),
+        set: |a, v| {
+            a.scale = match text("--scale", v)?.as_str() {
+                "standard" => ScaleKind::Standard,
+                "none" => ScaleKind::None,
+                other => {
+                    return Err(format!(
+                        "--scale: unknown `{}` (expected standard or none)",
+                        other.escape_debug()
+                    ));
+                }
+            };
+            Ok(())
+        },
+    },
+    Flag {
+        long: "folds",
+        short: None,
+        value: Some("K"),
+        help: "K-fold cross-validation (shuffled, seeded): train K models, report each fold's test R², their mean and min",
+        data_default: None,
+        default: None,
+        set: |a, v| {
+            let k: usize = number("--folds", v)?;
+            if k < 2 {
+                return Err(format!("--folds: {k} is too few (at least 2)"));
+            }
+            a.folds = Some(k);
+            Ok(())
+        },
+    },
+    Flag {
+        long: "val-fraction",
+        short: None,
+        value: Some("F"),
+        help: "hold out this fraction of the training split as validation data: its loss is drawn in loss.png and --patience watches it",
+        data_default: None,
+        default: Some("0"),
+        set: |a, v| {
+            let f: f64 = number("--val-fraction", v)?;
+            if !(0.0..1.0).contains(&f) {
+                return Err(format!("--val-fraction: {f} is not in [0, 1)"));
+            }
+            a.val_fraction = (f > 0.0).then_some(f);
+            Ok(())
+        },
+    },
+    Flag {
+        long: "patience",
+        short: None,
+        value: Some("N"),
+        help: "stop when the validation loss (training loss without --val-fraction) has not improved for N epochs, and keep the best epoch's weights",
+        data_default: None,
+        default: None,
+        set: |a, v| {
+            let n: usize = number("--patience", v)?;
+            if n == 0 {
+                return Err("--patience must be at least 1".into());
+            }
+            a.patience = Some(n);
+            Ok(())
+        },
+    },
+    Flag {
         long: "quiet",
         short: Some('q'),
         value: None,
         help: "no progress lines on stderr (warnings and errors still)",
+        data_default: None,
         default: None,
         set: |a, _| {
             a.quiet = true;
@@ -318,6 +455,7 @@ pub const FLAGS: &[Flag] = &[
         short: Some('h'),
         value: None,
         help: "this text",
+        data_default: None,
         default: None,
         set: |a, _| {
             a.help = true;
@@ -342,10 +480,12 @@ pub fn help() -> String {
         if let Some(value) = flag.value {
             left = format!("{left} {value}");
         }
-        let default = flag
-            .default
-            .map(|d| format!(" [default: {d}]"))
-            .unwrap_or_default();
+        let default = match (flag.default, flag.data_default) {
+            (Some(d), Some(dd)) => format!(" [default: {d}; with --data: {dd}]"),
+            (None, Some(dd)) => format!(" [with --data: {dd}]"),
+            (Some(d), None) => format!(" [default: {d}]"),
+            (None, None) => String::new(),
+        };
         let _ = writeln!(out, "    {left:<24}{}{default}", flag.help);
     }
     out
@@ -390,8 +530,27 @@ where
         };
         (flag.set)(&mut args, value)?;
     }
+    args.resolve();
     if args.samples < 2 {
         return Err("--samples must be at least 2 (R² needs two test samples)".into());
+    }
+    if args.folds.is_some() {
+        if let Some(flag) = ["save", "load", "export-rs", "quantize"]
+            .into_iter()
+            .find(|f| args.has(f))
+        {
+            return Err(format!(
+                "--folds only evaluates (K models, none kept): drop --{flag}, or run without \
+                 --folds to train the model to keep"
+            ));
+        }
+    }
+    if args.quantize_int8 && args.export_rs.is_some() && args.scale == ScaleKind::Standard {
+        return Err(
+            "--export-rs with --quantize int8 writes the int8 network without the model's \
+             scaling: add --scale none (or export the float model)"
+                .into(),
+        );
     }
     if args.has("momentum") && !args.optimizer.uses_momentum() {
         return Err(format!(

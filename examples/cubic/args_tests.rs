@@ -21,7 +21,8 @@ fn every_flag_parses_in_both_forms() {
     let args = parse_str(
         "--epochs 5 --lr=0.5 --batch-size 32 --optimizer momentum --momentum=0.8 --samples 7 \
          --noise 0.2 --seed 3 --data d.csv --out o --save m.cnet --load l.cnet \
-         --export-rs m.rs --threads=2 --quantize int8 --quiet --help",
+         --export-rs m.rs --threads=2 --quantize int8 --scale=none --val-fraction 0.2 \
+         --patience 7 --quiet --help",
     )
     .unwrap();
     assert_eq!((args.epochs, args.lr, args.batch_size), (5, 0.5, Some(32)));
@@ -37,7 +38,11 @@ fn every_flag_parses_in_both_forms() {
     assert_eq!(args.export_rs, Some(PathBuf::from("m.rs")));
     assert!(args.quiet && args.help);
     assert_eq!((args.threads, args.quantize_int8), (2, true));
-    assert_eq!(args.given.len(), FLAGS.len());
+    assert_eq!(args.scale, ScaleKind::None);
+    assert_eq!((args.val_fraction, args.patience), (Some(0.2), Some(7)));
+    // Every flag but --folds, which only evaluates and so refuses --save and the like.
+    assert_eq!(args.given.len(), FLAGS.len() - 1);
+    assert_eq!(parse_str("--folds 5").unwrap().folds, Some(5));
     assert_eq!(parse_str("--batch-size 0").unwrap().batch_size, None);
     assert!(parse_str("-q -h").unwrap().quiet);
     for name in ["sgd", "momentum", "nesterov", "adam"] {
@@ -127,5 +132,5 @@ fn help_lists_every_flag_from_the_table() {
             flag.long
         );
     }
-    assert!(help.contains("-q, --quiet") && help.contains("[default: 900]"));
+    assert!(help.contains("-q, --quiet") && help.contains("[default: 900; with --data: 200]"));
 }

@@ -163,7 +163,9 @@ fn a_failure_part_way_leaves_every_previous_output_untouched() {
         "files changed or temporaries left"
     );
     fs::remove_dir(&folder).unwrap();
-    // A plot that cannot be written (loss.png is a folder): the model is not replaced.
+    // A plot that cannot be written (loss.png is a folder): the model, trained and sound,
+    // is saved first (nothing unrelated to it may lose it); the plots and the summary
+    // stay as they were.
     fs::remove_file(out.join("loss.png")).unwrap();
     fs::create_dir(out.join("loss.png")).unwrap();
     let err = run(&args(
@@ -174,9 +176,23 @@ fn a_failure_part_way_leaves_every_previous_output_untouched() {
     .to_string();
     assert!(err.contains("loss.png"), "{err}");
     fs::remove_dir(out.join("loss.png")).unwrap();
-    let mut expected = before.clone();
-    expected.retain(|(p, _)| !p.ends_with("loss.png"));
-    assert_eq!(snapshot(&dir), expected);
+    let after = snapshot(&dir);
+    let saved = |snap: &[(PathBuf, Vec<u8>)]| snap.iter().find(|(p, _)| *p == model).cloned();
+    assert_ne!(
+        saved(&after),
+        saved(&before),
+        "the 30-epoch model was saved"
+    );
+    let others = |snap: Vec<(PathBuf, Vec<u8>)>| -> Vec<_> {
+        snap.into_iter()
+            .filter(|(p, _)| *p != model && !p.ends_with("loss.png"))
+            .collect()
+    };
+    assert_eq!(
+        others(after),
+        others(before.clone()),
+        "plots or summary changed"
+    );
     // A fresh --out folder is not left behind by a failed run.
     let fresh = dir.join("fresh");
     fs::create_dir(&folder).unwrap();
@@ -321,17 +337,14 @@ fn stale_temporaries_of_our_pattern_and_a_dead_process_are_cleaned_up() {
 
 #[test]
 fn a_learning_rate_below_the_weights_resolution_is_warned_about() {
-    use crate::{Model, train_model, unchanged_warning};
-    use constnet::{Init, InitScheme};
+    use crate::{fitting, unchanged_warning};
     use rand::SeedableRng;
     let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(1);
     let data: crate::Data = constnet::data::cubic(200, 0.1, &mut rng).unwrap();
     for (lr, warned) in [(1e-30, true), (0.01, false)] {
-        let mut model: Model = Init::init(&mut rng, InitScheme::He);
-        let before = model.clone();
         let a = args(Path::new("unused"), &format!("--epochs 20 --lr {lr}"));
-        train_model(&mut model, &data, &a).unwrap();
-        let warning = unchanged_warning(&before, &model, lr);
+        let trained = fitting::train(&a, &data, &mut rng).unwrap();
+        let warning = unchanged_warning(&trained, lr);
         assert_eq!(warning.is_some(), warned, "lr {lr}: {warning:?}");
         if let Some(w) = warning {
             assert!(w.contains("too small") && w.contains("1e-30"), "{w}");

@@ -4,27 +4,28 @@
 //! `cargo run --release --example cubic` (add `-- --help` for the flags).
 
 mod args;
+mod cv;
+mod fitting;
 mod outputs;
 mod summary;
+mod verdict;
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use constnet::data::{Dataset, cubic};
-use constnet::train::{TrainConfig, fit};
-use constnet::{
-    AdamConfig, Dense, Error, Init, InitScheme, Momentum, Optimizer, Params, Relu, Sgd, metrics,
-    net,
-};
-use nalgebra::{Const, Dyn, OMatrix};
+use constnet::{Dense, Error, Params, Relu, Scaled, metrics, net};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
-use args::{Args, OptimizerKind};
+use args::Args;
+use fitting::Trained;
 use summary::Summary;
 
 /// The seed network: its shape is its type.
-type Model = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+/// The model: the seed network between its input and target scalers (identity, the seed
+/// experiment's raw units, with `--scale none`), so it takes and gives raw units.
+type Model = Scaled<Seed, 1, 1>;
 type Data = Dataset<f32, 1, 1>;
 /// Any error of a run: the library's, or the example's own (a flag conflict, an output
 /// that would overwrite an input), printed as one line.
@@ -92,59 +93,130 @@ fn run_in(args: &Args) -> RunResult<String> {
     // does not exist, is an error now rather than after training.
     outputs::check(args)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
+    if let Some(k) = args.folds {
+        let data = load_all(args, &mut rng)?;
+        return cv::run(args, k, &data, &mut rng);
+    }
     let (train, test) = load_data(args, &mut rng)?;
-    let (model, losses, seconds) = match &args.load {
-        Some(path) => {
-            // Model-file errors do not carry the path: name it here.
-            let loaded = constnet::safetensors::load_auto::<f32, Model>(path);
-            let model = loaded.map_err(|e| match e {
-                Error::Format(_) | Error::Safetensors(_) => {
-                    format!("--load {}: {e}", path.display()).into()
-                }
-                other => Box::<dyn std::error::Error>::from(other),
-            })?;
-            (model, Vec::new(), 0.0)
-        }
-        None => {
-            let mut model: Model = Init::init(&mut rng, InitScheme::He);
-            let initial = model.clone();
-            let started = Instant::now();
-            let losses = train_model(&mut model, &train, args)?;
-            let seconds = started.elapsed().as_secs_f64();
-            if let Some(warning) = unchanged_warning(&initial, &model, args.lr) {
-                warn(&warning);
-            }
-            (model, losses, seconds)
-        }
+    let Some(load) = &args.load else {
+        return train_and_report(args, &train, &test, &mut rng);
     };
+    let model = load_model(load)?;
+    let int8 = quantize(args, &model, &train)?;
+    outputs::save_model(args, &model, int8.as_ref())?;
+    let summary = Summary::new(args, &model, &train, &test, None, None)?;
+    outputs::write(args, &model, &train, None, &summary)?;
+    finish(summary.line(&args.out), int8.as_ref(), &model, &test)
+}
 
-    let summary = Summary::new(args, &model, &train, &test, &losses, seconds)?;
-    // Quantized on the training inputs (the data a deployment would calibrate on).
-    let int8 = match args.quantize_int8 {
-        true => Some(constnet::quant::quantize(&model, train.x())?),
-        false => None,
+/// Trains, judges, saves (before anything unrelated to the model can fail), evaluates and
+/// plots. A network that learned nothing is not saved: the run writes its plots and
+/// summary (so the user can look) and fails with the cause and the remedy.
+fn train_and_report(
+    args: &Args,
+    train: &Data,
+    test: &Data,
+    rng: &mut Xoshiro256PlusPlus,
+) -> RunResult<String> {
+    let trained = fitting::train(args, train, rng).map_err(|e| match e.downcast::<Error>() {
+        Ok(e) => verdict::explain(args, *e, train),
+        Err(e) => e,
+    })?;
+    if let Some(warning) = unchanged_warning(&trained, args.lr) {
+        warn(&warning);
+    }
+    let verdict = verdict::check(args, &trained, train);
+    let model = &trained.model;
+    let int8 = match verdict {
+        Ok(()) => {
+            let int8 = quantize(args, model, train)?;
+            outputs::save_model(args, model, int8.as_ref())?;
+            int8
+        }
+        Err(_) => None,
     };
-    outputs::write(args, &model, int8.as_ref(), &train, &losses, &summary)?;
-    let line = summary.line(&args.out);
-    match &int8 {
-        Some(q) => Ok(format!("{line}; int8 test R² {:.4}", int8_r2(q, &test)?)),
+    let failure = verdict.as_ref().err().map(String::as_str);
+    let summary = Summary::new(args, model, train, test, Some(&trained), failure)?;
+    outputs::write(args, model, train, Some(&trained), &summary)?;
+    verdict.map_err(|why| format!("the network learned nothing: {why}"))?;
+    finish(summary.line(&args.out), int8.as_ref(), model, test)
+}
+
+/// The last line, with the int8 model's test R² if there is one.
+fn finish(line: String, int8: Option<&Int8>, model: &Model, test: &Data) -> RunResult<String> {
+    match int8 {
+        Some(q) => Ok(format!(
+            "{line}; int8 test R² {:.4}",
+            int8_r2(q, model, test)?
+        )),
         None => Ok(line),
     }
 }
 
-/// The int8 model, as quantized from [`Model`].
-type Int8 = constnet::quant::QModel<<Model as constnet::quant::Quantize>::Q, 1, 1>;
+/// Model files: a constnet model file or safetensors of [`Model`], or of the bare seed
+/// network (a file from before the model held its scaling, or a PyTorch `nn.Sequential`
+/// state dict), which loads with identity scaling.
+fn load_model(path: &std::path::Path) -> RunResult<Model> {
+    let named = |e: Error| -> Box<dyn std::error::Error> {
+        match e {
+            // Model-file errors do not carry the path: name it here.
+            Error::Format(_) | Error::Safetensors(_) => {
+                format!("--load {}: {e}", path.display()).into()
+            }
+            other => other.into(),
+        }
+    };
+    match constnet::safetensors::load_auto::<f32, Model>(path) {
+        Ok(model) => Ok(model),
+        Err(e @ (Error::Format(_) | Error::Safetensors(_))) => {
+            match constnet::safetensors::load_auto::<f32, Seed>(path) {
+                Ok(seed) => Ok(Model::new(seed)),
+                // The file is neither: report it as the model it should have been.
+                Err(_) => Err(named(e)),
+            }
+        }
+        Err(e) => Err(named(e)),
+    }
+}
 
-/// Test R² of the int8 model (integer inference between float edges).
-fn int8_r2(q: &Int8, test: &Data) -> constnet::Result<f64> {
-    let pred: Vec<f32> = test.x().iter().map(|&x| q.predict(&[x])[0]).collect();
+/// The int8 model of the seed network inside [`Model`].
+type Int8 = constnet::quant::QModel<<Seed as constnet::quant::Quantize>::Q, 1, 1>;
+
+/// At most this many training inputs calibrate the int8 ranges (a seeded sample of more):
+/// quantization keeps every layer's activations for them.
+const CALIBRATION_SAMPLES: usize = 20_000;
+
+/// `--quantize int8`: the seed network quantized on (a sample of) the training inputs in
+/// its own units, the data a deployment would calibrate on.
+fn quantize(args: &Args, model: &Model, train: &Data) -> RunResult<Option<Int8>> {
+    if !args.quantize_int8 {
+        return Ok(None);
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
+    let sample = train.sample(CALIBRATION_SAMPLES, &mut rng)?;
+    let x = constnet::Forward::forward(&model.input, sample.x());
+    Ok(Some(constnet::quant::quantize(&model.net, &x)?))
+}
+
+/// Test R² of the int8 model (integer inference between float edges), between the model's
+/// float scalers.
+fn int8_r2(q: &Int8, model: &Model, test: &Data) -> constnet::Result<f64> {
+    use constnet::Forward;
+    let x = model.input.forward(test.x());
+    let pred: Vec<f32> = x
+        .iter()
+        .map(|&x| {
+            let y = nalgebra::SVector::<f32, 1>::from([q.predict(&[x])[0]]);
+            model.output.forward(&y)[0]
+        })
+        .collect();
     metrics::r2(&pred, test.y().as_slice())
 }
 
-/// `‖θ − θ₀‖ / ‖θ₀‖` over every parameter.
-fn relative_change(before: &Model, after: &Model) -> f64 {
+/// `‖θ − θ₀‖ / ‖θ₀‖` over every parameter of the network.
+fn relative_change(before: &Seed, after: &Seed) -> f64 {
     let (mut diff, mut norm) = (0.0f64, 0.0f64);
-    for i in 0..Model::TENSORS {
+    for i in 0..Seed::TENSORS {
         for (&a, &b) in before.tensor(i).iter().zip(after.tensor(i)) {
             diff += (f64::from(b) - f64::from(a)).powi(2);
             norm += f64::from(a).powi(2);
@@ -155,14 +227,32 @@ fn relative_change(before: &Model, after: &Model) -> f64 {
 
 /// Training whose updates are all below the weights' resolution (e.g. `--lr 1e-30`)
 /// leaves them as they were: say so rather than report an untrained model as trained.
-fn unchanged_warning(before: &Model, after: &Model, lr: f64) -> Option<String> {
-    let change = relative_change(before, after);
+fn unchanged_warning(trained: &Trained, lr: f64) -> Option<String> {
+    let change = relative_change(&trained.initial, &trained.model.net);
     (change < f64::from(f32::EPSILON)).then(|| {
         format!(
             "training changed the weights by {change:.1e} of their size, below f32 \
              resolution ({:.1e}): the learning rate {lr:e} is too small to have an effect",
             f32::EPSILON
         )
+    })
+}
+
+/// All the data, for cross-validation: the user's CSV, or one synthetic draw of
+/// `--samples` points.
+fn load_all(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<Data> {
+    match &args.data {
+        None => Ok(cubic(args.samples, args.noise, rng)?),
+        Some(path) => read_csv(path),
+    }
+}
+
+/// The CSV at `path`; errors that do not name the file (no data rows, a width mismatch)
+/// get its name.
+fn read_csv(path: &std::path::Path) -> RunResult<Data> {
+    Data::from_csv_path(path).map_err(|e| match e {
+        Error::Io { .. } | Error::Csv { .. } => Box::<dyn std::error::Error>::from(e),
+        other => format!("--data {}: {other}", path.display()).into(),
     })
 }
 
@@ -175,11 +265,7 @@ fn load_data(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<(Data, Data
             cubic(args.samples, args.noise, rng)?,
         )),
         Some(path) => {
-            // Errors that do not name the file (no data rows, a width mismatch) get its name.
-            let data = Data::from_csv_path(path).map_err(|e| match e {
-                Error::Io { .. } | Error::Csv { .. } => Box::<dyn std::error::Error>::from(e),
-                other => format!("--data {}: {other}", path.display()).into(),
-            })?;
+            let data = read_csv(path)?;
             // R² needs at least two held-out samples: ceil(20%) ≥ 2 from 6 rows on.
             if data.len() < 6 {
                 return Err(Error::InvalidParameter {
@@ -190,64 +276,6 @@ fn load_data(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<(Data, Data
             }
             Ok(data.split(0.2, rng)?)
         }
-    }
-}
-
-/// Trains with the chosen optimizer, printing about ten progress lines to stderr.
-fn train_model(model: &mut Model, train: &Data, args: &Args) -> constnet::Result<Vec<f64>> {
-    let config = TrainConfig {
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        shuffle_seed: args.seed,
-        drop_last: false,
-        early_stopping: None,
-    };
-    let every = (args.epochs / 10).max(1);
-    let progress = |epoch: usize, loss: f64| {
-        if !args.quiet && ((epoch + 1).is_multiple_of(every) || epoch + 1 == args.epochs) {
-            eprintln!("epoch {:>6}/{}  loss {loss:.6}", epoch + 1, args.epochs);
-        }
-    };
-    let (x, y, t) = (train.x(), train.y(), args.threads);
-    match args.optimizer {
-        OptimizerKind::Sgd => fit_with(model, &mut Sgd::new(args.lr)?, x, y, &config, t, progress),
-        OptimizerKind::Momentum => {
-            let mut opt = Momentum::new(args.lr, args.momentum)?;
-            fit_with(model, &mut opt, x, y, &config, t, progress)
-        }
-        OptimizerKind::Nesterov => {
-            let mut opt = Momentum::nesterov(args.lr, args.momentum)?;
-            fit_with(model, &mut opt, x, y, &config, t, progress)
-        }
-        OptimizerKind::Adam => {
-            let adam = AdamConfig {
-                lr: args.lr,
-                ..AdamConfig::default()
-            };
-            fit_with(model, &mut adam.build()?, x, y, &config, t, progress)
-        }
-    }
-}
-
-/// [`fit`], or `fit_parallel` for `--threads 2`.
-fn fit_with<O: Optimizer<f32, Model>>(
-    model: &mut Model,
-    opt: &mut O,
-    x: &OMatrix<f32, Const<1>, Dyn>,
-    y: &OMatrix<f32, Const<1>, Dyn>,
-    config: &TrainConfig,
-    threads: usize,
-    progress: impl FnMut(usize, f64),
-) -> constnet::Result<Vec<f64>> {
-    match threads {
-        #[cfg(feature = "parallel")]
-        2 => constnet::train::fit_parallel(model, opt, x, y, config, progress),
-        #[cfg(not(feature = "parallel"))]
-        2 => Err(Error::InvalidParameter {
-            name: "--threads",
-            reason: "2 needs the example built with `--features parallel`",
-        }),
-        _ => fit(model, opt, x, y, config, progress),
     }
 }
 

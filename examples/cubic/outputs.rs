@@ -1,7 +1,9 @@
-//! The run's outputs: the model file, its Rust export, the plots and `summary.json`, staged
-//! and moved into place together (see `constnet::fsutil`), so a failure part-way leaves the
-//! previous files as they were. `summary.json` is staged last: if it is from this run, so
-//! is everything beside it.
+//! The run's outputs, in two commits: first the model (its file and its Rust export), as
+//! soon as it is trained and judged sound, so nothing unrelated to it (an evaluation, a
+//! plot) can lose it; then the plots and `summary.json`. Each commit is staged and moved
+//! into place together (see `constnet::fsutil`), so a failure part-way leaves the previous
+//! files as they were. `summary.json` is staged last: if it is from this run, so is
+//! everything beside it.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +15,7 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
 use crate::args::Args;
+use crate::fitting::Trained;
 use crate::summary::Summary;
 use crate::{Data, Int8, Model, RunResult};
 
@@ -25,7 +28,13 @@ fn outputs(args: &Args) -> Vec<(&'static str, PathBuf)> {
     if let Some(p) = &args.export_rs {
         all.push(("--export-rs", p.clone()));
     }
-    for name in ["loss.png", "fit.png", "summary.json"] {
+    for name in [
+        "loss.png",
+        "fit.png",
+        "diagnostics.png",
+        "summary.json",
+        "folds.csv",
+    ] {
         all.push(("--out", args.out.join(name)));
     }
     all
@@ -51,8 +60,20 @@ pub fn check(args: &Args) -> RunResult<()> {
         .into_iter()
         .filter_map(|(flag, p)| resolve_target(p).ok().map(|t| (flag, p, t)))
         .collect();
+    let mut seen: Vec<(&str, PathBuf, PathBuf)> = Vec::new();
     for (flag, path) in outputs(args) {
         let target = resolve_target(&path).map_err(|e| format!("{flag}: {e}"))?;
+        // The model is written before the plots: two outputs onto one file must be caught
+        // here, not by a staging that holds only one of them.
+        if let Some((other, other_path, _)) = seen.iter().find(|(_, _, t)| *t == target) {
+            return Err(format!(
+                "{flag} {} and {other} {} are the same file",
+                path.display(),
+                other_path.display()
+            )
+            .into());
+        }
+        seen.push((flag, path.clone(), target.clone()));
         if let Some((input_flag, input, _)) = inputs.iter().find(|(_, _, t)| *t == target) {
             return Err(format!(
                 "{flag} {} would overwrite the input {input_flag} {}",
@@ -65,28 +86,8 @@ pub fn check(args: &Args) -> RunResult<()> {
     Ok(())
 }
 
-/// Stages every output, then moves them into place; on error nothing is moved. The
-/// `--out` folder must exist.
-pub fn write(
-    args: &Args,
-    model: &Model,
-    int8: Option<&Int8>,
-    train: &Data,
-    losses: &[f64],
-    summary: &Summary,
-) -> RunResult<()> {
-    stage(args, model, int8, train, losses, summary)?.commit()?;
-    Ok(())
-}
-
-fn stage(
-    args: &Args,
-    model: &Model,
-    int8: Option<&Int8>,
-    train: &Data,
-    losses: &[f64],
-    summary: &Summary,
-) -> RunResult<Staging> {
+/// Writes `--save` and `--export-rs` (the int8 model's source if there is one), together.
+pub fn save_model(args: &Args, model: &Model, int8: Option<&Int8>) -> RunResult<()> {
     let mut staging = Staging::new();
     if let Some(path) = &args.save {
         let bytes = if safetensors::is_safetensors_path(path) {
@@ -103,17 +104,44 @@ fn stage(
         };
         staging.write_bytes(path, source.as_bytes())?;
     }
+    staging.commit()?;
+    Ok(())
+}
+
+/// Stages the plots and `summary.json`, then moves them into place; on error nothing is
+/// moved. The `--out` folder must exist. `trained` is `None` for a loaded model.
+pub fn write(
+    args: &Args,
+    model: &Model,
+    train: &Data,
+    trained: Option<&Trained>,
+    summary: &Summary,
+) -> RunResult<()> {
+    let mut staging = Staging::new();
     let loss_png = args.out.join("loss.png");
-    if losses.is_empty() {
-        // A loaded model has no loss curve: an earlier run's must not sit beside this
-        // run's summary.
-        staging.remove(&loss_png)?;
-    } else {
-        plot::stage_loss_curve(&mut staging, &loss_png, losses)?;
+    let diagnostics_png = args.out.join("diagnostics.png");
+    // Cross-validation's fold list belongs to another kind of run.
+    staging.remove(&args.out.join("folds.csv"))?;
+    match trained {
+        // A loaded model has no loss curve or diagnostics: an earlier run's must not sit
+        // beside this run's summary.
+        None => {
+            staging.remove(&loss_png)?;
+            staging.remove(&diagnostics_png)?;
+        }
+        Some(t) => {
+            let h = &t.history;
+            let val = (!h.val.is_empty()).then_some(h.val.as_slice());
+            // The best epoch means something only when it chose the weights.
+            let best = h.best_epoch.filter(|_| args.patience.is_some());
+            plot::stage_loss_curves(&mut staging, &loss_png, &h.train, val, best)?;
+            plot::stage_diagnostics(&mut staging, &diagnostics_png, &t.snapshots)?;
+        }
     }
     stage_fit_plot(&mut staging, &args.out.join("fit.png"), model, train, args)?;
     staging.write_bytes(&args.out.join("summary.json"), summary.json().as_bytes())?;
-    Ok(staging)
+    staging.commit()?;
+    Ok(())
 }
 
 /// The most training points the fit plot draws: more are indistinguishable in an 800-pixel

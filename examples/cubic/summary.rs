@@ -13,6 +13,7 @@ use constnet::Result;
 use serde_json::{Value, json};
 
 use crate::args::Args;
+use crate::fitting::Trained;
 use crate::{Data, Model};
 
 /// An R²: its value, or why it has none.
@@ -52,51 +53,78 @@ pub struct Summary {
     test_r2: R2,
     seconds: f64,
     epochs: usize,
+    stopped_early: bool,
 }
 
 impl Summary {
+    /// `trained` is `None` for a loaded model; `failure` is why the trained network was
+    /// refused, if it was.
     pub fn new(
         args: &Args,
         model: &Model,
         train: &Data,
         test: &Data,
-        losses: &[f64],
-        seconds: f64,
+        trained: Option<&Trained>,
+        failure: Option<&str>,
     ) -> Result<Self> {
         let (train_mse, train_r2) = evaluate(model, train)?;
         let (test_mse, test_r2) = evaluate(model, test)?;
-        let trained = args.load.is_none();
         let synthetic = args.data.is_none();
         let when = |cond: bool, v: Value| if cond { v } else { Value::Null };
+        let is_trained = trained.is_some();
+        let history = trained.map(|t| &t.history);
+        let scaling = |m: &[f32]| json!(m.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
         let json = json!({
-            "trained": trained,
+            "trained": is_trained,
             "loaded_from": path(&args.load),
             "data": path(&args.data),
-            "epochs": when(trained, json!(args.epochs)),
-            "lr": when(trained, number(args.lr)),
-            "optimizer": when(trained, json!(args.optimizer.name())),
-            "momentum": when(trained && args.optimizer.uses_momentum(), number(args.momentum)),
-            "batch_size": when(trained, json!(args.batch_size.unwrap_or(train.len()))),
+            "epochs": when(is_trained, json!(args.epochs)),
+            "epochs_run": history.map_or(Value::Null, |h| json!(h.train.len())),
+            "stopped_early": history.map_or(Value::Null, |h| json!(h.stopped_early)),
+            "best_epoch": history
+                .and_then(|h| h.best_epoch)
+                .map_or(Value::Null, |e| json!(e + 1)),
+            "patience": when(is_trained, json!(args.patience)),
+            "val_fraction": when(is_trained, json!(args.val_fraction)),
+            "n_val": trained.map_or(Value::Null, |t| json!(t.n_val)),
+            "final_val_mse": history
+                .and_then(|h| h.val.last())
+                .map_or(Value::Null, |&l| number(l)),
+            "lr": when(is_trained, number(args.lr)),
+            "optimizer": when(is_trained, json!(args.optimizer.name())),
+            "momentum": when(is_trained && args.optimizer.uses_momentum(), number(args.momentum)),
+            "batch_size": trained.map_or(Value::Null, |t| {
+                json!(args.batch_size.map_or(t.fitted.len(), |b| b.min(t.fitted.len())))
+            }),
+            "scale": when(is_trained, json!(args.scale.name())),
+            "input_mean": scaling(model.input.mean.as_slice()),
+            "input_std": scaling(model.input.std.as_slice()),
+            "target_mean": scaling(model.output.mean.as_slice()),
+            "target_std": scaling(model.output.std.as_slice()),
             "seed": args.seed,
             "samples": when(synthetic, json!(args.samples)),
             "noise": when(synthetic, number(args.noise)),
             "n_train": train.len(),
             "n_test": test.len(),
-            "final_train_mse": losses.last().map_or(Value::Null, |&l| number(l)),
+            "final_train_mse": history
+                .and_then(|h| h.train.last())
+                .map_or(Value::Null, |&l| number(l)),
             "train_mse": number(train_mse),
             "test_mse": number(test_mse),
             "train_r2": train_r2.value(),
             "train_r2_undefined": train_r2.reason(),
             "test_r2": test_r2.value(),
             "test_r2_undefined": test_r2.reason(),
-            "train_seconds": when(trained, number(seconds)),
+            "train_seconds": trained.map_or(Value::Null, |t| number(t.seconds)),
+            "failure": failure.map_or(Value::Null, |f| json!(f)),
         });
         Ok(Summary {
             json,
             train_r2,
             test_r2,
-            seconds,
-            epochs: if trained { args.epochs } else { 0 },
+            seconds: trained.map_or(0.0, |t| t.seconds),
+            epochs: history.map_or(0, |h| h.train.len()),
+            stopped_early: history.is_some_and(|h| h.stopped_early),
         })
     }
 
@@ -110,7 +138,15 @@ impl Summary {
     /// The last stdout line: a short human summary.
     pub fn line(&self, out: &Path) -> String {
         let how = if self.epochs > 0 {
-            format!("trained {} epochs in {:.3} s", self.epochs, self.seconds)
+            let early = if self.stopped_early {
+                ", stopped early"
+            } else {
+                ""
+            };
+            format!(
+                "trained {} epochs{early} in {:.3} s",
+                self.epochs, self.seconds
+            )
         } else {
             "loaded, not trained".into()
         };

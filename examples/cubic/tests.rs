@@ -205,7 +205,13 @@ fn save_and_load_pick_safetensors_by_extension() {
     run(&args(&out, &format!("--save {}", file.display()))).unwrap();
     let bytes = std::fs::read(&file).unwrap();
     let keys = constnet::safetensors::keys(&bytes).unwrap();
-    assert!(keys.contains(&"0.weight".to_string()) && keys.contains(&"4.bias".to_string()));
+    // nn.Sequential(Standardize, *seed, Rescale): the seed network's modules are 1 to 5.
+    for key in ["0.mean", "0.std", "1.weight", "5.bias", "6.mean", "6.std"] {
+        assert!(
+            keys.contains(&key.to_string()),
+            "{key} missing from {keys:?}"
+        );
+    }
     let trained = field(&out, "test_r2");
     let back = scratch("safetensors-load");
     run(&args(&back, &format!("--load {}", file.display()))).unwrap();

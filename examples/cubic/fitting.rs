@@ -1,0 +1,188 @@
+//! Training one model: scalers fitted on the data trained on, the inner network trained on
+//! scaled data (with a validation split and early stopping if asked), and diagnostics
+//! snapshots along the way for `diagnostics.png`.
+
+use std::time::{Duration, Instant};
+
+use constnet::diagnose::{self, Diagnostics};
+use constnet::train::{EarlyStopping, Epoch, History, TrainConfig, Validation};
+use constnet::{AdamConfig, Init, InitScheme, Momentum, Optimizer, Sgd};
+use nalgebra::{Const, Dyn, OMatrix};
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+
+use crate::args::{Args, OptimizerKind, ScaleKind};
+use crate::{Data, Model, RunResult, Seed};
+
+/// Diagnostics are taken at about this many epochs of a run (and at its last).
+const SNAPSHOTS: usize = 50;
+/// … on at most this many training samples (a seeded sample), so that they cost a few
+/// percent of a run whatever the data's size.
+const SNAPSHOT_SAMPLES: usize = 512;
+
+/// A trained model and what its training recorded.
+pub struct Trained {
+    pub model: Model,
+    /// The network before training (to tell a run whose steps changed nothing).
+    pub initial: Seed,
+    pub history: History,
+    /// `(epoch, diagnostics on a sample of the data trained on)`.
+    pub snapshots: Vec<(usize, Diagnostics)>,
+    /// Training time, without the diagnostics snapshots.
+    pub seconds: f64,
+    /// The data trained on, in the network's (scaled) units: what the verdict inspects.
+    pub fitted: Data,
+    /// Samples held out of `train` for validation.
+    pub n_val: usize,
+}
+
+/// Trains a fresh model on `train` as the flags say; `rng` draws the validation split and
+/// the initial weights.
+pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> RunResult<Trained> {
+    let (fit_on, val) = match args.val_fraction {
+        Some(f) => {
+            let (rest, val) = train
+                .split(f, rng)
+                .map_err(|e| format!("--val-fraction {f}: {e}"))?;
+            (rest, Some(val))
+        }
+        None => (train.clone(), None),
+    };
+    let net: Seed = Init::init(rng, InitScheme::He);
+    let initial = net.clone();
+    // Scalers from the data trained on only: never from validation or test data.
+    let mut model = match args.scale {
+        ScaleKind::Standard => Model::fit(net, fit_on.x(), fit_on.y())?,
+        ScaleKind::None => Model::new(net),
+    };
+    let fitted = model.training_data(&fit_on)?;
+    let scaled_val = val.as_ref().map(|v| model.training_data(v)).transpose()?;
+    // Its own RNG: the sample must not change what training draws.
+    let mut sample_rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
+    let sample = fitted.sample(SNAPSHOT_SAMPLES, &mut sample_rng)?;
+    let config = TrainConfig {
+        epochs: args.epochs,
+        // The real-data default (256) means "all of a smaller set"; a size the user gave
+        // is checked by the library.
+        batch_size: match args.batch_size {
+            Some(b) if !args.has("batch-size") => Some(b.min(fitted.len())),
+            other => other,
+        },
+        shuffle_seed: args.seed,
+        drop_last: false,
+        early_stopping: args.patience.map(|patience| EarlyStopping {
+            patience,
+            min_delta: 0.0,
+            restore_best: true,
+        }),
+    };
+    let every = (args.epochs / SNAPSHOTS).max(1);
+    let progress_every = (args.epochs / 10).max(1);
+    let mut snapshots = Vec::new();
+    let mut inspecting = Duration::ZERO;
+    let mut failed = None;
+    let on_epoch = |e: &Epoch<'_, Seed>| {
+        let n = e.epoch + 1;
+        if !args.quiet && (n.is_multiple_of(progress_every) || n == args.epochs) {
+            match e.val_loss {
+                Some(v) => eprintln!(
+                    "epoch {n:>6}/{}  loss {:.6}  val {v:.6}",
+                    args.epochs, e.loss
+                ),
+                None => eprintln!("epoch {n:>6}/{}  loss {:.6}", args.epochs, e.loss),
+            }
+        }
+        if e.epoch.is_multiple_of(every) || n == args.epochs {
+            let started = Instant::now();
+            match diagnose::diagnose(e.net, sample.x(), sample.y()) {
+                Ok(d) => snapshots.push((e.epoch, d)),
+                Err(err) => failed = Some(err),
+            }
+            inspecting += started.elapsed();
+        }
+    };
+    let validation = scaled_val
+        .as_ref()
+        .map(|v| Validation { x: v.x(), y: v.y() });
+    let started = Instant::now();
+    let (x, y) = (fitted.x(), fitted.y());
+    let history = fit_with(&mut model.net, args, x, y, validation, &config, on_epoch)?;
+    let seconds = started.elapsed().saturating_sub(inspecting).as_secs_f64();
+    if let Some(err) = failed {
+        return Err(err.into());
+    }
+    Ok(Trained {
+        model,
+        initial,
+        history,
+        snapshots,
+        seconds,
+        fitted,
+        n_val: val.as_ref().map_or(0, Data::len),
+    })
+}
+
+type X = OMatrix<f32, Const<1>, Dyn>;
+
+/// Trains with the chosen optimizer.
+fn fit_with(
+    net: &mut Seed,
+    args: &Args,
+    x: &X,
+    y: &X,
+    val: Option<Validation<'_, f32, 1, 1>>,
+    config: &TrainConfig,
+    on_epoch: impl FnMut(&Epoch<'_, Seed>),
+) -> constnet::Result<History> {
+    match args.optimizer {
+        OptimizerKind::Sgd => run(
+            net,
+            &mut Sgd::new(args.lr)?,
+            args,
+            x,
+            y,
+            val,
+            config,
+            on_epoch,
+        ),
+        OptimizerKind::Momentum => {
+            let mut opt = Momentum::new(args.lr, args.momentum)?;
+            run(net, &mut opt, args, x, y, val, config, on_epoch)
+        }
+        OptimizerKind::Nesterov => {
+            let mut opt = Momentum::nesterov(args.lr, args.momentum)?;
+            run(net, &mut opt, args, x, y, val, config, on_epoch)
+        }
+        OptimizerKind::Adam => {
+            let adam = AdamConfig {
+                lr: args.lr,
+                ..AdamConfig::default()
+            };
+            run(net, &mut adam.build()?, args, x, y, val, config, on_epoch)
+        }
+    }
+}
+
+/// `fit_validated`, or `fit_parallel_validated` for `--threads 2`.
+#[allow(clippy::too_many_arguments)]
+fn run<O: Optimizer<f32, Seed>>(
+    net: &mut Seed,
+    opt: &mut O,
+    args: &Args,
+    x: &X,
+    y: &X,
+    val: Option<Validation<'_, f32, 1, 1>>,
+    config: &TrainConfig,
+    on_epoch: impl FnMut(&Epoch<'_, Seed>),
+) -> constnet::Result<History> {
+    match args.threads {
+        #[cfg(feature = "parallel")]
+        2 => constnet::train::fit_parallel_validated(net, opt, x, y, val, config, on_epoch),
+        #[cfg(not(feature = "parallel"))]
+        2 => Err(constnet::Error::InvalidParameter {
+            name: "--threads",
+            reason: "2 needs the example built with `--features parallel`",
+        }),
+        _ => constnet::train::fit_validated(net, opt, x, y, val, config, on_epoch),
+    }
+}
