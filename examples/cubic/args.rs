@@ -534,16 +534,12 @@ where
     if args.samples < 2 {
         return Err("--samples must be at least 2 (R² needs two test samples)".into());
     }
-    if args.folds.is_some() {
-        if let Some(flag) = ["save", "load", "export-rs", "quantize"]
-            .into_iter()
-            .find(|f| args.has(f))
-        {
-            return Err(format!(
-                "--folds only evaluates (K models, none kept): drop --{flag}, or run without \
-                 --folds to train the model to keep"
-            ));
-        }
+    let kept = ["save", "load", "export-rs", "quantize"];
+    if let (Some(_), Some(flag)) = (args.folds, kept.into_iter().find(|f| args.has(f))) {
+        return Err(format!(
+            "--folds only evaluates (K models, none kept): drop --{flag}, or run without \
+             --folds to train the model to keep"
+        ));
     }
     if args.quantize_int8 && args.export_rs.is_some() && args.scale == ScaleKind::Standard {
         return Err(
