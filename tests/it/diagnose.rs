@@ -347,3 +347,69 @@ fn real_runs_that_learned_nothing_are_refused() {
         other => panic!("{other:?}"),
     }
 }
+
+/// SiLU, written as a user would: it gets `Inspect` from the blanket impl.
+#[derive(Clone, Copy, Debug, Default)]
+struct Swish;
+
+impl<D: nalgebra::DimName, T: Real> constnet::Layer<D, T> for Swish {
+    type Out = D;
+}
+
+impl constnet::Activation for Swish {
+    fn f<T: Real>(&self, x: T) -> T {
+        x * constnet::Sigmoid.f(x)
+    }
+    fn df<T: Real>(&self, x: T) -> T {
+        let s = constnet::Sigmoid.f(x);
+        s + x * s * (T::one() - s)
+    }
+}
+
+#[test]
+fn frozen_constants_and_your_own_activations_map_to_the_right_layers() {
+    // LeakyRelu owns one frozen tensor (its slope): the gradient tensors of the Dense
+    // layers after it are found past it, and it gets no norm of its own.
+    type Mixed = net![
+        Dense<1, 8, f64>,
+        constnet::LeakyRelu<f64>,
+        Dense<8, 8, f64>,
+        Swish,
+        Dense<8, 1, f64>
+    ];
+    let net: Mixed = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(9), InitScheme::He);
+    let (x, y) = cubic::<f64>(40, 9);
+    let diag = diagnose(&net, &x, &y).unwrap();
+    let tensors: Vec<usize> = diag.layers.iter().map(|l| l.tensors).collect();
+    assert_eq!(tensors, [2, 1, 2, 0, 2]);
+    let names: Vec<&str> = diag.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Dense 1→8", "LeakyRelu", "Dense 8→8", "Swish", "Dense 8→1"]
+    );
+    assert_eq!(diag.hidden_layers(), [(1, 1), (2, 3)]);
+    // A leaky ReLU's and SiLU's derivatives are nowhere exactly 0 on these inputs.
+    for i in [1, 3] {
+        let a = diag.layers[i].activity.as_ref().unwrap();
+        assert_eq!(a.active_fraction(), 1.0, "layer {i}");
+    }
+
+    // The norms are those of the gradient tensors 0-1, 3-4 and 5-6 of a direct backward.
+    let (pred, mut ws) = net.forward_train(&x);
+    let (_, grad) = net
+        .backward(&x, &mut ws, &loss::mse_grad(&pred, &y).unwrap())
+        .unwrap();
+    let norm = |ts: [usize; 2]| -> f64 {
+        let sq: f64 = ts.iter().flat_map(|&i| grad.tensor(i)).map(|v| v * v).sum();
+        sq.sqrt()
+    };
+    let expected = [
+        Some(norm([0, 1])),
+        None,
+        Some(norm([3, 4])),
+        None,
+        Some(norm([5, 6])),
+    ];
+    let reported: Vec<Option<f64>> = diag.layers.iter().map(|l| l.grad_norm).collect();
+    assert_eq!(reported, expected);
+}
