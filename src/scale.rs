@@ -165,7 +165,7 @@ macro_rules! scaler {
             ///
             /// ```
             #[doc = concat!("static S: constnet::", stringify!($name), "<2> = constnet::",
-                        stringify!($name), "::new([1.0, 2.0], [0.5, 4.0]);")]
+                                stringify!($name), "::new([1.0, 2.0], [0.5, 4.0]);")]
             /// assert_eq!((S.mean[1], S.std[0]), (2.0, 0.5));
             /// ```
             #[must_use]
