@@ -326,7 +326,7 @@ fn model_files_and_safetensors_keep_every_bit() {
             "0.mean", "0.std", "1.bias", "1.weight", "3.bias", "3.weight", "4.mean", "4.std"
         ]
     );
-    // A file whose scalers are another model's does not load as this one's scalers.
+    // Loading takes the file's scalers, not the type's identity defaults.
     let mut other = m.clone();
     other.output.std[2] = 4.0;
     let st = safetensors::encode(&other, &Options::default()).unwrap();
@@ -369,4 +369,42 @@ fn const_constructors_build_a_model_at_compile_time() {
         ID.forward(&SMatrix::<f32, 1, 2>::from([[-3.0], [2.0]])),
         SMatrix::<f32, 1, 2>::from([[3.0], [2.0]])
     );
+}
+
+#[test]
+fn training_in_scaled_units_is_the_same_whatever_the_datas_units() {
+    // The same data in two unit systems (x·1000 + 3000, y·2500 − 10⁴): the training data
+    // of a `Scaled` are the same numbers up to rounding (f64: ~1e-16 relative), so one
+    // learning rate trains the network alike. A smooth net (Tanh) keeps the two runs from
+    // parting at a kink; 1e-9 is far above the rounding and far below any real difference
+    // (the loss falls by orders of magnitude).
+    let x = OMatrix::<f64, Const<2>, Dyn>::from_fn(40, |i, j| ((i + 1) * j) as f64 / 20.0 - 1.0);
+    let y = OMatrix::<f64, Const<3>, Dyn>::from_fn(40, |i, j| {
+        (x[(0, j)] * (i as f64 + 1.0)).sin() + x[(1, j)]
+    });
+    let small = Dataset::new(x.clone(), y.clone()).unwrap();
+    let large = Dataset::new(x.map(|v| v * 1000.0 + 3000.0), y.map(|v| v * 2500.0 - 1e4)).unwrap();
+    let config = train::TrainConfig {
+        epochs: 200,
+        ..Default::default()
+    };
+    let losses = |data: &Dataset<f64, 2, 3>| {
+        let mut m = Scaled::fit(model(9).net, data.x(), data.y()).unwrap();
+        let scaled = m.training_data(data).unwrap();
+        let mut sgd = Sgd::new(0.1).unwrap();
+        train::fit(
+            &mut m.net,
+            &mut sgd,
+            scaled.x(),
+            scaled.y(),
+            &config,
+            |_, _| {},
+        )
+        .unwrap()
+    };
+    let (a, b) = (losses(&small), losses(&large));
+    assert!(a[199] < a[0] / 10.0, "it trains: {} → {}", a[0], a[199]);
+    for (e, (a, b)) in a.iter().zip(&b).enumerate() {
+        assert!((a - b).abs() <= 1e-9 * a.abs(), "epoch {e}: {a} vs {b}");
+    }
 }
