@@ -155,3 +155,49 @@ fn short_name<A>() -> &'static str {
     let path = full.split('<').next().unwrap_or(full);
     path.rsplit("::").next().unwrap_or(path)
 }
+
+/// One report, `Standardize`, owning its two frozen tensors (no gradient norm).
+impl<const N: usize, T: Real> Inspect<T, Const<N>> for crate::Standardize<N, T> {
+    fn inspect(
+        &self,
+        x: &OMatrix<T, Const<N>, Dyn>,
+        out: &mut Vec<LayerReport>,
+    ) -> OMatrix<T, Const<N>, Dyn> {
+        out.push(LayerReport::new(
+            "Standardize",
+            <Self as Params<T>>::TENSORS,
+        ));
+        self.forward(x)
+    }
+}
+
+/// One report, `Rescale`, owning its two frozen tensors (no gradient norm).
+impl<const N: usize, T: Real> Inspect<T, Const<N>> for crate::Rescale<N, T> {
+    fn inspect(
+        &self,
+        x: &OMatrix<T, Const<N>, Dyn>,
+        out: &mut Vec<LayerReport>,
+    ) -> OMatrix<T, Const<N>, Dyn> {
+        out.push(LayerReport::new("Rescale", <Self as Params<T>>::TENSORS));
+        self.forward(x)
+    }
+}
+
+/// The input scaler's report, the network's, the output scaler's: the order of
+/// [`Scaled`](crate::Scaled)'s `Params`. The frozen scalers do not change how hidden
+/// layers are counted.
+impl<M, const IN: usize, const OUT: usize, T> Inspect<T, Const<IN>> for crate::Scaled<M, IN, OUT, T>
+where
+    T: Real,
+    M: crate::Network<IN, OUT, T> + Inspect<T, Const<IN>>,
+{
+    fn inspect(
+        &self,
+        x: &OMatrix<T, Const<IN>, Dyn>,
+        out: &mut Vec<LayerReport>,
+    ) -> OMatrix<T, Const<OUT>, Dyn> {
+        let h = self.input.inspect(x, out);
+        let h = self.net.inspect(&h, out);
+        self.output.inspect(&h, out)
+    }
+}

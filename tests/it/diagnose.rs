@@ -413,3 +413,30 @@ fn frozen_constants_and_your_own_activations_map_to_the_right_layers() {
     let reported: Vec<Option<f64>> = diag.layers.iter().map(|l| l.grad_norm).collect();
     assert_eq!(reported, expected);
 }
+
+/// A `Scaled` model reports its scalers around its network, keeps the hidden-layer count of
+/// the network alone, and finds the same dead layer as the bare network on scaled data.
+#[test]
+fn a_scaled_model_reports_its_scalers_and_the_same_hidden_layers() {
+    use constnet::{Dense, Init, InitScheme, Relu, Scaled, net};
+    use rand::SeedableRng;
+    type Inner = net![Dense<1, 8>, Relu, Dense<8, 8>, Relu, Dense<8, 1>];
+    let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(3);
+    let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(300, |_, j| 1000.0 + 13.0 * j as f32);
+    let y = x.map(|v| (v - 3000.0) * 5.0);
+    let mut inner: Inner = Init::init(&mut rng, InitScheme::He);
+    inner.first.first.second.b.fill(-1e3); // hidden layer 2 dead on scaled inputs
+    let model = Scaled::fit(inner.clone(), &x, &y).unwrap();
+    let diag = diagnose(&model, &x, &y).unwrap();
+    let names: Vec<_> = diag.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names.first(), Some(&"Standardize"));
+    assert_eq!(names.last(), Some(&"Rescale"));
+    assert!(diag.layers[0].grad_norm.is_none() && diag.layers.last().unwrap().grad_norm.is_none());
+    assert_eq!(diag.hidden_layers().len(), 2);
+    let (sx, sy) = (model.input.forward(&x), model.output.to_training(&y));
+    assert_eq!(
+        diag.dead_layers(),
+        diagnose(&inner, &sx, &sy).unwrap().dead_layers()
+    );
+    assert_eq!(diag.dead_layers(), [2]);
+}
