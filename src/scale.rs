@@ -164,9 +164,9 @@ macro_rules! scaler {
             /// values from outside. A zero width fails to build.
             ///
             /// ```
-            #[doc = concat!("static S: constnet::", stringify!($name), "<2> = constnet::",
-                                        stringify!($name), "::new([1.0, 2.0], [0.5, 4.0]);")]
-            /// assert_eq!((S.mean[1], S.std[0]), (2.0, 0.5));
+            #[doc = concat!("use constnet::", stringify!($name), " as S;")]
+            /// static M: S<2> = S::new([1.0, 2.0], [0.5, 4.0]);
+            /// assert_eq!((M.mean[1], M.std[0]), (2.0, 0.5));
             /// ```
             #[must_use]
             pub const fn new(mean: [T; N], std: [T; N]) -> Self {
