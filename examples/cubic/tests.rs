@@ -160,6 +160,8 @@ fn errors_are_reported_and_write_nothing() {
 
 #[path = "hostile_tests.rs"]
 mod hostile;
+#[path = "real_data_tests.rs"]
+mod real_data;
 #[test]
 fn quantize_int8_reports_its_r2_and_exports_the_int8_model() {
     let out = scratch("int8");
