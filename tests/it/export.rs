@@ -18,8 +18,9 @@ use constnet::{
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
-/// The firmware's network, the seed network: the type `firmware/src/model.rs` declares.
-type Firmware = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+/// The firmware's model, the cubic example's: the seed network between identity scalers
+/// (its run is unscaled), the type `firmware/src/model.rs` declares.
+type Firmware = constnet::Scaled<net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>], 1, 1>;
 
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -208,7 +209,7 @@ fn write_rs_writes_the_same_text_atomically() {
 #[test]
 fn write_rs_refuses_non_finite_parameters() {
     let mut net = load_firmware_model().clone();
-    net.first.first.second.b[7] = f32::INFINITY;
+    net.net.first.first.second.b[7] = f32::INFINITY;
     let path =
         std::env::temp_dir().join(format!("constnet-it-export-nan-{}.rs", std::process::id()));
     assert!(matches!(

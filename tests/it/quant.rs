@@ -22,8 +22,14 @@ fn example_train_x() -> OMatrix<f32, Const<1>, Dyn> {
     cubic::<f32, _>(1000, 0.1, &mut rng).unwrap().x().clone()
 }
 
+/// The network inside the firmware's model (the cubic example's, whose scalers are the
+/// identity: it is quantized as trained).
 fn seed_model() -> Seed {
-    persist::load(root().join("firmware/model.cnet")).unwrap()
+    let model: constnet::Scaled<Seed, 1, 1> =
+        persist::load(root().join("firmware/model.cnet")).unwrap();
+    assert_eq!(model.input, constnet::Standardize::identity());
+    assert_eq!(model.output, constnet::Rescale::identity());
+    model.net
 }
 
 fn quantized() -> QSeed {
