@@ -241,7 +241,8 @@ fn draw_loss(root: &DrawingArea<BitMapBackend<'_>, Shift>, c: &Curves<'_>) -> Re
         chart
             .draw_series(DashedLineSeries::new(top_bottom, 6, 4, style))
             .map_err(plot_err)?
-            .label(format!("best epoch {best}"))
+            // Counted from 1, as progress lines and `summary.json` count epochs.
+            .label(format!("best epoch {}", best + 1))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
         // The dot sits on the curve the best epoch was chosen by.
         let on = c.val.filter(|v| best < v.len()).unwrap_or(losses);
