@@ -196,7 +196,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         value: Some("X"),
         help: "learning rate",
-        data_default: Some("0.01"),
+        data_default: None,
         default: Some("0.01"),
         set: |a, v| {
             a.lr = number("--lr", v)?;
@@ -295,7 +295,7 @@ pub const FLAGS: &[Flag] = &[
         long: "data",
         short: None,
         value: Some("FILE.csv"),
-        help: "train on your own `x,y` data (header optional); 20% is held out",
+        help: "train on your own `x,y` data (header optional); 20% is held out to test on",
         data_default: None,
         default: None,
         set: |a, v| {
@@ -307,7 +307,7 @@ pub const FLAGS: &[Flag] = &[
         long: "out",
         short: None,
         value: Some("DIR"),
-        help: "where loss.png, fit.png, summary.json go",
+        help: "where loss.png, fit.png, diagnostics.png, summary.json (and folds.csv) go",
         data_default: None,
         default: Some("target/cubic"),
         set: |a, v| {
@@ -469,8 +469,14 @@ pub fn help() -> String {
     let mut out = String::from(
         "Learn y = x³ + ε with Dense(64) → ReLU → Dense(64) → ReLU → Dense(1), MSE loss.\n\n\
          USAGE:\n    cargo run --release --example cubic -- [FLAGS]\n\n\
-         All outputs of a run are written together when it succeeds; a failed run leaves \
-         existing files as they were. A repeated flag: the last value wins.\n\nFLAGS:\n",
+         Without --data: the seed experiment (synthetic data, raw units, plain SGD). With \
+         --data FILE.csv, flags you do not give take the real-data defaults (`with --data`): \
+         the model standardizes inputs and targets, Adam trains it.\n\n\
+         A network that learned nothing (a dead hidden layer, an exploded loss, train R² \
+         below 0.1) fails the run after its plots are written, naming the cause and the \
+         remedy, and is not saved. The model is written first, then the plots and \
+         summary.json, each group all at once: a failed step leaves existing files as they \
+         were. A repeated flag: the last value wins.\n\nFLAGS:\n",
     );
     for flag in FLAGS {
         let mut left = match flag.short {
