@@ -134,3 +134,47 @@ fn help_lists_every_flag_from_the_table() {
     }
     assert!(help.contains("-q, --quiet") && help.contains("[default: 900; with --data: 200]"));
 }
+
+#[test]
+fn real_data_flags_reject_bad_values_in_one_line() {
+    for (line, expected) in [
+        ("--scale minmax", "--scale: unknown `minmax`"),
+        ("--val-fraction 1", "--val-fraction: 1 is not in [0, 1)"),
+        ("--val-fraction -0.1", "is not in [0, 1)"),
+        ("--val-fraction nan", "is not in [0, 1)"),
+        ("--patience 0", "--patience must be at least 1"),
+        ("--folds 0", "at least 2"),
+        (
+            "--data d.csv --quantize int8 --export-rs m.rs",
+            "add --scale none",
+        ),
+    ] {
+        let err = parse_str(line).unwrap_err();
+        assert!(err.contains(expected), "{line}: {err}");
+        assert!(!err.contains('\n'), "{line}: {err}");
+    }
+    // Unscaled, the int8 export is the model: allowed.
+    assert!(parse_str("--data d.csv --scale none --quantize int8 --export-rs m.rs").is_ok());
+}
+
+#[test]
+fn data_defaults_apply_only_to_flags_not_given() {
+    let a = parse_str("--data d.csv").unwrap();
+    assert_eq!(
+        (a.epochs, a.batch_size, a.optimizer),
+        (200, Some(256), OptimizerKind::Adam)
+    );
+    assert_eq!((a.lr, a.scale), (0.01, ScaleKind::Standard));
+    let b =
+        parse_str("--data d.csv --epochs 7 --optimizer sgd --scale none --batch-size 0").unwrap();
+    assert_eq!(
+        (b.epochs, b.batch_size, b.optimizer, b.scale),
+        (7, None, OptimizerKind::Sgd, ScaleKind::None)
+    );
+    // The synthetic run keeps the seed experiment's.
+    let c = parse_str("").unwrap();
+    assert_eq!(
+        (c.scale, c.optimizer, c.batch_size),
+        (ScaleKind::None, OptimizerKind::Sgd, None)
+    );
+}

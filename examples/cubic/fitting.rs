@@ -81,6 +81,7 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> RunResu
     let mut snapshots = Vec::new();
     let mut inspecting = Duration::ZERO;
     let mut failed = None;
+    let mut warned_dead = false;
     let on_epoch = |e: &Epoch<'_, Seed>| {
         let n = e.epoch + 1;
         if !args.quiet && (n.is_multiple_of(progress_every) || n == args.epochs) {
@@ -95,7 +96,23 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> RunResu
         if e.epoch.is_multiple_of(every) || n == args.epochs {
             let started = Instant::now();
             match diagnose::diagnose(e.net, sample.x(), sample.y()) {
-                Ok(d) => snapshots.push((e.epoch, d)),
+                Ok(d) => {
+                    // Said as it happens: a dead ReLU layer passes no gradient, so the
+                    // rest of the run cannot revive it (the verdict after training
+                    // checks every training row).
+                    if let (Some(&layer), false) = (d.dead_layers().first(), warned_dead) {
+                        warned_dead = true;
+                        let rows = if sample.len() < fitted.len() {
+                            format!("the {} sampled training rows", sample.len())
+                        } else {
+                            "every training row".to_owned()
+                        };
+                        crate::warn(&format!(
+                            "epoch {n}: every unit of hidden layer {layer} is inactive on {rows}"
+                        ));
+                    }
+                    snapshots.push((e.epoch, d));
+                }
                 Err(err) => failed = Some(err),
             }
             inspecting += started.elapsed();
