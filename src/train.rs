@@ -142,10 +142,13 @@ where
 /// `on_epoch` is called for every epoch that runs, the one training stops in included,
 /// before any restore. With early stopping, training ends after `patience` consecutive
 /// epochs without improvement ([`History::stopped_early`]); with `restore_best`, the
-/// network ends holding its parameters from the end of the best epoch, as after a run of
-/// `best_epoch + 1` epochs (Keras `EarlyStopping(restore_best_weights=True)`, which also
-/// restores when every epoch ran). Without early stopping every epoch runs and nothing is
-/// restored.
+/// network ends holding the parameters its best monitored value was measured on (Keras
+/// `EarlyStopping(restore_best_weights=True)`, which also restores when every epoch ran):
+/// those from the end of the best epoch, as after a run of `best_epoch + 1` epochs — except
+/// for a full-batch training loss without validation data, which is measured *before* the
+/// epoch's update, so the parameters restored are those the best epoch started from, as
+/// after a run of `best_epoch` epochs. Without early stopping every epoch runs and nothing
+/// is restored.
 ///
 /// ```
 /// use constnet::train::{fit_validated, EarlyStopping, TrainConfig, Validation};
@@ -238,9 +241,15 @@ where
     // Whether any update has been made: a non-finite loss before the first one is overflow.
     let mut updated = false;
     let mut last = 0;
+    // Full batch without validation data: the monitored loss is measured before the
+    // update, on the parameters of the epoch's start, which are the ones to restore.
+    if batch == n && validation.is_none() {
+        monitor.monitor_before_step();
+    }
     for epoch in 0..config.epochs {
         last = epoch;
         let loss = if batch == n {
+            monitor.remember(net);
             let loss = full.run(net, optimizer, x, y)?;
             updated |= loss.is_finite();
             loss

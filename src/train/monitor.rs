@@ -184,6 +184,9 @@ pub(super) struct Monitor<N> {
     /// A parameter copy through [`Params`] (not `Clone`, which not every network derives,
     /// and no allocation per improvement: it is overwritten in place).
     snapshot: Option<N>,
+    /// The parameters before this epoch's update, when the monitored value is the
+    /// full-batch training loss: that loss is measured on them, not on the updated ones.
+    before_step: Option<N>,
 }
 
 impl<N> Monitor<N> {
@@ -197,6 +200,7 @@ impl<N> Monitor<N> {
         }
         Ok(Monitor {
             snapshot: stopping.filter(|s| s.restore_best).map(|_| N::zeros()),
+            before_step: None,
             stopping,
             best: f64::INFINITY,
             best_epoch: None,
@@ -204,8 +208,32 @@ impl<N> Monitor<N> {
         })
     }
 
-    /// Records epoch `epoch`'s monitored `value` for the network `net` it was measured on;
-    /// returns `true` when training should stop.
+    /// Monitors a loss measured *before* each epoch's update (full-batch training loss, no
+    /// validation data): [`remember`](Self::remember) keeps the parameters it is measured
+    /// on, and an improvement restores those.
+    pub(super) fn monitor_before_step<T: Real>(&mut self)
+    where
+        N: Params<T>,
+    {
+        if self.snapshot.is_some() {
+            self.before_step = Some(N::zeros());
+        }
+    }
+
+    /// Called before each epoch's update: keeps `net` as the parameters the epoch's
+    /// monitored loss will be measured on (only after
+    /// [`monitor_before_step`](Self::monitor_before_step)).
+    pub(super) fn remember<T: Real>(&mut self, net: &N)
+    where
+        N: Params<T>,
+    {
+        if let Some(before) = &mut self.before_step {
+            copy_params(before, net);
+        }
+    }
+
+    /// Records epoch `epoch`'s monitored `value`, measured on `net` (or, monitoring before
+    /// the step, on the remembered parameters); returns `true` when training should stop.
     pub(super) fn observe<T: Real>(&mut self, epoch: usize, value: f64, net: &N) -> bool
     where
         N: Params<T>,
@@ -217,7 +245,7 @@ impl<N> Monitor<N> {
             self.best_epoch = Some(epoch);
             self.wait = 0;
             if let Some(snapshot) = &mut self.snapshot {
-                copy_params(snapshot, net);
+                copy_params(snapshot, self.before_step.as_ref().unwrap_or(net));
             }
             return false;
         }

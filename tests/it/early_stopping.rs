@@ -263,23 +263,60 @@ fn without_validation_the_training_loss_is_monitored() {
     let mut sgd = Sgd::new(0.01).unwrap();
     let h8 = fit_validated(&mut model(5), &mut sgd, &d.x, &d.y, None, &last, |_| {}).unwrap();
     assert_eq!((h8.train.len(), h8.stopped_early), (8, false));
-    // Restored: the weights after epoch 0, as a one-epoch run leaves them.
-    let mut one = model(5);
+    // Restored: the weights epoch 0's loss was measured on, the initial ones (a full-batch
+    // training loss is measured before the epoch's update).
+    assert_eq!(bits(&model(5)), bits(&net));
+}
+
+/// Full batch, no validation data: the restored network is the one whose loss is
+/// `train[best_epoch]` — the state after `best_epoch` epochs, not one update later.
+#[test]
+fn restoring_on_the_training_loss_keeps_the_weights_it_was_measured_on() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+    let data: constnet::Dataset<f32, 1, 1> = constnet::data::cubic(1000, 0.1, &mut rng).unwrap();
     let config = TrainConfig {
-        epochs: 1,
+        epochs: 900,
+        early_stopping: Some(EarlyStopping {
+            patience: 3,
+            min_delta: 0.0,
+            restore_best: true,
+        }),
+        ..TrainConfig::default()
+    };
+    let (x, y) = (data.x(), data.y());
+    let mut net = model(9);
+    let h = fit_validated(
+        &mut net,
+        &mut Sgd::new(0.01).unwrap(),
+        x,
+        y,
+        None,
+        &config,
+        |_| {},
+    )
+    .unwrap();
+    let best = h.best_epoch.unwrap();
+    assert!(h.stopped_early && best > 0, "{best} of {}", h.train.len());
+    assert!(
+        h.train[best + 1] != h.train[best],
+        "the test needs distinct losses"
+    );
+    let mut again = model(9);
+    let plain = TrainConfig {
+        epochs: best,
         early_stopping: None,
         ..config
     };
     fit(
-        &mut one,
+        &mut again,
         &mut Sgd::new(0.01).unwrap(),
-        &d.x,
-        &d.y,
-        &config,
+        x,
+        y,
+        &plain,
         |_, _| {},
     )
     .unwrap();
-    assert_eq!(bits(&one), bits(&net));
+    assert_eq!(bits(&again), bits(&net));
 }
 
 #[test]
