@@ -53,6 +53,7 @@ pub fn loss_curve(path: &Path, losses: &[f64]) -> Result<()> {
 /// # Errors
 /// As [`loss_curve`]; nothing is staged on error.
 pub fn stage_loss_curve(staging: &mut Staging, path: &Path, losses: &[f64]) -> Result<()> {
+    check_history("losses", losses)?;
     stage_loss_curves(staging, path, losses, None, None)
 }
 
@@ -75,9 +76,15 @@ pub fn stage_loss_curve(staging: &mut Staging, path: &Path, losses: &[f64]) -> R
 /// # Ok::<(), constnet::Error>(())
 /// ```
 ///
+/// A training run's history may hold what a log axis cannot show — a loss of exactly 0
+/// (a perfect fit), or a NaN or infinite validation loss (which `train::fit_validated`
+/// records): those points are left out (the line breaks there), so a plot never fails a
+/// run that succeeded. A history with no point to draw gets an empty chart that says so.
+///
 /// # Errors
-/// As [`loss_curve`] for each history (`what` `"losses"` or `"validation losses"`), and
-/// [`Error::InvalidParameter`] (`"best_epoch"`) if `best_epoch` is past both histories.
+/// [`Error::EmptyData`] if a history is empty; [`Error::InvalidParameter`]
+/// (`"best_epoch"`) if `best_epoch` is past both histories; [`Error::Plot`] and
+/// [`Error::Io`] as [`loss_curve`].
 pub fn loss_curves(
     path: &Path,
     train: &[f64],
@@ -113,9 +120,8 @@ pub fn stage_loss_curves(
     val: Option<&[f64]>,
     best_epoch: Option<usize>,
 ) -> Result<()> {
-    check_history("losses", train)?;
-    if let Some(val) = val {
-        check_history("validation losses", val)?;
+    if train.is_empty() || val.is_some_and(<[f64]>::is_empty) {
+        return Err(Error::EmptyData);
     }
     let epochs = train.len().max(val.map_or(0, <[f64]>::len));
     if best_epoch.is_some_and(|b| b >= epochs) {
@@ -151,6 +157,11 @@ fn check_history(what: &'static str, losses: &[f64]) -> Result<()> {
     Ok(())
 }
 
+/// Whether a loss can be drawn on the log axis.
+fn drawable(l: f64) -> bool {
+    l.is_finite() && l > 0.0
+}
+
 /// What [`draw_loss`] draws.
 struct Curves<'a> {
     train: &'a [f64],
@@ -168,22 +179,29 @@ fn draw_loss(root: &DrawingArea<BitMapBackend<'_>, Shift>, c: &Curves<'_>) -> Re
         -0.01 * last..1.01 * last
     };
     let all = losses.iter().chain(c.val.unwrap_or(&[]));
-    let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(lo, hi), &l| {
-        (lo.min(l), hi.max(l))
-    });
+    let (lo, hi) = all
+        .filter(|&&l| drawable(l))
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), &l| {
+            (lo.min(l), hi.max(l))
+        });
+    let nothing = lo > hi;
+    let (lo, hi) = if nothing { (0.1, 10.0) } else { (lo, hi) };
     // Some headroom in log space; a flat history still gets a factor of 4 of axis.
     let pad = if hi / lo < 2.0 { 2.0 } else { 1.25 };
     // Clamped so that extreme (subnormal or near-overflow) losses keep finite, positive ends.
     let ys = (lo / pad).max(f64::MIN_POSITIVE).min(lo)..(hi * pad).min(f64::MAX);
 
     let final_train = fmt_num(losses[losses.len() - 1]);
-    let title = match c.val {
+    let mut title = match c.val {
         None => format!("Training loss (final {final_train})"),
         Some(val) => format!(
             "Loss (final: training {final_train}, validation {})",
             fmt_num(val[val.len() - 1])
         ),
     };
+    if nothing {
+        title.push_str(": no loss > 0 to draw");
+    }
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FONT, 26))
         .margin(20)
@@ -218,14 +236,28 @@ fn draw_loss(root: &DrawingArea<BitMapBackend<'_>, Shift>, c: &Curves<'_>) -> Re
         .chain(c.val.map(|v| (v, ORANGE, "validation")));
     for (history, color, label) in series {
         let line = ShapeStyle::from(color).stroke_width(2);
-        let points = history.iter().enumerate().map(|(i, &l)| (i as f64, l));
-        let drawn = chart
-            .draw_series(LineSeries::new(points.clone(), line))
-            .map_err(plot_err)?;
-        if labelled {
-            drawn
-                .label(label)
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], line));
+        let points = history
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| drawable(**l))
+            .map(|(i, &l)| (i as f64, l));
+        // One line per run of drawable epochs: the line breaks where a loss is not shown.
+        let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+        for (x, l) in points.clone() {
+            match runs.last_mut() {
+                Some(run) if run.last().is_some_and(|&(px, _)| px + 1.0 == x) => run.push((x, l)),
+                _ => runs.push(vec![(x, l)]),
+            }
+        }
+        for (k, run) in runs.into_iter().enumerate() {
+            let drawn = chart
+                .draw_series(LineSeries::new(run, line))
+                .map_err(plot_err)?;
+            if labelled && k == 0 {
+                drawn
+                    .label(label)
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], line));
+            }
         }
         if history.len() <= 50 {
             chart
@@ -246,7 +278,7 @@ fn draw_loss(root: &DrawingArea<BitMapBackend<'_>, Shift>, c: &Curves<'_>) -> Re
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
         // The dot sits on the curve the best epoch was chosen by.
         let on = c.val.filter(|v| best < v.len()).unwrap_or(losses);
-        if let Some(&l) = on.get(best) {
+        if let Some(&l) = on.get(best).filter(|&&l| drawable(l)) {
             chart
                 .draw_series([Circle::new((x, l), 6, GREY.filled())])
                 .map_err(plot_err)?;
