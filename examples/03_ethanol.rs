@@ -3,11 +3,13 @@
 //! `data/README.md`), from a CSV with a header to firmware that takes raw ratios.
 //!
 //! 1. Read the columns by name into a typed `Dataset<f32, 2, 1>`.
-//! 2. Choose a training recipe by 5-fold cross-validation (scikit-learn's `KFold(5,
-//!    shuffle=True)` protocol): a fixed budget of 200 full-batch Adam epochs, or early
-//!    stopping on a validation fifth of each training split (patience 50, best weights
-//!    restored). Every fold fits its own scalers on its own training samples.
-//! 3. Train the chosen recipe on 80% of the rows; test on the other 20%.
+//! 2. Cross-validate two training recipes on the same 5 folds (scikit-learn's `KFold(5,
+//!    shuffle=True)` protocol, as its reference figures): a fixed budget of 200 full-batch
+//!    Adam epochs, and early stopping on a validation fifth of each training split
+//!    (patience 50, best weights restored). Every fold fits its own scalers on its own
+//!    training rows.
+//! 3. Train the fixed recipe (the better one on this data, as step 2 shows) on 80% of the
+//!    rows; test on the other 20%.
 //! 4. Save (a constnet model file), load back (same bits), export as Rust source for a
 //!    `#![no_std]` crate: `predict([compression, equivalence])` in raw units.
 //!
@@ -103,16 +105,15 @@ fn parse() -> Result<Options, lexopt::Error> {
 fn run(options: &Options) -> Res<String> {
     let data = Data::from_csv_columns_path(&options.data, INPUTS, TARGET)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
-
-    // 2. Both recipes on the same folds.
+    // 2. Both recipes on the same folds of all the rows (as scikit-learn's reference).
     let folds = data.kfold(FOLDS, &mut rng)?;
-    let mut best = (Recipe::Fixed, f64::NEG_INFINITY);
+    let mut means = Vec::new();
     for recipe in [Recipe::Fixed, Recipe::EarlyStopping] {
         let mut r2s = Vec::with_capacity(FOLDS);
         for i in 0..FOLDS {
-            let (train, test) = data.fold(&folds, i)?;
-            let (model, _) = train_model(&train, recipe, &mut rng)?;
-            r2s.push(r2(&model, &test)?);
+            let (fit_on, check) = data.fold(&folds, i)?;
+            let (model, _) = train_model(&fit_on, recipe, &mut rng)?;
+            r2s.push(r2(&model, &check)?);
         }
         let mean = r2s.iter().sum::<f64>() / FOLDS as f64;
         let min = r2s.iter().copied().fold(f64::INFINITY, f64::min);
@@ -122,25 +123,20 @@ fn run(options: &Options) -> Res<String> {
             recipe.name(),
             each.join(", ")
         );
-        if mean > best.1 {
-            best = (recipe, mean);
-        }
+        means.push((recipe, mean));
     }
 
-    // 3. The chosen recipe on 80% of the rows.
-    let (recipe, cv_mean) = best;
+    // 3. The recipe fixed in code (200 epochs: on these 88 rows, holding out a validation
+    //    fifth for early stopping costs more than it saves, as the lines above measure),
+    //    trained on 80% of the rows and tested on the other 20%.
+    let recipe = Recipe::Fixed;
     let (train, test) = data.split(0.2, &mut rng)?;
     let (model, history) = train_model(&train, recipe, &mut rng)?;
     let test_r2 = r2(&model, &test)?;
     println!(
-        "final model ({}): {} epochs{}, test R² {test_r2:.4} on {} held-out rows",
+        "final model ({}): {} epochs, test R² {test_r2:.4} on {} held-out rows",
         recipe.name(),
         history.train.len(),
-        history
-            .best_epoch
-            .filter(|_| history.stopped_early)
-            .map(|b| format!(" (best {})", b + 1))
-            .unwrap_or_default(),
         test.len()
     );
 
@@ -156,8 +152,9 @@ fn run(options: &Options) -> Res<String> {
     let source = options.out.join("ethanol_model.rs");
     export::save(&model, &source)?;
     let probe = nalgebra::SVector::<f32, 2>::from([12.0, 0.9]);
+    let cv_mean = means[0].1;
     Ok(format!(
-        "chosen by CV: {} (mean R² {cv_mean:.4}); saved {} and loaded it back bit for bit; \
+        "{FOLDS}-fold CV mean R² {cv_mean:.4} ({}); saved {} and loaded it back bit for bit; \
          firmware source {} (compression 12, equivalence 0.9 -> NOx {:.3})",
         recipe.name(),
         file.display(),
@@ -226,9 +223,9 @@ fn bits(m: &nalgebra::OMatrix<f32, nalgebra::Const<1>, nalgebra::Dyn>) -> Vec<u3
 mod tests {
     use super::*;
 
-    /// The issue's target: 5-fold mean R² ≥ 0.94 with the recipe cross-validation picks
-    /// (scikit-learn's MLP(64, 64) pipeline: 0.957 / 0.945 with early stopping, on its
-    /// own folds). Runs the whole path into a temporary folder.
+    /// The issue's target: 5-fold mean R² ≥ 0.94 for the recipe the example trains
+    /// (scikit-learn's MLP(64, 64) pipeline: 0.957, 0.945 with early stopping, on its own
+    /// folds). Runs the whole path into a temporary folder.
     #[test]
     fn the_whole_path_runs_and_cross_validates_above_the_target() {
         let out = std::env::temp_dir().join(format!("constnet-ethanol-{}", std::process::id()));
@@ -239,9 +236,9 @@ mod tests {
         };
         let line = run(&options).unwrap();
         let mean: f64 = line
-            .split("mean R² ")
+            .split("CV mean R² ")
             .nth(1)
-            .and_then(|s| s.split(')').next())
+            .and_then(|s| s.split(' ').next())
             .unwrap()
             .parse()
             .unwrap();

@@ -7,53 +7,128 @@ use std::fmt::Write as _;
 use constnet::eval;
 use constnet::fsutil::Staging;
 use rand::rngs::Xoshiro256PlusPlus;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::args::Args;
-use crate::fitting::{self, Trained};
-use crate::{Data, RunResult, verdict};
+use crate::{Data, RunResult, fitting, verdict};
 
-/// Runs the K folds on `data`; returns the stdout line. Writes `summary.json` and
-/// `folds.csv` (each sample's fold, to compare other tools on the same split).
+/// Each test fold must hold at least this many rows: R² needs two.
+const MIN_FOLD: usize = 2;
+
+/// Runs the K folds on all of `data`; returns the stdout line. Writes `summary.json` (every
+/// fold, its test R² or why it failed) and `folds.csv` (each sample's fold, to run other
+/// tools on the same split) — also when a fold fails, which then fails the run.
 pub fn run(args: &Args, k: usize, data: &Data, rng: &mut Xoshiro256PlusPlus) -> RunResult<String> {
+    check(k, data)?;
     let folds = data.kfold(k, rng)?;
-    let mut r2s = Vec::with_capacity(k);
     let mut rows = Vec::with_capacity(k);
+    let (mut r2s, mut failures) = (Vec::with_capacity(k), Vec::new());
     for i in 0..k {
         let (train, test) = data.fold(&folds, i)?;
-        let trained: Trained = fitting::train(args, &train, rng)?;
-        verdict::check(args, &trained, &train).map_err(|e| format!("fold {}/{k}: {e}", i + 1))?;
-        let scores = eval::scores(&trained.model, test.x(), test.y())?;
-        let r2 = scores.r2.ok_or_else(|| {
-            format!(
-                "fold {}/{k}: {} (its {} test samples)",
-                i + 1,
-                constnet::metrics::CONSTANT_TARGETS,
-                test.len()
-            )
-        })?;
-        if !args.quiet {
-            eprintln!(
-                "fold {}/{k}: {} train, {} test samples, test R² {r2:.4}",
-                i + 1,
-                train.len(),
-                test.len()
-            );
+        let fold = format!("fold {}/{k}", i + 1);
+        let outcome = fitting::train(args, &train, rng)
+            .map_err(|f| f.error.to_string())
+            .and_then(|t| verdict::check(args, &t, &train).map(|()| t))
+            .and_then(|t| {
+                let scores =
+                    eval::scores(&t.model, test.x(), test.y()).map_err(|e| e.to_string())?;
+                let r2 = scores
+                    .r2
+                    .ok_or(constnet::metrics::CONSTANT_TARGETS.to_owned())?;
+                Ok((t, scores.mse, r2))
+            });
+        let mut row = json!({ "fold": i + 1, "n_train": train.len(), "n_test": test.len() });
+        match outcome {
+            Ok((trained, mse, r2)) => {
+                if !args.quiet {
+                    eprintln!(
+                        "{fold}: {} train, {} test rows, test R² {r2:.4}",
+                        train.len(),
+                        test.len()
+                    );
+                }
+                let h = &trained.history;
+                row["test_r2"] = number(r2);
+                row["test_mse"] = number(mse);
+                row["epochs_run"] = json!(h.train.len());
+                // Counted from 1, as in a single run's summary.json.
+                row["best_epoch"] = json!(
+                    h.best_epoch
+                        .filter(|_| args.patience.is_some())
+                        .map(|e| e + 1)
+                );
+                r2s.push(r2);
+            }
+            Err(why) => {
+                eprintln!("cubic: {fold} failed: {why}");
+                row["failure"] = json!(why);
+                failures.push(format!("{fold}: {why}"));
+            }
         }
-        r2s.push(r2);
-        rows.push(json!({
-            "fold": i + 1,
-            "n_train": train.len(),
-            "n_test": test.len(),
-            "test_r2": r2,
-            "test_mse": scores.mse,
-            "best_epoch": trained.history.best_epoch,
-            "epochs_run": trained.history.train.len(),
-        }));
+        rows.push(row);
     }
+    let all = failures.is_empty();
     let mean = r2s.iter().sum::<f64>() / k as f64;
     let min = r2s.iter().copied().fold(f64::INFINITY, f64::min);
+    let summary = json!({
+        "folds": rows,
+        "k": k,
+        "n": data.len(),
+        "seed": args.seed,
+        "data": args.data.as_ref().map(|p| p.to_string_lossy()),
+        "scale": args.scale.name(),
+        "optimizer": args.optimizer.name(),
+        "lr": number(args.lr),
+        "epochs": args.epochs,
+        "mean_test_r2": if all { number(mean) } else { Value::Null },
+        "min_test_r2": if all { number(min) } else { Value::Null },
+    });
+    write(args, k, &folds, &summary)?;
+    if let Some(first) = failures.first() {
+        return Err(format!(
+            "{} of {k} folds failed (summary.json lists each); {first}",
+            failures.len()
+        )
+        .into());
+    }
+    let each: Vec<String> = r2s.iter().map(|r| format!("{r:.4}")).collect();
+    Ok(format!(
+        "{k}-fold cross-validation: test R² mean {mean:.4}, min {min:.4} (folds: {}); \
+         summary.json and folds.csv in {}",
+        each.join(", "),
+        args.out.display()
+    ))
+}
+
+/// What cannot work, said before any training: a test fold of one row, constant targets.
+fn check(k: usize, data: &Data) -> RunResult<()> {
+    let n = data.len();
+    if k > n / MIN_FOLD {
+        return Err(format!(
+            "--folds {k} on {n} rows leaves test folds of fewer than {MIN_FOLD} rows (R² needs \
+             two): use at most {}",
+            n / MIN_FOLD
+        )
+        .into());
+    }
+    let y = data.y().as_slice();
+    if y.iter().all(|&v| v == y[0]) {
+        return Err(format!(
+            "--folds: {} (every one of the {n} rows has {})",
+            constnet::metrics::CONSTANT_TARGETS,
+            y[0]
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// `summary.json` and `folds.csv`, together; a single run's plots do not belong beside them.
+fn write(args: &Args, k: usize, folds: &constnet::data::KFold, summary: &Value) -> RunResult<()> {
     let mut staging = Staging::new();
+    for stale in ["loss.png", "fit.png", "diagnostics.png"] {
+        staging.remove(&args.out.join(stale))?;
+    }
     let mut csv = String::from("sample,fold\n");
     for i in 0..k {
         for &s in folds.test(i)? {
@@ -61,14 +136,13 @@ pub fn run(args: &Args, k: usize, data: &Data, rng: &mut Xoshiro256PlusPlus) -> 
         }
     }
     staging.write_bytes(&args.out.join("folds.csv"), csv.as_bytes())?;
-    let summary = json!({ "folds": rows, "k": k, "mean_test_r2": mean, "min_test_r2": min, "seed": args.seed });
-    let text = serde_json::to_string_pretty(&summary)? + "\n";
+    let text = serde_json::to_string_pretty(summary)? + "\n";
     staging.write_bytes(&args.out.join("summary.json"), text.as_bytes())?;
     staging.commit()?;
-    let each: Vec<String> = r2s.iter().map(|r| format!("{r:.4}")).collect();
-    Ok(format!(
-        "{k}-fold cross-validation: test R² mean {mean:.4}, min {min:.4} (folds: {}); summary.json and folds.csv in {}",
-        each.join(", "),
-        args.out.display()
-    ))
+    Ok(())
+}
+
+/// A JSON number, or `null` for a non-finite value.
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }

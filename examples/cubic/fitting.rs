@@ -12,7 +12,7 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
 use crate::args::{Args, OptimizerKind, ScaleKind};
-use crate::{Data, Model, RunResult, Seed};
+use crate::{Data, Model, Seed};
 
 /// Diagnostics are taken at about this many epochs of a run (and at its last).
 const SNAPSHOTS: usize = 50;
@@ -36,11 +36,52 @@ pub struct Trained {
     pub n_val: usize,
 }
 
+/// A training run that failed, with what it recorded up to the failure (for the plots).
+pub struct Failed {
+    pub error: Box<dyn std::error::Error>,
+    /// Training (and validation) loss of every epoch that completed.
+    pub losses: Vec<f64>,
+    pub val: Vec<f64>,
+    pub snapshots: Vec<(usize, Diagnostics)>,
+}
+
+impl std::fmt::Debug for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (after {} epochs)", self.error, self.losses.len())
+    }
+}
+
+impl<E: Into<Box<dyn std::error::Error>>> From<E> for Failed {
+    /// A failure before the first epoch: nothing recorded.
+    fn from(error: E) -> Self {
+        Failed {
+            error: error.into(),
+            losses: Vec::new(),
+            val: Vec::new(),
+            snapshots: Vec::new(),
+        }
+    }
+}
+
+/// At least this many rows in the validation part and in the part trained on: a loss on
+/// one row says nothing about generalisation, and R² needs two.
+const MIN_ROWS: usize = 2;
+
 /// Trains a fresh model on `train` as the flags say; `rng` draws the validation split and
 /// the initial weights.
-pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> RunResult<Trained> {
+pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<Trained, Failed> {
     let (fit_on, val) = match args.val_fraction {
         Some(f) => {
+            let n = train.len();
+            let n_val = (f * n as f64).ceil() as usize;
+            if n_val < MIN_ROWS || n - n_val.min(n) < MIN_ROWS {
+                return Err(format!(
+                    "--val-fraction {f} of {n} training rows leaves {n_val} for validation and \
+                     {} to train on: each needs at least {MIN_ROWS}",
+                    n - n_val.min(n)
+                )
+                .into());
+            }
             let (rest, val) = train
                 .split(f, rng)
                 .map_err(|e| format!("--val-fraction {f}: {e}"))?;
@@ -76,7 +117,8 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> RunResu
             restore_best: true,
         }),
     };
-    let every = (args.epochs / SNAPSHOTS).max(1);
+    let mut every = (args.epochs / SNAPSHOTS).max(1);
+    let (mut losses, mut val_losses) = (Vec::new(), Vec::new());
     let progress_every = (args.epochs / 10).max(1);
     let mut snapshots = Vec::new();
     let mut inspecting = Duration::ZERO;
@@ -84,6 +126,10 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> RunResu
     let mut warned_dead = false;
     let on_epoch = |e: &Epoch<'_, Seed>| {
         let n = e.epoch + 1;
+        // Kept for the plots of a run that fails part-way (the library's history is
+        // returned only on success).
+        losses.push(e.loss);
+        val_losses.extend(e.val_loss);
         if !args.quiet && (n.is_multiple_of(progress_every) || n == args.epochs) {
             match e.val_loss {
                 Some(v) => eprintln!(
@@ -112,6 +158,16 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> RunResu
                         ));
                     }
                     snapshots.push((e.epoch, d));
+                    // Early stopping can end a run long before `--epochs`: keep about
+                    // SNAPSHOTS..2·SNAPSHOTS of them, thinning as they come.
+                    if snapshots.len() >= 2 * SNAPSHOTS {
+                        let mut k = 0;
+                        snapshots.retain(|_| {
+                            k += 1;
+                            k % 2 == 1
+                        });
+                        every *= 2;
+                    }
                 }
                 Err(err) => failed = Some(err),
             }
@@ -123,10 +179,27 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> RunResu
         .map(|v| Validation { x: v.x(), y: v.y() });
     let started = Instant::now();
     let (x, y) = (fitted.x(), fitted.y());
-    let history = fit_with(&mut model.net, args, x, y, validation, &config, on_epoch)?;
+    let result = fit_with(&mut model.net, args, x, y, validation, &config, on_epoch);
     let seconds = started.elapsed().saturating_sub(inspecting).as_secs_f64();
-    if let Some(err) = failed {
-        return Err(err.into());
+    let history = match (result, failed) {
+        (Ok(history), None) => history,
+        (Err(e), _) | (Ok(_), Some(e)) => {
+            return Err(Failed {
+                error: e.into(),
+                losses,
+                val: val_losses,
+                snapshots,
+            });
+        }
+    };
+    // The network the run ends with (the best epoch's, if restored) gets the last snapshot.
+    let last = history.train.len() - 1;
+    if snapshots.last().is_none_or(|(e, _)| *e != last) || history.stopped_early {
+        snapshots.retain(|(e, _)| *e != last);
+        snapshots.push((
+            last,
+            diagnose::diagnose(&model.net, sample.x(), sample.y())?,
+        ));
     }
     Ok(Trained {
         model,

@@ -102,8 +102,9 @@ fn run_in(args: &Args) -> RunResult<String> {
         return train_and_report(args, &train, &test, &mut rng);
     };
     let model = load_model(load)?;
+    outputs::save_model(args, &model)?;
     let int8 = quantize(args, &model, &train)?;
-    outputs::save_model(args, &model, int8.as_ref())?;
+    outputs::save_int8_export(args, int8.as_ref())?;
     let summary = Summary::new(args, &model, &train, &test, None, None)?;
     outputs::write(args, &model, &train, None, &summary)?;
     finish(summary.line(&args.out), int8.as_ref(), &model, &test)
@@ -118,19 +119,35 @@ fn train_and_report(
     test: &Data,
     rng: &mut Xoshiro256PlusPlus,
 ) -> RunResult<String> {
-    let trained = fitting::train(args, train, rng).map_err(|e| match e.downcast::<Error>() {
-        Ok(e) => verdict::explain(args, *e, train),
-        Err(e) => e,
-    })?;
+    let trained = match fitting::train(args, train, rng) {
+        Ok(trained) => trained,
+        Err(failed) => {
+            let why = verdict::explain(args, failed.error.as_ref(), train);
+            // A run that got going failed for its dynamics: what it recorded up to the
+            // failure is written, so the user can look. A setting rejected before the
+            // first epoch (e.g. a negative learning rate) writes nothing.
+            let dynamics = matches!(
+                failed.error.downcast_ref::<Error>(),
+                Some(Error::Diverged { .. } | Error::LossOverflow { .. })
+            );
+            if dynamics || !failed.losses.is_empty() {
+                let summary = Summary::failed(args, train, test, &failed, &why);
+                outputs::write_failed(args, &failed, &summary)?;
+            }
+            return Err(why.into());
+        }
+    };
     if let Some(warning) = unchanged_warning(&trained, args.lr) {
         warn(&warning);
     }
     let verdict = verdict::check(args, &trained, train);
     let model = &trained.model;
+    // Saved before anything unrelated to it (quantization, evaluation, plots) can fail.
     let int8 = match verdict {
         Ok(()) => {
+            outputs::save_model(args, model)?;
             let int8 = quantize(args, model, train)?;
-            outputs::save_model(args, model, int8.as_ref())?;
+            outputs::save_int8_export(args, int8.as_ref())?;
             int8
         }
         Err(_) => None,

@@ -15,7 +15,7 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
 use crate::args::Args;
-use crate::fitting::Trained;
+use crate::fitting::{Failed, Trained};
 use crate::summary::Summary;
 use crate::{Data, Int8, Model, RunResult};
 
@@ -86,8 +86,9 @@ pub fn check(args: &Args) -> RunResult<()> {
     Ok(())
 }
 
-/// Writes `--save` and `--export-rs` (the int8 model's source if there is one), together.
-pub fn save_model(args: &Args, model: &Model, int8: Option<&Int8>) -> RunResult<()> {
+/// Writes `--save` and, unless an int8 model is still to be made (`--quantize int8`),
+/// `--export-rs` of the float model, together.
+pub fn save_model(args: &Args, model: &Model) -> RunResult<()> {
     let mut staging = Staging::new();
     if let Some(path) = &args.save {
         let bytes = if safetensors::is_safetensors_path(path) {
@@ -97,13 +98,44 @@ pub fn save_model(args: &Args, model: &Model, int8: Option<&Int8>) -> RunResult<
         };
         staging.write_bytes(path, &bytes)?;
     }
-    if let Some(path) = &args.export_rs {
-        let source = match int8 {
-            Some(q) => constnet::quant::export::encode(q),
-            None => export::encode(model),
-        };
-        staging.write_bytes(path, source.as_bytes())?;
+    if let (Some(path), false) = (&args.export_rs, args.quantize_int8) {
+        staging.write_bytes(path, export::encode(model).as_bytes())?;
     }
+    staging.commit()?;
+    Ok(())
+}
+
+/// Writes `--export-rs` of the int8 model (`--quantize int8`), once it is made.
+pub fn save_int8_export(args: &Args, int8: Option<&Int8>) -> RunResult<()> {
+    let (Some(path), Some(q)) = (&args.export_rs, int8) else {
+        return Ok(());
+    };
+    let mut staging = Staging::new();
+    staging.write_bytes(path, constnet::quant::export::encode(q).as_bytes())?;
+    staging.commit()?;
+    Ok(())
+}
+
+/// A run whose training failed: its loss curve and diagnostics up to the failure (if it
+/// got that far) and `summary.json` with the failure; no fit plot, no model.
+pub fn write_failed(args: &Args, failed: &Failed, summary: &Summary) -> RunResult<()> {
+    let mut staging = Staging::new();
+    let loss_png = args.out.join("loss.png");
+    let diagnostics_png = args.out.join("diagnostics.png");
+    staging.remove(&args.out.join("fit.png"))?;
+    staging.remove(&args.out.join("folds.csv"))?;
+    match failed.losses.is_empty() {
+        true => staging.remove(&loss_png)?,
+        false => {
+            let val = (!failed.val.is_empty()).then_some(failed.val.as_slice());
+            plot::stage_loss_curves(&mut staging, &loss_png, &failed.losses, val, None)?;
+        }
+    }
+    match failed.snapshots.is_empty() {
+        true => staging.remove(&diagnostics_png)?,
+        false => plot::stage_diagnostics(&mut staging, &diagnostics_png, &failed.snapshots)?,
+    }
+    staging.write_bytes(&args.out.join("summary.json"), summary.json().as_bytes())?;
     staging.commit()?;
     Ok(())
 }

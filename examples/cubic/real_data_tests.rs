@@ -246,3 +246,97 @@ fn a_bare_seed_network_file_loads_with_identity_scaling() {
     assert!(err.contains("--load") && err.contains("junk.cnet"), "{err}");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn cross_validation_refuses_what_cannot_work_before_training() {
+    let dir = scratch("cv-refuse");
+    let ten = dir.join("ten.csv");
+    let rows: String = (0..10).map(|i| format!("{i},{}\n", i * i)).collect();
+    fs::write(&ten, format!("x,y\n{rows}")).unwrap();
+    let err = run_flags(
+        &dir.join("a"),
+        &format!("--data {} --folds 10", ten.display()),
+    )
+    .unwrap_err();
+    assert!(err.contains("use at most 5"), "{err}");
+    let flat = dir.join("flat.csv");
+    let rows: String = (0..10).map(|i| format!("{i},7\n")).collect();
+    fs::write(&flat, format!("x,y\n{rows}")).unwrap();
+    let err = run_flags(
+        &dir.join("b"),
+        &format!("--data {} --folds 2", flat.display()),
+    )
+    .unwrap_err();
+    assert!(err.contains("constant targets"), "{err}");
+    assert!(!dir.join("a").exists() && !dir.join("b").exists());
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_failing_fold_is_recorded_and_fails_the_run_and_old_plots_go() {
+    let dir = scratch("cv-fail");
+    let out = dir.join("run");
+    // A single run first: its plots must not sit beside the cross-validation's summary.
+    run_flags(&out, "--samples 100 --epochs 5").unwrap();
+    assert!(out.join("loss.png").exists());
+    // Plain SGD at lr 10 diverges in every fold.
+    let err = run_flags(&out, "--samples 100 --folds 2 --lr 10").unwrap_err();
+    assert!(
+        err.contains("2 of 2 folds failed") && err.contains("fold 1/2"),
+        "{err}"
+    );
+    let s = json(&out.join("summary.json"));
+    assert!(
+        s["folds"][1]["failure"]
+            .as_str()
+            .unwrap()
+            .contains("diverged")
+    );
+    assert_eq!(s["mean_test_r2"], Value::Null);
+    for stale in ["loss.png", "fit.png", "diagnostics.png"] {
+        assert!(
+            !out.join(stale).exists(),
+            "{stale} left beside the CV summary"
+        );
+    }
+    // With --patience, each fold's best epoch is counted from 1, as a single run's.
+    run_flags(&out, "--samples 100 --folds 2 --epochs 30 --patience 200").unwrap();
+    let s = json(&out.join("summary.json"));
+    assert!(s["folds"][0]["best_epoch"].as_u64().unwrap() >= 1);
+    assert!(s["folds"][0]["best_epoch"].as_u64() <= s["folds"][0]["epochs_run"].as_u64());
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_validation_part_of_one_row_is_refused() {
+    let dir = scratch("val-one");
+    let err = run_flags(&dir, "--samples 20 --val-fraction 0.01").unwrap_err();
+    assert!(
+        err.contains("leaves 1 for validation") && err.contains("at least 2"),
+        "{err}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Targets near 1e19 overflow f32 when squared: said as that, with the fix for raw units.
+#[test]
+fn an_overflowing_loss_names_the_scaling_fix() {
+    let dir = scratch("overflow");
+    let data = dir.join("huge.csv");
+    let rows: String = (0..50)
+        .map(|i| format!("{},{}e19\n", i as f64 / 50.0, 1 + i % 7))
+        .collect();
+    fs::write(&data, format!("x,y\n{rows}")).unwrap();
+    let err = run_flags(
+        &dir.join("run"),
+        &format!("--data {} --scale none", data.display()),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("overflow") && err.contains("--scale standard"),
+        "{err}"
+    );
+    assert!(!err.contains("try a smaller learning rate"), "{err}");
+    run_flags(&dir.join("ok"), &format!("--data {}", data.display())).unwrap();
+    fs::remove_dir_all(&dir).unwrap();
+}

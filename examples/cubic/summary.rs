@@ -13,7 +13,7 @@ use constnet::Result;
 use serde_json::{Value, json};
 
 use crate::args::Args;
-use crate::fitting::Trained;
+use crate::fitting::{Failed, Trained};
 use crate::{Data, Model};
 
 /// An R²: its value, or why it has none.
@@ -81,8 +81,10 @@ impl Summary {
             "epochs": when(is_trained, json!(args.epochs)),
             "epochs_run": history.map_or(Value::Null, |h| json!(h.train.len())),
             "stopped_early": history.map_or(Value::Null, |h| json!(h.stopped_early)),
+            // Counted from 1; only when it chose the weights (--patience).
             "best_epoch": history
                 .and_then(|h| h.best_epoch)
+                .filter(|_| args.patience.is_some())
                 .map_or(Value::Null, |e| json!(e + 1)),
             "patience": when(is_trained, json!(args.patience)),
             "val_fraction": when(is_trained, json!(args.val_fraction)),
@@ -106,7 +108,8 @@ impl Summary {
             "noise": when(synthetic, number(args.noise)),
             "n_train": train.len(),
             "n_test": test.len(),
-            "final_train_mse": history
+            // The last epoch's loss as training saw it: in the network's (scaled) units.
+            "final_train_loss": history
                 .and_then(|h| h.train.last())
                 .map_or(Value::Null, |&l| number(l)),
             "train_mse": number(train_mse),
@@ -126,6 +129,32 @@ impl Summary {
             epochs: history.map_or(0, |h| h.train.len()),
             stopped_early: history.is_some_and(|h| h.stopped_early),
         })
+    }
+
+    /// The summary of a run whose training failed: the settings, how far it got, why.
+    pub fn failed(args: &Args, train: &Data, test: &Data, failed: &Failed, why: &str) -> Self {
+        let json = json!({
+            "trained": false,
+            "data": path(&args.data),
+            "epochs": args.epochs,
+            "epochs_run": failed.losses.len(),
+            "lr": number(args.lr),
+            "optimizer": args.optimizer.name(),
+            "scale": args.scale.name(),
+            "seed": args.seed,
+            "n_train": train.len(),
+            "n_test": test.len(),
+            "final_train_loss": failed.losses.last().map_or(Value::Null, |&l| number(l)),
+            "failure": why,
+        });
+        Summary {
+            json,
+            train_r2: R2::Undefined("training failed"),
+            test_r2: R2::Undefined("training failed"),
+            seconds: 0.0,
+            epochs: 0,
+            stopped_early: false,
+        }
     }
 
     /// The JSON text, pretty-printed (keys in alphabetical order).

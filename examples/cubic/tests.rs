@@ -135,7 +135,6 @@ fn errors_are_reported_and_write_nothing() {
     let target = out.join("run");
     let cases = [
         ("--lr -0.1", "learning rate"),
-        ("--lr 50", "diverged"),
         ("--epochs 0", "epochs must be at least 1"),
         ("--batch-size 201", "batch size"),
         ("--noise -1", "noise"),
@@ -155,6 +154,23 @@ fn errors_are_reported_and_write_nothing() {
         assert!(err.contains(expected), "{flags}: {err}");
         assert!(!target.exists(), "{flags}: wrote output despite the error");
     }
+    // A run that diverges got going: its loss curve up to the failure and a summary that
+    // says why are written, so the user can look; no fit plot, no model.
+    let model = out.join("m.cnet");
+    let err = run(&args(
+        &target,
+        &format!("--lr 50 --save {}", model.display()),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("diverged"), "{err}");
+    assert!(target.join("loss.png").exists() && !target.join("fit.png").exists());
+    let summary = std::fs::read_to_string(target.join("summary.json")).unwrap();
+    assert!(
+        summary.contains("\"failure\": \"training diverged"),
+        "{summary}"
+    );
+    assert!(!model.exists());
     std::fs::remove_dir_all(&out).unwrap();
 }
 

@@ -29,23 +29,49 @@ pub fn check(args: &Args, trained: &Trained, train: &Data) -> Result<(), String>
             }
             Ok(())
         }
-        Err(failure) => Err(format!("{failure}; {}", remedy(args, &failure, train))),
+        Err(failure) => Err(format!(
+            "{failure}; {}",
+            remedy(args, &failure, trained, train)
+        )),
     }
 }
 
-/// Adds the remedy to a training error whose advice depends on the data's units.
-pub fn explain(args: &Args, error: Error, train: &Data) -> Box<dyn std::error::Error> {
-    match &error {
-        Error::Diverged { .. } | Error::LossOverflow { .. } if unscaled_and_wide(args, train) => {
-            format!("{error}; {}", scale_hint(train)).into()
+/// A training error as one line, with the remedy where it depends on the data's units.
+pub fn explain(args: &Args, error: &(dyn std::error::Error + 'static), train: &Data) -> String {
+    match error.downcast_ref::<Error>() {
+        Some(Error::Diverged { .. } | Error::LossOverflow { .. })
+            if unscaled_and_wide(args, train) =>
+        {
+            format!("{error}; {}", scale_hint(train))
         }
-        _ => error.into(),
+        _ => error.to_string(),
     }
 }
 
-fn remedy(args: &Args, failure: &Failure, train: &Data) -> String {
+fn remedy(args: &Args, failure: &Failure, trained: &Trained, train: &Data) -> String {
+    let (lo, hi) = range(train.x().as_slice());
+    if lo == hi {
+        return format!(
+            "the input is {} in every training row: it cannot predict the target (check the \
+             CSV's columns)",
+            short(lo)
+        );
+    }
     if unscaled_and_wide(args, train) {
         return scale_hint(train);
+    }
+    let h = &trained.history;
+    if let (true, Some(patience)) = (h.stopped_early, args.patience) {
+        return format!(
+            "early stopping ended training after {} epochs ({patience} without improvement on \
+             {}): use a larger --patience or --val-fraction, or no --patience",
+            h.train.len(),
+            if trained.n_val > 0 {
+                format!("{} validation rows", trained.n_val)
+            } else {
+                "the training loss".to_owned()
+            }
+        );
     }
     let lr = args.lr;
     match failure {
