@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes a large seeded `x,y` CSV of y = x³ + ε (x uniform in [-2, 2], ε ~ N(0, 0.1²)) to
 # test constnet's memory bounds: `tools/big_csv.sh OUT.csv [ROWS] [SEED]`.
-# Defaults: 8 400 000 rows (about 200 MB), seed 42. Same seed and awk, same bytes.
+# Defaults: 8 400 000 rows (about 160 MB), seed 42. Same seed and awk, same bytes.
 set -euo pipefail
 if [[ $# -lt 1 || $# -gt 3 ]]; then
     echo "usage: $0 OUT.csv [ROWS=8400000] [SEED=42]" >&2
