@@ -184,7 +184,9 @@ fn load_model(path: &std::path::Path) -> RunResult<Model> {
         }
     };
     match constnet::safetensors::load_auto::<f32, Model>(path) {
-        Ok(model) => Ok(model),
+        Ok(model) => check_scalers(&model)
+            .map(|()| model)
+            .map_err(|why| format!("--load {}: {why}", path.display()).into()),
         Err(e @ (Error::Format(_) | Error::Safetensors(_))) => {
             match constnet::safetensors::load_auto::<f32, Seed>(path) {
                 Ok(seed) => Ok(Model::new(seed)),
@@ -194,6 +196,37 @@ fn load_model(path: &std::path::Path) -> RunResult<Model> {
         }
         Err(e) => Err(named(e)),
     }
+}
+
+/// A model file's scalers must be usable: finite means, finite non-zero deviations (a file
+/// checks its bytes, not what they mean; a zero `std` would make every prediction
+/// infinite).
+fn check_scalers(model: &Model) -> Result<(), String> {
+    let parts = [
+        (
+            "input",
+            model.input.mean.as_slice(),
+            model.input.std.as_slice(),
+        ),
+        (
+            "target",
+            model.output.mean.as_slice(),
+            model.output.std.as_slice(),
+        ),
+    ];
+    for (what, mean, std) in parts {
+        let bad_mean = mean.iter().any(|m| !m.is_finite());
+        let bad_std = std
+            .iter()
+            .any(|s| !s.is_finite() || *s == 0.0 || !(1.0 / s).is_finite());
+        if bad_mean || bad_std {
+            return Err(format!(
+                "the model's {what} scaling is unusable (mean {mean:?}, std {std:?}): \
+                 means must be finite and standard deviations finite and non-zero"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The int8 model of the seed network inside [`Model`].

@@ -340,3 +340,21 @@ fn an_overflowing_loss_names_the_scaling_fix() {
     run_flags(&dir.join("ok"), &format!("--data {}", data.display())).unwrap();
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A model file whose scaling is unusable (a zero std: every prediction infinite) is
+/// refused when loaded, naming the file.
+#[test]
+fn a_model_file_with_unusable_scaling_is_refused() {
+    use constnet::Params;
+    let dir = scratch("bad-scale");
+    let path = dir.join("zero-std.cnet");
+    let mut model = crate::Model::zeros();
+    model.output.std[0] = 0.0;
+    constnet::persist::save(&model, &path).unwrap();
+    let err = crate::load_model(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("zero-std.cnet") && err.contains("target scaling is unusable"),
+        "{err}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -104,7 +104,8 @@ fn parse_columns<T: Real, const IN: usize, const OUT: usize>(
     targets: &[&str],
 ) -> Result<Dataset<T, IN, OUT>> {
     super::check_widths::<IN, OUT>()?;
-    let wanted: Vec<&str> = inputs.iter().chain(targets).copied().collect();
+    // Trimmed as the header's names are, so " nox" finds `nox`.
+    let wanted: Vec<&str> = inputs.iter().chain(targets).map(|s| s.trim()).collect();
     for (i, name) in wanted.iter().enumerate() {
         if name.trim().is_empty() {
             return Err(Error::InvalidParameter {

@@ -220,3 +220,12 @@ fn path_errors_name_the_file() {
     let missing = Two::from_csv_columns_path(dir.join("none.csv"), ["a", "b"], ["t"]);
     assert!(matches!(missing, Err(Error::Io { path: p, .. }) if p == dir.join("none.csv")));
 }
+
+/// Names asked for are trimmed as the header's are.
+#[test]
+fn requested_names_are_trimmed_like_the_header() {
+    let text = "a , nox,b\n1,2,3\n4,5,6\n";
+    let d = Dataset::<f32, 2, 1>::from_csv_columns_reader(text.as_bytes(), [" a", "b "], ["nox"])
+        .unwrap();
+    assert_eq!(d.y().as_slice(), &[2.0, 5.0]);
+}
