@@ -31,8 +31,9 @@ use crate::metrics::real;
 use crate::{Error, Forward, Real, Result};
 
 /// Samples per forward pass: wide enough for the tiled kernels, small enough that a
-/// network's buffers stay in cache (a 64-wide layer's block is 64 KiB in `f32`).
-pub const BLOCK: usize = 256;
+/// network's buffers stay in cache (a 64-wide layer's block is 64 KiB in `f32`). The
+/// training loop's block size (measured there).
+pub const BLOCK: usize = crate::train::BLOCK;
 
 /// Runs `f` on the network's output for every block of at most [`BLOCK`] samples of `x`,
 /// in order, with the index of the block's first sample.

@@ -26,6 +26,7 @@ use monitor::Monitor;
 pub use monitor::{EarlyStopping, Epoch, History, Validation};
 #[cfg(feature = "parallel")]
 pub use parallel::{fit_parallel, fit_parallel_validated};
+pub(crate) use step::BLOCK;
 use step::{Blocks, Gradient, Step};
 
 /// Loss-history entries reserved before training (32 KiB); more are added as epochs run.

@@ -10,8 +10,8 @@ use crate::layer::{Layer, Params, fit_batch};
 use crate::{Error, Forward, Real, Result, loss};
 
 /// Samples per block of [`diagnose`]: its memory is a few blocks' activations, whatever
-/// the data's size (the training loop's block size, so one block is one training block).
-pub const BLOCK: usize = 256;
+/// the data's size. The training loop's block size, so one block is one training block.
+pub const BLOCK: usize = crate::train::BLOCK;
 
 /// Runs `net` on inputs `x` and targets `y` (one sample per column) and reports, per layer
 /// (see [`Inspect`]): for each activation, how often each unit was active; for each layer
