@@ -23,7 +23,7 @@ mod monitor;
 mod parallel;
 mod step;
 use monitor::Monitor;
-pub use monitor::{EarlyStopping, Epoch, History, Validation};
+pub use monitor::{EarlyStopping, Epoch, Flow, History, Validation};
 #[cfg(feature = "parallel")]
 pub use parallel::{fit_parallel, fit_parallel_validated};
 pub(crate) use step::BLOCK;
@@ -182,14 +182,14 @@ where
 /// (inputs and targets differ in samples), [`Error::NonFinite`] (`what` is
 /// `"validation inputs"` or `"validation targets"`).
 #[allow(clippy::too_many_arguments)]
-pub fn fit_validated<T, N, O, const IN: usize, const OUT: usize>(
+pub fn fit_validated<T, N, O, R: Flow, const IN: usize, const OUT: usize>(
     net: &mut N,
     optimizer: &mut O,
     x: &OMatrix<T, Const<IN>, Dyn>,
     y: &OMatrix<T, Const<OUT>, Dyn>,
     validation: Option<Validation<'_, T, IN, OUT>>,
     config: &TrainConfig,
-    on_epoch: impl FnMut(&Epoch<'_, N>),
+    on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
 ) -> Result<History>
 where
     T: Real,
@@ -203,7 +203,7 @@ where
 /// [`fit_validated`]'s loop, with the batch gradient computed by a `G` that
 /// `gradient(batch)` makes for batches of `batch` samples.
 #[allow(clippy::too_many_arguments)]
-fn train<T, N, O, G, const IN: usize, const OUT: usize>(
+fn train<T, N, O, G, R: Flow, const IN: usize, const OUT: usize>(
     net: &mut N,
     optimizer: &mut O,
     x: &OMatrix<T, Const<IN>, Dyn>,
@@ -211,7 +211,7 @@ fn train<T, N, O, G, const IN: usize, const OUT: usize>(
     validation: Option<Validation<'_, T, IN, OUT>>,
     config: &TrainConfig,
     mut gradient: impl FnMut(usize) -> G,
-    mut on_epoch: impl FnMut(&Epoch<'_, N>),
+    mut on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
 ) -> Result<History>
 where
     T: Real,
@@ -230,6 +230,7 @@ where
         val: Vec::with_capacity(if validation.is_some() { upfront } else { 0 }),
         best_epoch: None,
         stopped_early: false,
+        stopped_by_caller: false,
     };
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(config.shuffle_seed);
@@ -304,14 +305,19 @@ where
             _ => None,
         };
         let stop = monitor.observe(epoch, val_loss.unwrap_or(loss), net);
-        on_epoch(&Epoch {
+        let asked = on_epoch(&Epoch {
             epoch,
             loss,
             val_loss,
             net,
-        });
+        })
+        .stop();
         if stop {
             history.stopped_early = epoch + 1 < config.epochs;
+            break;
+        }
+        if asked {
+            history.stopped_by_caller = epoch + 1 < config.epochs;
             break;
         }
     }

@@ -2,6 +2,7 @@
 //! scaled data (with a validation split and early stopping if asked), and diagnostics
 //! snapshots along the way for `diagnostics.png`.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use constnet::diagnose::{self, Diagnostics};
@@ -19,6 +20,10 @@ const SNAPSHOTS: usize = 50;
 /// … on at most this many training samples (a seeded sample), so that they cost a few
 /// percent of a run whatever the data's size.
 const SNAPSHOT_SAMPLES: usize = 512;
+/// A hidden layer dead on every training row this many epochs later ends the run: Adam's
+/// first moment (β₁ = 0.9) keeps under 10⁻⁴ of a step's gradient after 90 steps, so by
+/// then nothing can revive it (plain SGD could not even start).
+const DEAD_EPOCHS: usize = 90;
 
 /// A trained model and what its training recorded.
 pub struct Trained {
@@ -123,7 +128,7 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
     let mut snapshots = Vec::new();
     let mut inspecting = Duration::ZERO;
     let mut failed = None;
-    let mut warned_dead = false;
+    let mut dead_since: Option<usize> = None;
     let on_epoch = |e: &Epoch<'_, Seed>| {
         let n = e.epoch + 1;
         // Kept for the plots of a run that fails part-way (the library's history is
@@ -139,40 +144,54 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
                 None => eprintln!("epoch {n:>6}/{}  loss {:.6}", args.epochs, e.loss),
             }
         }
-        if e.epoch.is_multiple_of(every) || n == args.epochs {
-            let started = Instant::now();
-            match diagnose::diagnose(e.net, sample.x(), sample.y()) {
-                Ok(d) => {
-                    // Said as it happens: a dead ReLU layer passes no gradient, so the
-                    // rest of the run cannot revive it (the verdict after training
-                    // checks every training row).
-                    if let (Some(&layer), false) = (d.dead_layers().first(), warned_dead) {
-                        warned_dead = true;
-                        let rows = if sample.len() < fitted.len() {
-                            format!("the {} sampled training rows", sample.len())
-                        } else {
-                            "every training row".to_owned()
-                        };
-                        crate::warn(&format!(
-                            "epoch {n}: every unit of hidden layer {layer} is inactive on {rows}"
-                        ));
-                    }
-                    snapshots.push((e.epoch, d));
-                    // Early stopping can end a run long before `--epochs`: keep about
-                    // SNAPSHOTS..2·SNAPSHOTS of them, thinning as they come.
-                    if snapshots.len() >= 2 * SNAPSHOTS {
-                        let mut k = 0;
-                        snapshots.retain(|_| {
-                            k += 1;
-                            k % 2 == 1
-                        });
-                        every *= 2;
-                    }
-                }
-                Err(err) => failed = Some(err),
-            }
-            inspecting += started.elapsed();
+        if !(e.epoch.is_multiple_of(every) || n == args.epochs) {
+            return ControlFlow::Continue(());
         }
+        let started = Instant::now();
+        let mut flow = ControlFlow::Continue(());
+        match diagnose::diagnose(e.net, sample.x(), sample.y()) {
+            Ok(d) => {
+                let dead = d.dead_layers().first().copied();
+                match (dead, dead_since) {
+                    (None, _) => dead_since = None,
+                    (Some(layer), None) => {
+                        // Confirmed on every training row (a sample can miss the rows
+                        // that still fire), and said as it happens.
+                        let all = sample.len() == fitted.len()
+                            || diagnose::diagnose(e.net, fitted.x(), fitted.y())
+                                .is_ok_and(|f| f.dead_layers().contains(&layer));
+                        if all {
+                            dead_since = Some(e.epoch);
+                            crate::warn(&format!(
+                                "epoch {n}: every unit of hidden layer {layer} is inactive on \
+                                 every training row"
+                            ));
+                        }
+                    }
+                    // No gradient passes a dead ReLU layer; only an optimizer's momentum
+                    // could still move the weights before it, and that has faded after
+                    // DEAD_EPOCHS: the run is over.
+                    (Some(_), Some(since)) if e.epoch - since >= DEAD_EPOCHS => {
+                        flow = ControlFlow::Break(());
+                    }
+                    (Some(_), Some(_)) => {}
+                }
+                snapshots.push((e.epoch, d));
+                // Early stopping can end a run long before `--epochs`: keep about
+                // SNAPSHOTS..2·SNAPSHOTS of them, thinning as they come.
+                if snapshots.len() >= 2 * SNAPSHOTS {
+                    let mut k = 0;
+                    snapshots.retain(|_| {
+                        k += 1;
+                        k % 2 == 1
+                    });
+                    every *= 2;
+                }
+            }
+            Err(err) => failed = Some(err),
+        }
+        inspecting += started.elapsed();
+        flow
     };
     let validation = scaled_val
         .as_ref()
@@ -222,7 +241,7 @@ fn fit_with(
     y: &X,
     val: Option<Validation<'_, f32, 1, 1>>,
     config: &TrainConfig,
-    on_epoch: impl FnMut(&Epoch<'_, Seed>),
+    on_epoch: impl FnMut(&Epoch<'_, Seed>) -> ControlFlow<()>,
 ) -> constnet::Result<History> {
     match args.optimizer {
         OptimizerKind::Sgd => run(
@@ -263,7 +282,7 @@ fn run<O: Optimizer<f32, Seed>>(
     y: &X,
     val: Option<Validation<'_, f32, 1, 1>>,
     config: &TrainConfig,
-    on_epoch: impl FnMut(&Epoch<'_, Seed>),
+    on_epoch: impl FnMut(&Epoch<'_, Seed>) -> ControlFlow<()>,
 ) -> constnet::Result<History> {
     match args.threads {
         #[cfg(feature = "parallel")]

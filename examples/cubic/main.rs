@@ -155,7 +155,16 @@ fn train_and_report(
     let failure = verdict.as_ref().err().map(String::as_str);
     let summary = Summary::new(args, model, train, test, Some(&trained), failure)?;
     outputs::write(args, model, train, Some(&trained), &summary)?;
-    verdict.map_err(|why| format!("the network learned nothing: {why}"))?;
+    let h = &trained.history;
+    let stopped = match h.stopped_by_caller {
+        true => format!(
+            " (training stopped at epoch {} of {})",
+            h.train.len(),
+            args.epochs
+        ),
+        false => String::new(),
+    };
+    verdict.map_err(|why| format!("the network learned nothing{stopped}: {why}"))?;
     finish(summary.line(&args.out), int8.as_ref(), model, test)
 }
 

@@ -358,3 +358,36 @@ fn a_model_file_with_unusable_scaling_is_refused() {
     );
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A hidden layer dead on every training row for long enough ends the run early, which
+/// then fails with the cause.
+#[test]
+fn a_dead_network_stops_training_early() {
+    let dir = scratch("dead-stop");
+    let data = dir.join("narrow.csv");
+    let text: String = (0..200)
+        .map(|i| {
+            let x = 100.0 + 4.0 * ((i * 37) % 200) as f64 / 199.0;
+            format!("{x},{}\n", ((x - 102.0) / 2.0).powi(3))
+        })
+        .collect();
+    fs::write(&data, format!("x,y\n{text}")).unwrap();
+    let out = dir.join("run");
+    let err = run_flags(
+        &out,
+        &format!(
+            "--data {} --scale none --lr 0.05 --epochs 5000",
+            data.display()
+        ),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("training stopped at epoch") && err.contains("inactive"),
+        "{err}"
+    );
+    let run = json(&out.join("summary.json"))["epochs_run"]
+        .as_u64()
+        .unwrap();
+    assert!(run < 1000, "{run} epochs ran");
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -157,7 +157,13 @@ pub struct Epoch<'a, N> {
 ///
 /// ```
 /// use constnet::train::History;
-/// let h = History { train: vec![3.0, 2.0], val: vec![], best_epoch: Some(1), stopped_early: false };
+/// let h = History {
+///     train: vec![3.0, 2.0],
+///     val: vec![],
+///     best_epoch: Some(1),
+///     stopped_early: false,
+///     stopped_by_caller: false,
+/// };
 /// assert_eq!(h.train.len(), 2);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -172,6 +178,47 @@ pub struct History {
     pub best_epoch: Option<usize>,
     /// Whether early stopping ended training before the configured epochs.
     pub stopped_early: bool,
+    /// Whether the `on_epoch` callback ended training (by returning
+    /// [`ControlFlow::Break`](core::ops::ControlFlow::Break), see [`Flow`]).
+    pub stopped_by_caller: bool,
+}
+
+/// What an `on_epoch` callback returns: `()` to go on, or a
+/// [`ControlFlow`](core::ops::ControlFlow) whose `Break` ends training after this epoch
+/// (e.g. when diagnostics show a network that can no longer learn). The parameters are then
+/// restored as at any other end of training.
+///
+/// ```
+/// use core::ops::ControlFlow;
+/// use constnet::train::{fit_validated, TrainConfig};
+/// use constnet::{Dense, Init, InitScheme, Sgd};
+/// use constnet::nalgebra::{Const, Dyn, OMatrix};
+/// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+///
+/// let mut net: Dense<1, 1> = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(1), InitScheme::He);
+/// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(8, |_, j| j as f32);
+/// let config = TrainConfig { epochs: 100, ..TrainConfig::default() };
+/// let h = fit_validated(&mut net, &mut Sgd::new(0.01)?, &x, &x, None, &config, |e| {
+///     if e.epoch == 4 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+/// })?;
+/// assert_eq!((h.train.len(), h.stopped_by_caller, h.stopped_early), (5, true, false));
+/// # Ok::<(), constnet::Error>(())
+/// ```
+pub trait Flow {
+    /// `true`: stop after this epoch.
+    fn stop(&self) -> bool;
+}
+
+impl Flow for () {
+    fn stop(&self) -> bool {
+        false
+    }
+}
+
+impl Flow for core::ops::ControlFlow<()> {
+    fn stop(&self) -> bool {
+        self.is_break()
+    }
 }
 
 /// Tracks the best monitored value, the epochs since it, and (for `restore_best`) a copy

@@ -118,14 +118,14 @@ where
 /// # Panics
 /// If a layer panics on the worker thread, the panic is resumed on the calling thread.
 #[allow(clippy::too_many_arguments)]
-pub fn fit_parallel_validated<T, N, O, const IN: usize, const OUT: usize>(
+pub fn fit_parallel_validated<T, N, O, R: super::Flow, const IN: usize, const OUT: usize>(
     net: &mut N,
     optimizer: &mut O,
     x: &OMatrix<T, Const<IN>, Dyn>,
     y: &OMatrix<T, Const<OUT>, Dyn>,
     validation: Option<Validation<'_, T, IN, OUT>>,
     config: &TrainConfig,
-    on_epoch: impl FnMut(&Epoch<'_, N>),
+    on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
 ) -> Result<History>
 where
     T: Real,
@@ -139,14 +139,14 @@ where
 /// [`fit_parallel_validated`], with a worker thread only if `spawn` (else the calling
 /// thread runs both halves of every step, one after the other).
 #[allow(clippy::too_many_arguments)]
-fn split<T, N, O, const IN: usize, const OUT: usize>(
+fn split<T, N, O, R: super::Flow, const IN: usize, const OUT: usize>(
     net: &mut N,
     optimizer: &mut O,
     x: &OMatrix<T, Const<IN>, Dyn>,
     y: &OMatrix<T, Const<OUT>, Dyn>,
     validation: Option<Validation<'_, T, IN, OUT>>,
     config: &TrainConfig,
-    on_epoch: impl FnMut(&Epoch<'_, N>),
+    on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
     spawn: bool,
 ) -> Result<History>
 where
