@@ -185,8 +185,11 @@ impl Panels {
             .iter()
             .enumerate()
             .filter(|(_, l)| l.grad_norm.is_some())
-            .map(|(i, l)| Line {
-                label: format!("layer {}: {}", i + 1, l.name),
+            .enumerate()
+            // Trainable layers counted on their own ("hidden layer k" sits between the
+            // k-th and the next), not among the activations.
+            .map(|(k, (i, l))| Line {
+                label: format!("{}: {}", k + 1, l.name),
                 points: order
                     .iter()
                     .filter_map(|(e, d)| d.layers[i].grad_norm.map(|g| (*e as f64, g)))

@@ -218,3 +218,52 @@ fn write_rs_refuses_non_finite_parameters() {
     ));
     assert!(!path.exists());
 }
+
+/// Two raw-unit inputs: the ethanol data's scalers around a small network.
+type Ethanol = constnet::Scaled<net![Dense<2, 8>, Relu, Dense<8, 1>], 2, 1>;
+
+/// Deterministic weights between scalers fitted on `data/ethanol.csv` (no training, so the
+/// same bits on every CPU).
+fn ethanol_model() -> (Ethanol, constnet::Dataset<f32, 2, 1>) {
+    let data = constnet::Dataset::<f32, 2, 1>::from_csv_columns_path(
+        root().join("data/ethanol.csv"),
+        ["compression", "equivalence"],
+        ["nox"],
+    )
+    .unwrap();
+    let mut net = <net![Dense<2, 8>, Relu, Dense<8, 1>] as Params<f32>>::zeros();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+    for i in 0..<net![Dense<2, 8>, Relu, Dense<8, 1>] as Params<f32>>::TENSORS {
+        for v in net.tensor_mut(i) {
+            *v = rng.random_range(-1.0..1.0);
+        }
+    }
+    (Ethanol::fit(net, data.x(), data.y()).unwrap(), data)
+}
+
+/// The committed export of [`ethanol_model`], compiled into this test.
+mod ethanol_scaled {
+    include!("fixtures/ethanol_scaled.rs");
+}
+
+/// The export of a two-input `Scaled` model compiles and takes raw compression and
+/// equivalence ratios to raw NOx, bit for bit as the host model does.
+#[test]
+fn exported_two_input_scaled_model_takes_raw_units_bit_for_bit() {
+    let (model, data) = ethanol_model();
+    check_fixture(
+        &root().join("tests/it/fixtures/ethanol_scaled.rs"),
+        &export::encode(&model),
+    );
+    let compiled: &Ethanol = &ethanol_scaled::MODEL;
+    assert_eq!(compiled, &model);
+    for x in data.x().column_iter() {
+        let x = SVector::<f32, 2>::from([x[0], x[1]]);
+        assert_eq!(
+            compiled.forward(&x)[0].to_bits(),
+            model.forward(&x)[0].to_bits()
+        );
+    }
+    // Raw units in: the input scaler is not the identity.
+    assert!(model.input.mean[0] > 10.0 && model.input.std[1] < 1.0);
+}
