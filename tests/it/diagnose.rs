@@ -440,3 +440,38 @@ fn a_scaled_model_reports_its_scalers_and_the_same_hidden_layers() {
     );
     assert_eq!(diag.dead_layers(), [2]);
 }
+
+/// The dead layer's width is its own, not another hidden layer's.
+#[test]
+fn a_dead_layer_is_reported_with_its_own_width() {
+    type Uneven = net![Dense<1, 4>, Relu, Dense<4, 6>, Relu, Dense<6, 1>];
+    let mut model = <Uneven as Params<f32>>::zeros();
+    model.first.first.first.first.b.fill(1.0); // hidden layer 1 (4 units): always on
+    model.first.first.second.b.fill(-1.0); // hidden layer 2 (6 units): always off
+    let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(10, |_, j| j as f32);
+    let diag = diagnose(&model, &x, &x).unwrap();
+    assert_eq!(diag.dead_layers(), [2]);
+    let failure = check_learned(&[1.0, 0.5], 0.9, &diag).unwrap_err();
+    assert_eq!(
+        failure,
+        Failure::DeadLayer {
+            hidden_layer: 2,
+            units: 6
+        }
+    );
+}
+
+/// A peak reached twice is reported at its first epoch.
+#[test]
+fn an_explosion_is_dated_by_the_first_epoch_of_its_peak() {
+    let healthy = constnet::diagnose::Diagnostics {
+        layers: vec![],
+        samples: 4,
+        loss: 1.0,
+    };
+    let failure = check_learned(&[1.0, 500.0, 500.0, 2.0], 0.9, &healthy).unwrap_err();
+    assert!(
+        matches!(failure, Failure::Exploded { peak_epoch: 1, .. }),
+        "{failure:?}"
+    );
+}

@@ -506,3 +506,87 @@ fn the_parallel_loop_validates_and_stops_the_same_way() {
     assert_eq!(losses, h.train[..=best]);
     assert_eq!(bits(&short), bits(&net));
 }
+
+/// A callback's `ControlFlow::Break` ends training after that epoch; `Continue` does not.
+#[test]
+fn the_callback_can_stop_training() {
+    use core::ops::ControlFlow;
+    let d = overfit();
+    let config = TrainConfig {
+        epochs: 50,
+        ..TrainConfig::default()
+    };
+    let mut sgd = Sgd::new(0.01).unwrap();
+    let stop_at = |n: usize| {
+        move |e: &Epoch<'_, Seed>| match e.epoch + 1 == n {
+            true => ControlFlow::Break(()),
+            false => ControlFlow::Continue(()),
+        }
+    };
+    let h = fit_validated(
+        &mut model(3),
+        &mut sgd,
+        &d.x,
+        &d.y,
+        None,
+        &config,
+        stop_at(5),
+    )
+    .unwrap();
+    assert_eq!(
+        (h.train.len(), h.stopped_by_caller, h.stopped_early),
+        (5, true, false)
+    );
+    let mut sgd = Sgd::new(0.01).unwrap();
+    let h = fit_validated(
+        &mut model(3),
+        &mut sgd,
+        &d.x,
+        &d.y,
+        None,
+        &config,
+        stop_at(0),
+    )
+    .unwrap();
+    assert_eq!((h.train.len(), h.stopped_by_caller), (50, false));
+    // A break in the last epoch is not an early one.
+    let mut sgd = Sgd::new(0.01).unwrap();
+    let h = fit_validated(
+        &mut model(3),
+        &mut sgd,
+        &d.x,
+        &d.y,
+        None,
+        &config,
+        stop_at(50),
+    )
+    .unwrap();
+    assert_eq!((h.train.len(), h.stopped_by_caller), (50, false));
+}
+
+/// An equal loss is no improvement (Keras: `best − value > min_delta`): weights that do
+/// not move (a learning rate below their resolution) stop after `patience` epochs, the
+/// first epoch best.
+#[test]
+fn a_plateau_is_not_an_improvement() {
+    let d = overfit();
+    let config = TrainConfig {
+        epochs: 100,
+        early_stopping: Some(EarlyStopping {
+            patience: 3,
+            min_delta: 0.0,
+            restore_best: true,
+        }),
+        ..TrainConfig::default()
+    };
+    let mut sgd = Sgd::new(1e-30).unwrap();
+    let h = fit_validated(&mut model(4), &mut sgd, &d.x, &d.y, None, &config, |_| {}).unwrap();
+    assert!(
+        h.train.windows(2).all(|w| w[0] == w[1]),
+        "the loss must not move"
+    );
+    assert_eq!(
+        (h.train.len(), h.best_epoch, h.stopped_early),
+        (4, Some(0), true)
+    );
+}
