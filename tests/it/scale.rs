@@ -169,6 +169,29 @@ fn fit_computes_the_population_mean_and_std_per_feature() {
     assert_eq!((r.mean[0], r.std[0]), (10001.5, 1.25f64.sqrt() as f32));
 }
 
+/// Where the f64 mean itself rounds, the deviations are taken from it (two passes), not
+/// through `Σv² − n·mean²`, which the rounding of a large offset ruins.
+#[test]
+fn fit_keeps_the_spread_when_the_mean_rounds() {
+    // The mean 1e12 + 2/3 rounds (f64 spacing 1.2e-4 there): the two-pass variance is
+    // 2/9 to ~1e-8 (computed in Python: 0.22222222388), while Σ(v + mean)(v − mean) / n,
+    // equal in exact arithmetic, gives 8.1e7.
+    let x = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[1e12, 1e12 + 1.0, 1e12 + 1.0]);
+    let s = Standardize::fit(&x).unwrap();
+    assert!(
+        (s.std[0] - (2.0f64 / 9.0).sqrt()).abs() < 0.01,
+        "{}",
+        s.std[0]
+    );
+    // Constants whose f64 mean rounds (0.1 × 3 → 0.10000000000000002, 0.7 × 3 →
+    // 0.6999999999999998): variances of 1.9e-34 and 1.2e-32 from rounding alone, within
+    // sklearn's bound, so they are constant (std 1), not features of std 1e-17.
+    for v in [0.1, 0.7] {
+        let c = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[v, v, v]);
+        assert_eq!(Standardize::fit(&c).unwrap().std[0], 1.0, "{v}");
+    }
+}
+
 #[test]
 fn fit_rejects_empty_non_finite_and_overflowing_data() {
     let empty = OMatrix::<f32, Const<2>, Dyn>::zeros(0);
