@@ -186,6 +186,10 @@ fn fit_keeps_the_spread_when_the_mean_rounds() {
     // Constants whose f64 mean rounds (0.1 × 3 → 0.10000000000000002, 0.7 × 3 →
     // 0.6999999999999998): variances of 1.9e-34 and 1.2e-32 from rounding alone, within
     // sklearn's bound, so they are constant (std 1), not features of std 1e-17.
+    // A small but real spread near 0 is kept (variance 1e-10, far above the bound's
+    // n·ε·var + (n·mean·ε)² ≈ 4e-26).
+    let small = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[-1e-5, 1e-5]);
+    assert_eq!(Standardize::fit(&small).unwrap().std[0], 1e-5);
     for v in [0.1, 0.7] {
         let c = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[v, v, v]);
         assert_eq!(Standardize::fit(&c).unwrap().std[0], 1.0, "{v}");
