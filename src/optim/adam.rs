@@ -106,9 +106,9 @@ impl AdamConfig {
 /// θ ← θ − lr·m̂ / (√v̂ + ε)
 /// ```
 ///
-/// The arithmetic is PyTorch's: the corrections fold into a step size `lr/(1 − β₁ᵗ)` and a
-/// factor `1/√(1 − β₂ᵗ)` on `√v`, computed once per step in `f64`, so each parameter costs
-/// one square root and one division (vectorised; see `benches/minibatch.rs`).
+/// Each parameter is updated exactly as written above, in that order (vectorised over each
+/// tensor, with the same bits as the scalar loop; see `benches/minibatch.rs`). PyTorch folds
+/// the corrections into per-step scalars instead, which differs from this by rounding.
 ///
 /// The moments have the network's own type `N` (made with [`Params::zeros`]), so a step
 /// allocates nothing; `β₁ᵗ` and `β₂ᵗ` are kept as running `f64` products of the `β`s as
@@ -187,8 +187,9 @@ impl<T: Real, N: Params<T>> Optimizer<T, N> for Adam<T, N> {
             one_minus_b1: one - self.beta1,
             b2: self.beta2,
             one_minus_b2: one - self.beta2,
-            step: T::cast(self.lr.as_f64() / (1.0 - self.beta1_t)),
-            inv_sqrt_c2: T::cast(1.0 / nalgebra::ComplexField::sqrt(1.0 - self.beta2_t)),
+            lr: self.lr,
+            c1: T::cast(1.0 - self.beta1_t),
+            c2: T::cast(1.0 - self.beta2_t),
             eps: self.eps,
             decay: self.decay,
         };

@@ -73,10 +73,11 @@ pub(crate) struct AdamStep<T> {
     pub one_minus_b1: T,
     pub b2: T,
     pub one_minus_b2: T,
-    /// `lr / (1 − β₁ᵗ)`: the bias-corrected step size.
-    pub step: T,
-    /// `1 / √(1 − β₂ᵗ)`: turns `√v` into `√v̂`.
-    pub inv_sqrt_c2: T,
+    /// The learning rate.
+    pub lr: T,
+    /// `1 − β₁ᵗ` and `1 − β₂ᵗ`: the bias corrections, `m̂ = m / c1`, `v̂ = v / c2`.
+    pub c1: T,
+    pub c2: T,
     pub eps: T,
     /// `1 − lr·λ` (used only by the `DECAY` copy).
     pub decay: T,
@@ -101,9 +102,11 @@ fn momentum_kernel<T: Real, const NESTEROV: bool>(p: &mut [T], v: &mut [T], g: &
     }
 }
 
-/// PyTorch's arithmetic (`torch.optim.Adam`, single-tensor path): the bias corrections
-/// fold into two per-step scalars, leaving one square root and one division per parameter
-/// (divisions and square roots share the divider, the loop's bottleneck).
+/// Adam's textbook arithmetic, in the order constnet has always used: `m̂ = m / c1`,
+/// `v̂ = v / c2`, `p −= lr·m̂ / (√v̂ + ε)`. PyTorch folds the corrections into two per-step
+/// scalars (one division and one square root per parameter instead of three and one, the
+/// divider being this loop's bottleneck), which changes results by rounding; this keeps
+/// every earlier Adam run's bits (`tests/it/bits.rs`).
 #[inline(always)]
 fn adam_kernel<T: Real, const DECAY: bool>(
     p: &mut [T],
@@ -121,8 +124,9 @@ fn adam_kernel<T: Real, const DECAY: bool>(
         }
         m[i] = k.b1 * m[i] + k.one_minus_b1 * gi;
         v[i] = k.b2 * v[i] + k.one_minus_b2 * gi * gi;
-        let denom = v[i].sqrt() * k.inv_sqrt_c2 + k.eps;
-        p[i] -= k.step * m[i] / denom;
+        let m_hat = m[i] / k.c1;
+        let v_hat = v[i] / k.c2;
+        p[i] -= k.lr * m_hat / (v_hat.sqrt() + k.eps);
     }
 }
 
@@ -151,8 +155,9 @@ mod tests {
             one_minus_b1: 0.1,
             b2: 0.999,
             one_minus_b2: 1.0 - 0.999,
-            step: 1e-3 / 0.1,
-            inv_sqrt_c2: (1.0 / (1.0f64 - 0.999).sqrt()) as f32,
+            lr: 1e-3,
+            c1: 0.1,
+            c2: 1.0 - 0.999,
             eps: 1e-8,
             decay: 0.99,
         };

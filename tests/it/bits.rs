@@ -1,14 +1,18 @@
 //! Same bits as before: the example's seed runs, trained with `fit` through the library,
 //! end on exactly the parameters the code before the optimizer and pool rewrite (commit
 //! 61b9a68) reached. Every change to the training loop's speed must keep these: they pin
-//! the order of every floating-point operation of forward, backward and SGD/momentum.
+//! the order of every floating-point operation of forward, backward and the optimizers'
+//! updates (SGD, momentum, Nesterov, Adam and AdamW).
 //!
 //! The fingerprints were taken from models the earlier `cubic` example saved with `--save`
-//! (same data, seed 42, noise 0.1), loaded and hashed as here.
+//! (same data, seed 42, noise 0.1), loaded and hashed as here; AdamW's (which that example
+//! could not run) from this same `seed_run` compiled against commit 61b9a68.
 
 use constnet::data::cubic;
 use constnet::train::{TrainConfig, fit};
-use constnet::{Dense, Init, InitScheme, Momentum, Optimizer, Params, Relu, Sgd, net};
+use constnet::{
+    Adam, AdamConfig, Dense, Init, InitScheme, Momentum, Optimizer, Params, Relu, Sgd, net,
+};
 use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 
 type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
@@ -82,6 +86,47 @@ fn seed_runs_keep_their_bits() {
             "sgd, 10 000 samples (blocks)",
             seed_run(10_000, 20, None, &mut sgd(0.01)),
             0x5d038982aeae9cd7,
+        ),
+    ];
+    for (name, found, expected) in runs {
+        assert_eq!(found, expected, "{name}: {found:#x}");
+    }
+}
+
+/// Adam's update is vectorised but keeps the textbook order of operations (`m / c1`,
+/// `v / c2`, `lr·m̂ / (√v̂ + ε)`); PyTorch's folded corrections would fail every line here.
+#[test]
+fn adam_runs_keep_their_bits() {
+    let adam = || Adam::<f32, Seed>::new(1e-3).unwrap();
+    let adamw = || {
+        AdamConfig {
+            lr: 1e-3,
+            weight_decay: 1e-2,
+            ..AdamConfig::default()
+        }
+        .build::<f32, Seed>()
+        .unwrap()
+    };
+    let runs = [
+        (
+            "adam, batch 1",
+            seed_run(1000, 2, Some(1), &mut adam()),
+            0x6823fda01f0088b8,
+        ),
+        (
+            "adam, batch 32",
+            seed_run(1000, 20, Some(32), &mut adam()),
+            0x61e66a93532a8743,
+        ),
+        (
+            "adam, full batch",
+            seed_run(1000, 100, None, &mut adam()),
+            0xb9d4746bb6e3ec23,
+        ),
+        (
+            "adamw, batch 8",
+            seed_run(1000, 10, Some(8), &mut adamw()),
+            0x4dcd6a85d33e2c3e,
         ),
     ];
     for (name, found, expected) in runs {
