@@ -131,12 +131,13 @@ impl fmt::Display for Error {
                 found,
             } => write!(f, "{what}: expected {expected} values, found {found}"),
             Error::InvalidLearningRate(lr) => {
-                write!(f, "learning rate must be finite and > 0, got {lr}")
+                write!(f, "learning rate must be finite and > 0, got {}", Num(*lr))
             }
             Error::LearningRateRange { lr, scalar } => write!(
                 f,
-                "learning rate {lr} does not fit the scalar type {scalar} (it rounds to {}): \
+                "learning rate {} does not fit the scalar type {scalar} (it rounds to {}): \
                  use a learning rate within {scalar}'s range",
+                Num(*lr),
                 if *lr > 1.0 { "infinity" } else { "zero" }
             ),
             Error::InvalidParameter { name, reason } => write!(f, "invalid {name}: {reason}"),
@@ -247,5 +248,20 @@ pub(crate) fn lr_in<T: crate::Real>(lr: f64) -> Result<T> {
             lr,
             scalar: T::NAME,
         })
+    }
+}
+
+/// A number in a message: plain where that is short (`0.01`, `250`), in exponent notation
+/// where plain digits would run on (`1e-30`, `1e300`), as a user would type it.
+struct Num(f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0.abs();
+        if a == 0.0 || !a.is_finite() || (1e-4..1e9).contains(&a) {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
     }
 }

@@ -353,6 +353,50 @@ fn a_learning_rate_below_the_weights_resolution_is_warned_about() {
 }
 
 #[test]
+fn a_csv_with_several_inputs_is_pointed_to_the_library() {
+    let dir = scratch("wide-csv");
+    let wide = dir.join("wide.csv");
+    fs::write(&wide, "a,b,y\n1,2,3\n").unwrap();
+    let ragged = dir.join("ragged.csv");
+    fs::write(&ragged, "x,y\n1,2,3\n").unwrap();
+    let err = run(&args(&dir.join("o"), &format!("--data {}", wide.display())))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("header has 3 fields") && err.contains("03_ethanol"),
+        "{err}"
+    );
+    // A ragged data row under an `x,y` header is a broken row, not a wider data set.
+    let err = run(&args(
+        &dir.join("o"),
+        &format!("--data {}", ragged.display()),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("line 2") && !err.contains("03_ethanol"),
+        "{err}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_out_folder_that_is_a_file_is_named_as_such() {
+    let dir = scratch("out-file");
+    let file = dir.join("taken");
+    fs::write(&file, "mine").unwrap();
+    let err = run(&args(&file, "--samples 20 --epochs 1"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("exists and is not a folder") && err.contains("taken"),
+        "{err}"
+    );
+    assert_eq!(fs::read(&file).unwrap(), b"mine");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn errors_from_the_library_are_one_line_with_the_file_named() {
     let dir = scratch("messages");
     let data = dir.join("semi.csv");

@@ -79,7 +79,14 @@ fn run(args: &Args) -> RunResult<String> {
     // Created first, so that --save and --export-rs may point into it; removed again
     // if the run fails and it is still empty.
     let created = !args.out.exists();
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        let out = args.out.display();
+        if args.out.exists() && !args.out.is_dir() {
+            format!("--out {out}: exists and is not a folder (--out names the folder for the plots and summary)")
+        } else {
+            format!("--out {out}: {e}")
+        }
+    })?;
     let result = run_in(args);
     if result.is_err() && created {
         let _ = std::fs::remove_dir(&args.out);
@@ -310,6 +317,30 @@ fn load_all(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<Data> {
 /// get its name.
 fn read_csv(path: &std::path::Path) -> RunResult<Data> {
     Data::from_csv_path(path).map_err(|e| match e {
+        // More columns than `x,y`: say what this example is for, and where several inputs go.
+        Error::Csv {
+            ref message, line, ..
+        } if message.starts_with("header has") || (line == 1 && message.contains("found")) => {
+            let count = match message.strip_prefix("header has ") {
+                Some(rest) => rest,
+                None => message.rsplit("found ").next().unwrap_or(""),
+            };
+            let wide = count
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n > 2);
+            if wide {
+                format!(
+                    "{e}; this example learns one input column x -> one target y: for several \
+                     inputs, read the columns by name with the library \
+                     (Dataset::from_csv_columns_path; see examples/03_ethanol.rs)"
+                )
+                .into()
+            } else {
+                Box::<dyn std::error::Error>::from(e)
+            }
+        }
         Error::Io { .. } | Error::Csv { .. } => Box::<dyn std::error::Error>::from(e),
         other => format!("--data {}: {other}", path.display()).into(),
     })

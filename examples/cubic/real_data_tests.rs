@@ -114,6 +114,17 @@ fn a_network_that_learned_nothing_fails_after_writing_its_plots_and_keeps_the_ol
 }
 
 #[test]
+fn a_remedy_names_the_learning_rate_as_a_user_would_type_it() {
+    let dir = scratch("tiny-lr");
+    let err = run_flags(&dir, "--samples 200 --lr 1e-30 --epochs 2").unwrap_err();
+    assert!(
+        err.contains("learned nothing") && err.contains("(--lr 1e-29)"),
+        "{err}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_learning_rate_that_kills_the_network_is_refused_with_the_remedy() {
     let dir = scratch("killed");
     let err = run_flags(&dir, "--samples 200 --optimizer adam --lr 10 --epochs 100").unwrap_err();

@@ -80,7 +80,7 @@ fn remedy(args: &Args, failure: &Failure, trained: &Trained, train: &Data) -> St
             format!(
                 "train longer (--epochs {}) or with a larger learning rate (--lr {})",
                 args.epochs * 4,
-                lr * 10.0
+                flag_value(lr * 10.0)
             )
         }
         _ => {
@@ -90,9 +90,20 @@ fn remedy(args: &Args, failure: &Failure, trained: &Trained, train: &Data) -> St
             };
             format!(
                 "use a smaller learning rate (--lr {}){other}, or another --seed",
-                lr / 10.0
+                flag_value(lr / 10.0)
             )
         }
+    }
+}
+
+/// A suggested flag value as a user would type it: three significant digits, in exponent
+/// notation where plain digits would run on (`1e-29`, not `0.0000…00010000000000000001`).
+fn flag_value(x: f64) -> String {
+    let x: f64 = format!("{x:.2e}").parse().unwrap_or(x);
+    if (1e-4..1e9).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
     }
 }
 

@@ -193,7 +193,8 @@ fn is_range(r: Result<impl Sized, Error>) -> bool {
 #[test]
 fn a_learning_rate_beyond_f32_is_reported_as_given() {
     // Issue #12: `--lr 1e300` said "got inf". The message must show what the user typed.
-    for (lr, rounds_to) in [(1e300, "infinity"), (1e-50, "zero")] {
+    // As typed, too: `1e300`, not three hundred digits.
+    for (lr, typed, rounds_to) in [(1e300, "1e300", "infinity"), (1e-50, "1e-50", "zero")] {
         let errors = [
             Sgd::<f32>::new(lr).map(|_| ()).unwrap_err(),
             Momentum::<f32, Tiny32>::new(lr, 0.9)
@@ -207,12 +208,16 @@ fn a_learning_rate_beyond_f32_is_reported_as_given() {
                 "{err:?}"
             );
             let msg = err.to_string();
-            assert!(msg.contains(&format!("learning rate {lr} ")), "{msg}");
+            assert!(msg.contains(&format!("learning rate {typed} ")), "{msg}");
             assert!(msg.contains("does not fit the scalar type f32"), "{msg}");
             assert!(msg.contains(&format!("rounds to {rounds_to}")), "{msg}");
             assert!(!msg.contains("got inf"), "{msg}");
         }
     }
+    let msg = Sgd::<f32>::new(-1e-30).map(|_| ()).unwrap_err().to_string();
+    assert!(msg.ends_with("got -1e-30"), "{msg}");
+    let msg = Sgd::<f32>::new(-0.5).map(|_| ()).unwrap_err().to_string();
+    assert!(msg.ends_with("got -0.5"), "{msg}");
     // The same values fit f64.
     assert!(Sgd::<f64>::new(1e300).is_ok());
     assert!(Adam::<f64, Tiny>::new(1e-50).is_ok());
