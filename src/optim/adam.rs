@@ -196,11 +196,7 @@ impl<T: Real, N: Params<T>> Optimizer<T, N> for Adam<T, N> {
         for i in (0..N::TENSORS).filter(|&i| !N::frozen(i)) {
             let (p, g) = (net.tensor_mut(i), grad.tensor(i));
             let (m, v) = (self.m.tensor_mut(i), self.v.tensor_mut(i));
-            if self.cfg.weight_decay > 0.0 {
-                update::adam::<T, true>(p, m, v, g, &k);
-            } else {
-                update::adam::<T, false>(p, m, v, g, &k);
-            }
+            update::adam(p, m, v, g, &k, self.cfg.weight_decay > 0.0);
         }
     }
 }

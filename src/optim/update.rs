@@ -59,10 +59,37 @@ dispatched! {
 }
 
 dispatched! {
-    /// Adam's update of one tensor; see [`AdamStep`].
-    fn adam[T: Real, const DECAY: bool][T, DECAY](
+    /// Adam's update of one tensor with its copy's constants fixed; see [`adam`].
+    fn adam_copy[T: Real, const DECAY: bool, const UNIT_C1: bool, const UNIT_C2: bool]
+        [T, DECAY, UNIT_C1, UNIT_C2](
         p: &mut [T], m: &mut [T], v: &mut [T], g: &[T], k: &AdamStep<T>
     ) => adam_kernel
+}
+
+/// Adam's update of one tensor; see [`AdamStep`]. A bias correction that has reached
+/// exactly 1 (`1 − β₁ᵗ` from step 165 on in `f32` with β₁ = 0.9, `1 − β₂ᵗ` from step
+/// 17 321 with β₂ = 0.999) divides by nothing: `x / 1 = x` exactly, so skipping it keeps
+/// the bits and saves a division per parameter (the divider bounds this loop).
+#[inline]
+pub(crate) fn adam<T: Real>(
+    p: &mut [T],
+    m: &mut [T],
+    v: &mut [T],
+    g: &[T],
+    k: &AdamStep<T>,
+    decay: bool,
+) {
+    let one = T::one();
+    match (decay, k.c1 == one, k.c2 == one) {
+        (false, false, false) => adam_copy::<T, false, false, false>(p, m, v, g, k),
+        (false, true, false) => adam_copy::<T, false, true, false>(p, m, v, g, k),
+        (false, true, true) => adam_copy::<T, false, true, true>(p, m, v, g, k),
+        (false, false, true) => adam_copy::<T, false, false, true>(p, m, v, g, k),
+        (true, false, false) => adam_copy::<T, true, false, false>(p, m, v, g, k),
+        (true, true, false) => adam_copy::<T, true, true, false>(p, m, v, g, k),
+        (true, true, true) => adam_copy::<T, true, true, true>(p, m, v, g, k),
+        (true, false, true) => adam_copy::<T, true, false, true>(p, m, v, g, k),
+    }
 }
 
 /// The per-step constants of Adam's update, computed once per step (not per parameter).
@@ -108,7 +135,7 @@ fn momentum_kernel<T: Real, const NESTEROV: bool>(p: &mut [T], v: &mut [T], g: &
 /// divider being this loop's bottleneck), which changes results by rounding; this keeps
 /// every earlier Adam run's bits (`tests/it/bits.rs`).
 #[inline(always)]
-fn adam_kernel<T: Real, const DECAY: bool>(
+fn adam_kernel<T: Real, const DECAY: bool, const UNIT_C1: bool, const UNIT_C2: bool>(
     p: &mut [T],
     m: &mut [T],
     v: &mut [T],
@@ -124,8 +151,8 @@ fn adam_kernel<T: Real, const DECAY: bool>(
         }
         m[i] = k.b1 * m[i] + k.one_minus_b1 * gi;
         v[i] = k.b2 * v[i] + k.one_minus_b2 * gi * gi;
-        let m_hat = m[i] / k.c1;
-        let v_hat = v[i] / k.c2;
+        let m_hat = if UNIT_C1 { m[i] } else { m[i] / k.c1 };
+        let v_hat = if UNIT_C2 { v[i] } else { v[i] / k.c2 };
         p[i] -= k.lr * m_hat / (v_hat.sqrt() + k.eps);
     }
 }
@@ -167,12 +194,24 @@ mod tests {
             data(n, 4).iter().map(|x| x * x).collect::<Vec<_>>(),
         );
         let (mut p2, mut m2, mut v2) = (p1.clone(), m1.clone(), v1.clone());
-        adam::<f32, true>(&mut p1, &mut m1, &mut v1, &g, &k);
-        adam_kernel::<f32, true>(&mut p2, &mut m2, &mut v2, &g, &k);
-        assert_eq!(
-            (bits(&p1), bits(&m1), bits(&v1)),
-            (bits(&p2), bits(&m2), bits(&v2))
-        );
+        // Every pair of corrections, each below 1 or exactly 1 (where the dispatched copy
+        // skips the division and the baseline divides by 1), with and without decay.
+        for (c1, c2) in [(0.1, 1.0 - 0.999), (1.0, 0.25), (1.0, 1.0), (0.5, 1.0)] {
+            for decay in [false, true] {
+                let k = AdamStep { c1, c2, ..k };
+                adam::<f32>(&mut p1, &mut m1, &mut v1, &g, &k, decay);
+                if decay {
+                    adam_kernel::<f32, true, false, false>(&mut p2, &mut m2, &mut v2, &g, &k);
+                } else {
+                    adam_kernel::<f32, false, false, false>(&mut p2, &mut m2, &mut v2, &g, &k);
+                }
+                assert_eq!(
+                    (bits(&p1), bits(&m1), bits(&v1)),
+                    (bits(&p2), bits(&m2), bits(&v2)),
+                    "c1 {c1}, c2 {c2}, decay {decay}"
+                );
+            }
+        }
         momentum::<f32, true>(&mut p1, &mut v1, &g, 0.01, 0.9);
         momentum_kernel::<f32, true>(&mut p2, &mut v2, &g, 0.01, 0.9);
         sgd(&mut p1, &g, 0.01);
