@@ -590,3 +590,76 @@ fn a_plateau_is_not_an_improvement() {
         (4, Some(0), true)
     );
 }
+
+/// The weights restored are the ones the best monitored loss was measured on, in the two
+/// cases the test above does not cover: full batches watched on validation data (measured
+/// after the update, so not the epoch's starting weights), and mini-batches watched on their
+/// training loss (no full-batch pass to measure before the update: the epoch's end).
+#[test]
+fn restore_best_returns_the_weights_of_the_best_epochs_end() {
+    let d = overfit();
+    for (batch_size, validated) in [(None, true), (Some(4), false)] {
+        let config = TrainConfig {
+            epochs: 3000,
+            batch_size,
+            ..stopping(20, true)
+        };
+        let val = validated.then_some(Validation { x: &d.vx, y: &d.vy });
+        let mut net = model(3);
+        let mut seen = Vec::new();
+        let h = fit_validated(
+            &mut net,
+            &mut Adam::new(0.003).unwrap(),
+            &d.x,
+            &d.y,
+            val,
+            &config,
+            |e: &Epoch<'_, Seed>| seen.push(bits(e.net)),
+        )
+        .unwrap();
+        let best = h.best_epoch.unwrap();
+        let case = format!("batch {batch_size:?}, validation {validated}");
+        assert!(
+            h.stopped_early && best > 0,
+            "{case}: {best} of {}",
+            h.train.len()
+        );
+        assert_eq!(bits(&net), seen[best], "{case}");
+        assert_ne!(bits(&net), seen[best - 1], "{case}");
+    }
+}
+
+/// The validation loss is the mean over every validation sample *and output*, as `loss::mse`
+/// computes it: a network with two outputs checks the divisor.
+#[test]
+fn the_validation_loss_is_the_mse_over_samples_and_outputs() {
+    type Two = net![Dense<1, 8>, Relu, Dense<8, 2>];
+    let d = overfit();
+    let two =
+        |r: &Row| OMatrix::<f32, Const<2>, Dyn>::from_fn(r.ncols(), |i, j| r[j] * (i + 1) as f32);
+    let (y, vy) = (two(&d.y), two(&d.vy));
+    let mut net: Two = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(4), InitScheme::He);
+    let config = TrainConfig {
+        epochs: 3,
+        ..TrainConfig::default()
+    };
+    let val = Some(Validation { x: &d.vx, y: &vy });
+    let h = fit_validated(
+        &mut net,
+        &mut Sgd::new(0.01).unwrap(),
+        &d.x,
+        &y,
+        val,
+        &config,
+        |_| {},
+    )
+    .unwrap();
+    let expected = constnet::loss::mse(&net.forward(&d.vx), &vy).unwrap() as f64;
+    let found = h.val[2];
+    // The two sum 400 f32 squares in different orders: at most ~400 roundings of 2⁻²⁴
+    // apart (2.4e-5 relative); a wrong divisor is off by a factor of 2 or more.
+    assert!(
+        (found - expected).abs() <= 1e-4 * expected,
+        "{found} vs {expected}"
+    );
+}

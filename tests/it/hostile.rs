@@ -147,6 +147,8 @@ fn momentum_getters_return_what_was_given() {
     assert_eq!((m.lr(), m.momentum(), m.is_nesterov()), (0.25, 0.75, false));
     let n = Momentum::<f64, Dense<1, 1, f64>>::nesterov(0.5, 0.125).unwrap();
     assert_eq!((n.lr(), n.momentum(), n.is_nesterov()), (0.5, 0.125, true));
+    assert_eq!(Sgd::<f32>::new(0.375).unwrap().lr(), 0.375);
+    assert_eq!(Sgd::<f64>::new(0.0625).unwrap().lr(), 0.0625);
 }
 
 #[test]
