@@ -117,6 +117,21 @@ fn dataset_constructors_and_carving_reject_hostile_inputs() {
 }
 
 #[test]
+fn kfold_of_more_samples_than_fit_in_memory_is_too_large_not_a_panic() {
+    // Before: `(0..n).collect()` panicked with "capacity overflow" (or aborted the
+    // process when the allocation itself failed).
+    for n in [usize::MAX, 1 << 62] {
+        for k in [2, n] {
+            let r = KFold::new(n, k, &mut rng());
+            assert!(
+                matches!(r, Err(Error::TooLarge { what: "k-fold split (samples)", count }) if count == n),
+                "n = {n}, k = {k}: {r:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn csv_readers_reject_hostile_text() {
     fn csv(text: &[u8]) -> Result<Dataset<f64, 1, 1>, Error> {
         Dataset::from_csv_reader(text)
