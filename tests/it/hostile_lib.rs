@@ -7,8 +7,8 @@ use constnet::diagnose::{Diagnostics, Failure, check_learned, diagnose};
 use constnet::gradcheck::{self, GradCheck};
 use constnet::train::{EarlyStopping, TrainConfig, Validation, fit, fit_validated};
 use constnet::{
-    AdamConfig, Dense, Error, FormatError, Init, InitScheme, Momentum, Relu, Rescale, Scaled, Sgd,
-    Standardize, eval, loss, net, persist, quant, safetensors,
+    AdamConfig, Dense, Error, FormatError, Init, InitScheme, Momentum, Optimizer, Relu, Rescale,
+    Scaled, Sgd, Standardize, eval, loss, net, persist, quant, safetensors,
 };
 use nalgebra::{Const, DMatrix, Dyn, OMatrix};
 use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
@@ -670,6 +670,32 @@ fn optimizers_reject_hostile_hyper_parameters() {
         "weight_decay",
     );
     assert!(adam(|c| c.beta1 = 0.0).is_ok());
+}
+
+#[test]
+fn adamw_decay_that_rounds_to_zero_or_below_in_f32_is_rejected() {
+    // `lr · weight_decay < 1` in f64, but not once rounded to f32: the decay factor
+    // `1 − lr·λ` was 0 (0.5 · 2.0, every weight zeroed each step) or −∞ (λ = 1e39
+    // overflows f32), and `build` returned Ok. Checked in f32 too now.
+    for (lr, weight_decay) in [(0.5, 1.999_999_99), (1e-40, 1e39)] {
+        let r = AdamConfig {
+            lr,
+            weight_decay,
+            ..AdamConfig::default()
+        }
+        .build::<f32, Dense<1, 1>>();
+        invalid(r, "weight_decay");
+    }
+    // The same values are fine in f64, and a step with a zero gradient only decays.
+    let cfg = AdamConfig {
+        lr: 0.5,
+        weight_decay: 1.999_999_99,
+        ..AdamConfig::default()
+    };
+    let mut adam = cfg.build::<f64, Dense<1, 1, f64>>().unwrap();
+    let mut layer = Dense::<1, 1, f64>::from_slices(&[1.0], &[1.0]).unwrap();
+    adam.step(&mut layer, &Dense::zeros());
+    assert!(layer.w[0] > 0.0 && layer.w[0] < 1e-7, "{}", layer.w[0]);
 }
 
 #[test]
