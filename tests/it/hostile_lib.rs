@@ -573,6 +573,26 @@ fn check_learned_on_hostile_histories() {
 }
 
 #[test]
+fn check_learned_does_not_call_a_flat_zero_loss_an_explosion() {
+    // Before: a history that starts at 0 and stays there (a network that fits its data
+    // exactly from the first epoch) was `Exploded { first: 0, peak: 0 }`, "the training
+    // loss exploded from 0 to 0", since every peak is ≥ 100 · 0.
+    let healthy = Diagnostics {
+        layers: vec![],
+        samples: 4,
+        loss: 0.0,
+    };
+    assert_eq!(check_learned(&[0.0, 0.0, 0.0], 0.99, &healthy), Ok(()));
+    assert_eq!(check_learned(&[0.0], 1.0, &healthy), Ok(()));
+    // A loss that rises from 0 did blow up.
+    let r = check_learned(&[0.0, 1.0], 0.99, &healthy);
+    assert!(
+        matches!(r, Err(Failure::Exploded { peak_epoch: 1, .. })),
+        "{r:?}"
+    );
+}
+
+#[test]
 fn loss_on_dynamic_matrices_of_other_shapes_or_empty() {
     let z = DMatrix::<f64>::zeros;
     let r = loss::mse(&z(2, 3), &z(3, 2));
