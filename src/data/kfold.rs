@@ -49,7 +49,8 @@ impl KFold {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] (`name` `"k"`) if `k < 2` or `k > n`.
+    /// [`Error::InvalidParameter`] (`name` `"k"`) if `k < 2` or `k > n`;
+    /// [`Error::TooLarge`] if the `n` indices cannot be allocated (e.g. `usize::MAX`).
     pub fn new<R: Rng + ?Sized>(n: usize, k: usize, rng: &mut R) -> Result<Self> {
         if k < 2 {
             return Err(Error::InvalidParameter {
@@ -63,7 +64,13 @@ impl KFold {
                 reason: "more folds than samples: a test fold would be empty",
             });
         }
-        let mut order: Vec<usize> = (0..n).collect();
+        // `n` is the caller's: reserve it fallibly, so a count past memory is an error.
+        let mut order = Vec::new();
+        order.try_reserve_exact(n).map_err(|_| Error::TooLarge {
+            what: "k-fold split (samples)",
+            count: n,
+        })?;
+        order.extend(0..n);
         order.shuffle(rng);
         let mut folds = KFold { order, k };
         for i in 0..k {

@@ -96,7 +96,8 @@ impl core::error::Error for Failure {}
 ///    training data) has no unit active on any sample ([`Diagnostics::dead_layers`]; the
 ///    first such layer is named).
 /// 2. [`Failure::Exploded`]: the loss history `losses` (one entry per epoch) peaked at
-///    ≥ [`EXPLOSION_FACTOR`] × its first entry, and its last entry is not below the first:
+///    ≥ [`EXPLOSION_FACTOR`] × its first entry and above it (a history that starts at 0
+///    and stays there did not explode), and its last entry is not below the first:
 ///    it blew up and never recovered. (A loss that spiked and then fell below where it
 ///    started did recover: the run is judged by the other rules, which also refuse a run
 ///    that exploded and settled on a constant prediction a little below its first loss,
@@ -154,7 +155,8 @@ fn exploded(losses: &[f64]) -> Option<Failure> {
             if l > best.1 { (i, l) } else { best }
         });
     let recovered = last.is_finite() && last < first;
-    (peak >= EXPLOSION_FACTOR * first && !recovered).then_some(Failure::Exploded {
+    // `peak > first`: a history that never rose above its start (e.g. all 0) did not explode.
+    (peak >= EXPLOSION_FACTOR * first && peak > first && !recovered).then_some(Failure::Exploded {
         first,
         peak,
         peak_epoch,

@@ -50,7 +50,8 @@ impl AdamConfig {
     /// [`Error::InvalidLearningRate`] unless `lr` is finite and > 0, [`Error::LearningRateRange`]
     /// if it overflows or underflows in `T`; [`Error::InvalidParameter`]
     /// naming `beta1`/`beta2` unless in `[0, 1)`, `eps` unless finite and > 0, `weight_decay`
-    /// unless finite and ≥ 0. Each is checked again after rounding to `T`.
+    /// unless finite and ≥ 0, or if `lr · weight_decay` is not `< 1`. Each is checked
+    /// again after rounding to `T` (the decay factor `1 − lr·λ` must stay finite and > 0).
     pub fn build<T: Real, N: Params<T>>(self) -> Result<Adam<T, N>> {
         let lr = lr_in::<T>(self.lr)?;
         let beta1 = check_unit::<T>("beta1", self.beta1)?;
@@ -70,7 +71,9 @@ impl AdamConfig {
             });
         }
         // Decoupled decay multiplies every weight by 1 − lr·λ: at ≥ 1 it flips or zeroes them.
-        if self.lr * wd >= 1.0 {
+        // Checked again in `T`: `lr·λ < 1` in `f64` can round to ≥ 1 (or overflow) in `f32`.
+        let decay = T::one() - lr * T::cast(wd);
+        if self.lr * wd >= 1.0 || !(decay.finite() && decay > T::zero()) {
             return Err(Error::InvalidParameter {
                 name: "weight_decay",
                 reason: "lr * weight_decay must be < 1",
@@ -82,7 +85,7 @@ impl AdamConfig {
             beta1,
             beta2,
             eps,
-            decay: T::one() - lr * T::cast(wd),
+            decay,
             beta1_t: 1.0,
             beta2_t: 1.0,
             steps: 0,

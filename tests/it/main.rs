@@ -23,6 +23,8 @@ mod fusion;
 mod grad;
 #[cfg(feature = "std")]
 mod hostile;
+#[cfg(all(feature = "std", feature = "safetensors"))]
+mod hostile_lib;
 #[cfg(feature = "std")]
 mod kfold;
 mod layers;
