@@ -416,3 +416,27 @@ fn fit_parallel_is_deterministic_and_matches_fit_up_to_rounding() {
     let (s, ls) = train(256, false);
     assert_eq!((bits(&a), la), (bits(&s), ls));
 }
+
+/// Fewer samples than outputs: the final loss check divides by samples × outputs (a
+/// divisor of samples ÷ outputs would be 0 here and call a sound run diverged).
+#[test]
+fn one_sample_with_two_outputs_trains() {
+    type Two = net![Dense<1, 4>, Relu, Dense<4, 2>];
+    let mut net: Two = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(2), InitScheme::He);
+    let x = OMatrix::<f32, Const<1>, Dyn>::from_element(1, 0.5);
+    let y = OMatrix::<f32, Const<2>, Dyn>::from_element(1, 0.25);
+    let losses = fit(
+        &mut net,
+        &mut Sgd::new(0.01).unwrap(),
+        &x,
+        &y,
+        &epochs(3),
+        |_, _| {},
+    );
+    let losses = losses.unwrap();
+    assert_eq!(losses.len(), 3);
+    assert!(
+        losses.iter().all(|l| l.is_finite() && *l > 0.0),
+        "{losses:?}"
+    );
+}
