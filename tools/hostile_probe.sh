@@ -10,8 +10,8 @@ printf 'x,y\n1,2\n2,NaN\n3,4\n' > nan.csv
 printf 'x,y\n1,2\n2,inf\n3,4\n' > inf.csv
 printf 'x,y\n1,2\n2,1e39\n3,4\n4,5\n' > big.csv
 printf 'x,y\n1,2\n2\n3,4\n' > ragged.csv
-printf '\xef\xbb\xbfx,y\n1,2\n2,3\n3,4\n4,5\n5,6\n' > bom.csv
-printf 'x,y\r\n1,2\r\n2,3\r\n3,4\r\n4,5\r\n5,6\r\n' > crlf.csv
+printf '\xef\xbb\xbfx,y\n1,2\n2,3\n3,4\n4,5\n5,6\n6,7\n7,8\n8,9\n' > bom.csv
+printf 'x,y\r\n1,2\r\n2,3\r\n3,4\r\n4,5\r\n5,6\r\n6,7\r\n7,8\r\n8,9\r\n' > crlf.csv
 printf 'x,y\r1,2\r2,3\r' > cr.csv
 printf '1;2\n3;4\n' > semi.csv
 printf 'x\ty\n1\t2\n' > tab.csv
