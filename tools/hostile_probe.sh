@@ -2,8 +2,12 @@
 # Hostile inputs against a built `cubic` example (issue #12): prints, per input, the exit code and
 # the last line of stderr. A panic shows as rc=101, an abort as 134, an OOM kill as 137, a hang as 124.
 #   cargo build --release --example cubic && bash tools/hostile_probe.sh target/release/examples/cubic
-# Runs in a fresh temporary folder (removed at the end); each run has 60 s.
-BIN=$(realpath "$1"); W=$(mktemp -d /tmp/probe.XXXX); cd "$W" || exit 1
+# Runs in a fresh temporary folder (removed at the end); each run has 60 s. Against a build
+# without the size limits, `--samples 1000000000` and `--epochs 100000000000` can take that
+# long and several GB each.
+set -u
+[ $# -eq 1 ] && [ -x "$1" ] || { echo "usage: bash tools/hostile_probe.sh PATH/TO/cubic" >&2; exit 2; }
+BIN=$(realpath "$1"); W=$(mktemp -d /tmp/probe.XXXX); trap 'rm -rf "$W"' EXIT; cd "$W" || exit 1
 printf 'x,y\n' > header_only.csv; : > empty.csv
 printf 'x,y\n1,2\n' > one_row.csv
 printf 'x,y\n1,2\n2,NaN\n3,4\n' > nan.csv
@@ -104,4 +108,3 @@ run nl-in-out $'--out' $'o\nx' --epochs 2
 run export-int8-scaled --data ok.csv --quantize int8 --export-rs m.rs --epochs 2
 run quantize-data --data ok.csv --quantize int8 --epochs 3
 python3 -c "import json;json.load(open('o\tx/summary.json'))" 2>/dev/null && echo "tab-in-out summary.json: valid JSON" || echo "tab-in-out summary.json: INVALID or missing"
-rm -rf "$W"

@@ -318,9 +318,16 @@ fn load_all(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<Data> {
 fn read_csv(path: &std::path::Path) -> RunResult<Data> {
     Data::from_csv_path(path).map_err(|e| match e {
         // More columns than `x,y`: say what this example is for, and where several inputs go.
+        // (Field-count errors are the line-wide ones, column 0; a headerless file is wide
+        // from its first line, a ragged row further down is just broken.)
         Error::Csv {
-            ref message, line, ..
-        } if message.starts_with("header has") || (line == 1 && message.contains("found")) => {
+            ref message,
+            line,
+            column: 0,
+            ..
+        } if message.starts_with("header has")
+            || (line == 1 && message.starts_with("expected ")) =>
+        {
             let count = match message.strip_prefix("header has ") {
                 Some(rest) => rest,
                 None => message.rsplit("found ").next().unwrap_or(""),

@@ -51,7 +51,8 @@ impl AdamConfig {
     /// if it overflows or underflows in `T`; [`Error::InvalidParameter`]
     /// naming `beta1`/`beta2` unless in `[0, 1)`, `eps` unless finite and > 0, `weight_decay`
     /// unless finite and ≥ 0, or if `lr · weight_decay` is not `< 1`. Each is checked
-    /// again after rounding to `T` (the decay factor `1 − lr·λ` must stay finite and > 0).
+    /// again after rounding to `T` (the decay factor `1 − lr·λ` must stay finite and > 0;
+    /// a decay so small that `lr·λ` rounds to 0 in `T` is accepted and has no effect).
     pub fn build<T: Real, N: Params<T>>(self) -> Result<Adam<T, N>> {
         let lr = lr_in::<T>(self.lr)?;
         let beta1 = check_unit::<T>("beta1", self.beta1)?;

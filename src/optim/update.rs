@@ -102,9 +102,11 @@ pub(crate) struct AdamStep<T> {
     pub one_minus_b2: T,
     /// The learning rate.
     pub lr: T,
-    /// `1 − β₁ᵗ` and `1 − β₂ᵗ`: the bias corrections, `m̂ = m / c1`, `v̂ = v / c2`.
+    /// `1 − β₁ᵗ`, the first moment's bias correction: `m̂ = m / c1`.
     pub c1: T,
+    /// `1 − β₂ᵗ`, the second moment's bias correction: `v̂ = v / c2`.
     pub c2: T,
+    /// ε, added to `√v̂`.
     pub eps: T,
     /// `1 − lr·λ` (used only by the `DECAY` copy).
     pub decay: T,

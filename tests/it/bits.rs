@@ -128,6 +128,13 @@ fn adam_runs_keep_their_bits() {
             seed_run(1000, 10, Some(8), &mut adamw()),
             0x4dcd6a85d33e2c3e,
         ),
+        // 18 000 steps: past step 17 321, where 1 − β₂ᵗ rounds to exactly 1 in f32 and the
+        // update stops dividing by it (the first correction did at step 165).
+        (
+            "adam, batch 1, 18 epochs",
+            seed_run(1000, 18, Some(1), &mut adam()),
+            0x2d74756f29d937cc,
+        ),
     ];
     for (name, found, expected) in runs {
         assert_eq!(found, expected, "{name}: {found:#x}");

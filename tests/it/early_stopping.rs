@@ -656,8 +656,9 @@ fn the_validation_loss_is_the_mse_over_samples_and_outputs() {
     .unwrap();
     let expected = constnet::loss::mse(&net.forward(&d.vx), &vy).unwrap() as f64;
     let found = h.val[2];
-    // The two sum 400 f32 squares in different orders: at most ~400 roundings of 2⁻²⁴
-    // apart (2.4e-5 relative); a wrong divisor is off by a factor of 2 or more.
+    // Two sums of 400 f32 squares in different orders, each within ~400 roundings of 2⁻²⁴
+    // of the exact sum (2.4e-5 relative), so at most ~4.8e-5 apart; a wrong divisor is
+    // off by a factor of 2 or more.
     assert!(
         (found - expected).abs() <= 1e-4 * expected,
         "{found} vs {expected}"
