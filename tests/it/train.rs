@@ -440,3 +440,31 @@ fn one_sample_with_two_outputs_trains() {
         "{losses:?}"
     );
 }
+
+/// A batch as large as the data set is the full batch: accepted, and the same run.
+#[test]
+fn a_batch_of_every_sample_is_the_full_batch() {
+    let (x, y) = cubic(40, 3);
+    let run = |batch_size| {
+        let mut net = model(3);
+        let config = TrainConfig {
+            batch_size,
+            ..epochs(5)
+        };
+        let losses = fit(
+            &mut net,
+            &mut Sgd::new(0.01).unwrap(),
+            &x,
+            &y,
+            &config,
+            |_, _| {},
+        );
+        (losses.unwrap(), net)
+    };
+    let (full, a) = run(None);
+    let (every, b) = run(Some(40));
+    assert_eq!(full, every);
+    for t in 0..<Seed as Params<f32>>::TENSORS {
+        assert_eq!(a.tensor(t), b.tensor(t), "tensor {t}");
+    }
+}
