@@ -4,7 +4,8 @@
 #   cargo build --release --example cubic && bash tools/hostile_probe.sh target/release/examples/cubic
 # Runs in a fresh temporary folder (removed at the end); each run has 60 s. Against a build
 # without the size limits, `--samples 1000000000` and `--epochs 100000000000` can take that
-# long and several GB each.
+# long and several GB each. Run builds from before issue #12 only on a throwaway machine:
+# they replace a device given to --save (e.g. /dev/full) with a regular file.
 set -u
 [ $# -eq 1 ] && [ -x "$1" ] || { echo "usage: bash tools/hostile_probe.sh PATH/TO/cubic" >&2; exit 2; }
 BIN=$(realpath "$1"); W=$(mktemp -d /tmp/probe.XXXX); trap 'rm -rf "$W"' EXIT; cd "$W" || exit 1
