@@ -58,7 +58,8 @@ impl AdamConfig {
         let beta1 = check_unit::<T>("beta1", self.beta1)?;
         let beta2 = check_unit::<T>("beta2", self.beta2)?;
         let eps = T::cast(self.eps);
-        if !(self.eps.is_finite() && self.eps > 0.0 && eps > T::zero()) {
+        // Positive in `T` implies positive as given (rounding keeps the sign).
+        if !(self.eps.is_finite() && eps > T::zero()) {
             return Err(Error::InvalidParameter {
                 name: "eps",
                 reason: "must be finite and > 0",
