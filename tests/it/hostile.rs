@@ -149,6 +149,15 @@ fn momentum_getters_return_what_was_given() {
     assert_eq!((n.lr(), n.momentum(), n.is_nesterov()), (0.5, 0.125, true));
     assert_eq!(Sgd::<f32>::new(0.375).unwrap().lr(), 0.375);
     assert_eq!(Sgd::<f64>::new(0.0625).unwrap().lr(), 0.0625);
+    let cfg = constnet::AdamConfig {
+        lr: 0.02,
+        beta1: 0.8,
+        beta2: 0.99,
+        eps: 1e-6,
+        weight_decay: 0.01,
+    };
+    let adam: constnet::Adam<f32, Small> = cfg.build().unwrap();
+    assert_eq!((adam.config(), adam.steps()), (cfg, 0));
 }
 
 #[test]
