@@ -243,7 +243,7 @@ pub(crate) fn avx2_only<R>(f: impl FnOnce() -> R) -> R {
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[inline(always)]
-fn forced_avx2() -> bool {
+pub(crate) fn forced_avx2() -> bool {
     #[cfg(test)]
     return AVX2_ONLY.get();
     #[cfg(not(test))]
@@ -262,7 +262,7 @@ pub(crate) fn portable<R>(f: impl FnOnce() -> R) -> R {
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[inline(always)]
-fn forced_portable() -> bool {
+pub(crate) fn forced_portable() -> bool {
     #[cfg(test)]
     return PORTABLE.get();
     #[cfg(not(test))]

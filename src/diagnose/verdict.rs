@@ -97,8 +97,8 @@ impl core::error::Error for Failure {}
 ///    first such layer is named).
 /// 2. [`Failure::Exploded`]: the loss history `losses` (one entry per epoch) peaked at
 ///    ≥ [`EXPLOSION_FACTOR`] × its first entry and above it (a history that starts at 0
-///    and stays there did not explode; one infinite from the start did), and its last
-///    entry is not below the first:
+///    and stays there did not explode; one non-finite from the start did), and its last
+///    entry is not below the first (after a non-finite first entry: is not finite):
 ///    it blew up and never recovered. (A loss that spiked and then fell below where it
 ///    started did recover: the run is judged by the other rules, which also refuse a run
 ///    that exploded and settled on a constant prediction a little below its first loss,
@@ -155,11 +155,17 @@ fn exploded(losses: &[f64]) -> Option<Failure> {
         .fold((0, f64::NEG_INFINITY), |best, (i, l)| {
             if l > best.1 { (i, l) } else { best }
         });
-    let recovered = last.is_finite() && last < first;
+    // A NaN start counts as ∞ too (NaN compares with nothing: [NaN, NaN] was no explosion).
+    let start = if first.is_finite() {
+        first
+    } else {
+        f64::INFINITY
+    };
+    let recovered = last.is_finite() && last < start;
     // A history that never rose above its start (all 0) did not explode; one that starts
-    // non-finite (peak = first = ∞) did, as any non-finite loss counts as an infinite peak.
-    let rose = peak > first || first == f64::INFINITY;
-    (peak >= EXPLOSION_FACTOR * first && rose && !recovered).then_some(Failure::Exploded {
+    // non-finite (peak = start = ∞) did.
+    let rose = peak > start || start == f64::INFINITY;
+    (peak >= EXPLOSION_FACTOR * start && rose && !recovered).then_some(Failure::Exploded {
         first,
         peak,
         peak_epoch,

@@ -31,11 +31,17 @@ macro_rules! dispatched {
                 fn avx2<$($gen)*>($($arg: $ty),*) {
                     $kernel::<$($garg)*>($($arg),*)
                 }
-                if std::arch::is_x86_feature_detected!("avx512f") {
+                // As the tiled kernels: `force-avx2` (and tests) take the AVX2 copy on an
+                // AVX-512 CPU, and tests can take the baseline copy.
+                let portable = crate::simd::forced_portable();
+                if !portable
+                    && !crate::simd::forced_avx2()
+                    && std::arch::is_x86_feature_detected!("avx512f")
+                {
                     // SAFETY: the CPU supports AVX-512F, the only feature `avx512` enables.
                     return unsafe { avx512::<$($garg)*>($($arg),*) };
                 }
-                if std::arch::is_x86_feature_detected!("avx2") {
+                if !portable && std::arch::is_x86_feature_detected!("avx2") {
                     // SAFETY: the CPU supports AVX2, the only feature `avx2` enables.
                     return unsafe { avx2::<$($garg)*>($($arg),*) };
                 }
@@ -177,6 +183,12 @@ mod tests {
     /// tail that does not fill a vector.
     #[test]
     fn dispatched_copies_match_the_baseline_bits() {
+        // The widest copy this CPU has, then AVX2 (a no-op switch on a CPU without AVX-512).
+        same_bits_as_the_baseline();
+        crate::simd::avx2_only(same_bits_as_the_baseline);
+    }
+
+    fn same_bits_as_the_baseline() {
         let n = 4353;
         let g = data(n, 1);
         let k = AdamStep {

@@ -201,10 +201,22 @@ fn an_exploded_loss_that_never_recovered_is_refused() {
             other => panic!("{history:?}: {other:?}"),
         }
     }
-    // A non-finite loss is an infinite peak.
-    match check_learned(&[2.0, f64::NAN, 5.0], 0.9, &diag) {
-        Err(Failure::Exploded { peak, .. }) => assert_eq!(peak, f64::INFINITY),
-        other => panic!("{other:?}"),
+    // A non-finite loss is an infinite peak, wherever it is, the first epoch too (a
+    // history of NaN was accepted before: `peak ≥ 100 · NaN` is false).
+    for history in [
+        [2.0, f64::NAN, 5.0],
+        [f64::NAN; 3],
+        [f64::NAN, 1.0, f64::INFINITY],
+        [f64::INFINITY; 3],
+    ] {
+        match check_learned(&history, 0.9, &diag) {
+            Err(Failure::Exploded { peak, .. }) => assert_eq!(peak, f64::INFINITY),
+            other => panic!("{history:?}: {other:?}"),
+        }
+    }
+    // A non-finite start that ends finite recovered, NaN as ∞ (the fit is judged by R²).
+    for first in [f64::NAN, f64::INFINITY] {
+        assert_eq!(check_learned(&[first, 1.0, 0.5], 0.9, &diag), Ok(()));
     }
     let msg = check_learned(&[2.0, peak, 3.0], 0.9, &diag)
         .unwrap_err()
