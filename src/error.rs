@@ -104,6 +104,10 @@ pub enum Error {
         column: usize,
         /// What was wrong.
         message: String,
+        /// For a line with the wrong number of fields, the counts: what a program can act
+        /// on without reading `message` (e.g. point a wide file to another reader).
+        /// `None` for every other CSV error.
+        fields: Option<CsvFields>,
     },
     /// Drawing a plot failed.
     #[cfg(feature = "std")]
@@ -184,6 +188,7 @@ impl fmt::Display for Error {
                 line,
                 column,
                 message,
+                ..
             } => {
                 if let Some(path) = path {
                     write!(f, "{}: ", path.display())?;
@@ -253,6 +258,28 @@ pub(crate) fn lr_in<T: crate::Real>(lr: f64) -> Result<T> {
 
 /// A number in a message: plain where that is short (`0.01`, `250`), in exponent notation
 /// where plain digits would run on (`1e-30`, `1e300`), as a user would type it.
+/// A CSV line with the wrong number of fields ([`Error::Csv`]'s `fields`).
+///
+/// ```
+/// use constnet::{Dataset, Error, error::CsvFields};
+/// let err = Dataset::<f32, 1, 1>::from_csv_reader("t,p,k,v\n1,2,3,4\n".as_bytes());
+/// assert!(matches!(
+///     err,
+///     Err(Error::Csv { fields: Some(CsvFields { found: 4, expected: 2, first_line: true }), .. })
+/// ));
+/// ```
+#[cfg(feature = "std")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvFields {
+    /// The fields on the line.
+    pub found: usize,
+    /// The fields the reader wanted: the data set's inputs and outputs, or the header's.
+    pub expected: usize,
+    /// Whether this is the file's first non-blank line (its header, or the first row of a
+    /// file without one): then the whole file likely has another layout, not one bad row.
+    pub first_line: bool,
+}
+
 struct Num(f64);
 
 impl fmt::Display for Num {

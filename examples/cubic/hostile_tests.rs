@@ -366,6 +366,18 @@ fn a_csv_with_several_inputs_is_pointed_to_the_library() {
         err.contains("header has 3 fields") && err.contains("03_ethanol"),
         "{err}"
     );
+    // Without a header, or after blank lines: the first line is still the file's layout.
+    for (name, text) in [
+        ("bare.csv", "1,2,3\n4,5,6\n"),
+        ("blank.csv", "\n\n1,2,3\n4,5,6\n"),
+    ] {
+        let file = dir.join(name);
+        fs::write(&file, text).unwrap();
+        let err = run(&args(&dir.join("o"), &format!("--data {}", file.display())))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("03_ethanol"), "{name}: {err}");
+    }
     // A ragged data row under an `x,y` header is a broken row, not a wider data set.
     let err = run(&args(
         &dir.join("o"),

@@ -13,6 +13,7 @@ mod verdict;
 use std::process::ExitCode;
 
 use constnet::data::{Dataset, cubic};
+use constnet::error::CsvFields;
 use constnet::{Dense, Error, Params, Relu, Scaled, metrics, net};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -317,37 +318,23 @@ fn load_all(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<Data> {
 /// get its name.
 fn read_csv(path: &std::path::Path) -> RunResult<Data> {
     Data::from_csv_path(path).map_err(|e| match e {
-        // More columns than `x,y`: say what this example is for, and where several inputs go.
-        // (Field-count errors are the line-wide ones, column 0; a headerless file is wide
-        // from its first line, a ragged row further down is just broken.)
+        // More columns than `x,y` on the first line (header or first row): say what this
+        // example is for, and where several inputs go. A ragged row further down is just
+        // broken.
         Error::Csv {
-            ref message,
-            line,
-            column: 0,
+            fields:
+                Some(CsvFields {
+                    found,
+                    first_line: true,
+                    ..
+                }),
             ..
-        } if message.starts_with("header has")
-            || (line == 1 && message.starts_with("expected ")) =>
-        {
-            let count = match message.strip_prefix("header has ") {
-                Some(rest) => rest,
-                None => message.rsplit("found ").next().unwrap_or(""),
-            };
-            let wide = count
-                .split(|c: char| !c.is_ascii_digit())
-                .next()
-                .and_then(|n| n.parse::<usize>().ok())
-                .is_some_and(|n| n > 2);
-            if wide {
-                format!(
-                    "{e}; this example learns one input column x -> one target y: for several \
-                     inputs, read the columns by name with the library \
-                     (Dataset::from_csv_columns_path; see examples/03_ethanol.rs)"
-                )
-                .into()
-            } else {
-                Box::<dyn std::error::Error>::from(e)
-            }
-        }
+        } if found > 2 => format!(
+            "{e}; this example learns one input column x -> one target y: for several \
+             inputs, read the columns by name with the library \
+             (Dataset::from_csv_columns_path; see examples/03_ethanol.rs)"
+        )
+        .into(),
         Error::Io { .. } | Error::Csv { .. } => Box::<dyn std::error::Error>::from(e),
         other => format!("--data {}: {other}", path.display()).into(),
     })

@@ -8,6 +8,7 @@ use nalgebra::{Const, Dyn, OMatrix};
 
 use super::Dataset;
 use super::csv::{Lines, hint, parse_field};
+use crate::error::CsvFields;
 use crate::{Error, Real, Result};
 
 impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
@@ -190,7 +191,12 @@ fn parse_columns<T: Real, const IN: usize, const OUT: usize>(
                 "expected {width} comma-separated fields as in the header, found {count}{}",
                 hint(text)
             );
-            (0, message)
+            let fields = CsvFields {
+                found: count,
+                expected: width,
+                first_line: false,
+            };
+            return Err(lines.fields_error(line, fields, message));
         } else if let Some(bad) = bad {
             bad
         } else {

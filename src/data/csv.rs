@@ -7,6 +7,7 @@ use std::path::Path;
 use nalgebra::{Const, Dyn, OMatrix};
 
 use super::Dataset;
+use crate::error::CsvFields;
 use crate::{Error, Real, Result};
 
 impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
@@ -109,11 +110,27 @@ impl<'p, R: BufRead> Lines<'p, R> {
 
     /// A CSV error located in this reader's file.
     pub(super) fn error(&self, line: usize, column: usize, message: String) -> Error {
+        self.located(line, column, message, None)
+    }
+
+    /// A line-wide CSV error for a line with the wrong number of fields.
+    pub(super) fn fields_error(&self, line: usize, fields: CsvFields, message: String) -> Error {
+        self.located(line, 0, message, Some(fields))
+    }
+
+    fn located(
+        &self,
+        line: usize,
+        column: usize,
+        message: String,
+        fields: Option<CsvFields>,
+    ) -> Error {
         Error::Csv {
             path: self.path.map(Path::to_path_buf),
             line,
             column,
             message,
+            fields,
         }
     }
 
@@ -178,6 +195,11 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
     while let Some((line, text)) = lines.next_line()? {
         let fields: Vec<&str> = text.split(',').map(str::trim).collect();
         let may_be_header = std::mem::replace(&mut first_content, false);
+        let count = CsvFields {
+            found: fields.len(),
+            expected: width,
+            first_line: may_be_header,
+        };
         let message = if may_be_header && fields.iter().all(|f| f.parse::<f64>().is_err()) {
             if fields.len() == width {
                 continue;
@@ -213,7 +235,7 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
             }
         };
         drop(fields);
-        return Err(lines.error(line, 0, message));
+        return Err(lines.fields_error(line, count, message));
     }
     if xs.is_empty() {
         return Err(Error::EmptyData);

@@ -213,3 +213,48 @@ fn control_characters_in_a_field_are_escaped_in_the_message() {
     assert!(err.contains("a\\0b"), "{err}");
     assert!(!err.contains('\u{0}'));
 }
+
+#[test]
+fn a_wrong_field_count_carries_its_counts() {
+    use constnet::error::CsvFields;
+    let fields = |text: &str| match parse(text) {
+        Err(Error::Csv { fields, .. }) => fields,
+        other => panic!("{text:?}: expected a CSV error, got {other:?}"),
+    };
+    let first = |found| {
+        Some(CsvFields {
+            found,
+            expected: 2,
+            first_line: true,
+        })
+    };
+    // The first non-blank line, a header or a row: likely the whole file's layout.
+    assert_eq!(fields("a,b,y\n1,2,3\n"), first(3));
+    assert_eq!(fields("\n\n1,2,3\n"), first(3));
+    assert_eq!(fields("x\n1\n"), first(1));
+    // A ragged row further down.
+    let ragged = Some(CsvFields {
+        found: 3,
+        expected: 2,
+        first_line: false,
+    });
+    assert_eq!(fields("x,y\n1,2\n1,2,3\n"), ragged);
+    assert_eq!(fields("1,2\n1,2,3\n"), ragged);
+    // Every other CSV error has none.
+    assert_eq!(fields("x,y\n1,abc\n"), None);
+    assert_eq!(fields("x,y\n1,\n"), None);
+    // Reading columns by name: a row that does not match its header.
+    let by_name =
+        Dataset::<f64, 1, 1>::from_csv_columns_reader("a,b,c\n1,2\n".as_bytes(), ["a"], ["c"]);
+    match by_name {
+        Err(Error::Csv { fields, .. }) => assert_eq!(
+            fields,
+            Some(CsvFields {
+                found: 2,
+                expected: 3,
+                first_line: false,
+            })
+        ),
+        other => panic!("{other:?}"),
+    }
+}
