@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use constnet::data::{Dataset, cubic};
 use constnet::error::CsvFields;
+use constnet::fsutil::Staging;
 use constnet::{Dense, Error, Params, Relu, Scaled, metrics, net};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -110,17 +111,19 @@ fn run_in(args: &Args) -> RunResult<String> {
         return train_and_report(args, &train, &test, &mut rng);
     };
     let model = load_model(load)?;
-    outputs::save_model(args, &model)?;
+    let mut staging = Staging::new();
+    outputs::stage_model(&mut staging, args, &model)?;
     let int8 = quantize(args, &model, &train)?;
-    outputs::save_int8_export(args, int8.as_ref())?;
+    outputs::stage_int8_export(&mut staging, args, int8.as_ref())?;
     let summary = Summary::new(args, &model, &train, &test, None, None)?;
-    outputs::write(args, &model, &train, None, &summary)?;
+    outputs::write(staging, args, &model, &train, None, &summary)?;
     finish(summary.line(&args.out), int8.as_ref(), &model, &test)
 }
 
-/// Trains, judges, saves (before anything unrelated to the model can fail), evaluates and
-/// plots. A network that learned nothing is not saved: the run writes its plots and
-/// summary (so the user can look) and fails with the cause and the remedy.
+/// Trains, judges, evaluates and plots, then writes the model, plots and summary together
+/// (nothing if any of it fails). A network that learned nothing is not saved: the run
+/// writes its plots and summary (so the user can look) and fails with the cause and the
+/// remedy.
 fn train_and_report(
     args: &Args,
     train: &Data,
@@ -150,19 +153,21 @@ fn train_and_report(
     }
     let verdict = verdict::check(args, &trained, train);
     let model = &trained.model;
-    // Saved before anything unrelated to it (quantization, evaluation, plots) can fail.
+    // Staged now, moved into place with the plots and summary: a run killed or failing
+    // before that leaves the previous model beside the previous plots.
+    let mut staging = Staging::new();
     let int8 = match verdict {
         Ok(()) => {
-            outputs::save_model(args, model)?;
+            outputs::stage_model(&mut staging, args, model)?;
             let int8 = quantize(args, model, train)?;
-            outputs::save_int8_export(args, int8.as_ref())?;
+            outputs::stage_int8_export(&mut staging, args, int8.as_ref())?;
             int8
         }
         Err(_) => None,
     };
     let failure = verdict.as_ref().err().map(String::as_str);
     let summary = Summary::new(args, model, train, test, Some(&trained), failure)?;
-    outputs::write(args, model, train, Some(&trained), &summary)?;
+    outputs::write(staging, args, model, train, Some(&trained), &summary)?;
     let h = &trained.history;
     let stopped = match h.stopped_by_caller {
         true => format!(

@@ -1,9 +1,10 @@
-//! The run's outputs, in two commits: first the model (its file and its Rust export), as
-//! soon as it is trained and judged sound, so nothing unrelated to it (an evaluation, a
-//! plot) can lose it; then the plots and `summary.json`. Each commit is staged and moved
-//! into place together (see `constnet::fsutil`), so a failure part-way leaves the previous
-//! files as they were. `summary.json` is staged last: if it is from this run, so is
-//! everything beside it.
+//! The run's outputs, in one commit: the model (its file and its Rust export), the plots
+//! and `summary.json` are staged, then moved into place together (see `constnet::fsutil`)
+//! only when all of them were written. A failure part-way (a full disk, a plot that cannot
+//! be drawn, a folder where a file should be) or a kill before the moves leaves every
+//! previous file as it was. `summary.json` is moved last: if it is from this run, so is
+//! everything beside it (a crash during the moves themselves can leave new files before it
+//! beside old ones after it).
 
 use std::path::{Path, PathBuf};
 
@@ -86,10 +87,9 @@ pub fn check(args: &Args) -> RunResult<()> {
     Ok(())
 }
 
-/// Writes `--save` and, unless an int8 model is still to be made (`--quantize int8`),
-/// `--export-rs` of the float model, together.
-pub fn save_model(args: &Args, model: &Model) -> RunResult<()> {
-    let mut staging = Staging::new();
+/// Stages `--save` and, unless an int8 model is still to be made (`--quantize int8`),
+/// `--export-rs` of the float model.
+pub fn stage_model(staging: &mut Staging, args: &Args, model: &Model) -> RunResult<()> {
     if let Some(path) = &args.save {
         let bytes = if safetensors::is_safetensors_path(path) {
             safetensors::encode(model, &safetensors::Options::default())?
@@ -101,18 +101,15 @@ pub fn save_model(args: &Args, model: &Model) -> RunResult<()> {
     if let (Some(path), false) = (&args.export_rs, args.quantize_int8) {
         staging.write_bytes(path, export::encode(model).as_bytes())?;
     }
-    staging.commit()?;
     Ok(())
 }
 
-/// Writes `--export-rs` of the int8 model (`--quantize int8`), once it is made.
-pub fn save_int8_export(args: &Args, int8: Option<&Int8>) -> RunResult<()> {
+/// Stages `--export-rs` of the int8 model (`--quantize int8`), once it is made.
+pub fn stage_int8_export(staging: &mut Staging, args: &Args, int8: Option<&Int8>) -> RunResult<()> {
     let (Some(path), Some(q)) = (&args.export_rs, int8) else {
         return Ok(());
     };
-    let mut staging = Staging::new();
     staging.write_bytes(path, constnet::quant::export::encode(q).as_bytes())?;
-    staging.commit()?;
     Ok(())
 }
 
@@ -140,16 +137,17 @@ pub fn write_failed(args: &Args, failed: &Failed, summary: &Summary) -> RunResul
     Ok(())
 }
 
-/// Stages the plots and `summary.json`, then moves them into place; on error nothing is
-/// moved. The `--out` folder must exist. `trained` is `None` for a loaded model.
+/// Stages the plots and `summary.json` after what `staging` holds (the model, if it is
+/// saved), then moves everything into place; on error nothing is moved. The `--out` folder
+/// must exist. `trained` is `None` for a loaded model.
 pub fn write(
+    mut staging: Staging,
     args: &Args,
     model: &Model,
     train: &Data,
     trained: Option<&Trained>,
     summary: &Summary,
 ) -> RunResult<()> {
-    let mut staging = Staging::new();
     let loss_png = args.out.join("loss.png");
     let diagnostics_png = args.out.join("diagnostics.png");
     // Cross-validation's fold list belongs to another kind of run.
