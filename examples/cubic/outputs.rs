@@ -170,6 +170,8 @@ pub fn write(
     }
     stage_fit_plot(&mut staging, &args.out.join("fit.png"), model, train, args)?;
     staging.write_bytes(&args.out.join("summary.json"), summary.json().as_bytes())?;
+    #[cfg(test)]
+    crate::tests::kill::pause_before_commit();
     staging.commit()?;
     Ok(())
 }

@@ -176,6 +176,8 @@ fn errors_are_reported_and_write_nothing() {
 
 #[path = "hostile_tests.rs"]
 mod hostile;
+#[path = "kill_tests.rs"]
+pub(super) mod kill;
 #[path = "real_data_tests.rs"]
 mod real_data;
 #[test]
