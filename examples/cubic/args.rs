@@ -261,7 +261,12 @@ where
              --folds to train the model to keep"
         ));
     }
-    if args.quantize_int8 && args.export_rs.is_some() && args.scale == ScaleKind::Standard {
+    // A loaded model brings its own scaling, checked once it is read.
+    if args.quantize_int8
+        && args.export_rs.is_some()
+        && args.scale == ScaleKind::Standard
+        && args.load.is_none()
+    {
         return Err(
             "--export-rs with --quantize int8 writes the int8 network without the model's \
              scaling: add --scale none (or export the float model)"

@@ -126,6 +126,54 @@ fn constant_targets_give_an_undefined_r2_and_keep_the_model() {
     );
     assert!(s["test_mse"].is_number());
     assert!(fs::metadata(&model).unwrap().len() > 100, "model not saved");
+    // The int8 model's R² is undefined too, not a failure after everything was written.
+    let line = run(&args(
+        &dir.join("int8"),
+        &format!("--epochs 50 --data {} --quantize int8", data.display()),
+    ))
+    .unwrap();
+    assert!(line.ends_with("int8 test R² undefined"), "{line}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_int8_export_of_a_loaded_model_that_scales_is_refused() {
+    let dir = scratch("int8-scaled");
+    let data = dir.join("d.csv");
+    csv(&data, 60, |x| 100.0 + 10.0 * x * x * x);
+    let model = dir.join("m.cnet");
+    // Real data: scaled by default.
+    run(&args(
+        &dir.join("a"),
+        &format!("--data {} --save {}", data.display(), model.display()),
+    ))
+    .unwrap();
+    let export = dir.join("q.rs");
+    let err = run(&args(
+        &dir.join("b"),
+        &format!(
+            "--data {} --load {} --quantize int8 --export-rs {}",
+            data.display(),
+            model.display(),
+            export.display()
+        ),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("scaling") && err.contains("m.cnet"), "{err}");
+    assert!(!export.exists());
+    // Without the export, the int8 network runs between the float scalers: sound.
+    let line = run(&args(
+        &dir.join("c"),
+        &format!(
+            "--data {} --load {} --quantize int8",
+            data.display(),
+            model.display()
+        ),
+    ))
+    .unwrap();
+    let r2: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(r2 > 0.9, "{line}");
     fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -21,7 +21,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 
 use args::Args;
 use fitting::Trained;
-use summary::Summary;
+use summary::{R2, Summary};
 
 /// The seed network: its shape is its type.
 type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
@@ -113,11 +113,11 @@ fn run_in(args: &Args) -> RunResult<String> {
     let model = load_model(load)?;
     let mut staging = Staging::new();
     outputs::stage_model(&mut staging, args, &model)?;
-    let int8 = quantize(args, &model, &train)?;
-    outputs::stage_int8_export(&mut staging, args, int8.as_ref())?;
+    let int8 = quantize(args, &model, &train, &test)?;
+    outputs::stage_int8_export(&mut staging, args, int8.as_ref().map(|(q, _)| q))?;
     let summary = Summary::new(args, &model, &train, &test, None, None)?;
     outputs::write(staging, args, &model, &train, None, &summary)?;
-    finish(summary.line(&args.out), int8.as_ref(), &model, &test)
+    Ok(finish(summary.line(&args.out), int8.as_ref()))
 }
 
 /// Trains, judges, evaluates and plots, then writes the model, plots and summary together
@@ -159,8 +159,8 @@ fn train_and_report(
     let int8 = match verdict {
         Ok(()) => {
             outputs::stage_model(&mut staging, args, model)?;
-            let int8 = quantize(args, model, train)?;
-            outputs::stage_int8_export(&mut staging, args, int8.as_ref())?;
+            let int8 = quantize(args, model, train, test)?;
+            outputs::stage_int8_export(&mut staging, args, int8.as_ref().map(|(q, _)| q))?;
             int8
         }
         Err(_) => None,
@@ -178,17 +178,14 @@ fn train_and_report(
         false => String::new(),
     };
     verdict.map_err(|why| format!("the network learned nothing{stopped}: {why}"))?;
-    finish(summary.line(&args.out), int8.as_ref(), model, test)
+    Ok(finish(summary.line(&args.out), int8.as_ref()))
 }
 
 /// The last line, with the int8 model's test R² if there is one.
-fn finish(line: String, int8: Option<&Int8>, model: &Model, test: &Data) -> RunResult<String> {
+fn finish(line: String, int8: Option<&(Int8, R2)>) -> String {
     match int8 {
-        Some(q) => Ok(format!(
-            "{line}; int8 test R² {:.4}",
-            int8_r2(q, model, test)?
-        )),
-        None => Ok(line),
+        Some((_, r2)) => format!("{line}; int8 test R² {}", r2.show()),
+        None => line,
     }
 }
 
@@ -260,14 +257,48 @@ const CALIBRATION_SAMPLES: usize = 20_000;
 
 /// `--quantize int8`: the seed network quantized on (a sample of) the training inputs in
 /// its own units, the data a deployment would calibrate on.
-fn quantize(args: &Args, model: &Model, train: &Data) -> RunResult<Option<Int8>> {
+fn quantize(
+    args: &Args,
+    model: &Model,
+    train: &Data,
+    test: &Data,
+) -> RunResult<Option<(Int8, R2)>> {
     if !args.quantize_int8 {
         return Ok(None);
+    }
+    // The int8 export is the bare network: a model that scales (one loaded from a file
+    // trained with --scale standard) would run on the device in the wrong units.
+    if args.export_rs.is_some() && !identity_scaling(model) {
+        let from = match &args.load {
+            Some(path) => format!("the model loaded from {}", path.display()),
+            None => "this model".to_owned(),
+        };
+        return Err(format!(
+            "--export-rs with --quantize int8 writes the int8 network without the model's \
+             scaling, and {from} scales its inputs or targets: export the float model \
+             (drop --quantize int8), or train one with --scale none"
+        )
+        .into());
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let sample = train.sample(CALIBRATION_SAMPLES, &mut rng)?;
     let x = constnet::Forward::forward(&model.input, sample.x());
-    Ok(Some(constnet::quant::quantize(&model.net, &x)?))
+    let q = constnet::quant::quantize(&model.net, &x)?;
+    let r2 = match int8_r2(&q, model, test) {
+        Ok(v) => R2::Value(v),
+        // Constant test targets: undefined, as the float model's R² (not a failed run).
+        Err(Error::Undefined(why)) => R2::Undefined(why),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Some((q, r2)))
+}
+
+/// Whether the model's scalers pass every value through (mean 0, std 1).
+fn identity_scaling(model: &Model) -> bool {
+    let unit =
+        |mean: &[f32], std: &[f32]| mean.iter().all(|&m| m == 0.0) && std.iter().all(|&s| s == 1.0);
+    unit(model.input.mean.as_slice(), model.input.std.as_slice())
+        && unit(model.output.mean.as_slice(), model.output.std.as_slice())
 }
 
 /// Test R² of the int8 model (integer inference between float edges), between the model's

@@ -38,7 +38,7 @@ impl R2 {
         }
     }
 
-    fn show(&self) -> String {
+    pub fn show(&self) -> String {
         match self {
             R2::Value(v) => format!("{v:.4}"),
             R2::Undefined(_) => "undefined".into(),
