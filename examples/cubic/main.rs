@@ -148,10 +148,10 @@ fn train_and_report(
             return Err(why.into());
         }
     };
-    if let Some(warning) = unchanged_warning(&trained, args.lr) {
-        warn(&warning);
-    }
-    let verdict = verdict::check(args, &trained, train);
+    let verdict = match unchanged(&trained, args) {
+        Some(why) => Err(why),
+        None => verdict::check(args, &trained, train),
+    };
     let model = &trained.model;
     // Staged now, moved into place with the plots and summary: a run killed or failing
     // before that leaves the previous model beside the previous plots.
@@ -328,16 +328,30 @@ fn relative_change(before: &Seed, after: &Seed) -> f64 {
     (diff / norm).sqrt()
 }
 
-/// Training whose updates are all below the weights' resolution (e.g. `--lr 1e-30`)
-/// leaves them as they were: say so rather than report an untrained model as trained.
-fn unchanged_warning(trained: &Trained, lr: f64) -> Option<String> {
+/// A network that ends as it started learned nothing, whatever its R² (an untrained
+/// network between fitted scalers can score well on near-linear data): the updates were
+/// below the weights' resolution (e.g. `--lr 1e-30`), or early stopping went back to the
+/// untrained weights because every step made the loss worse.
+fn unchanged(trained: &Trained, args: &Args) -> Option<String> {
     let change = relative_change(&trained.initial, &trained.model.net);
-    (change < f64::from(f32::EPSILON)).then(|| {
-        format!(
+    if change >= f64::from(f32::EPSILON) {
+        return None;
+    }
+    let lr = args.lr;
+    Some(match trained.history.best_epoch {
+        Some(0) if args.patience.is_some() && change == 0.0 => format!(
+            "no epoch improved on the untrained network's loss, so early stopping kept its \
+             weights: the learning rate {} is likely too large (try --lr {})",
+            verdict::flag_value(lr),
+            verdict::flag_value(lr / 10.0)
+        ),
+        _ => format!(
             "training changed the weights by {change:.1e} of their size, below f32 \
-             resolution ({:.1e}): the learning rate {lr:e} is too small to have an effect",
-            f32::EPSILON
-        )
+             resolution ({:.1e}): the learning rate {} is too small to have an effect \
+             (the default is --lr 0.01)",
+            f32::EPSILON,
+            verdict::flag_value(lr),
+        ),
     })
 }
 

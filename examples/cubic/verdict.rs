@@ -98,7 +98,7 @@ fn remedy(args: &Args, failure: &Failure, trained: &Trained, train: &Data) -> St
 
 /// A suggested flag value as a user would type it: three significant digits, in exponent
 /// notation where plain digits would run on (`1e-29`, not `0.0000…00010000000000000001`).
-fn flag_value(x: f64) -> String {
+pub fn flag_value(x: f64) -> String {
     let x: f64 = format!("{x:.2e}").parse().unwrap_or(x);
     if (1e-4..1e9).contains(&x.abs()) {
         format!("{x}")
