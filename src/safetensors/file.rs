@@ -65,15 +65,63 @@ pub fn load<T: Real, N: StateDict<T>>(path: impl AsRef<Path>) -> Result<N> {
 
 /// [`load`] with [`Options`] (keys, unexpected tensors).
 ///
+/// Reads no more than the file's header says it holds, plus one byte to tell a longer
+/// file apart: a huge or endless file (`/dev/zero`) costs no more than a valid one.
+///
 /// # Errors
 /// As [`load`].
 pub fn load_with<T: Real, N: StateDict<T>>(path: impl AsRef<Path>, opts: &Options) -> Result<N> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    decode(&read_bounded(path.as_ref())?, opts)
+}
+
+/// The safetensors crate's own limit on the JSON header (`MAX_HEADER_SIZE`, private).
+const MAX_HEADER: u64 = 100_000_000;
+
+/// The 8-byte header length, the header, then the data it declares (the largest end
+/// offset) and one byte more; stops early at a length or header that [`decode`] will
+/// reject anyway, with the bytes read so far.
+fn read_bounded(path: &Path) -> Result<std::vec::Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    decode(&bytes, opts)
+    let mut bytes = std::vec::Vec::new();
+    let mut read = |bytes: &mut std::vec::Vec<u8>, n: u64| {
+        (&file)
+            .take(n)
+            .read_to_end(bytes)
+            .map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+    };
+    read(&mut bytes, 8)?;
+    let Some(n) = bytes.first_chunk::<8>().map(|b| u64::from_le_bytes(*b)) else {
+        return Ok(bytes);
+    };
+    if n > MAX_HEADER {
+        return Ok(bytes);
+    }
+    read(&mut bytes, n)?;
+    let Ok(header) = serde_json::from_slice::<serde_json::Value>(&bytes[8..]) else {
+        return Ok(bytes);
+    };
+    read(&mut bytes, data_len(&header).saturating_add(1))?;
+    Ok(bytes)
+}
+
+/// The data a header declares: its tensors' largest end offset.
+fn data_len(header: &serde_json::Value) -> u64 {
+    let Some(tensors) = header.as_object() else {
+        return 0;
+    };
+    tensors
+        .iter()
+        .filter(|(name, _)| *name != "__metadata__")
+        .filter_map(|(_, t)| t.get("data_offsets")?.get(1)?.as_u64())
+        .max()
+        .unwrap_or(0)
 }
 
 /// Saves `net` as safetensors if `path` ends in `.safetensors`, else as a constnet

@@ -92,6 +92,46 @@ fn loading_an_endless_file_reads_only_what_the_header_allows() {
     assert!(matches!(err, Error::Format(FormatError::BadMagic)), "{err}");
 }
 
+#[cfg(unix)]
+#[test]
+fn loading_endless_safetensors_reads_only_what_the_header_allows() {
+    // A link named .safetensors to /dev/zero: a header length of 0, then zeros forever
+    // (this was read until memory ran out).
+    let dir = Scratch::new("endless-safetensors");
+    let path = dir.join("z.safetensors");
+    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+    let (result, bytes) =
+        crate::counting::bytes_allocated(|| constnet::safetensors::load::<f32, Small>(&path));
+    assert!(matches!(result, Err(Error::Safetensors(_))), "{result:?}");
+    assert!(bytes < 1 << 20, "{bytes} bytes allocated");
+}
+
+#[test]
+fn loading_huge_safetensors_does_not_read_them_whole() {
+    // A valid file followed by a sparse 1 GiB tail (read whole before: 1.5 GB took 7 s);
+    // a header length past the crate's limit; a header that is not JSON. Each is rejected
+    // after reading at most what a valid file of its header holds.
+    let dir = Scratch::new("huge-safetensors");
+    let path = dir.join("m.safetensors");
+    let model: Small = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(2), InitScheme::He);
+    constnet::safetensors::save(&model, &path).unwrap();
+    let valid = std::fs::read(&path).unwrap();
+    assert_eq!(
+        constnet::safetensors::load::<f32, Small>(&path).unwrap(),
+        model
+    );
+    let not_json = [&16u64.to_le_bytes()[..], b"not json at all!"].concat();
+    for head in [valid, u64::MAX.to_le_bytes().to_vec(), not_json] {
+        std::fs::write(&path, &head).unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(1 << 30).unwrap();
+        let (result, bytes) =
+            crate::counting::bytes_allocated(|| constnet::safetensors::load::<f32, Small>(&path));
+        assert!(matches!(result, Err(Error::Safetensors(_))), "{result:?}");
+        assert!(bytes < 1 << 20, "{bytes} bytes allocated");
+    }
+}
+
 #[test]
 fn loading_a_huge_file_does_not_read_it_whole() {
     // A valid model followed by a sparse 64 GiB tail: before, the whole file was read

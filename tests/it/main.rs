@@ -61,28 +61,31 @@ mod counting {
     thread_local! {
         // Const-initialised and without a destructor: reading it never allocates.
         static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+        static BYTES: Cell<usize> = const { Cell::new(0) };
     }
 
-    /// `System`, plus a per-thread count of `alloc`, `alloc_zeroed` and `realloc` calls.
+    /// `System`, plus a per-thread count of `alloc`, `alloc_zeroed` and `realloc` calls and
+    /// of the bytes they asked for.
     pub struct Counting;
 
-    fn bump() {
+    fn bump(bytes: usize) {
         // `try_with`: never panic while the thread's locals are being torn down.
         let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        let _ = BYTES.try_with(|n| n.set(n.get().saturating_add(bytes)));
     }
 
     // SAFETY: every call is forwarded unchanged to `System`.
     unsafe impl GlobalAlloc for Counting {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            bump();
+            bump(layout.size());
             unsafe { System.alloc(layout) }
         }
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            bump();
+            bump(layout.size());
             unsafe { System.alloc_zeroed(layout) }
         }
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            bump();
+            bump(new_size);
             unsafe { System.realloc(ptr, layout, new_size) }
         }
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -99,6 +102,15 @@ mod counting {
         let before = ALLOCATIONS.with(Cell::get);
         let r = f();
         let after = ALLOCATIONS.with(Cell::get);
+        (r, after - before)
+    }
+
+    /// Runs `f` and returns its result with the bytes it asked the heap for on this thread
+    /// (every allocation's size and every reallocation's new size, summed).
+    pub fn bytes_allocated<R>(f: impl FnOnce() -> R) -> (R, usize) {
+        let before = BYTES.with(Cell::get);
+        let r = f();
+        let after = BYTES.with(Cell::get);
         (r, after - before)
     }
 }
