@@ -87,7 +87,7 @@ fn read_bounded(path: &Path) -> Result<std::vec::Vec<u8>> {
         source,
     })?;
     let mut bytes = std::vec::Vec::new();
-    let mut read = |bytes: &mut std::vec::Vec<u8>, n: u64| {
+    let read = |bytes: &mut std::vec::Vec<u8>, n: u64| {
         (&file)
             .take(n)
             .read_to_end(bytes)
