@@ -143,12 +143,15 @@ pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// # Errors
 /// [`Error::Io`] naming `path` if its directory does not exist or cannot be read, a link
 /// cannot be read, there are more than 40 links in a row (a loop), or the path does not
-/// name a file (`/`, `..`).
+/// name a file (`/`, `..`, or one ending in a separator or `/.`: `out/`, `m.cnet/.`).
 pub fn resolve_target(path: &Path) -> Result<PathBuf> {
     let io_err = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
+    if names_folder(path) {
+        return Err(io_err(io::Error::new(io::ErrorKind::InvalidInput, FOLDER)));
+    }
     let mut current = path.to_path_buf();
     let mut links = 0;
     loop {
@@ -172,17 +175,32 @@ pub fn resolve_target(path: &Path) -> Result<PathBuf> {
             Err(e) => return Err(io_err(e)),
         }
     }
-    let name = current.file_name().ok_or_else(|| {
-        io_err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "path does not name a file",
-        ))
-    })?;
+    let not_a_file = |why: &str| io_err(io::Error::new(io::ErrorKind::InvalidInput, why));
+    if names_folder(&current) {
+        return Err(not_a_file(FOLDER));
+    }
+    let name = current
+        .file_name()
+        .ok_or_else(|| not_a_file("path does not name a file"))?;
     let dir = match current.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     Ok(fs::canonicalize(dir).map_err(io_err)?.join(name))
+}
+
+const FOLDER: &str = "names a folder (it ends with a separator), not a file";
+
+/// Whether `path` ends in a separator or a separator and `.` (`dir/`, `dir/.`): it names a
+/// folder, though `file_name` would skip the ending and give `dir`.
+fn names_folder(path: &Path) -> bool {
+    let raw = path.as_os_str().as_encoded_bytes();
+    let sep = |b: &u8| std::path::is_separator(char::from(*b));
+    match raw {
+        [.., last] if sep(last) => true,
+        [.., before, b'.'] => sep(before),
+        _ => false,
+    }
 }
 
 /// A temporary file that is removed when dropped, unless disarmed after the rename.

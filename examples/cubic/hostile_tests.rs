@@ -240,6 +240,10 @@ fn a_failure_part_way_leaves_every_previous_output_untouched() {
         .is_err()
     );
     assert!(!fresh.exists());
+    // Nor the parents it made for it (`nest/a` was left).
+    let nested = dir.join("nest").join("a").join("b");
+    assert!(run(&args(&nested, "--epochs 5 --lr nan")).is_err());
+    assert!(!dir.join("nest").exists());
     fs::remove_dir_all(&dir).unwrap();
 }
 

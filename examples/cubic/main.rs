@@ -79,8 +79,13 @@ fn run(args: &Args) -> RunResult<String> {
         ));
     }
     // Created first, so that --save and --export-rs may point into it; removed again
-    // if the run fails and it is still empty.
-    let created = !args.out.exists();
+    // (with the parents this run made) if the run fails and they are still empty.
+    let created: Vec<std::path::PathBuf> = args
+        .out
+        .ancestors()
+        .take_while(|dir| !dir.as_os_str().is_empty() && std::fs::symlink_metadata(dir).is_err())
+        .map(std::path::Path::to_path_buf)
+        .collect();
     std::fs::create_dir_all(&args.out).map_err(|e| {
         let out = args.out.display();
         if args.out.exists() && !args.out.is_dir() {
@@ -90,8 +95,11 @@ fn run(args: &Args) -> RunResult<String> {
         }
     })?;
     let result = run_in(args);
-    if result.is_err() && created {
-        let _ = std::fs::remove_dir(&args.out);
+    if result.is_err() {
+        // Deepest first; `remove_dir` leaves a folder that is not empty.
+        for dir in &created {
+            let _ = std::fs::remove_dir(dir);
+        }
     }
     result
 }

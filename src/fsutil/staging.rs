@@ -160,6 +160,7 @@ impl Staging {
     /// Stages the removal of `path` (an output of an earlier run that this one does not
     /// replace and that would otherwise be taken for this run's); nothing happens at
     /// commit if it does not exist. A symbolic link is removed itself, not its target.
+    /// Stale temporaries of the same target are removed now, as by [`write`](Self::write).
     ///
     /// ```
     /// use constnet::fsutil::Staging;
@@ -179,6 +180,10 @@ impl Staging {
                 path: path.to_path_buf(),
                 source: io::Error::new(io::ErrorKind::IsADirectory, "is a directory, not a file"),
             });
+        }
+        // A crashed write of this file left its temporaries as a write would find them.
+        if let (Some(dir), Some(name)) = (target.parent(), target.file_name()) {
+            stale::remove_stale(dir, name, target.extension());
         }
         self.entries.push(Entry::Remove {
             target,

@@ -4,11 +4,44 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::Path;
 
-/// `.<name>.tmp-<pid>-<n>[.<ext>]`: hidden, unique per process and write, and ending in the
-/// target's extension (writers such as plotters pick the format from it).
+/// The longest file name most file systems take (Linux's `NAME_MAX`), in bytes.
+const NAME_MAX: usize = 255;
+/// `.` + `.tmp-<u32>-<usize>`: at most 1 + 5 + 10 + 1 + 20 bytes.
+const WRAPPING: usize = 37;
+
+/// The target's name as its temporaries carry it: whole when the temporary's name fits in
+/// [`NAME_MAX`] bytes; else its first characters, `~` and a hash of the whole name (a
+/// 250-byte name is a valid target, but its temporary would not be a valid file name).
+/// The same for every write to one target, so its stale temporaries are still found.
+pub(super) fn stem(name: &OsStr, ext: Option<&OsStr>) -> OsString {
+    let budget = NAME_MAX.saturating_sub(WRAPPING + ext.map_or(0, |e| e.len() + 1));
+    if name.len() <= budget {
+        return name.to_owned();
+    }
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash = name
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+    let tag = format!("~{hash:016x}");
+    let lossy = name.to_string_lossy();
+    let mut end = budget.saturating_sub(tag.len()).min(lossy.len());
+    while !lossy.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut stem = OsString::from(&lossy[..end]);
+    stem.push(tag);
+    stem
+}
+
+/// `.<stem>.tmp-<pid>-<n>[.<ext>]`: hidden, unique per process and write, and ending in the
+/// target's extension (writers such as plotters pick the format from it); the stem is the
+/// target's name, shortened if need be ([`stem`]).
 pub(super) fn temp_name(name: &OsStr, ext: Option<&OsStr>, pid: u32, n: usize) -> OsString {
     let mut tmp = OsString::from(".");
-    tmp.push(name);
+    tmp.push(stem(name, ext));
     tmp.push(format!(".tmp-{pid}-{n}"));
     if let Some(ext) = ext {
         tmp.push(".");
@@ -22,7 +55,8 @@ pub(super) fn temp_name(name: &OsStr, ext: Option<&OsStr>, pid: u32, n: usize) -
 pub(super) fn temp_pid(candidate: &OsStr, name: &OsStr, ext: Option<&OsStr>) -> Option<u32> {
     let bytes = candidate.as_encoded_bytes();
     let rest = bytes.strip_prefix(b".")?;
-    let rest = rest.strip_prefix(name.as_encoded_bytes())?;
+    let stem = stem(name, ext);
+    let rest = rest.strip_prefix(stem.as_encoded_bytes())?;
     let mut rest = rest.strip_prefix(b".tmp-")?;
     if let Some(ext) = ext {
         rest = rest.strip_suffix(ext.as_encoded_bytes())?;

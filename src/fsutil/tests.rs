@@ -369,3 +369,66 @@ fn removing_a_directory_is_refused_when_staged() {
     assert!(staging.remove(&dir.0.join("loss.png")).is_err());
     assert!(dir.0.join("loss.png").is_dir());
 }
+
+#[test]
+fn names_up_to_the_file_systems_limit_can_be_written_and_their_leftovers_found() {
+    let dir = Scratch::new("long-names");
+    let dead = dead_pid();
+    // The temporary's name adds `.` and `.tmp-PID-N.ext`: these failed with "File name too
+    // long" (os error 36) before.
+    for name in [
+        format!("{}.cnet", "a".repeat(250)),
+        format!("{}.png", "é".repeat(125)),
+        "b".repeat(255),
+    ] {
+        let target = dir.0.join(&name);
+        let ext = target.extension().map(ToOwned::to_owned);
+        let leftover = stale::temp_name(name.as_ref(), ext.as_deref(), dead, 0);
+        assert!(leftover.len() <= 255, "{} bytes", leftover.len());
+        fs::write(dir.0.join(&leftover), "leftover").unwrap();
+        write_bytes_atomic(&target, b"model").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"model");
+        if cfg!(target_os = "linux") {
+            assert!(!dir.0.join(&leftover).exists(), "{leftover:?} left");
+        }
+    }
+    // Two long names with the same first 200 bytes have distinct stems.
+    let (a, b) = ("x".repeat(240) + "a", "x".repeat(240) + "b");
+    assert_ne!(stale::stem(a.as_ref(), None), stale::stem(b.as_ref(), None));
+    assert_eq!(
+        stale::stem("short.png".as_ref(), Some("png".as_ref())),
+        "short.png"
+    );
+}
+
+#[test]
+fn a_path_ending_in_a_separator_names_a_folder_not_a_file() {
+    let dir = Scratch::new("trailing");
+    fs::write(dir.0.join("m.cnet"), "old").unwrap();
+    // `newdir/` was written as a file `newdir`, `m.cnet/.` over `m.cnet`.
+    for path in ["newdir/", "m.cnet/."] {
+        let err = write_bytes_atomic(&dir.0.join(path), b"x").unwrap_err();
+        assert!(err.to_string().contains("names a folder"), "{err}");
+    }
+    assert_eq!(dir.entries(), ["m.cnet"]);
+    assert_eq!(fs::read(dir.0.join("m.cnet")).unwrap(), b"old");
+    // A name that merely ends in a dot is a file.
+    write_bytes_atomic(&dir.0.join("x."), b"x").unwrap();
+}
+
+#[test]
+fn a_staged_removal_also_removes_the_targets_stale_temporaries() {
+    let dir = Scratch::new("remove-stale");
+    let leftover = stale::temp_name("loss.png".as_ref(), Some("png".as_ref()), dead_pid(), 1);
+    fs::write(dir.0.join(&leftover), "leftover").unwrap();
+    fs::write(dir.0.join("loss.png"), "old").unwrap();
+    let mut staging = Staging::new();
+    staging.remove(&dir.0.join("loss.png")).unwrap();
+    staging.commit().unwrap();
+    let expected: Vec<String> = if cfg!(target_os = "linux") {
+        vec![]
+    } else {
+        vec![leftover.into_string().unwrap()]
+    };
+    assert_eq!(dir.entries(), expected);
+}
