@@ -220,6 +220,7 @@ where
     let mut args = Args::default();
     let mut parser = lexopt::Parser::from_args(raw);
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        let is_long = matches!(arg, lexopt::Arg::Long(_));
         let (flag, shown) = match arg {
             lexopt::Arg::Long(name) => (FLAGS.iter().find(|f| f.long == name), format!("--{name}")),
             lexopt::Arg::Short(c) => (FLAGS.iter().find(|f| f.short == Some(c)), format!("-{c}")),
@@ -243,10 +244,13 @@ where
                     .value()
                     .map_err(|_| format!("{long} needs a value (see --help)"))?,
             ),
-            None => match parser.optional_value() {
+            // `--quiet=1` is an error; after a short flag, what follows is more short flags
+            // (`-qh`), which the next loop turns take.
+            None if is_long => match parser.optional_value() {
                 Some(_) => return Err(format!("{long} takes no value")),
                 None => None,
             },
+            None => None,
         };
         (flag.set)(&mut args, value)?;
     }

@@ -45,6 +45,9 @@ fn every_flag_parses_in_both_forms() {
     assert_eq!(parse_str("--folds 5").unwrap().folds, Some(5));
     assert_eq!(parse_str("--batch-size 0").unwrap().batch_size, None);
     assert!(parse_str("-q -h").unwrap().quiet);
+    // Combined short flags (said "--quiet takes no value").
+    let both = parse_str("-qh").unwrap();
+    assert!(both.quiet && both.help);
     for name in ["sgd", "momentum", "nesterov", "adam"] {
         let args = parse_str(&format!("--optimizer {name}")).unwrap();
         assert_eq!(args.optimizer.name(), name);

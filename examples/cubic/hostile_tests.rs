@@ -491,3 +491,19 @@ fn errors_from_the_library_are_one_line_with_the_file_named() {
     assert_eq!(crate::one_line("a\nb\rc"), "a\\nb\\rc");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn noise_beyond_f32_is_blamed_on_noise() {
+    let out = scratch("noise-f32");
+    for noise in ["1e39", "3.4e38"] {
+        let err = run(&args(&out, &format!("--noise {noise}")))
+            .unwrap_err()
+            .to_string();
+        // Was "y holds a NaN or infinite value at index 0".
+        assert!(
+            err.starts_with(&format!("--noise {noise}: ")) && err.contains("f32"),
+            "{err}"
+        );
+    }
+    let _ = fs::remove_dir_all(&out);
+}

@@ -367,7 +367,7 @@ fn unchanged(trained: &Trained, args: &Args) -> Option<String> {
 /// `--samples` points.
 fn load_all(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<Data> {
     match &args.data {
-        None => Ok(cubic(args.samples, args.noise, rng)?),
+        None => Ok(synthetic(args, rng)?),
         Some(path) => read_csv(path),
     }
 }
@@ -398,14 +398,26 @@ fn read_csv(path: &std::path::Path) -> RunResult<Data> {
     })
 }
 
+/// `--samples` points of `y = x³ + ε`; a draw beyond `f32` (`--noise 1e39`) is blamed on
+/// `--noise`, not reported as a NaN in the targets.
+fn synthetic(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<Data> {
+    cubic(args.samples, args.noise, rng).map_err(|e| match e {
+        Error::NonFinite { what: "y", .. } => format!(
+            "--noise {}: y = x³ + ε overflows f32 (at most {:e}) for noise this large; \
+             use a smaller --noise",
+            verdict::flag_value(args.noise),
+            f32::MAX
+        )
+        .into(),
+        other => other.into(),
+    })
+}
+
 /// The default synthetic data (train and held-out test drawn alike), or the user's CSV split
 /// 80/20.
 fn load_data(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<(Data, Data)> {
     match &args.data {
-        None => Ok((
-            cubic(args.samples, args.noise, rng)?,
-            cubic(args.samples, args.noise, rng)?,
-        )),
+        None => Ok((synthetic(args, rng)?, synthetic(args, rng)?)),
         Some(path) => {
             let data = read_csv(path)?;
             // R² needs at least two held-out samples: ceil(20%) ≥ 2 from 6 rows on.
