@@ -60,7 +60,11 @@ pub fn run(args: &Args, k: usize, data: &Data, rng: &mut Xoshiro256PlusPlus) -> 
                 r2s.push(r2);
             }
             Err(why) => {
-                eprintln!("cubic: {fold} failed: {why}");
+                // Progress, as the lines above: with --quiet the one error line at the end
+                // (which names the first failure) is all.
+                if !args.quiet {
+                    eprintln!("cubic: {fold} failed: {why}");
+                }
                 row["failure"] = json!(why);
                 failures.push(format!("{fold}: {why}"));
             }
