@@ -470,6 +470,19 @@ fn an_out_folder_that_is_a_file_is_named_as_such() {
         "{err}"
     );
     assert_eq!(fs::read(&file).unwrap(), b"mine");
+    // A dangling link (said "File exists (os error 17)").
+    #[cfg(unix)]
+    {
+        let link = dir.join("link");
+        std::os::unix::fs::symlink(dir.join("gone"), &link).unwrap();
+        let err = run(&args(&link, "--samples 20 --epochs 1"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("symbolic link") && err.contains("gone"),
+            "{err}"
+        );
+    }
     fs::remove_dir_all(&dir).unwrap();
 }
 

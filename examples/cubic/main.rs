@@ -88,8 +88,14 @@ fn run(args: &Args) -> RunResult<String> {
         .collect();
     std::fs::create_dir_all(&args.out).map_err(|e| {
         let out = args.out.display();
+        let link = std::fs::symlink_metadata(&args.out).is_ok_and(|m| m.is_symlink());
         if args.out.exists() && !args.out.is_dir() {
             format!("--out {out}: exists and is not a folder (--out names the folder for the plots and summary)")
+        } else if link && !args.out.exists() {
+            format!(
+                "--out {out}: is a symbolic link to {}, which does not exist (or is a loop of links)",
+                std::fs::read_link(&args.out).unwrap_or_default().display()
+            )
         } else {
             format!("--out {out}: {e}")
         }

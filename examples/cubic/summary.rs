@@ -131,26 +131,52 @@ impl Summary {
         })
     }
 
-    /// The summary of a run whose training failed: the settings, how far it got, why.
+    /// The summary of a run whose training failed: the settings, how far it got, why. The
+    /// same keys as [`Summary::new`]'s, `null` where the run has no value.
     pub fn failed(args: &Args, train: &Data, test: &Data, failed: &Failed, why: &str) -> Self {
+        let synthetic = args.data.is_none();
+        let when = |cond: bool, v: Value| if cond { v } else { Value::Null };
+        let undefined = R2::Undefined("training failed");
         let json = json!({
             "trained": false,
+            "loaded_from": Value::Null,
             "data": path(&args.data),
             "epochs": args.epochs,
             "epochs_run": failed.losses.len(),
+            "stopped_early": false,
+            "best_epoch": Value::Null,
+            "patience": json!(args.patience),
+            "val_fraction": json!(args.val_fraction),
+            "n_val": Value::Null,
+            "final_val_mse": failed.val.last().map_or(Value::Null, |&l| number(l)),
             "lr": number(args.lr),
             "optimizer": args.optimizer.name(),
+            "momentum": when(args.optimizer.uses_momentum(), number(args.momentum)),
+            "batch_size": Value::Null,
             "scale": args.scale.name(),
+            "input_mean": Value::Null,
+            "input_std": Value::Null,
+            "target_mean": Value::Null,
+            "target_std": Value::Null,
             "seed": args.seed,
+            "samples": when(synthetic, json!(args.samples)),
+            "noise": when(synthetic, number(args.noise)),
             "n_train": train.len(),
             "n_test": test.len(),
             "final_train_loss": failed.losses.last().map_or(Value::Null, |&l| number(l)),
+            "train_mse": Value::Null,
+            "test_mse": Value::Null,
+            "train_r2": Value::Null,
+            "train_r2_undefined": undefined.reason(),
+            "test_r2": Value::Null,
+            "test_r2_undefined": undefined.reason(),
+            "train_seconds": Value::Null,
             "failure": why,
         });
         Summary {
             json,
-            train_r2: R2::Undefined("training failed"),
-            test_r2: R2::Undefined("training failed"),
+            train_r2: undefined.clone(),
+            test_r2: undefined,
             seconds: 0.0,
             epochs: 0,
             stopped_early: false,

@@ -171,6 +171,16 @@ fn errors_are_reported_and_write_nothing() {
         "{summary}"
     );
     assert!(!model.exists());
+    // The same keys as a run that trained, null where there is no value (train_r2, noise
+    // and others were missing).
+    let keys = |text: &str| -> Vec<String> {
+        let json: serde_json::Value = serde_json::from_str(text).unwrap();
+        json.as_object().unwrap().keys().cloned().collect()
+    };
+    let good = out.join("good");
+    run(&args(&good, "--epochs 5")).unwrap();
+    let trained = std::fs::read_to_string(good.join("summary.json")).unwrap();
+    assert_eq!(keys(&summary), keys(&trained));
     std::fs::remove_dir_all(&out).unwrap();
 }
 
