@@ -188,9 +188,10 @@ pub fn help() -> String {
          the model standardizes inputs and targets, Adam trains it.\n\n\
          A network that learned nothing (a dead hidden layer, an exploded loss, train R² \
          below 0.1) fails the run after its plots are written, naming the cause and the \
-         remedy, and is not saved. The model is written first, then the plots and \
-         summary.json, each group all at once: a failed step leaves existing files as they \
-         were. A repeated flag: the last value wins.\n\nFLAGS:\n",
+         remedy, and is not saved. The model, its export, the plots and summary.json are \
+         written to temporaries and moved into place together, only when all of them \
+         were written: a failed or killed run leaves existing files as they were. A \
+         repeated flag: the last value wins.\n\nFLAGS:\n",
     );
     for flag in FLAGS {
         let mut left = match flag.short {

@@ -186,7 +186,7 @@ fn a_failure_part_way_leaves_every_previous_output_untouched() {
         &format!("--epochs 20 --save {}", model.display()),
     ))
     .unwrap();
-    // The export's path is a folder: staging fails after the model and before the plots.
+    // The export's path is a folder: staging fails after the model is staged.
     let folder = dir.join("export.rs");
     fs::create_dir(&folder).unwrap();
     let before_with_folder = snapshot(&dir);

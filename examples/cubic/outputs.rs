@@ -64,8 +64,7 @@ pub fn check(args: &Args) -> RunResult<()> {
     let mut seen: Vec<(&str, PathBuf, PathBuf)> = Vec::new();
     for (flag, path) in outputs(args) {
         let target = resolve_target(&path).map_err(|e| format!("{flag}: {e}"))?;
-        // The model is written before the plots: two outputs onto one file must be caught
-        // here, not by a staging that holds only one of them.
+        // Caught here, before any work, rather than by the staging after training.
         if let Some((other, other_path, _)) = seen.iter().find(|(_, _, t)| *t == target) {
             return Err(format!(
                 "{flag} {} and {other} {} are the same file",
