@@ -256,6 +256,33 @@ where
         (flag.set)(&mut args, value)?;
     }
     args.resolve();
+    // Ranges the library checks too, caught here so the error names the flag and nothing
+    // (not even --out) is created.
+    // Only where the value is used: `--data f.csv --noise NaN` warns that --noise has no
+    // effect there, as for any other flag a run ignores.
+    let shown = crate::verdict::flag_value;
+    let trains = args.load.is_none();
+    if trains && !(args.lr.is_finite() && args.lr > 0.0) {
+        return Err(format!(
+            "--lr: {} is not a learning rate (finite and > 0)",
+            shown(args.lr)
+        ));
+    }
+    if trains && args.epochs == 0 {
+        return Err("--epochs must be at least 1".into());
+    }
+    if !(0.0..1.0).contains(&args.momentum) {
+        return Err(format!(
+            "--momentum: {} is not in [0, 1)",
+            shown(args.momentum)
+        ));
+    }
+    if args.data.is_none() && !(args.noise.is_finite() && args.noise >= 0.0) {
+        return Err(format!(
+            "--noise: {} is not a standard deviation (finite and ≥ 0)",
+            shown(args.noise)
+        ));
+    }
     if args.samples < 2 {
         return Err("--samples must be at least 2 (R² needs two test samples)".into());
     }

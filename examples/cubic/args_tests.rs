@@ -97,6 +97,22 @@ fn bad_flags_are_one_line_errors() {
         ),
         ("--optimizer adam --momentum 0.5", "not adam"),
         ("--out=", "--out: the path is empty"),
+        // Checked by the library too, but here the flag is named and nothing is created.
+        ("--lr 0", "--lr: 0 is not a learning rate"),
+        ("--lr -0", "--lr: -0 is not a learning rate"),
+        ("--lr nan", "--lr: NaN is not"),
+        ("--lr inf", "--lr: inf is not"),
+        ("--epochs 0", "--epochs must be at least 1"),
+        (
+            "--optimizer momentum --momentum 1",
+            "--momentum: 1 is not in [0, 1)",
+        ),
+        (
+            "--optimizer momentum --momentum nan",
+            "--momentum: NaN is not",
+        ),
+        ("--noise -1", "--noise: -1 is not a standard deviation"),
+        ("--noise inf", "--noise: inf is not"),
     ] {
         let err = parse_str(line).unwrap_err();
         assert!(err.contains(expected), "{line}: {err}");

@@ -71,11 +71,19 @@ fn a_loaded_model_and_csv_data_record_null_for_what_means_nothing() {
     let data = dir.join("odd\tna\"me\n.csv");
     csv(&data, 50, |x| x * x * x);
     let out = dir.join("c");
-    // (Set directly: the test helper splits flags on whitespace.)
-    let mut a = args(&out, "--epochs 20 --noise NaN");
-    a.data = Some(data.clone());
-    a.given.push("data");
-    run(&a).unwrap();
+    // (Parsed from OS strings: the test helper splits flags on whitespace.)
+    let raw: Vec<std::ffi::OsString> = vec![
+        "--quiet".into(),
+        "--epochs".into(),
+        "20".into(),
+        "--noise".into(),
+        "NaN".into(),
+        "--out".into(),
+        out.clone().into(),
+        "--data".into(),
+        data.clone().into(),
+    ];
+    run(&crate::args::parse(raw).unwrap()).unwrap();
     let s = summary(&out);
     assert_eq!(s["noise"], Value::Null);
     assert_eq!(s["samples"], Value::Null);
@@ -242,7 +250,7 @@ fn a_failure_part_way_leaves_every_previous_output_untouched() {
     assert!(!fresh.exists());
     // Nor the parents it made for it (`nest/a` was left).
     let nested = dir.join("nest").join("a").join("b");
-    assert!(run(&args(&nested, "--epochs 5 --lr nan")).is_err());
+    assert!(run(&args(&nested, "--epochs 5 --lr 1e300")).is_err());
     assert!(!dir.join("nest").exists());
     fs::remove_dir_all(&dir).unwrap();
 }

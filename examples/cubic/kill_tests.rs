@@ -47,7 +47,10 @@ fn outputs(out: &Path, model: &Path) -> Vec<PathBuf> {
 }
 
 fn contents(files: &[PathBuf]) -> Vec<Vec<u8>> {
-    files.iter().map(|f| fs::read(f).unwrap()).collect()
+    files
+        .iter()
+        .map(|f| fs::read(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())))
+        .collect()
 }
 
 /// The same output: the same bytes, or for `summary.json`, whole JSON from the same seed
@@ -71,7 +74,7 @@ fn temporaries(dir: &Path) -> Vec<String> {
 
 #[test]
 fn killed_runs_leave_the_previous_outputs_or_all_new_ones() {
-    let dir = scratch("killed");
+    let dir = scratch("sigkill");
     let (out, model) = (dir.join("out"), dir.join("m.cnet"));
     let line = |seed: u64| {
         format!(
@@ -120,6 +123,9 @@ fn killed_runs_leave_the_previous_outputs_or_all_new_ones() {
             Instant::now() < deadline,
             "the child never reached the commit"
         );
+        if let Some(status) = paused.try_wait().unwrap() {
+            panic!("the child ended ({status}) before the commit");
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
     paused.kill().unwrap();

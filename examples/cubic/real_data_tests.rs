@@ -116,9 +116,11 @@ fn a_network_that_learned_nothing_fails_after_writing_its_plots_and_keeps_the_ol
 #[test]
 fn a_remedy_names_the_learning_rate_as_a_user_would_type_it() {
     let dir = scratch("tiny-lr");
-    let err = run_flags(&dir, "--samples 200 --lr 1e-30 --epochs 2").unwrap_err();
+    // Small enough to learn nothing in two epochs, large enough to move the weights (at
+    // 1e-30 they do not move, which is its own message).
+    let err = run_flags(&dir, "--samples 200 --lr 1e-6 --epochs 2").unwrap_err();
     assert!(
-        err.contains("learned nothing") && err.contains("(--lr 1e-29)"),
+        err.contains("learned nothing") && err.contains("(--lr 1e-5)"),
         "{err}"
     );
     fs::remove_dir_all(&dir).unwrap();

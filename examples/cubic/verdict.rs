@@ -100,7 +100,7 @@ fn remedy(args: &Args, failure: &Failure, trained: &Trained, train: &Data) -> St
 /// notation where plain digits would run on (`1e-29`, not `0.0000…00010000000000000001`).
 pub fn flag_value(x: f64) -> String {
     let x: f64 = format!("{x:.2e}").parse().unwrap_or(x);
-    if (1e-4..1e9).contains(&x.abs()) {
+    if x == 0.0 || !x.is_finite() || (1e-4..1e9).contains(&x.abs()) {
         format!("{x}")
     } else {
         format!("{x:e}")
