@@ -236,7 +236,10 @@ impl TempFile {
 impl Drop for TempFile {
     fn drop(&mut self) {
         // Best effort: the error being returned (or the panic) matters more than this one.
-        let _ = fs::remove_file(&self.path);
+        // A writer that made a folder of it: removed if empty.
+        if fs::remove_file(&self.path).is_err() {
+            let _ = fs::remove_dir(&self.path);
+        }
     }
 }
 

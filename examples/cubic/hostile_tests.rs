@@ -194,7 +194,8 @@ fn a_failure_part_way_leaves_every_previous_output_untouched() {
         &format!("--epochs 20 --save {}", model.display()),
     ))
     .unwrap();
-    // The export's path is a folder: staging fails after the model is staged.
+    // The export's path is a folder: refused before training (the staging would refuse
+    // it after the model was staged).
     let folder = dir.join("export.rs");
     fs::create_dir(&folder).unwrap();
     let before_with_folder = snapshot(&dir);
@@ -209,7 +210,7 @@ fn a_failure_part_way_leaves_every_previous_output_untouched() {
     .unwrap_err()
     .to_string();
     assert!(
-        err.contains("export.rs") && err.contains("directory"),
+        err.contains("export.rs") && err.contains("is a folder"),
         "{err}"
     );
     assert_eq!(

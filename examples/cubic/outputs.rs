@@ -64,6 +64,22 @@ pub fn check(args: &Args) -> RunResult<()> {
     let mut seen: Vec<(&str, PathBuf, PathBuf)> = Vec::new();
     for (flag, path) in outputs(args) {
         let target = resolve_target(&path).map_err(|e| format!("{flag}: {e}"))?;
+        // What the staging would refuse after training, said now for the model's files
+        // (a folder, a device or FIFO where the file should go).
+        if flag != "--out"
+            && let Ok(meta) = std::fs::metadata(&target)
+            && !meta.is_file()
+        {
+            let what = match meta.is_dir() {
+                true => "is a folder",
+                false => "is not a regular file (a device, FIFO or socket)",
+            };
+            return Err(format!(
+                "{flag} {}: {what}; it names the file to write",
+                path.display()
+            )
+            .into());
+        }
         // Caught here, before any work, rather than by the staging after training.
         if let Some((other, other_path, _)) = seen.iter().find(|(_, _, t)| *t == target) {
             return Err(format!(

@@ -432,3 +432,15 @@ fn a_staged_removal_also_removes_the_targets_stale_temporaries() {
     };
     assert_eq!(dir.entries(), expected);
 }
+
+#[test]
+fn a_writer_that_makes_a_folder_of_its_temporary_leaves_nothing() {
+    let dir = Scratch::new("writer-dir");
+    let err = write_atomic(&dir.0.join("m.bin"), |tmp| {
+        fs::remove_file(tmp).unwrap();
+        fs::create_dir(tmp).unwrap();
+        Ok(())
+    });
+    assert!(err.is_err());
+    assert_eq!(dir.entries(), Vec::<String>::new());
+}
