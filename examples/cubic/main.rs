@@ -129,7 +129,9 @@ fn run_in(args: &Args) -> RunResult<String> {
     outputs::stage_model(&mut staging, args, &model)?;
     let int8 = quantize(args, &model, &train, &test)?;
     outputs::stage_int8_export(&mut staging, args, int8.as_ref().map(|(q, _)| q))?;
-    let summary = Summary::new(args, &model, &train, &test, None, None)?;
+    // The file's weights are the cause of a non-finite prediction: name it.
+    let summary = Summary::new(args, &model, &train, &test, None, None)
+        .map_err(|e| format!("--load {}: {e}", load.display()))?;
     outputs::write(staging, args, &model, &train, None, &summary)?;
     Ok(finish(summary.line(&args.out), int8.as_ref()))
 }
