@@ -529,3 +529,26 @@ fn noise_beyond_f32_is_blamed_on_noise() {
     }
     let _ = fs::remove_dir_all(&out);
 }
+
+#[test]
+fn a_loaded_model_that_overflows_is_named() {
+    use constnet::Params;
+    let dir = scratch("overflowing-model");
+    let path = dir.join("huge.cnet");
+    // Valid file, finite weights, but predictions beyond f32.
+    let mut model = <crate::Model as Params<f32>>::zeros();
+    for i in 0..<crate::Model as Params<f32>>::TENSORS {
+        if !<crate::Model as Params<f32>>::frozen(i) {
+            model.tensor_mut(i).fill(3e38);
+        }
+    }
+    constnet::persist::save(&model, &path).unwrap();
+    let err = run(&args(&dir.join("o"), &format!("--load {}", path.display())))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!("--load {}: ", path.display())),
+        "{err}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
