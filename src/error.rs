@@ -256,8 +256,6 @@ pub(crate) fn lr_in<T: crate::Real>(lr: f64) -> Result<T> {
     }
 }
 
-/// A number in a message: plain where that is short (`0.01`, `250`), in exponent notation
-/// where plain digits would run on (`1e-30`, `1e300`), as a user would type it.
 /// A CSV line with the wrong number of fields ([`Error::Csv`]'s `fields`).
 ///
 /// ```
@@ -280,6 +278,8 @@ pub struct CsvFields {
     pub first_line: bool,
 }
 
+/// A number in a message: plain where that is short (`0.01`, `250`), in exponent notation
+/// where plain digits would run on (`1e-30`, `1e300`), as a user would type it.
 struct Num(f64);
 
 impl fmt::Display for Num {

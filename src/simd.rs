@@ -229,6 +229,19 @@ mod tests;
 std::thread_local! {
     static PORTABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
     static AVX2_ONLY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    static RAN: core::cell::Cell<&'static str> = const { core::cell::Cell::new("") };
+}
+
+/// Tests: records which copy of a dispatched update ran on this thread.
+#[cfg(all(test, feature = "std"))]
+pub(crate) fn ran(copy: &'static str) {
+    RAN.set(copy);
+}
+
+/// Tests: the copy of the last dispatched update on this thread.
+#[cfg(all(test, feature = "std"))]
+pub(crate) fn last_ran() -> &'static str {
+    RAN.get()
 }
 
 /// Runs `f` with the tiled kernels taking their AVX2 copies on this thread (on a CPU with

@@ -271,12 +271,7 @@ where
     if trains && args.epochs == 0 {
         return Err("--epochs must be at least 1".into());
     }
-    if !(0.0..1.0).contains(&args.momentum) {
-        return Err(format!(
-            "--momentum: {} is not in [0, 1)",
-            shown(args.momentum)
-        ));
-    }
+
     if args.data.is_none() && !(args.noise.is_finite() && args.noise >= 0.0) {
         return Err(format!(
             "--noise: {} is not a standard deviation (finite and ≥ 0)",
@@ -309,6 +304,12 @@ where
         return Err(format!(
             "--momentum applies only to --optimizer momentum or nesterov, not {}",
             args.optimizer.name()
+        ));
+    }
+    if trains && args.optimizer.uses_momentum() && !(0.0..1.0).contains(&args.momentum) {
+        return Err(format!(
+            "--momentum: {} is not in [0, 1)",
+            shown(args.momentum)
         ));
     }
     Ok(args)

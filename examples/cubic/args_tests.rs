@@ -108,6 +108,10 @@ fn bad_flags_are_one_line_errors() {
             "--momentum: 1 is not in [0, 1)",
         ),
         (
+            "--momentum 2",
+            "applies only to --optimizer momentum or nesterov",
+        ),
+        (
             "--optimizer momentum --momentum nan",
             "--momentum: NaN is not",
         ),
@@ -119,6 +123,8 @@ fn bad_flags_are_one_line_errors() {
         assert!(!err.contains('\n'), "{line}: not one line");
     }
     assert!(parse_str("--optimizer nesterov --momentum 0.5").is_ok());
+    // Not used with --load (warned about as ignored), so not checked.
+    assert!(parse_str("--load m.cnet --optimizer momentum --momentum 5").is_ok());
     assert_eq!(parse_str("--epochs 100000000").unwrap().epochs, MAX_EPOCHS);
     let twice = parse_str("--epochs 5 --epochs 6").unwrap();
     assert_eq!((twice.epochs, twice.given.len()), (6, 1));

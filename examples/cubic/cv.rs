@@ -28,7 +28,11 @@ pub fn run(args: &Args, k: usize, data: &Data, rng: &mut Xoshiro256PlusPlus) -> 
         let fold = format!("fold {}/{k}", i + 1);
         let outcome = fitting::train(args, &train, rng)
             .map_err(|f| f.error.to_string())
-            .and_then(|t| verdict::check(args, &t, &train).map(|()| t))
+            .and_then(|t| match crate::unchanged(&t, args) {
+                // A fold whose network ends as it started learned nothing, whatever its R².
+                Some(why) => Err(why),
+                None => verdict::check(args, &t, &train).map(|()| t),
+            })
             .and_then(|t| {
                 let scores =
                     eval::scores(&t.model, test.x(), test.y()).map_err(|e| e.to_string())?;

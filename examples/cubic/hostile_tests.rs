@@ -249,7 +249,11 @@ fn a_failure_part_way_leaves_every_previous_output_untouched() {
         .is_err()
     );
     assert!(!fresh.exists());
-    // Nor the parents it made for it (`nest/a` was left).
+    // Nor the parents it made for it (`nest/a` was left), also when --out itself cannot be
+    // made (a name too long for the file system).
+    let long = dir.join("new1").join("new2").join("n".repeat(300));
+    assert!(run(&args(&long, "--epochs 5")).is_err());
+    assert!(!dir.join("new1").exists());
     let nested = dir.join("nest").join("a").join("b");
     assert!(run(&args(&nested, "--epochs 5 --lr 1e300")).is_err());
     assert!(!dir.join("nest").exists());
@@ -421,6 +425,20 @@ fn a_network_that_ends_as_it_started_fails_the_run_and_is_not_saved() {
         "{err}"
     );
     assert_eq!(fs::read(&model).unwrap(), b"the user's earlier model");
+    // A learning rate too small with early stopping: every loss equals the first, so the
+    // untrained weights are "best", and the rate is too small, not too large.
+    let err = run(&args(&dir.join("o"), "--epochs 50 --lr 1e-30 --patience 3"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("too small"), "{err}");
+    // Cross-validation too (seed 35: mean test R² 0.30 from untrained networks, exit 0).
+    let err = run(&args(
+        &dir.join("cv"),
+        "--folds 2 --lr 1e-30 --seed 35 --epochs 2 --samples 500",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("too small"), "{err}");
     // A normal run is not affected.
     run(&args(&dir.join("o"), "--epochs 20")).unwrap();
     fs::remove_dir_all(&dir).unwrap();

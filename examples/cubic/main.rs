@@ -86,7 +86,14 @@ fn run(args: &Args) -> RunResult<String> {
         .take_while(|dir| !dir.as_os_str().is_empty() && std::fs::symlink_metadata(dir).is_err())
         .map(std::path::Path::to_path_buf)
         .collect();
+    let remove_created = || {
+        // Deepest first; `remove_dir` leaves a folder that is not empty.
+        for dir in &created {
+            let _ = std::fs::remove_dir(dir);
+        }
+    };
     std::fs::create_dir_all(&args.out).map_err(|e| {
+        remove_created();
         let out = args.out.display();
         let link = std::fs::symlink_metadata(&args.out).is_ok_and(|m| m.is_symlink());
         if args.out.exists() && !args.out.is_dir() {
@@ -102,10 +109,7 @@ fn run(args: &Args) -> RunResult<String> {
     })?;
     let result = run_in(args);
     if result.is_err() {
-        // Deepest first; `remove_dir` leaves a folder that is not empty.
-        for dir in &created {
-            let _ = std::fs::remove_dir(dir);
-        }
+        remove_created();
     }
     result
 }
@@ -348,14 +352,17 @@ fn relative_change(before: &Seed, after: &Seed) -> f64 {
 /// network between fitted scalers can score well on near-linear data): the updates were
 /// below the weights' resolution (e.g. `--lr 1e-30`), or early stopping went back to the
 /// untrained weights because every step made the loss worse.
-fn unchanged(trained: &Trained, args: &Args) -> Option<String> {
+pub(crate) fn unchanged(trained: &Trained, args: &Args) -> Option<String> {
     let change = relative_change(&trained.initial, &trained.model.net);
     if change >= f64::from(f32::EPSILON) {
         return None;
     }
     let lr = args.lr;
+    let losses = &trained.history.train;
+    // Every later loss above the first (or not finite): each step made it worse.
+    let worse = losses.len() > 1 && losses[1..].iter().all(|&l| l > losses[0] || l.is_nan());
     Some(match trained.history.best_epoch {
-        Some(0) if args.patience.is_some() && change == 0.0 => format!(
+        Some(0) if args.patience.is_some() && change == 0.0 && worse => format!(
             "no epoch improved on the untrained network's loss, so early stopping kept its \
              weights: the learning rate {} is likely too large (try --lr {})",
             verdict::flag_value(lr),

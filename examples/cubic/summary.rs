@@ -152,7 +152,7 @@ impl Summary {
             "lr": number(args.lr),
             "optimizer": args.optimizer.name(),
             "momentum": when(args.optimizer.uses_momentum(), number(args.momentum)),
-            "batch_size": Value::Null,
+            "batch_size": json!(args.batch_size),
             "scale": args.scale.name(),
             "input_mean": Value::Null,
             "input_std": Value::Null,

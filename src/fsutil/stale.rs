@@ -14,7 +14,7 @@ const WRAPPING: usize = 37;
 /// 250-byte name is a valid target, but its temporary would not be a valid file name).
 /// The same for every write to one target, so its stale temporaries are still found.
 pub(super) fn stem(name: &OsStr, ext: Option<&OsStr>) -> OsString {
-    let budget = NAME_MAX.saturating_sub(WRAPPING + ext.map_or(0, |e| e.len() + 1));
+    let budget = NAME_MAX.saturating_sub(WRAPPING + temp_ext(ext).map_or(0, |e| e.len() + 1));
     if name.len() <= budget {
         return name.to_owned();
     }
@@ -26,6 +26,7 @@ pub(super) fn stem(name: &OsStr, ext: Option<&OsStr>) -> OsString {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
     let tag = format!("~{hash:016x}");
+    debug_assert_eq!(tag.len(), HASHED);
     let lossy = name.to_string_lossy();
     let mut end = budget.saturating_sub(tag.len()).min(lossy.len());
     while !lossy.is_char_boundary(end) {
@@ -36,6 +37,16 @@ pub(super) fn stem(name: &OsStr, ext: Option<&OsStr>) -> OsString {
     stem
 }
 
+/// The extension a temporary carries: the target's, unless it is too long to fit beside a
+/// shortened stem (then none: only the model writers, which do not look at it, meet such
+/// names; the plots' are `png`).
+fn temp_ext(ext: Option<&OsStr>) -> Option<&OsStr> {
+    ext.filter(|e| WRAPPING + HASHED + 1 + e.len() <= NAME_MAX)
+}
+
+/// `~` and 16 hex digits.
+const HASHED: usize = 17;
+
 /// `.<stem>.tmp-<pid>-<n>[.<ext>]`: hidden, unique per process and write, and ending in the
 /// target's extension (writers such as plotters pick the format from it); the stem is the
 /// target's name, shortened if need be ([`stem`]).
@@ -43,7 +54,7 @@ pub(super) fn temp_name(name: &OsStr, ext: Option<&OsStr>, pid: u32, n: usize) -
     let mut tmp = OsString::from(".");
     tmp.push(stem(name, ext));
     tmp.push(format!(".tmp-{pid}-{n}"));
-    if let Some(ext) = ext {
+    if let Some(ext) = temp_ext(ext) {
         tmp.push(".");
         tmp.push(ext);
     }
@@ -58,7 +69,7 @@ pub(super) fn temp_pid(candidate: &OsStr, name: &OsStr, ext: Option<&OsStr>) -> 
     let stem = stem(name, ext);
     let rest = rest.strip_prefix(stem.as_encoded_bytes())?;
     let mut rest = rest.strip_prefix(b".tmp-")?;
-    if let Some(ext) = ext {
+    if let Some(ext) = temp_ext(ext) {
         rest = rest.strip_suffix(ext.as_encoded_bytes())?;
         rest = rest.strip_suffix(b".")?;
     }

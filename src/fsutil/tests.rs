@@ -380,6 +380,8 @@ fn names_up_to_the_file_systems_limit_can_be_written_and_their_leftovers_found()
         format!("{}.cnet", "a".repeat(250)),
         format!("{}.png", "é".repeat(125)),
         "b".repeat(255),
+        // An extension too long to keep beside a shortened name.
+        format!("m.{}", "e".repeat(240)),
     ] {
         let target = dir.0.join(&name);
         let ext = target.extension().map(ToOwned::to_owned);

@@ -38,14 +38,20 @@ macro_rules! dispatched {
                     && !crate::simd::forced_avx2()
                     && std::arch::is_x86_feature_detected!("avx512f")
                 {
+                    #[cfg(test)]
+                    crate::simd::ran("avx512");
                     // SAFETY: the CPU supports AVX-512F, the only feature `avx512` enables.
                     return unsafe { avx512::<$($garg)*>($($arg),*) };
                 }
                 if !portable && std::arch::is_x86_feature_detected!("avx2") {
+                    #[cfg(test)]
+                    crate::simd::ran("avx2");
                     // SAFETY: the CPU supports AVX2, the only feature `avx2` enables.
                     return unsafe { avx2::<$($garg)*>($($arg),*) };
                 }
             }
+            #[cfg(all(test, feature = "std"))]
+            crate::simd::ran("baseline");
             $kernel::<$($garg)*>($($arg),*)
         }
     };
@@ -186,6 +192,24 @@ mod tests {
         // The widest copy this CPU has, then AVX2 (a no-op switch on a CPU without AVX-512).
         same_bits_as_the_baseline();
         crate::simd::avx2_only(same_bits_as_the_baseline);
+    }
+
+    /// The tests' switches reach the updates (they took the AVX-512 copy regardless before).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_switches_pick_the_copy() {
+        let p = &mut [1.0f32; 40][..];
+        let step = |p: &mut [f32]| {
+            sgd(p, &[0.5; 40], 0.1);
+            crate::simd::last_ran()
+        };
+        if std::arch::is_x86_feature_detected!("avx2") {
+            assert_eq!(crate::simd::avx2_only(|| step(p)), "avx2");
+        }
+        assert_eq!(crate::simd::portable(|| step(p)), "baseline");
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            assert_eq!(step(p), "avx512");
+        }
     }
 
     fn same_bits_as_the_baseline() {

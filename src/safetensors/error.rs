@@ -93,6 +93,15 @@ pub enum SafetensorsError {
         /// The file's dtype, as safetensors spells it.
         found: String,
     },
+    /// The header declares more tensor data than the network can take at 8 bytes a value
+    /// (found before reading it; only without
+    /// [`Options::allow_unexpected`](super::Options::allow_unexpected)).
+    TooMuchData {
+        /// The data bytes the header declares (its largest end offset).
+        declared: u64,
+        /// The most the network's tensors hold, as `F64`.
+        max: u64,
+    },
     /// A value is NaN or infinite (or an `F64` beyond `f32`'s range, loaded into an `f32`
     /// network), in the file or in a network being saved.
     NonFinite {
@@ -146,6 +155,11 @@ impl fmt::Display for SafetensorsError {
                 "safetensors: tensors cover {covered} data bytes but the file holds {available}"
             ),
             E::MissingKey { key } => write!(f, "safetensors: missing tensor `{key}`"),
+            E::TooMuchData { declared, max } => write!(
+                f,
+                "safetensors: the header declares {declared} bytes of tensor data, more than the \
+                 network's {max} (its values as F64): tensors it does not have, or other shapes"
+            ),
             E::UnexpectedKey { key } => write!(
                 f,
                 "safetensors: unexpected tensor `{key}` (no layer takes it)"

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{Options, StateDict, decode, encode};
+use super::{Options, SafetensorsError, StateDict, decode, encode};
 use crate::{Error, Real, Result, fsutil, persist};
 
 /// `true` if `path` ends in `.safetensors` (any case): the extension [`load_auto`] and
@@ -66,12 +66,23 @@ pub fn load<T: Real, N: StateDict<T>>(path: impl AsRef<Path>) -> Result<N> {
 /// [`load`] with [`Options`] (keys, unexpected tensors).
 ///
 /// Reads no more than the file's header says it holds, plus one byte to tell a longer
-/// file apart: a huge or endless file (`/dev/zero`) costs no more than a valid one.
+/// file apart, and refuses a header that declares more data than the network's values take
+/// as `F64` before reading it: a huge or endless file (`/dev/zero`) costs no more than a
+/// valid one. (With [`Options::allow_unexpected`], the data the header declares is read.)
 ///
 /// # Errors
 /// As [`load`].
 pub fn load_with<T: Real, N: StateDict<T>>(path: impl AsRef<Path>, opts: &Options) -> Result<N> {
-    decode(&read_bounded(path.as_ref())?, opts)
+    // Without unexpected tensors, a valid file holds at most the network's values as F64.
+    let max = (!opts.allow_unexpected).then(|| {
+        (0..N::TENSORS)
+            .map(|i| N::shape(i))
+            .fold(0u64, |sum, (r, c)| {
+                sum.saturating_add((r as u64).saturating_mul(c as u64))
+            })
+            .saturating_mul(8)
+    });
+    decode(&read_bounded(path.as_ref(), max)?, opts)
 }
 
 /// The safetensors crate's own limit on the JSON header (`MAX_HEADER_SIZE`, private).
@@ -79,8 +90,8 @@ const MAX_HEADER: u64 = 100_000_000;
 
 /// The 8-byte header length, the header, then the data it declares (the largest end
 /// offset) and one byte more; stops early at a length or header that [`decode`] will
-/// reject anyway, with the bytes read so far.
-fn read_bounded(path: &Path) -> Result<std::vec::Vec<u8>> {
+/// reject anyway, with the bytes read so far; refuses to read more data than `max`.
+fn read_bounded(path: &Path, max: Option<u64>) -> Result<std::vec::Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
@@ -107,7 +118,11 @@ fn read_bounded(path: &Path) -> Result<std::vec::Vec<u8>> {
     let Ok(header) = serde_json::from_slice::<serde_json::Value>(&bytes[8..]) else {
         return Ok(bytes);
     };
-    read(&mut bytes, data_len(&header).saturating_add(1))?;
+    let declared = data_len(&header);
+    if let Some(max) = max.filter(|&max| declared > max) {
+        return Err(SafetensorsError::TooMuchData { declared, max }.into());
+    }
+    read(&mut bytes, declared.saturating_add(1))?;
     Ok(bytes)
 }
 

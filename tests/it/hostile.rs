@@ -133,6 +133,39 @@ fn loading_huge_safetensors_does_not_read_them_whole() {
 }
 
 #[test]
+fn safetensors_declaring_more_data_than_the_network_takes_are_refused_unread() {
+    // A well-formed header whose one tensor claims 300 MB, on a sparse file that long: it
+    // was read whole before being refused.
+    let dir = Scratch::new("declared-safetensors");
+    let path = dir.join("big.safetensors");
+    let header = br#"{"0.weight":{"dtype":"F32","shape":[75000000],"data_offsets":[0,300000000]}}"#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header);
+    std::fs::write(&path, &bytes).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(bytes.len() as u64 + 300_000_000).unwrap();
+    let (result, allocated) =
+        crate::counting::bytes_allocated(|| constnet::safetensors::load::<f32, Small>(&path));
+    match result {
+        Err(Error::Safetensors(constnet::safetensors::SafetensorsError::TooMuchData {
+            declared,
+            max,
+        })) => {
+            assert_eq!(declared, 300_000_000);
+            let values: usize = (0..<Small as constnet::Params<f32>>::TENSORS)
+                .map(|i| {
+                    let (r, c) = <Small as constnet::Params<f32>>::shape(i);
+                    r * c
+                })
+                .sum();
+            assert_eq!(max, values as u64 * 8);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(allocated < 1 << 20, "{allocated} bytes allocated");
+}
+
+#[test]
 fn loading_a_huge_file_does_not_read_it_whole() {
     // A valid model followed by a sparse 64 GiB tail: before, the whole file was read
     // into memory first.
