@@ -60,3 +60,19 @@ fn direct_and_block_paths_give_the_same_bits_on_one_block() {
         );
     }
 }
+
+/// Over several blocks (the last one ragged), the forward-only SSE takes each block's
+/// targets at the same offsets as the gradient pass (`start * OUT`): the two sums are the
+/// same bits. With one output, or one block, a wrong offset would go unnoticed.
+#[test]
+fn forward_and_gradient_passes_agree_over_several_blocks() {
+    let net: Net = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(4), InitScheme::He);
+    for n in [BLOCK + 1, 2 * BLOCK, 600] {
+        let (x, y) = data(n, n as u64);
+        let mut blocks = Blocks::<f32, Net, 2, 3>::new(n);
+        let scale = 2.0 / (n * 3) as f32;
+        let from_gradient = blocks.blocks_gradient(&net, &x, &y, 0..n, scale).unwrap();
+        let forward_only = blocks.blocks_sse(&net, &x, &y, 0..n);
+        assert_eq!(forward_only.to_bits(), from_gradient.to_bits(), "N = {n}");
+    }
+}
