@@ -80,40 +80,32 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
-pub mod activation;
-pub mod chain;
-#[cfg(feature = "std")]
-pub mod data;
-pub mod dense;
-#[cfg(feature = "alloc")]
-pub mod diagnose;
+mod analysis;
+mod deploy;
 pub mod error;
-#[cfg(feature = "alloc")]
-pub mod eval;
-pub mod export;
-#[cfg(feature = "std")]
-pub mod fsutil;
-#[cfg(feature = "std")]
-pub(crate) mod gemm;
-#[cfg(feature = "alloc")]
-pub mod gradcheck;
-pub mod init;
-pub(crate) mod kernel;
-pub mod layer;
-pub mod loss;
-pub mod metrics;
-pub mod optim;
-pub mod persist;
+mod formats;
+mod internals;
+mod network;
+mod training;
+
+pub use analysis::metrics;
 #[cfg(feature = "plot")]
-pub mod plot;
-pub mod quant;
-#[cfg(feature = "safetensors")]
-pub mod safetensors;
-pub mod scalar;
-pub mod scale;
-pub(crate) mod simd;
+pub use analysis::plot;
 #[cfg(feature = "alloc")]
-pub mod train;
+pub use analysis::{diagnose, eval};
+pub use deploy::quant;
+#[cfg(feature = "safetensors")]
+pub use formats::safetensors;
+#[cfg(feature = "std")]
+pub use formats::{data, fsutil};
+pub use formats::{export, persist};
+#[cfg(feature = "std")]
+pub(crate) use internals::gemm;
+pub(crate) use internals::{kernel, simd};
+pub use network::{activation, chain, dense, init, layer, loss, scalar, scale};
+pub use training::optim;
+#[cfg(feature = "alloc")]
+pub use training::{gradcheck, train};
 
 pub use activation::{Activation, Identity, LeakyRelu, Relu, Sigmoid, Tanh};
 pub use chain::Chain;
