@@ -114,8 +114,11 @@ pub use data::Dataset;
 pub use dense::Dense;
 pub use error::{Error, Result};
 pub use init::{Init, InitScheme};
-pub use layer::{Forward, Fuse, Layer, Net, Network, OutOf, Params};
+pub use layer::{Forward, Layer, Net, Network, OutOf, Params};
+pub use loss::{Loss, Mse};
 pub use optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd};
+#[cfg(feature = "alloc")]
+pub use train::Trainer;
 pub use persist::FormatError;
 pub use scalar::Real;
 pub use scale::{Rescale, Scaled, Standardize};

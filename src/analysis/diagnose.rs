@@ -28,7 +28,7 @@
 //! let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(50, |_, j| j as f32 / 25.0 - 1.0);
 //! let y = x.map(|v| v * v);
 //!
-//! let diag = diagnose(&model, &x, &y)?;
+//! let diag = diagnose(&model, &x, &y, &constnet::Mse)?;
 //! assert_eq!(diag.dead_layers(), [1]); // hidden layer 1
 //! println!("{diag}");
 //! let verdict = check_learned(&[0.5, 0.4], 0.0, &diag);

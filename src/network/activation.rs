@@ -54,7 +54,7 @@ use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 use rand::Rng;
 
-use crate::layer::{Buffers, Forward, Fuse, Layer, Params, check_batch, fit_batch};
+use crate::layer::{After, Back, Before, Buffers, Forward, Layer, Params, check_batch, resize};
 use crate::{Init, InitScheme, Real, Result, simd};
 
 /// An element-wise function `f` and its derivative `df`, as a value (so it can carry
@@ -374,24 +374,12 @@ where
 {
     type Workspace = Buffers<T, D, D, B>;
 
-    fn workspace(batch: B) -> Self::Workspace {
-        Buffers::new(batch)
-    }
-
-    fn output(ws: &Self::Workspace) -> &OMatrix<T, D, B> {
-        &ws.output
-    }
-
-    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, D, B> {
-        &ws.grad_input
-    }
-
     fn forward(&self, x: &OMatrix<T, D, B>) -> OMatrix<T, D, B> {
         x.map(|v| self.f(v))
     }
 
     fn forward_into(&self, x: &OMatrix<T, D, B>, ws: &mut Self::Workspace) {
-        fit_batch(&mut ws.output, x.shape_generic().1);
+        resize(&mut ws.output, x.shape_generic().1);
         simd::activate(self, x.as_slice(), ws.output.as_mut_slice());
     }
 
@@ -405,31 +393,33 @@ where
         ws: &mut Self::Workspace,
         grad_out: &OMatrix<T, D, B>,
         grad: &mut Self,
-        grad_input: bool,
     ) -> Result<()> {
         check_batch(grad_out.ncols(), x.ncols())?;
         // Constants are not trained: their gradient is zero, so even a wrapper that forgets
         // to forward `Params::frozen` cannot move them.
         grad.constants_mut::<T>().fill(T::zero());
-        if grad_input {
-            fit_batch(&mut ws.grad_input, x.shape_generic().1);
-            let gx = ws.grad_input.as_mut_slice();
-            simd::activate_grad(self, x.as_slice(), grad_out.as_slice(), gx);
-        }
+        resize(&mut ws.grad_input, x.shape_generic().1);
+        let gx = ws.grad_input.as_mut_slice();
+        simd::activate_grad(self, x.as_slice(), grad_out.as_slice(), gx);
         Ok(())
     }
-}
 
-/// Has the layer before apply `f` as it writes its output, and the layer after apply `f'`
-/// as it writes its input gradient.
-impl<T, D, B, A> Fuse<T, D, B> for A
-where
-    T: Real,
-    D: DimName,
-    B: Dim,
-    A: Activation + Default + Layer<D, T, Out = D>,
-    DefaultAllocator: Allocator<D, B>,
-{
+    /// No parameters to train and nobody reads `∂L/∂x`: nothing to compute.
+    fn backward_params(
+        &self,
+        x: &OMatrix<T, D, B>,
+        _: &mut Self::Workspace,
+        grad_out: &OMatrix<T, D, B>,
+        grad: &mut Self,
+    ) -> Result<()> {
+        check_batch(grad_out.ncols(), x.ncols())?;
+        grad.constants_mut::<T>().fill(T::zero());
+        Ok(())
+    }
+
+    // The neighbour hooks: the layer before applies `f` as it writes its output, the layer
+    // after applies `f'` as it writes its input gradient.
+
     fn forward_after<PI, P>(
         &self,
         prev: &P,
@@ -438,7 +428,7 @@ where
         ws: &mut Self::Workspace,
     ) where
         PI: DimName,
-        P: Fuse<T, PI, B, Out = D>,
+        P: Forward<T, PI, B, Out = D>,
         DefaultAllocator: Allocator<PI, B>,
     {
         prev.forward_activated(self, x, ws_prev, &mut ws.output);
@@ -447,7 +437,7 @@ where
     fn infer_after<PI, P>(&self, prev: &P, x: &OMatrix<T, PI, B>) -> OMatrix<T, D, B>
     where
         PI: DimName,
-        P: Fuse<T, PI, B, Out = D>,
+        P: Forward<T, PI, B, Out = D>,
         DefaultAllocator: Allocator<PI, B>,
     {
         prev.infer_activated(self, x)
@@ -455,28 +445,24 @@ where
 
     fn backward_before<NO, NX>(
         &self,
-        next: &NX,
         x: &OMatrix<T, D, B>,
         ws: &mut Self::Workspace,
-        ws_next: &mut NX::Workspace,
-        grad_out: &OMatrix<T, NO, B>,
+        next: After<'_, NX, T, D, NO, B>,
         _: &mut Self,
-        grad_next: &mut NX,
-        grad_input: bool,
     ) -> Result<()>
     where
         NO: DimName,
-        NX: Fuse<T, D, B, Out = NO>,
+        NX: Forward<T, D, B, Out = NO>,
         DefaultAllocator: Allocator<NO, B>,
     {
-        let Buffers {
-            output,
-            grad_input: gx,
-        } = ws;
-        if !grad_input {
+        let Buffers { output, grad_input } = ws;
+        let After { layer, ws: ws_next, grad_out, grad, .. } = next;
+        if !next.grad_input {
             // Nobody reads this activation's input gradient, nor `next`'s.
-            return next.backward_into(output, ws_next, grad_out, grad_next, false);
+            return layer.backward_params(output, ws_next, grad_out, grad);
         }
-        next.backward_activated(self, output, ws_next, grad_out, grad_next, x, gx)
+        let back = Back { grad_out, grad };
+        let act = Before { act: self, input: x, grad: grad_input };
+        layer.backward_activated(output, ws_next, back, act)
     }
 }

@@ -4,11 +4,13 @@
 //! enforced wherever the type is *written* — a `let` annotation, a struct field, a function
 //! signature — not only when `forward` is finally called.
 
+use core::marker::PhantomData;
+
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 
-use crate::layer::{Forward, Fuse, Layer, Net, OutOf, Params};
-use crate::{Activation, Init, Result};
+use crate::layer::{After, Back, Before, Forward, Layer, Net, OutOf, Params, Workspace};
+use crate::{Activation, Init, Real, Result, params};
 use rand::Rng;
 
 /// Two layers in sequence: `first`, then `second`.
@@ -64,49 +66,8 @@ impl<A: Net, B: Layer<OutOf<A>, A::Scalar>> Net for Chain<A, B> {
     type Scalar = A::Scalar;
 }
 
-impl<A, B> Params<A::Scalar> for Chain<A, B>
-where
-    A: Net + Params<A::Scalar>,
-    B: Layer<OutOf<A>, A::Scalar> + Params<A::Scalar>,
-{
-    const TENSORS: usize = A::TENSORS + B::TENSORS;
-
-    fn shape(i: usize) -> (usize, usize) {
-        if i < A::TENSORS {
-            A::shape(i)
-        } else {
-            B::shape(i - A::TENSORS)
-        }
-    }
-
-    fn tensor(&self, i: usize) -> &[A::Scalar] {
-        if i < A::TENSORS {
-            self.first.tensor(i)
-        } else {
-            self.second.tensor(i - A::TENSORS)
-        }
-    }
-
-    fn tensor_mut(&mut self, i: usize) -> &mut [A::Scalar] {
-        if i < A::TENSORS {
-            self.first.tensor_mut(i)
-        } else {
-            self.second.tensor_mut(i - A::TENSORS)
-        }
-    }
-
-    fn frozen(i: usize) -> bool {
-        if i < A::TENSORS {
-            A::frozen(i)
-        } else {
-            B::frozen(i - A::TENSORS)
-        }
-    }
-
-    fn zeros() -> Self {
-        Chain::new(A::zeros(), B::zeros())
-    }
-}
+params!(impl[A: Net + Params<A::Scalar>, B: Layer<OutOf<A>, A::Scalar> + Params<A::Scalar>]
+    Params<A::Scalar> for Chain<A, B> { first: A, second: B });
 
 impl<A, B> Init<A::Scalar> for Chain<A, B>
 where
@@ -123,24 +84,12 @@ where
 impl<N, A, B> Forward<A::Scalar, A::In, N> for Chain<A, B>
 where
     N: Dim,
-    A: Net + Fuse<A::Scalar, A::In, N>,
-    B: Layer<OutOf<A>, A::Scalar> + Fuse<A::Scalar, OutOf<A>, N>,
+    A: Net + Forward<A::Scalar, A::In, N>,
+    B: Layer<OutOf<A>, A::Scalar> + Forward<A::Scalar, OutOf<A>, N>,
     DefaultAllocator: Allocator<A::In, N> + Allocator<OutOf<A>, N> + Allocator<OutB<A, B>, N>,
 {
     /// `first`'s workspace (its output is `second`'s input), then `second`'s.
-    type Workspace = (A::Workspace, B::Workspace);
-
-    fn workspace(batch: N) -> Self::Workspace {
-        (A::workspace(batch), B::workspace(batch))
-    }
-
-    fn output((_, ws_b): &Self::Workspace) -> &OMatrix<A::Scalar, OutB<A, B>, N> {
-        B::output(ws_b)
-    }
-
-    fn grad_input((ws_a, _): &Self::Workspace) -> &OMatrix<A::Scalar, A::In, N> {
-        A::grad_input(ws_a)
-    }
+    type Workspace = ChainWorkspace<A::Workspace, B::Workspace, OutOf<A>>;
 
     /// `second.infer_after(first)`: an activation is applied by the layer before it.
     fn forward(&self, x: &OMatrix<A::Scalar, A::In, N>) -> OMatrix<A::Scalar, OutB<A, B>, N> {
@@ -148,9 +97,9 @@ where
     }
 
     /// `second.forward_after(first)`: an activation is applied by the layer before it.
-    fn forward_into(&self, x: &OMatrix<A::Scalar, A::In, N>, (ws_a, ws_b): &mut Self::Workspace) {
+    fn forward_into(&self, x: &OMatrix<A::Scalar, A::In, N>, ws: &mut Self::Workspace) {
         self.second
-            .forward_after::<A::In, A>(&self.first, x, ws_a, ws_b);
+            .forward_after::<A::In, A>(&self.first, x, &mut ws.first, &mut ws.second);
     }
 
     /// The chain rule for `y = B(A(x))`: `second`'s backward pass turns `∂L/∂y` into
@@ -160,26 +109,25 @@ where
     fn backward_into(
         &self,
         x: &OMatrix<A::Scalar, A::In, N>,
-        (ws_a, ws_b): &mut Self::Workspace,
+        ws: &mut Self::Workspace,
         grad_out: &OMatrix<A::Scalar, OutB<A, B>, N>,
         grad: &mut Self,
-        grad_input: bool,
     ) -> Result<()> {
-        let (grad_a, grad_b) = (&mut grad.first, &mut grad.second);
-        let second = &self.second;
-        self.first
-            .backward_before(second, x, ws_a, ws_b, grad_out, grad_a, grad_b, grad_input)
+        self.backward(x, ws, grad_out, grad, true)
     }
-}
 
-/// Passes the neighbour protocol on to the parts.
-impl<N, A, B> Fuse<A::Scalar, A::In, N> for Chain<A, B>
-where
-    N: Dim,
-    A: Net + Fuse<A::Scalar, A::In, N>,
-    B: Layer<OutOf<A>, A::Scalar> + Fuse<A::Scalar, OutOf<A>, N>,
-    DefaultAllocator: Allocator<A::In, N> + Allocator<OutOf<A>, N> + Allocator<OutB<A, B>, N>,
-{
+    /// As [`backward_into`](Forward::backward_into), with `first`'s
+    /// [`backward_params`](Forward::backward_params).
+    fn backward_params(
+        &self,
+        x: &OMatrix<A::Scalar, A::In, N>,
+        ws: &mut Self::Workspace,
+        grad_out: &OMatrix<A::Scalar, OutB<A, B>, N>,
+        grad: &mut Self,
+    ) -> Result<()> {
+        self.backward(x, ws, grad_out, grad, false)
+    }
+
     /// `first`, then `second` applying `act`.
     fn infer_activated<Act: Activation>(
         &self,
@@ -194,55 +142,128 @@ where
         &self,
         act: &Act,
         x: &OMatrix<A::Scalar, A::In, N>,
-        (ws_a, ws_b): &mut Self::Workspace,
+        ws: &mut Self::Workspace,
         out: &mut OMatrix<A::Scalar, OutB<A, B>, N>,
     ) {
-        self.first.forward_into(x, ws_a);
+        self.first.forward_into(x, &mut ws.first);
         self.second
-            .forward_activated(act, A::output(ws_a), ws_b, out);
+            .forward_activated(act, A::output(&ws.first), &mut ws.second, out);
     }
 
     /// `second`'s backward pass, then `first`'s passing back through `act`.
     fn backward_activated<Act: Activation>(
         &self,
-        act: &Act,
         x: &OMatrix<A::Scalar, A::In, N>,
-        (ws_a, ws_b): &mut Self::Workspace,
-        grad_out: &OMatrix<A::Scalar, OutB<A, B>, N>,
-        grad: &mut Self,
-        act_input: &OMatrix<A::Scalar, A::In, N>,
-        out: &mut OMatrix<A::Scalar, A::In, N>,
+        ws: &mut Self::Workspace,
+        back: Back<'_, A::Scalar, OutB<A, B>, N, Self>,
+        act: Before<'_, '_, Act, A::Scalar, A::In, N>,
     ) -> Result<()> {
+        let ChainWorkspace { first, second, .. } = ws;
+        let grad = back.grad;
         self.second
-            .backward_into(A::output(ws_a), ws_b, grad_out, &mut grad.second, true)?;
-        let grad_b = B::grad_input(ws_b);
-        self.first
-            .backward_activated(act, x, ws_a, grad_b, &mut grad.first, act_input, out)
+            .backward_into(A::output(first), second, back.grad_out, &mut grad.second)?;
+        let back = Back {
+            grad_out: B::grad_input(second),
+            grad: &mut grad.first,
+        };
+        self.first.backward_activated(x, first, back, act)
     }
 
     /// `second.backward_before(next)`, then `first`'s backward pass.
     fn backward_before<NO, NX>(
         &self,
-        next: &NX,
         x: &OMatrix<A::Scalar, A::In, N>,
-        (ws_a, ws_b): &mut Self::Workspace,
-        ws_next: &mut NX::Workspace,
-        grad_out: &OMatrix<A::Scalar, NO, N>,
+        ws: &mut Self::Workspace,
+        next: After<'_, NX, A::Scalar, OutB<A, B>, NO, N>,
         grad: &mut Self,
-        grad_next: &mut NX,
-        grad_input: bool,
     ) -> Result<()>
     where
         NO: DimName,
-        NX: Fuse<A::Scalar, OutB<A, B>, N, Out = NO>,
+        NX: Forward<A::Scalar, OutB<A, B>, N, Out = NO>,
         DefaultAllocator: Allocator<NO, N>,
     {
-        let (x_b, grad_b) = (A::output(ws_a), &mut grad.second);
+        let grad_input = next.grad_input;
+        let ChainWorkspace { first, second, .. } = ws;
+        let next = After { grad_input: true, ..next };
         self.second
-            .backward_before(next, x_b, ws_b, ws_next, grad_out, grad_b, grad_next, true)?;
-        let grad_a = &mut grad.first;
+            .backward_before(A::output(first), second, next, &mut grad.second)?;
+        let grad_mid = B::grad_input(second);
+        if grad_input {
+            self.first.backward_into(x, first, grad_mid, &mut grad.first)
+        } else {
+            self.first.backward_params(x, first, grad_mid, &mut grad.first)
+        }
+    }
+}
+
+impl<A, B> Chain<A, B>
+where
+    A: Net + Params<A::Scalar>,
+    B: Layer<OutOf<A>, A::Scalar> + Params<A::Scalar>,
+{
+    /// [`Forward::backward_into`] (`grad_input`) or [`Forward::backward_params`].
+    fn backward<N>(
+        &self,
+        x: &OMatrix<A::Scalar, A::In, N>,
+        ws: &mut <Self as Forward<A::Scalar, A::In, N>>::Workspace,
+        grad_out: &OMatrix<A::Scalar, OutB<A, B>, N>,
+        grad: &mut Self,
+        grad_input: bool,
+    ) -> Result<()>
+    where
+        N: Dim,
+        A: Forward<A::Scalar, A::In, N>,
+        B: Forward<A::Scalar, OutOf<A>, N>,
+        DefaultAllocator:
+            Allocator<A::In, N> + Allocator<OutOf<A>, N> + Allocator<OutB<A, B>, N>,
+    {
+        let ChainWorkspace { first, second, .. } = ws;
+        let next = After::<B, A::Scalar, OutOf<A>, OutB<A, B>, N> {
+            layer: &self.second,
+            ws: second,
+            grad_out,
+            grad: &mut grad.second,
+            grad_input,
+        };
         self.first
-            .backward_into(x, ws_a, B::grad_input(ws_b), grad_a, grad_input)
+            .backward_before::<OutB<A, B>, B>(x, first, next, &mut grad.first)
+    }
+}
+
+/// A [`Chain`]'s workspace: its first part's, then its second's (`M` is the width between
+/// them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChainWorkspace<WA, WB, M> {
+    /// The first part's workspace.
+    pub first: WA,
+    /// The second part's workspace.
+    pub second: WB,
+    width: PhantomData<M>,
+}
+
+impl<T, I, M, O, B, WA, WB> Workspace<T, I, O, B> for ChainWorkspace<WA, WB, M>
+where
+    T: Real,
+    I: Dim,
+    M: Dim,
+    O: Dim,
+    B: Dim,
+    WA: Workspace<T, I, M, B>,
+    WB: Workspace<T, M, O, B>,
+    DefaultAllocator: Allocator<I, B> + Allocator<M, B> + Allocator<O, B>,
+{
+    fn new(batch: B) -> Self {
+        ChainWorkspace {
+            first: WA::new(batch),
+            second: WB::new(batch),
+            width: PhantomData,
+        }
+    }
+    fn output(&self) -> &OMatrix<T, O, B> {
+        self.second.output()
+    }
+    fn grad_input(&self) -> &OMatrix<T, I, B> {
+        self.first.grad_input()
     }
 }
 

@@ -1,185 +1,95 @@
-//! Mean squared error, the regression loss: `L = mean((ŷ − y)²)` over every output of every
-//! sample, and its gradient `∂L/∂ŷ = 2(ŷ − y) / n`.
+//! What training minimises: the [`Loss`] trait, and [`Mse`].
 //!
-//! Prediction and target must have the same type, so a network whose output width differs
-//! from the target's does not compile. What the types leave to run time is checked, every
-//! call, before any arithmetic: the number of rows (only for matrices whose rows are
-//! runtime-sized, e.g. `DMatrix`) and of columns (samples) must be equal, and the matrices
-//! must not be empty. Values are not checked: a NaN gives a NaN loss.
+//! A loss compares a network's predictions with the targets of the same samples and says
+//! how each prediction should move: its value and its gradient `∂L/∂ŷ`. The
+//! [`Trainer`](crate::Trainer) calls it on blocks of a batch, so a loss is written for
+//! slices of samples (one `[T; OUT]` per sample) and never sees the data set's layout.
+//!
+//! The targets have the loss's own type ([`Loss::Targets`]): a matrix of values for
+//! [`Mse`], class labels for a classification loss. A loss whose targets do not match the
+//! network's output width (`Loss<T, OUT>` for the network's `OUT`) is a compile error.
+//!
+//! The training loss of a batch is `sum / count`, where `count` is the batch's samples
+//! times [`Loss::TERMS`] (the terms one sample adds: `OUT` values for MSE, one for a
+//! classification loss); the gradient a loss writes is that mean's.
 
-use nalgebra::allocator::Allocator;
-use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
+use crate::{Real, Result};
 
-use crate::layer::fit_batch;
+pub mod mse;
 
-use crate::{Error, Real, Result};
+pub use mse::{Mse, mse, mse_grad, mse_with_grad};
 
-fn check<T: Real, R: Dim, C: Dim>(pred: &OMatrix<T, R, C>, target: &OMatrix<T, R, C>) -> Result<T>
-where
-    DefaultAllocator: Allocator<R, C>,
-{
-    // Static rows are equal by type: this compares two constants then.
-    if pred.nrows() != target.nrows() {
-        return Err(Error::LengthMismatch {
-            what: "MSE target (rows)",
-            expected: pred.nrows(),
-            found: target.nrows(),
-        });
+/// A loss over a network with `OUT` outputs in scalar `T`: a sum over samples and its
+/// gradient with respect to the predictions.
+///
+/// Implement [`sum_and_grad`](Self::sum_and_grad) and [`sum`](Self::sum) over slices of
+/// samples; the trainer runs them block by block and divides by the count itself. See
+/// [`Mse`] for the whole of an implementation.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a loss for a network with {OUT} outputs in `{T}`",
+    label = "the loss does not fit the network's output width or scalar type",
+    note = "the network's last layer must have as many outputs as the loss's targets \
+            (e.g. `Dense<_, 10>` for 10 classes)"
+)]
+pub trait Loss<T: Real, const OUT: usize> {
+    /// The targets of a data set: one [`Targets::Sample`] per sample.
+    type Targets: Targets;
+
+    /// How many terms one sample adds to the mean: `OUT` for MSE (one per output), 1 for a
+    /// loss per sample (cross-entropy).
+    const TERMS: usize;
+
+    /// `Σ ℓ` over the samples of `pred` against `target` (same length), and into `grad`
+    /// the gradient of `Σ ℓ / count` with respect to each prediction: `count` is the whole
+    /// batch's terms, so blocks of a batch add up to the batch's mean.
+    fn sum_and_grad(
+        &self,
+        pred: &[[T; OUT]],
+        target: &[<Self::Targets as Targets>::Sample],
+        grad: &mut [[T; OUT]],
+        count: T,
+    ) -> T;
+
+    /// `Σ ℓ` over the samples, without the gradient (validation, evaluation).
+    fn sum(&self, pred: &[[T; OUT]], target: &[<Self::Targets as Targets>::Sample]) -> T;
+
+    /// Whether predictions answer a class ([`correct`](Self::correct) counts them): the
+    /// trainer then records accuracy next to the loss.
+    const CLASSIFIES: bool = false;
+
+    /// How many samples' predictions name their target class (for a loss that
+    /// [`CLASSIFIES`](Self::CLASSIFIES)); 0 otherwise.
+    fn correct(&self, pred: &[[T; OUT]], target: &[<Self::Targets as Targets>::Sample]) -> usize {
+        let _ = (pred, target);
+        0
     }
-    if pred.ncols() != target.ncols() {
-        return Err(Error::LengthMismatch {
-            what: "MSE target (samples)",
-            expected: pred.ncols(),
-            found: target.ncols(),
-        });
-    }
-    if pred.is_empty() {
-        return Err(Error::EmptyData);
-    }
-    Ok(T::cast(pred.len() as f64))
 }
 
-/// Mean squared error over all outputs of all samples.
-///
-/// ```
-/// use constnet::loss::mse;
-/// use nalgebra::SVector;
-/// let l = mse(&SVector::from([1.0, 3.0]), &SVector::from([0.0, 1.0]))?;
-/// assert_eq!(l, (1.0 + 4.0) / 2.0);
-/// # Ok::<(), constnet::Error>(())
-/// ```
-///
-/// # Errors
-/// [`Error::LengthMismatch`] if the row counts differ (`what` `"MSE target (rows)"`, only
-/// possible for runtime-sized rows) or the column counts (`"MSE target (samples)"`);
-/// [`Error::EmptyData`] if empty. See the [module docs](self).
-pub fn mse<T: Real, R: Dim, C: Dim>(pred: &OMatrix<T, R, C>, target: &OMatrix<T, R, C>) -> Result<T>
-where
-    DefaultAllocator: Allocator<R, C>,
-{
-    let n = check(pred, target)?;
-    let sum = pred
-        .iter()
-        .zip(target.iter())
-        .fold(T::zero(), |acc, (&p, &t)| acc + (p - t) * (p - t));
-    Ok(sum / n)
-}
+/// The targets of a data set, one [`Sample`](Self::Sample) per sample, stored contiguously
+/// so the trainer can hand a loss any block of them, and gather mini-batches.
+pub trait Targets: Sized {
+    /// One sample's target: `[T; OUT]` values, or a class label.
+    type Sample: Copy;
+    /// Every sample's target, in order.
+    fn samples(&self) -> &[Self::Sample];
+    /// The same, mutable (mini-batches are gathered into a buffer).
+    fn samples_mut(&mut self) -> &mut [Self::Sample];
+    /// A buffer of `n` samples (their values are overwritten before use).
+    fn zeros(n: usize) -> Self;
+    /// Checks the targets before training: finite values, valid labels.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`](crate::Error::NonFinite) (`what` names them) or the targets'
+    /// own error.
+    fn check(&self, what: &'static str) -> Result<()>;
 
-/// Gradient of [`mse`] with respect to the prediction: `2(ŷ − y) / n`, where `n` is the
-/// number of values (`outputs × samples`): `L = (1/n)·Σ (ŷ_k − y_k)²` and each `ŷ_k`
-/// appears in one term, whose derivative is `2(ŷ_k − y_k)`. The `1/n` makes the gradient's
-/// size independent of the batch size, so a learning rate means the same for any batch.
-///
-/// ```
-/// use constnet::loss::mse_grad;
-/// use nalgebra::SVector;
-/// let g = mse_grad(&SVector::from([1.0, 3.0]), &SVector::from([0.0, 1.0]))?;
-/// assert_eq!(g, SVector::from([1.0, 2.0]));
-/// # Ok::<(), constnet::Error>(())
-/// ```
-///
-/// # Errors
-/// As [`mse`].
-pub fn mse_grad<T: Real, R: Dim, C: Dim>(
-    pred: &OMatrix<T, R, C>,
-    target: &OMatrix<T, R, C>,
-) -> Result<OMatrix<T, R, C>>
-where
-    DefaultAllocator: Allocator<R, C>,
-{
-    let scale = T::cast(2.0) / check(pred, target)?;
-    Ok(pred.zip_map(target, |p, t| (p - t) * scale))
-}
-
-/// [`mse`] and [`mse_grad`] in one pass, writing the gradient into `grad` (resized only if
-/// its batch size differs): the training loop's allocation-free form.
-///
-/// ```
-/// use constnet::loss::mse_with_grad;
-/// use nalgebra::SVector;
-/// let mut g = SVector::zeros();
-/// let l = mse_with_grad(&SVector::from([1.0, 3.0]), &SVector::from([0.0, 1.0]), &mut g)?;
-/// assert_eq!((l, g), (2.5, SVector::from([1.0, 2.0])));
-/// # Ok::<(), constnet::Error>(())
-/// ```
-///
-/// # Errors
-/// As [`mse`].
-pub fn mse_with_grad<T: Real, R: DimName, C: Dim>(
-    pred: &OMatrix<T, R, C>,
-    target: &OMatrix<T, R, C>,
-    grad: &mut OMatrix<T, R, C>,
-) -> Result<T>
-where
-    DefaultAllocator: Allocator<R, C>,
-{
-    let n = check(pred, target)?;
-    fit_batch(grad, pred.shape_generic().1);
-    let scale = T::cast(2.0) / n;
-    let sum = sse_with_grad(
-        pred.as_slice(),
-        target.as_slice(),
-        grad.as_mut_slice(),
-        scale,
-    );
-    Ok(sum / n)
-}
-
-/// `Σ (p − t)²` over the pairs, left to right, writing `(p − t)·scale` into `grad`: the body
-/// of [`mse_with_grad`], also run by the training loop on blocks of a batch (with `scale`
-/// from the whole batch).
-pub(crate) fn sse_with_grad<T: Real>(pred: &[T], target: &[T], grad: &mut [T], scale: T) -> T {
-    let mut sum = T::zero();
-    for (g, (&p, &t)) in grad.iter_mut().zip(pred.iter().zip(target)) {
-        let d = p - t;
-        sum += d * d;
-        *g = d * scale;
-    }
-    sum
-}
-
-/// `Σ (p − t)²` over the pairs, left to right.
-#[cfg(feature = "alloc")]
-pub(crate) fn sse<T: Real>(pred: &[T], target: &[T]) -> T {
-    let mut sum = T::zero();
-    for (&p, &t) in pred.iter().zip(target) {
-        let d = p - t;
-        sum += d * d;
-    }
-    sum
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // Values chosen so that each operation's result is exact in binary: the asserts are
-    // equalities, and `+`/`-`, `+=`/`-=` or `*`/`/` swapped anywhere changes them.
-    const PRED: [f64; 3] = [1.0, -2.0, 0.5];
-    const TARGET: [f64; 3] = [3.0, 1.0, 0.5];
-    // Differences -2, -3, 0: squares 4, 9, 0.
-    const SSE: f64 = 13.0;
-
-    #[test]
-    fn sse_is_the_sum_of_squared_differences() {
-        assert_eq!(sse(&PRED, &TARGET), SSE);
-        assert_eq!(sse::<f64>(&[], &[]), 0.0);
-        assert_eq!(sse(&[2.0f32], &[2.0]), 0.0);
+    /// How many samples there are.
+    fn len(&self) -> usize {
+        self.samples().len()
     }
 
-    #[test]
-    fn sse_with_grad_sums_and_scales_each_difference() {
-        let mut grad = [7.0; 3];
-        assert_eq!(sse_with_grad(&PRED, &TARGET, &mut grad, 0.5), SSE);
-        assert_eq!(grad, [-1.0, -1.5, 0.0]);
-    }
-
-    #[test]
-    fn mse_with_grad_returns_the_mean_and_writes_the_gradient() {
-        use nalgebra::SVector;
-        let mut g = SVector::<f64, 3>::zeros();
-        let l = mse_with_grad(&SVector::from(PRED), &SVector::from(TARGET), &mut g).unwrap();
-        assert_eq!(l, SSE / 3.0);
-        assert_eq!(g, SVector::from([-4.0 / 3.0, -2.0, 0.0]));
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.samples().is_empty()
     }
 }

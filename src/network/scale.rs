@@ -76,7 +76,7 @@ use nalgebra::{ArrayStorage, Const, DefaultAllocator, Dim, OMatrix, SVector};
 use rand::Rng;
 
 use crate::export::{ExportRs, pad, write_array};
-use crate::layer::{Buffers, Forward, Fuse, Layer, Net, Params, check_batch, fit_batch};
+use crate::layer::{Buffers, Forward, Layer, Net, Params, check_batch, resize};
 use crate::{Error, Init, InitScheme, Real, Result};
 
 #[cfg(feature = "alloc")]
@@ -261,11 +261,6 @@ macro_rules! scaler {
         }
 
         /// Runs beside its neighbours without fusing: the defaults.
-        impl<const N: usize, T: Real, B: Dim> Fuse<T, Const<N>, B> for $name<N, T> where
-            DefaultAllocator: Allocator<Const<N>, B>
-        {
-        }
-
         /// `constnet::<Name>::new([mean…], [std…])`, every value as its exact bits.
         impl<const N: usize, T: Real> ExportRs for $name<N, T> {
             fn write_type(f: &mut dyn Write) -> fmt::Result {
@@ -366,7 +361,7 @@ fn apply<T: Real, const N: usize, B: Dim>(
 ) where
     DefaultAllocator: Allocator<Const<N>, B>,
 {
-    fit_batch(out, x.shape_generic().1);
+    resize(out, x.shape_generic().1);
     let columns = out.as_mut_slice().chunks_exact_mut(N);
     for (o, x) in columns.zip(x.as_slice().chunks_exact(N)) {
         for i in 0..N {
@@ -384,16 +379,6 @@ macro_rules! scaler_forward {
             DefaultAllocator: Allocator<Const<N>, B>,
         {
             type Workspace = Buffers<T, Const<N>, Const<N>, B>;
-
-            fn workspace(batch: B) -> Self::Workspace {
-                Buffers::new(batch)
-            }
-            fn output(ws: &Self::Workspace) -> &OMatrix<T, Const<N>, B> {
-                &ws.output
-            }
-            fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, Const<N>, B> {
-                &ws.grad_input
-            }
 
             fn forward(&self, x: &OMatrix<T, Const<N>, B>) -> OMatrix<T, Const<N>, B> {
                 let mut y = x.clone();
@@ -413,18 +398,25 @@ macro_rules! scaler_forward {
                 ws: &mut Self::Workspace,
                 grad_out: &OMatrix<T, Const<N>, B>,
                 grad: &mut Self,
-                grad_input: bool,
+            ) -> Result<()> {
+                self.backward_params(x, ws, grad_out, grad)?;
+                let back = $back;
+                let (mean, std) = (&self.mean, &self.std);
+                apply(grad_out, &mut ws.grad_input, mean, std, |g, _, s| back(g, s));
+                Ok(())
+            }
+
+            /// Nothing to train: zero gradients for the frozen tensors.
+            fn backward_params(
+                &self,
+                x: &OMatrix<T, Const<N>, B>,
+                _: &mut Self::Workspace,
+                grad_out: &OMatrix<T, Const<N>, B>,
+                grad: &mut Self,
             ) -> Result<()> {
                 check_batch(grad_out.ncols(), x.ncols())?;
                 grad.mean.fill(T::zero());
                 grad.std.fill(T::zero());
-                if grad_input {
-                    let back = $back;
-                    let (mean, std) = (&self.mean, &self.std);
-                    apply(grad_out, &mut ws.grad_input, mean, std, |g, _, s| {
-                        back(g, s)
-                    });
-                }
                 Ok(())
             }
         }

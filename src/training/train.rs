@@ -1,160 +1,68 @@
-//! The training loop: epochs of forward, loss, backward and optimizer step.
+//! The training loop: epochs of forward, loss, backward and optimizer step, behind one
+//! entry point, the [`Trainer`].
 //!
-//! [`fit`] trains any network on runtime-sized data (one sample per column), full batch by
-//! default or in seeded, shuffled mini-batches. It validates everything up front and stops
-//! with [`Error::Diverged`] the moment the loss stops being finite, so a bad learning rate is
-//! a clear error rather than a network full of NaN.
+//! ```text
+//!  Trainer::new(&x, &y)                    the data: inputs, and targets of the loss's type
+//!      .epochs(900).batch_size(32)         how to train (defaults: 900 full-batch epochs)
+//!      .validation(&vx, &vy)               held-out data, measured after every epoch
+//!      .early_stopping(EarlyStopping::default())
+//!      .on_epoch(|e| …)                    progress, diagnostics, or stop
+//!      .fit(&mut net, &mut optimizer, &loss)   → History
+//! ```
 //!
-//! [`fit_validated`] is the same loop (the same bits) that also measures held-out
-//! [`Validation`] data after every epoch and can stop early ([`EarlyStopping`]), returning a
-//! [`History`]; [`fit`] is it without validation data.
+//! Every epoch runs forward passes, the [`Loss`]'s value and gradient, backward passes and
+//! one optimizer step per batch; validation only reads the network. Everything is checked
+//! before the first step, and a loss that stops being finite ends training with
+//! [`Error::Diverged`], so a bad learning rate is a clear error rather than a network full
+//! of NaN. Runs are bit-reproducible: the same data, seed and settings give the same bits.
+
+use core::marker::PhantomData;
 
 use alloc::vec::Vec;
 
-use nalgebra::{Const, Dyn, OMatrix};
+use nalgebra::{Const, Dyn};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::seq::SliceRandom;
 
+use crate::loss::{Loss, Targets};
 use crate::{Error, Forward, Optimizer, Real, Result};
 
+mod history;
 mod monitor;
 #[cfg(feature = "parallel")]
 mod parallel;
 mod step;
+
+pub use history::{CURVE_POINTS, Curve, History};
 use monitor::Monitor;
-pub use monitor::{EarlyStopping, Epoch, Flow, History, Validation};
-#[cfg(feature = "parallel")]
-pub use parallel::{fit_parallel, fit_parallel_validated};
+pub use monitor::{EarlyStopping, Epoch, EpochControl};
 pub(crate) use step::BLOCK;
-use step::{Blocks, Gradient, Step};
+use step::{Blocks, Gradient, Inputs, Step};
 
-/// Loss-history entries reserved before training (32 KiB); more are added as epochs run.
-const HISTORY_UPFRONT: usize = 4096;
-
-/// How to train: epochs, batch size, shuffling.
+/// Trains a network on inputs `x` (one sample per column) and targets of a [`Loss`]'s type:
+/// configure with the builder methods, then [`fit`](Self::fit).
 ///
 /// ```
-/// use constnet::train::TrainConfig;
-/// let config = TrainConfig { epochs: 900, ..TrainConfig::default() };
-/// assert_eq!(config.batch_size, None); // full batch
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainConfig {
-    /// Passes over the data (≥ 1).
-    pub epochs: usize,
-    /// Samples per step; `None` = the whole data set (full batch, no shuffling).
-    pub batch_size: Option<usize>,
-    /// Seed of the per-epoch shuffle of mini-batches (unused for full batch).
-    pub shuffle_seed: u64,
-    /// Drop the last, smaller mini-batch of each epoch instead of training on it.
-    pub drop_last: bool,
-    /// Stop when the monitored loss stops improving (`None`: run every epoch).
-    pub early_stopping: Option<EarlyStopping>,
-}
-
-impl Default for TrainConfig {
-    /// The seed experiment's settings: 900 full-batch epochs.
-    fn default() -> Self {
-        TrainConfig {
-            epochs: 900,
-            batch_size: None,
-            shuffle_seed: 0,
-            drop_last: false,
-            early_stopping: None,
-        }
-    }
-}
-
-/// Trains `net` on inputs `x` and targets `y` (one sample per column) with MSE loss.
-///
-/// Calls `on_epoch(epoch, loss)` after every epoch and returns the loss history: entry `e`
-/// is the mean training loss seen during epoch `e` (for full batch: the loss *before* that
-/// epoch's step, as the classic loop records it).
-///
-/// Single-threaded and bit-reproducible. A step on more than 256 samples runs forward
-/// and backward in blocks of that many and sums their gradients (the same step, with the
-/// buffers of one block kept in cache); `fit_parallel` (feature `parallel`) splits the
-/// blocks over two threads.
-///
-/// This is [`fit_validated`] without validation data: with
-/// [`early_stopping`](TrainConfig::early_stopping) set, it monitors the training loss and
-/// the history ends at the epoch it stopped in.
-///
-/// ```
-/// use constnet::{net, train::{fit, TrainConfig}, Dense, Init, InitScheme, Relu, Sgd};
-/// use nalgebra::{Const, Dyn, OMatrix};
+/// use constnet::{net, Dense, Init, InitScheme, Mse, Relu, Sgd, Trainer};
+/// use nalgebra::{Const, Dyn};
 /// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 ///
 /// let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
 /// let mut model: net![Dense<1, 16>, Relu, Dense<16, 1>] = Init::init(&mut rng, InitScheme::He);
 /// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(64, |_, j| j as f32 / 32.0 - 1.0);
 /// let y = x.map(|v| 3.0 * v);
-/// let config = TrainConfig { epochs: 300, ..TrainConfig::default() };
-/// let losses = fit(&mut model, &mut Sgd::new(0.05)?, &x, &y, &config, |_, _| {})?;
-/// assert!(losses[299] < losses[0] / 100.0);
+/// let history = Trainer::new(&x, &y).epochs(300).fit(&mut model, &mut Sgd::new(0.05)?, &Mse)?;
+/// assert!(history.train[299] < history.train[0] / 100.0);
 /// # Ok::<(), constnet::Error>(())
 /// ```
 ///
-/// # Errors
-/// - [`Error::ZeroEpochs`], [`Error::EmptyData`], [`Error::InvalidBatchSize`] (0 or more
-///   than the samples), [`Error::LengthMismatch`] (`x` and `y` differ in samples),
-///   [`Error::NonFinite`] (NaN or infinity in `x` or `y`), [`Error::InvalidParameter`]
-///   (`early_stopping` with `patience` 0, or `min_delta` negative or not finite): checked
-///   before any training.
-/// - [`Error::LossOverflow`] if the loss before the first step is NaN or infinite although
-///   data and parameters are finite: the squared errors overflow `T` (targets around 10¹⁸
-///   in `f32`). The network is unchanged.
-/// - [`Error::Diverged`] with the (0-based) epoch and value if the loss becomes NaN or
-///   infinite, or an update makes a parameter NaN or infinite; the network then holds those
-///   parameters and should be re-initialised. So `Ok` means every parameter is finite.
-/// - [`Error::TooLarge`] if the loss history outgrows memory (it grows one entry an epoch;
-///   no more than a few thousand entries are reserved up front, whatever `epochs` says).
-pub fn fit<T, N, O, const IN: usize, const OUT: usize>(
-    net: &mut N,
-    optimizer: &mut O,
-    x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
-    config: &TrainConfig,
-    mut on_epoch: impl FnMut(usize, f64),
-) -> Result<Vec<f64>>
-where
-    T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-    O: Optimizer<T, N>,
-{
-    let blocks = Blocks::<T, N, IN, OUT>::new;
-    let on_epoch = |e: &Epoch<'_, N>| on_epoch(e.epoch, e.loss);
-    Ok(train(net, optimizer, x, y, None, config, blocks, on_epoch)?.train)
-}
-
-/// [`fit`], measuring `validation` data after every epoch and stopping early if
-/// [`config.early_stopping`](TrainConfig::early_stopping) says so.
-///
-/// Training itself is [`fit`]'s, bit for bit: validation only reads the network. After
-/// epoch `e`'s update, the validation loss is the MSE of the network on the validation
-/// data, computed in blocks of 256 samples through buffers of that size (bounded memory,
-/// forward passes only, on the calling thread), and `on_epoch` gets an [`Epoch`] with both
-/// losses and the network. The *monitored* value is the validation loss, or the training
-/// loss when `validation` is `None`. [`History::best_epoch`] is the epoch of the best
-/// monitored value (see [`EarlyStopping`] for what counts as better); a validation loss that
-/// is NaN or infinite is recorded and never counts as an improvement.
-///
-/// `on_epoch` is called for every epoch that runs, the one training stops in included,
-/// before any restore. With early stopping, training ends after `patience` consecutive
-/// epochs without improvement ([`History::stopped_early`]); with `restore_best`, the
-/// network ends holding the parameters its best monitored value was measured on (Keras
-/// `EarlyStopping(restore_best_weights=True)`, which also restores when every epoch ran):
-/// those from the end of the best epoch, as after a run of `best_epoch + 1` epochs — except
-/// for a full-batch training loss without validation data, which is measured *before* the
-/// epoch's update, so the parameters restored are those the best epoch started from, as
-/// after a run of `best_epoch` epochs. Without early stopping every epoch runs and nothing
-/// is restored.
+/// With held-out data and early stopping (Keras' `EarlyStopping(restore_best_weights=True)`):
 ///
 /// ```
-/// use constnet::train::{fit_validated, EarlyStopping, TrainConfig, Validation};
-/// use constnet::{net, Adam, Dense, Init, InitScheme, Relu};
-/// use nalgebra::{Const, Dyn, OMatrix};
+/// use constnet::{net, Adam, Dense, Init, InitScheme, Mse, Relu, Trainer};
+/// use constnet::train::EarlyStopping;
+/// use nalgebra::{Const, Dyn};
 /// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 ///
 /// let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
@@ -162,220 +70,411 @@ where
 /// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(64, |_, j| j as f32 / 32.0 - 1.0);
 /// let y = x.map(|v| v * v);
 /// let (vx, vy) = (x.map(|v| v * 0.9), x.map(|v| 0.81 * v * v));
-/// let config = TrainConfig {
-///     epochs: 5000,
-///     early_stopping: Some(EarlyStopping { patience: 20, ..EarlyStopping::default() }),
-///     ..TrainConfig::default()
-/// };
-/// let validation = Some(Validation { x: &vx, y: &vy });
-/// let mut adam = Adam::new(0.01)?;
-/// let history = fit_validated(&mut model, &mut adam, &x, &y, validation, &config, |_| {})?;
+/// let history = Trainer::new(&x, &y)
+///     .epochs(5000)
+///     .validation(&vx, &vy)
+///     .early_stopping(EarlyStopping { patience: 20, ..EarlyStopping::default() })
+///     .fit(&mut model, &mut Adam::new(0.01)?, &Mse)?;
 /// let best = history.best_epoch.unwrap();
 /// assert_eq!(history.val.len(), history.train.len());
 /// assert!(history.val[best] < history.val[0] / 10.0);
 /// # Ok::<(), constnet::Error>(())
 /// ```
 ///
-/// # Errors
-/// As [`fit`]; the validation data are checked before any training like the training
-/// data: [`Error::InvalidParameter`] if they hold no sample, [`Error::LengthMismatch`]
-/// (inputs and targets differ in samples), [`Error::NonFinite`] (`what` is
-/// `"validation inputs"` or `"validation targets"`).
-#[allow(clippy::too_many_arguments)]
-pub fn fit_validated<T, N, O, R: Flow, const IN: usize, const OUT: usize>(
-    net: &mut N,
-    optimizer: &mut O,
-    x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
-    validation: Option<Validation<'_, T, IN, OUT>>,
-    config: &TrainConfig,
-    on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
-) -> Result<History>
-where
-    T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-    O: Optimizer<T, N>,
-{
-    let blocks = Blocks::<T, N, IN, OUT>::new;
-    train(net, optimizer, x, y, validation, config, blocks, on_epoch)
+/// `N` is the network type the trainer will [`fit`](Self::fit) (inferred from that call);
+/// it is a parameter of the trainer so that an [`on_epoch`](Self::on_epoch) callback's
+/// argument type is known where the callback is written.
+#[derive(Debug)]
+#[must_use = "a Trainer does nothing until `fit`"]
+pub struct Trainer<'a, T: Real, const IN: usize, Y, N, F = NoCallback, P = OneThread> {
+    x: &'a Inputs<T, IN>,
+    y: &'a Y,
+    validation: Option<(&'a Inputs<T, IN>, &'a Y)>,
+    epochs: usize,
+    batch_size: Option<usize>,
+    shuffle_seed: u64,
+    drop_last: bool,
+    early_stopping: Option<EarlyStopping>,
+    on_epoch: F,
+    threads: P,
+    net: PhantomData<fn(&N)>,
 }
 
-/// [`fit_validated`]'s loop, with the batch gradient computed by a `G` that
-/// `gradient(batch)` makes for batches of `batch` samples.
-#[allow(clippy::too_many_arguments)]
-fn train<T, N, O, G, R: Flow, const IN: usize, const OUT: usize>(
-    net: &mut N,
-    optimizer: &mut O,
-    x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
-    validation: Option<Validation<'_, T, IN, OUT>>,
-    config: &TrainConfig,
-    mut gradient: impl FnMut(usize) -> G,
-    mut on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
-) -> Result<History>
+/// The [`Trainer`]'s callback before [`on_epoch`](Trainer::on_epoch) sets one: nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoCallback;
+
+/// The [`Trainer`]'s threads before [`threads`](Trainer::threads): training on the calling
+/// thread.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OneThread;
+
+/// What the [`Trainer`] calls after every epoch: a closure `FnMut(&Epoch<N>) -> R` whose
+/// `R` says whether to stop ([`EpochControl`]), or [`NoCallback`].
+pub trait OnEpoch<N> {
+    /// Called with the epoch's record; `true` stops training.
+    fn call(&mut self, epoch: &Epoch<'_, N>) -> bool;
+}
+
+impl<N> OnEpoch<N> for NoCallback {
+    fn call(&mut self, _: &Epoch<'_, N>) -> bool {
+        false
+    }
+}
+
+impl<N, F, R> OnEpoch<N> for F
+where
+    F: FnMut(&Epoch<'_, N>) -> R,
+    R: EpochControl,
+{
+    fn call(&mut self, epoch: &Epoch<'_, N>) -> bool {
+        self(epoch).should_stop()
+    }
+}
+
+impl<'a, T: Real, const IN: usize, Y: Targets, N> Trainer<'a, T, IN, Y, N> {
+    /// A trainer on inputs `x` (`IN × samples`) and targets `y` of the loss's type (a
+    /// matrix `OUT × samples` for [`Mse`](crate::Mse)), with the seed experiment's
+    /// defaults: 900 full-batch epochs, one thread, no validation, no early stopping.
+    pub fn new(x: &'a Inputs<T, IN>, y: &'a Y) -> Self {
+        Trainer {
+            x,
+            y,
+            validation: None,
+            epochs: 900,
+            batch_size: None,
+            shuffle_seed: 0,
+            drop_last: false,
+            early_stopping: None,
+            on_epoch: NoCallback,
+            threads: OneThread,
+            net: PhantomData,
+        }
+    }
+}
+
+impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N, F, P> {
+    /// Passes over the data (≥ 1; default 900). Memory does not grow with it: the
+    /// [`History`] keeps at most [`CURVE_POINTS`] values per curve.
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// Samples per step (1 to the number of samples): the data are shuffled every epoch
+    /// (seeded by [`shuffle_seed`](Self::shuffle_seed)) and split into mini-batches. Without
+    /// it, every step is the whole data set (full batch, no shuffling).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = Some(batch_size);
+        self
+    }
+
+    /// Seed of the per-epoch shuffle of mini-batches (default 0; unused for full batch).
+    pub fn shuffle_seed(mut self, seed: u64) -> Self {
+        self.shuffle_seed = seed;
+        self
+    }
+
+    /// Drops the last, smaller mini-batch of each epoch instead of training on it.
+    pub fn drop_last(mut self, drop_last: bool) -> Self {
+        self.drop_last = drop_last;
+        self
+    }
+
+    /// Held-out inputs and targets, measured after every epoch's update (forward passes
+    /// only, in blocks of 256 samples through buffers of that size, on the calling thread):
+    /// their loss is what [`early_stopping`](Self::early_stopping) monitors. Checked as the
+    /// training data are.
+    pub fn validation(mut self, x: &'a Inputs<T, IN>, y: &'a Y) -> Self {
+        self.validation = Some((x, y));
+        self
+    }
+
+    /// Stops when the monitored loss (validation, else training) stops improving, and by
+    /// default restores the best parameters; see [`EarlyStopping`].
+    pub fn early_stopping(mut self, stopping: EarlyStopping) -> Self {
+        self.early_stopping = Some(stopping);
+        self
+    }
+
+    /// Calls `f` after every epoch that runs (the one training stops in included, before
+    /// any restore) with an [`Epoch`]: losses, accuracies and the network. `f` returns `()`
+    /// to go on, or a [`ControlFlow`](core::ops::ControlFlow) whose `Break` ends training
+    /// ([`History::stopped_by_caller`]); the parameters are then restored as at any other
+    /// end.
+    pub fn on_epoch<G, R>(self, f: G) -> Trainer<'a, T, IN, Y, N, G, P>
+    where
+        G: FnMut(&Epoch<'_, N>) -> R,
+        R: EpochControl,
+    {
+        Trainer {
+            x: self.x,
+            y: self.y,
+            validation: self.validation,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            shuffle_seed: self.shuffle_seed,
+            drop_last: self.drop_last,
+            early_stopping: self.early_stopping,
+            on_epoch: f,
+            threads: self.threads,
+            net: PhantomData,
+        }
+    }
+}
+
+impl<'a, T, const IN: usize, Y, N, F> Trainer<'a, T, IN, Y, N, F, OneThread>
 where
     T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-    O: Optimizer<T, N>,
-    G: Gradient<T, N, IN, OUT>,
+    Y: Targets,
+    F: OnEpoch<N>,
 {
-    let n = validate(x, y, config)?;
-    let val_n = validation.as_ref().map(Validation::check).transpose()?;
-    let mut monitor = Monitor::new(config.early_stopping)?;
-    let batch = config.batch_size.unwrap_or(n);
-    // Grown as epochs run: `epochs` is the caller's and may be far more than fits.
-    let upfront = config.epochs.min(HISTORY_UPFRONT);
-    let mut history = History {
-        train: Vec::with_capacity(upfront),
-        val: Vec::with_capacity(if validation.is_some() { upfront } else { 0 }),
-        best_epoch: None,
-        stopped_early: false,
-        stopped_by_caller: false,
-    };
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(config.shuffle_seed);
-    // Buffers for full batches, and for the smaller last batch if there is one: allocated
-    // here, reused by every epoch. Validation has its own, sized for its data.
-    let gathers = batch < n;
-    let mut full = Step::<T, G, IN, OUT>::new(gradient(batch), batch, gathers);
-    let mut rest = Step::<T, G, IN, OUT>::new(gradient(n % batch), n % batch, gathers);
-    let mut val_blocks = val_n.map(Blocks::<T, N, IN, OUT>::new);
-    // Whether any update has been made: a non-finite loss before the first one is overflow.
-    let mut updated = false;
-    let mut last = 0;
-    // Full batch without validation data: the monitored loss is measured before the
-    // update, on the parameters of the epoch's start, which are the ones to restore.
-    if batch == n && validation.is_none() {
-        monitor.monitor_before_step();
+    /// Trains `net` with `optimizer` on `loss`; returns the [`History`].
+    ///
+    /// Single-threaded and bit-reproducible. A step on more than 256 samples runs forward
+    /// and backward in blocks of that many and sums their gradients (the same step, with
+    /// the buffers of one block kept in cache).
+    ///
+    /// Entry `e` of [`History::train`] is the mean training loss seen during epoch `e`
+    /// (for full batch: the loss *before* that epoch's step, as the classic loop records
+    /// it). With [`early_stopping`](Self::early_stopping) and `restore_best`, the network
+    /// ends holding the parameters its best monitored value was measured on: those from
+    /// the end of the best epoch — except for a full-batch training loss without
+    /// validation data, which is measured *before* the epoch's update, so the parameters
+    /// restored are those the best epoch started from.
+    ///
+    /// # Errors
+    /// - [`Error::ZeroEpochs`], [`Error::EmptyData`], [`Error::InvalidBatchSize`] (0 or more
+    ///   than the samples), [`Error::LengthMismatch`] (inputs and targets differ in samples),
+    ///   [`Error::NonFinite`] (NaN or infinity in the inputs or targets, or the targets'
+    ///   own check, e.g. a label out of range), [`Error::InvalidParameter`] (early stopping
+    ///   with `patience` 0 or `min_delta` negative or not finite; validation data without
+    ///   samples): checked before any training. Validation data are named `"validation
+    ///   inputs"` and `"validation targets"`.
+    /// - [`Error::LossOverflow`] if the loss before the first step is NaN or infinite
+    ///   although data and parameters are finite (squared errors past `T`'s range). The
+    ///   network is unchanged.
+    /// - [`Error::Diverged`] with the (0-based) epoch and value if the loss becomes NaN or
+    ///   infinite, or an update makes a parameter NaN or infinite; the network then holds
+    ///   those parameters and should be re-initialised. So `Ok` means every parameter is
+    ///   finite, and so are the network's predictions on the data.
+    pub fn fit<O, L, const OUT: usize>(
+        self,
+        net: &mut N,
+        optimizer: &mut O,
+        loss: &L,
+    ) -> Result<History>
+    where
+        N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+        O: Optimizer<T, N>,
+        L: Loss<T, OUT, Targets = Y>,
+    {
+        self.run(net, optimizer, loss, Blocks::<T, N, IN, OUT>::new)
     }
-    for epoch in 0..config.epochs {
-        last = epoch;
-        let loss = if batch == n {
-            monitor.remember(net);
-            let loss = full.run(net, optimizer, x, y)?;
-            updated |= loss.is_finite();
-            loss
-        } else {
-            order.shuffle(&mut rng);
-            let (mut total, mut seen) = (0.0, 0usize);
-            for indices in order.chunks(batch) {
-                let step = if indices.len() == batch {
-                    &mut full
-                } else {
-                    &mut rest
-                };
-                if indices.len() < batch && config.drop_last {
-                    break;
+}
+
+impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N, F, P> {
+    /// The loop, with the batch gradient computed by a `G` that `gradient(batch)` makes for
+    /// batches of `batch` samples.
+    fn run<O, L, G, const OUT: usize>(
+        mut self,
+        net: &mut N,
+        optimizer: &mut O,
+        loss: &L,
+        mut gradient: impl FnMut(usize) -> G,
+    ) -> Result<History>
+    where
+        N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+        O: Optimizer<T, N>,
+        L: Loss<T, OUT, Targets = Y>,
+        G: Gradient<T, N, L, IN, OUT>,
+        F: OnEpoch<N>,
+    {
+        let n = self.check()?;
+        let mut monitor = Monitor::new(self.early_stopping)?;
+        let batch = self.batch_size.unwrap_or(n);
+        let (x, y) = (self.x, self.y);
+        let mut history = History::default();
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.shuffle_seed);
+        // Buffers for full batches, and for the smaller last batch if there is one:
+        // allocated here, reused by every epoch. Validation has its own, sized for its data.
+        let gathers = batch < n;
+        let mut full = Step::<T, Y, G, IN>::new(gradient(batch), batch, gathers);
+        let mut rest = Step::<T, Y, G, IN>::new(gradient(n % batch), n % batch, gathers);
+        let mut val_blocks = self
+            .validation
+            .map(|(vx, _)| Blocks::<T, N, IN, OUT>::new(vx.ncols()));
+        // Whether any update has been made: a non-finite loss before the first one is
+        // overflow.
+        let mut updated = false;
+        let mut last = 0;
+        // Full batch without validation data: the monitored loss is measured before the
+        // update, on the parameters of the epoch's start, which are the ones to restore.
+        if batch == n && self.validation.is_none() {
+            monitor.monitor_before_step();
+        }
+        for epoch in 0..self.epochs {
+            last = epoch;
+            let (loss_value, correct) = if batch == n {
+                monitor.remember(net);
+                let tally = full.run(net, optimizer, (x, y), loss)?;
+                let mean = mean(tally.sum, n * L::TERMS);
+                updated |= mean.is_finite();
+                (mean, tally.correct)
+            } else {
+                order.shuffle(&mut rng);
+                let (mut total, mut seen, mut correct) = (0.0, 0usize, 0usize);
+                for indices in order.chunks(batch) {
+                    if indices.len() < batch && self.drop_last {
+                        break;
+                    }
+                    let step = if indices.len() == batch {
+                        &mut full
+                    } else {
+                        &mut rest
+                    };
+                    step.gather(x, y, indices);
+                    let tally = step.run_gathered(net, optimizer, loss)?;
+                    let mean = mean(tally.sum, indices.len() * L::TERMS);
+                    total += mean * indices.len() as f64;
+                    seen += indices.len();
+                    correct += tally.correct;
+                    if !mean.is_finite() {
+                        break;
+                    }
+                    updated = true;
                 }
-                step.gather(x, y, indices);
-                let loss = step.run_gathered(net, optimizer)?;
-                total += loss * indices.len() as f64;
-                seen += indices.len();
-                if !loss.is_finite() {
-                    break;
-                }
-                updated = true;
+                (total / seen as f64, correct)
+            };
+            let seen = if batch == n || !self.drop_last { n } else { n - n % batch };
+            // The network is untouched then: only its data can be at fault (or its own NaN).
+            if !loss_value.is_finite() && !updated && net.is_finite() {
+                return Err(Error::LossOverflow {
+                    loss: loss_value,
+                    scalar: T::NAME,
+                });
             }
-            total / seen as f64
-        };
-        // The network is untouched then: only its data can be at fault (or its own NaN).
-        if !loss.is_finite() && !updated && net.is_finite() {
-            return Err(Error::LossOverflow {
-                loss,
-                scalar: T::NAME,
+            // A finite loss before the last update says nothing about the update itself.
+            if !loss_value.is_finite() || !net.is_finite() {
+                return Err(Error::Diverged {
+                    epoch,
+                    loss: loss_value,
+                });
+            }
+            history.train.push(loss_value);
+            let accuracy = L::CLASSIFIES.then(|| correct as f64 / seen as f64);
+            if let Some(a) = accuracy {
+                history.train_accuracy.push(a);
+            }
+            let (val_loss, val_accuracy) = match (self.validation, &mut val_blocks) {
+                (Some((vx, vy)), Some(blocks)) => {
+                    let tally = Gradient::<T, N, L, IN, OUT>::tally(blocks, net, vx, vy, loss);
+                    let m = vx.ncols();
+                    let value = tally.sum.as_f64() / (m * L::TERMS) as f64;
+                    history.val.push(value);
+                    let accuracy = L::CLASSIFIES.then(|| tally.correct as f64 / m as f64);
+                    if let Some(a) = accuracy {
+                        history.val_accuracy.push(a);
+                    }
+                    (Some(value), accuracy)
+                }
+                _ => (None, None),
+            };
+            let stop = monitor.observe(epoch, val_loss.unwrap_or(loss_value), net);
+            let asked = self.on_epoch.call(&Epoch {
+                epoch,
+                loss: loss_value,
+                val_loss,
+                accuracy,
+                val_accuracy,
+                net,
+            });
+            if stop {
+                history.stopped_early = epoch + 1 < self.epochs;
+                break;
+            }
+            if asked {
+                history.stopped_by_caller = epoch + 1 < self.epochs;
+                break;
+            }
+        }
+        history.best_epoch = monitor.finish(net);
+        // The last update is never followed by a loss: measure it, so `Ok` promises a
+        // network whose predictions on the data are finite (finite weights can still
+        // overflow). In blocks through the step's buffers (resized once here after
+        // mini-batches): a whole-batch `forward` would allocate every layer's output for
+        // all samples (≈ 50 MB at N = 100 000, a third of an epoch's time).
+        let tally = full.tally(net, x, y, loss);
+        let value = tally.sum.as_f64() / (n * L::TERMS) as f64;
+        if !value.is_finite() {
+            return Err(Error::Diverged {
+                epoch: last,
+                loss: value,
             });
         }
-        // A finite loss before the last update says nothing about the update itself.
-        if !loss.is_finite() || !net.is_finite() {
-            return Err(Error::Diverged { epoch, loss });
+        Ok(history)
+    }
+
+    /// Checks data and settings; returns the number of samples.
+    fn check(&self) -> Result<usize> {
+        let n = self.x.ncols();
+        if self.epochs == 0 {
+            return Err(Error::ZeroEpochs);
         }
-        let too_large = |_| Error::TooLarge {
-            what: "loss history (epochs)",
-            count: config.epochs,
-        };
-        history.train.try_reserve(1).map_err(too_large)?;
-        history.train.push(loss);
-        let val_loss = match (&validation, &mut val_blocks, val_n) {
-            (Some(v), Some(blocks), Some(m)) => {
-                let loss = blocks.sse(net, v.x, v.y).as_f64() / (m * OUT) as f64;
-                history.val.try_reserve(1).map_err(too_large)?;
-                history.val.push(loss);
-                Some(loss)
+        if n == 0 || IN == 0 {
+            return Err(Error::EmptyData);
+        }
+        check_data(self.x, self.y, ["inputs", "targets", "targets (samples)"])?;
+        if let Some((vx, vy)) = self.validation {
+            if vx.ncols() == 0 {
+                return Err(Error::InvalidParameter {
+                    name: "validation data",
+                    reason: "must hold at least one sample",
+                });
             }
-            _ => None,
-        };
-        let stop = monitor.observe(epoch, val_loss.unwrap_or(loss), net);
-        let asked = on_epoch(&Epoch {
-            epoch,
-            loss,
-            val_loss,
-            net,
-        })
-        .stop();
-        if stop {
-            history.stopped_early = epoch + 1 < config.epochs;
-            break;
+            let names = [
+                "validation inputs",
+                "validation targets",
+                "validation targets (samples)",
+            ];
+            check_data(vx, vy, names)?;
         }
-        if asked {
-            history.stopped_by_caller = epoch + 1 < config.epochs;
-            break;
+        match self.batch_size {
+            Some(b) if b == 0 || b > n => Err(Error::InvalidBatchSize {
+                batch_size: b,
+                samples: n,
+            }),
+            _ => Ok(n),
         }
-    }
-    history.best_epoch = monitor.finish(net);
-    // The last update is never followed by a loss: measure it, so `Ok` promises a network
-    // whose predictions on the data are finite (finite weights can still overflow). In
-    // blocks through the step's buffers (resized once here after mini-batches): a
-    // whole-batch `forward` would allocate every layer's output for all samples (≈ 50 MB
-    // at N = 100 000, a third of an epoch's time).
-    let sse = full.sse(net, x, y);
-    let loss = sse.as_f64() / (n * OUT) as f64;
-    if !loss.is_finite() {
-        return Err(Error::Diverged { epoch: last, loss });
-    }
-    Ok(history)
-}
-
-/// Checks data and config; returns the number of samples.
-fn validate<T: Real, const IN: usize, const OUT: usize>(
-    x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
-    config: &TrainConfig,
-) -> Result<usize> {
-    let n = x.ncols();
-    if config.epochs == 0 {
-        return Err(Error::ZeroEpochs);
-    }
-    if n == 0 || IN == 0 || OUT == 0 {
-        return Err(Error::EmptyData);
-    }
-    check_data(x, y, ["inputs", "targets", "targets (samples)"])?;
-    match config.batch_size {
-        Some(b) if b == 0 || b > n => Err(Error::InvalidBatchSize {
-            batch_size: b,
-            samples: n,
-        }),
-        _ => Ok(n),
     }
 }
 
-/// Checks that `y` has `x`'s samples and that both are finite; `names` (inputs, targets,
+/// `sum / terms` in `T`, as `f64`: the loss of a batch, rounded as the loop always has.
+fn mean<T: Real>(sum: T, terms: usize) -> f64 {
+    (sum / T::cast(terms as f64)).as_f64()
+}
+
+/// Checks that `y` has `x`'s samples and that both are valid; `names` (inputs, targets,
 /// their sample count) name them in errors.
-fn check_data<T: Real, const IN: usize, const OUT: usize>(
-    x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
+fn check_data<T: Real, Y: Targets, const IN: usize>(
+    x: &Inputs<T, IN>,
+    y: &Y,
     [inputs, targets, samples]: [&'static str; 3],
 ) -> Result<()> {
-    if y.ncols() != x.ncols() {
+    if y.len() != x.ncols() {
         return Err(Error::LengthMismatch {
             what: samples,
             expected: x.ncols(),
-            found: y.ncols(),
+            found: y.len(),
         });
     }
-    for (what, values) in [(inputs, x.as_slice()), (targets, y.as_slice())] {
-        if let Some(index) = values.iter().position(|v| !v.finite()) {
-            return Err(Error::NonFinite { what, index });
-        }
+    if let Some(index) = x.as_slice().iter().position(|v| !v.finite()) {
+        return Err(Error::NonFinite {
+            what: inputs,
+            index,
+        });
     }
-    Ok(())
+    y.check(targets)
 }
+

@@ -128,7 +128,7 @@ impl Diagnostics {
     /// # use constnet::nalgebra::{Const, Dyn, OMatrix};
     /// let model: net![Dense<1, 4>, Relu, Dense<4, 4>, Relu, Dense<4, 1>, Sigmoid] = Params::zeros();
     /// let x = OMatrix::<f32, Const<1>, Dyn>::zeros(3);
-    /// let diag = diagnose(&model, &x, &x)?;
+    /// let diag = diagnose(&model, &x, &x, &constnet::Mse)?;
     /// assert_eq!(diag.hidden_layers(), [(1, 1), (2, 3)]); // the Sigmoid at 5 is the output
     /// # Ok::<(), constnet::Error>(())
     /// ```
@@ -157,7 +157,7 @@ impl Diagnostics {
     /// # use constnet::nalgebra::{Const, Dyn, OMatrix};
     /// let model: net![Dense<1, 4>, Relu, Dense<4, 1>] = Params::zeros(); // ReLU of 0: inactive
     /// let x = OMatrix::<f32, Const<1>, Dyn>::from_element(3, 1.0);
-    /// assert_eq!(diagnose(&model, &x, &x)?.dead_layers(), [1]);
+    /// assert_eq!(diagnose(&model, &x, &x, &constnet::Mse)?.dead_layers(), [1]);
     /// # Ok::<(), constnet::Error>(())
     /// ```
     #[must_use]

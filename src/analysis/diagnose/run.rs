@@ -6,8 +6,9 @@ use nalgebra::{Const, Dyn, OMatrix};
 
 use super::Inspect;
 use super::report::{Diagnostics, LayerReport};
-use crate::layer::{Layer, Params, fit_batch};
-use crate::{Error, Forward, Real, Result, loss};
+use crate::layer::{Layer, Params, resize};
+use crate::loss::{Loss, Targets};
+use crate::{Error, Forward, Real, Result};
 
 /// Samples per block of [`diagnose`]: its memory is a few blocks' activations, whatever
 /// the data's size. The training loop's block size, so one block is one training block.
@@ -15,7 +16,7 @@ pub const BLOCK: usize = crate::train::BLOCK;
 
 /// Runs `net` on inputs `x` and targets `y` (one sample per column) and reports, per layer
 /// (see [`Inspect`]): for each activation, how often each unit was active; for each layer
-/// with trainable tensors, the L2 norm of the gradient of the MSE loss over all of `x`
+/// with trainable tensors, the L2 norm of the gradient of `loss` over all of `x`
 /// with respect to those tensors (the gradient a full-batch training step would take).
 ///
 /// The data runs in blocks of at most [`BLOCK`] samples: one [`Inspect`] pass and one
@@ -33,7 +34,7 @@ pub const BLOCK: usize = crate::train::BLOCK;
 /// let model: net![Dense<1, 16>, Relu, Dense<16, 1>] = Init::init(&mut rng, InitScheme::He);
 /// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(1000, |_, j| j as f32 / 500.0 - 1.0);
 /// let y = x.map(|v| v * v * v);
-/// let diag = diagnose(&model, &x, &y)?;
+/// let diag = diagnose(&model, &x, &y, &constnet::Mse)?;
 /// assert_eq!(diag.samples, 1000);
 /// assert!(diag.layers[0].grad_norm.unwrap() > 0.0);
 /// assert!(diag.layers[1].grad_norm.is_none()); // a ReLU trains nothing
@@ -48,20 +49,21 @@ pub const BLOCK: usize = crate::train::BLOCK;
 /// up to the network's (an [`Inspect`] impl that miscounts, or reports differently from
 /// one block to the next). A NaN or infinite loss is no error: it is reported, and so are
 /// the gradient norms it leads to.
-pub fn diagnose<T, N, const IN: usize, const OUT: usize>(
+pub fn diagnose<T, N, L, const IN: usize, const OUT: usize>(
     net: &N,
     x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
+    y: &L::Targets,
+    loss: &L,
 ) -> Result<Diagnostics>
 where
     T: Real,
     N: Layer<Const<IN>, T, Out = Const<OUT>> + Inspect<T, Const<IN>> + Forward<T, Const<IN>, Dyn>,
+    L: Loss<T, OUT>,
 {
     let n = x.ncols();
     check_data(x, y)?;
-    // ∂L/∂prediction of the mean over all n·OUT values, the same scale in every block.
-    let count = T::cast((n * OUT) as f64);
-    let scale = T::cast(2.0) / count;
+    // ∂L/∂prediction of the mean over all of the data, the same count in every block.
+    let count = T::cast((n * L::TERMS) as f64);
 
     let mut layers: Option<Vec<LayerReport>> = None;
     let mut block_reports = Vec::new();
@@ -73,7 +75,7 @@ where
     let mut sse = T::zero();
     for (i, start) in (0..n).step_by(BLOCK).enumerate() {
         let len = BLOCK.min(n - start);
-        fit_batch(&mut xb, Dyn(len));
+        resize(&mut xb, Dyn(len));
         xb.as_mut_slice()
             .copy_from_slice(&x.as_slice()[start * IN..(start + len) * IN]);
 
@@ -82,12 +84,13 @@ where
         merge(&mut layers, &block_reports)?;
 
         net.forward_into(&xb, &mut ws);
-        fit_batch(&mut grad_pred, Dyn(len));
-        let ys = &y.as_slice()[start * OUT..(start + len) * OUT];
-        let pred = N::output(&ws).as_slice();
-        sse += loss::sse_with_grad(pred, ys, grad_pred.as_mut_slice(), scale);
+        resize(&mut grad_pred, Dyn(len));
+        let ys = &y.samples()[start..start + len];
+        let pred = N::output(&ws).as_slice().as_chunks::<OUT>().0;
+        let grads = grad_pred.as_mut_slice().as_chunks_mut::<OUT>().0;
+        sse += loss.sum_and_grad(pred, ys, grads, count);
         let target = if i == 0 { &mut grad } else { &mut block_grad };
-        net.backward_into(&xb, &mut ws, &grad_pred, target, false)?;
+        net.backward_params(&xb, &mut ws, &grad_pred, target)?;
         if i > 0 {
             add(&mut grad, &block_grad);
         }
@@ -101,26 +104,24 @@ where
     })
 }
 
-fn check_data<T: Real, const IN: usize, const OUT: usize>(
+fn check_data<T: Real, Y: Targets, const IN: usize>(
     x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
+    y: &Y,
 ) -> Result<()> {
     if x.ncols() == 0 {
         return Err(Error::EmptyData);
     }
-    if y.ncols() != x.ncols() {
+    if y.len() != x.ncols() {
         return Err(Error::LengthMismatch {
             what: "targets (samples)",
             expected: x.ncols(),
-            found: y.ncols(),
+            found: y.len(),
         });
     }
-    for (what, values) in [("x", x.as_slice()), ("y", y.as_slice())] {
-        if let Some(index) = values.iter().position(|v| !v.finite()) {
-            return Err(Error::NonFinite { what, index });
-        }
+    if let Some(index) = x.as_slice().iter().position(|v| !v.finite()) {
+        return Err(Error::NonFinite { what: "x", index });
     }
-    Ok(())
+    y.check("y")
 }
 
 /// Adds a block's reports into the totals (the first block's become the totals).

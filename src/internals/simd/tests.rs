@@ -86,7 +86,7 @@ where
     net.forward_into(x, &mut ws);
     push(N::output(&ws).as_slice());
     let mut grad = N::zeros();
-    net.backward_into(x, &mut ws, g, &mut grad, true).unwrap();
+    net.backward_into(x, &mut ws, g, &mut grad).unwrap();
     push(N::grad_input(&ws).as_slice());
     for i in 0..N::TENSORS {
         push(grad.tensor(i));

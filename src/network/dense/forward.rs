@@ -20,7 +20,7 @@ use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, MatrixView, MatrixViewMut, OMatrix, U1};
 
 use super::Dense;
-use crate::layer::{Buffers, Forward, Fuse, check_batch, fit_batch};
+use crate::layer::{Back, Before, Buffers, Forward, check_batch, resize};
 use crate::{Activation, Identity, Real, Result, simd};
 
 /// Layers narrower than this on either side are *thin*: nalgebra's GEMM would not take its
@@ -146,18 +146,6 @@ where
 {
     type Workspace = Buffers<T, Const<IN>, Const<OUT>, N>;
 
-    fn workspace(batch: N) -> Self::Workspace {
-        Buffers::new(batch)
-    }
-
-    fn output(ws: &Self::Workspace) -> &OMatrix<T, Const<OUT>, N> {
-        &ws.output
-    }
-
-    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, Const<IN>, N> {
-        &ws.grad_input
-    }
-
     /// The kernels of [`forward_into`](Forward::forward_into), so inference and training
     /// give the same bits.
     fn forward(&self, x: &OMatrix<T, Const<IN>, N>) -> OMatrix<T, Const<OUT>, N> {
@@ -167,7 +155,7 @@ where
     }
 
     fn forward_into(&self, x: &OMatrix<T, Const<IN>, N>, ws: &mut Self::Workspace) {
-        fit_batch(&mut ws.output, x.shape_generic().1);
+        resize(&mut ws.output, x.shape_generic().1);
         self.affine(&Identity, x, &mut ws.output, &mut []);
     }
 
@@ -185,24 +173,32 @@ where
         ws: &mut Self::Workspace,
         grad_out: &OMatrix<T, Const<OUT>, N>,
         grad: &mut Self,
-        grad_input: bool,
     ) -> Result<()> {
         check_batch(grad_out.ncols(), x.ncols())?;
-        if grad_input {
-            fit_batch(&mut ws.grad_input, x.shape_generic().1);
-        }
-        let dx = grad_input.then_some(ws.grad_input.as_mut_slice());
+        resize(&mut ws.grad_input, x.shape_generic().1);
+        let dx = Some(ws.grad_input.as_mut_slice());
         self.grads(&Identity, x, grad_out, grad, dx, &[]);
         Ok(())
     }
-}
 
-impl<const IN: usize, const OUT: usize, T: Real, N: Dim> Fuse<T, Const<IN>, N> for Dense<IN, OUT, T>
-where
-    DefaultAllocator: Allocator<Const<IN>, N> + Allocator<Const<OUT>, N>,
-{
+    /// `∂L/∂W` and `∂L/∂b` only: the product `Wᵀ·G` is skipped.
+    fn backward_params(
+        &self,
+        x: &OMatrix<T, Const<IN>, N>,
+        _: &mut Self::Workspace,
+        grad_out: &OMatrix<T, Const<OUT>, N>,
+        grad: &mut Self,
+    ) -> Result<()> {
+        check_batch(grad_out.ncols(), x.ncols())?;
+        self.grads(&Identity, x, grad_out, grad, None, &[]);
+        Ok(())
+    }
+
+    // The neighbour hooks: an activation after this layer is applied as its kernels write
+    // the output, an activation before it has `f'` applied as `∂L/∂x` is written.
+
     /// Applies `act` as the output is written where
-    /// [`forward_activated`](Fuse::forward_activated) does (tiled and column kernels),
+    /// [`forward_activated`](Forward::forward_activated) does (tiled and column kernels),
     /// else in a second pass; the column kernels (single samples, small batches) write only
     /// `act(W·x + b)`.
     fn infer_activated<A: Activation>(
@@ -236,8 +232,8 @@ where
         ws: &mut Self::Workspace,
         out: &mut OMatrix<T, Const<OUT>, N>,
     ) {
-        fit_batch(&mut ws.output, x.shape_generic().1);
-        fit_batch(out, x.shape_generic().1);
+        resize(&mut ws.output, x.shape_generic().1);
+        resize(out, x.shape_generic().1);
         let acts = out.as_mut_slice().as_chunks_mut::<OUT>().0;
         if !self.affine(act, x, &mut ws.output, acts) {
             simd::activate(act, ws.output.as_slice(), out.as_mut_slice());
@@ -248,20 +244,18 @@ where
     /// pass (matrixmultiply). This layer's own `∂L/∂x` is then left unwritten.
     fn backward_activated<A: Activation>(
         &self,
-        act: &A,
         x: &OMatrix<T, Const<IN>, N>,
         _: &mut Self::Workspace,
-        grad_out: &OMatrix<T, Const<OUT>, N>,
-        grad: &mut Self,
-        act_input: &OMatrix<T, Const<IN>, N>,
-        out: &mut OMatrix<T, Const<IN>, N>,
+        back: Back<'_, T, Const<OUT>, N, Self>,
+        act: Before<'_, '_, A, T, Const<IN>, N>,
     ) -> Result<()> {
-        check_batch(grad_out.ncols(), x.ncols())?;
-        check_batch(act_input.ncols(), x.ncols())?;
-        fit_batch(out, x.shape_generic().1);
-        let zs = act_input.as_slice().as_chunks::<IN>().0;
-        if !self.grads(act, x, grad_out, grad, Some(out.as_mut_slice()), zs) {
-            simd::activate_grad_in_place(act, act_input.as_slice(), out.as_mut_slice());
+        check_batch(back.grad_out.ncols(), x.ncols())?;
+        check_batch(act.input.ncols(), x.ncols())?;
+        resize(act.grad, x.shape_generic().1);
+        let zs = act.input.as_slice().as_chunks::<IN>().0;
+        let out = Some(act.grad.as_mut_slice());
+        if !self.grads(act.act, x, back.grad_out, back.grad, out, zs) {
+            simd::activate_grad_in_place(act.act, act.input.as_slice(), act.grad.as_mut_slice());
         }
         Ok(())
     }

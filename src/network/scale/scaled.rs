@@ -8,7 +8,7 @@ use rand::Rng;
 
 use super::{Rescale, Standardize};
 use crate::export::{ExportRs, pad};
-use crate::layer::{Forward, Fuse, Layer, Net, Network, Params};
+use crate::layer::{Buffers, Forward, Layer, Net, Network, Params, Workspace};
 use crate::{Init, InitScheme, Real, Result};
 
 /// A network `net` from `IN` to `OUT` features between an input [`Standardize`] and an
@@ -227,37 +227,18 @@ where
     DefaultAllocator: Allocator<Const<IN>, B> + Allocator<Const<OUT>, B>,
 {
     /// The input scaler's, the network's and the output scaler's workspaces.
-    type Workspace = (
-        <Standardize<IN, T> as Forward<T, Const<IN>, B>>::Workspace,
-        M::Workspace,
-        <Rescale<OUT, T> as Forward<T, Const<OUT>, B>>::Workspace,
-    );
-
-    fn workspace(batch: B) -> Self::Workspace {
-        (
-            Standardize::workspace(batch),
-            M::workspace(batch),
-            Rescale::workspace(batch),
-        )
-    }
-
-    fn output((_, _, ws): &Self::Workspace) -> &OMatrix<T, Const<OUT>, B> {
-        Rescale::<OUT, T>::output(ws)
-    }
-
-    fn grad_input((ws, _, _): &Self::Workspace) -> &OMatrix<T, Const<IN>, B> {
-        Standardize::<IN, T>::grad_input(ws)
-    }
+    type Workspace = ScaledWorkspace<M::Workspace, T, IN, OUT, B>;
 
     fn forward(&self, x: &OMatrix<T, Const<IN>, B>) -> OMatrix<T, Const<OUT>, B> {
         self.output
             .forward(&self.net.forward(&self.input.forward(x)))
     }
 
-    fn forward_into(&self, x: &OMatrix<T, Const<IN>, B>, (wi, wn, wo): &mut Self::Workspace) {
-        self.input.forward_into(x, wi);
-        self.net.forward_into(Standardize::<IN, T>::output(wi), wn);
-        self.output.forward_into(M::output(wn), wo);
+    fn forward_into(&self, x: &OMatrix<T, Const<IN>, B>, ws: &mut Self::Workspace) {
+        let ScaledWorkspace { input, net, output } = ws;
+        self.input.forward_into(x, input);
+        self.net.forward_into(&input.output, net);
+        self.output.forward_into(M::output(net), output);
     }
 
     /// The chain rule through the three parts, last first: `∂L/∂ŷ = ∂L/∂y · std_out`,
@@ -266,29 +247,88 @@ where
     fn backward_into(
         &self,
         x: &OMatrix<T, Const<IN>, B>,
-        (wi, wn, wo): &mut Self::Workspace,
+        ws: &mut Self::Workspace,
         grad_out: &OMatrix<T, Const<OUT>, B>,
         grad: &mut Self,
-        grad_input: bool,
     ) -> Result<()> {
-        self.output
-            .backward_into(M::output(wn), wo, grad_out, &mut grad.output, true)?;
-        let z = Standardize::<IN, T>::output(wi);
-        let g = Rescale::<OUT, T>::grad_input(wo);
-        self.net.backward_into(z, wn, g, &mut grad.net, true)?;
-        let g = M::grad_input(wn);
+        self.backward_net(ws, grad_out, grad)?;
+        let ScaledWorkspace { input, net, .. } = ws;
         self.input
-            .backward_into(x, wi, g, &mut grad.input, grad_input)
+            .backward_into(x, input, M::grad_input(net), &mut grad.input)
+    }
+
+    /// As [`backward_into`](Forward::backward_into), without `∂L/∂x`.
+    fn backward_params(
+        &self,
+        x: &OMatrix<T, Const<IN>, B>,
+        ws: &mut Self::Workspace,
+        grad_out: &OMatrix<T, Const<OUT>, B>,
+        grad: &mut Self,
+    ) -> Result<()> {
+        self.backward_net(ws, grad_out, grad)?;
+        let ScaledWorkspace { input, net, .. } = ws;
+        self.input
+            .backward_params(x, input, M::grad_input(net), &mut grad.input)
     }
 }
 
-/// Runs beside its neighbours without fusing: the defaults.
-impl<M, const IN: usize, const OUT: usize, T: Real, B: Dim> Fuse<T, Const<IN>, B>
-    for Scaled<M, IN, OUT, T>
+impl<M, const IN: usize, const OUT: usize, T: Real> Scaled<M, IN, OUT, T>
 where
-    M: Network<IN, OUT, T> + Forward<T, Const<IN>, B>,
+    M: Network<IN, OUT, T>,
+{
+    /// The output scaler's and the network's backward passes.
+    fn backward_net<B: Dim>(
+        &self,
+        ws: &mut ScaledWorkspace<M::Workspace, T, IN, OUT, B>,
+        grad_out: &OMatrix<T, Const<OUT>, B>,
+        grad: &mut Self,
+    ) -> Result<()>
+    where
+        M: Forward<T, Const<IN>, B>,
+        DefaultAllocator: Allocator<Const<IN>, B> + Allocator<Const<OUT>, B>,
+    {
+        let ScaledWorkspace { input, net, output } = ws;
+        self.output
+            .backward_into(M::output(net), output, grad_out, &mut grad.output)?;
+        self.net
+            .backward_into(&input.output, net, &output.grad_input, &mut grad.net)
+    }
+}
+
+/// A [`Scaled`] model's workspace: the input scaler's buffers, the network's workspace, the
+/// output scaler's buffers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScaledWorkspace<W, T: Real, const IN: usize, const OUT: usize, B: Dim>
+where
     DefaultAllocator: Allocator<Const<IN>, B> + Allocator<Const<OUT>, B>,
 {
+    /// The input scaler's buffers.
+    pub input: Buffers<T, Const<IN>, Const<IN>, B>,
+    /// The network's workspace.
+    pub net: W,
+    /// The output scaler's buffers.
+    pub output: Buffers<T, Const<OUT>, Const<OUT>, B>,
+}
+
+impl<W, T: Real, const IN: usize, const OUT: usize, B: Dim> Workspace<T, Const<IN>, Const<OUT>, B>
+    for ScaledWorkspace<W, T, IN, OUT, B>
+where
+    W: Workspace<T, Const<IN>, Const<OUT>, B>,
+    DefaultAllocator: Allocator<Const<IN>, B> + Allocator<Const<OUT>, B>,
+{
+    fn new(batch: B) -> Self {
+        ScaledWorkspace {
+            input: Buffers::new(batch),
+            net: W::new(batch),
+            output: Buffers::new(batch),
+        }
+    }
+    fn output(&self) -> &OMatrix<T, Const<OUT>, B> {
+        &self.output.output
+    }
+    fn grad_input(&self) -> &OMatrix<T, Const<IN>, B> {
+        &self.input.grad_input
+    }
 }
 
 /// `constnet::Scaled<net, IN, OUT, T>`, built with [`Scaled::from_parts`].

@@ -1,10 +1,6 @@
-//! Held-out monitoring and early stopping: what [`fit_validated`](super::fit_validated) is
-//! given ([`Validation`], [`EarlyStopping`]), what it reports per epoch ([`Epoch`]) and at the
-//! end ([`History`]), and the bookkeeping in between.
-
-use alloc::vec::Vec;
-
-use nalgebra::{Const, Dyn, OMatrix};
+//! Held-out monitoring and early stopping: [`EarlyStopping`], what the
+//! [`Trainer`](super::Trainer) reports per epoch ([`Epoch`], [`EpochControl`]), and the
+//! bookkeeping in between.
 
 use crate::{Error, Params, Real, Result};
 
@@ -12,7 +8,7 @@ use crate::{Error, Params, Real, Result};
 /// `EarlyStopping(monitor, patience, min_delta, restore_best_weights)` does.
 ///
 /// The monitored value of epoch `e` is the validation loss after `e`'s update when
-/// [`Validation`] data are given, else the epoch's training loss. Epoch `e` *improves* when
+/// validation data are given, else the epoch's training loss. Epoch `e` *improves* when
 /// `best − value > min_delta`, where `best` is the monitored value of the last improving
 /// epoch (the first finite value always improves; NaN never does). Training stops after
 /// `patience` consecutive epochs without an improvement.
@@ -22,13 +18,9 @@ use crate::{Error, Params, Real, Result};
 /// from the *end* of the best epoch: Keras does the same with `monitor="loss"`.
 ///
 /// ```
-/// use constnet::train::{EarlyStopping, TrainConfig};
-/// let config = TrainConfig {
-///     epochs: 5000,
-///     early_stopping: Some(EarlyStopping { patience: 50, ..EarlyStopping::default() }),
-///     ..TrainConfig::default()
-/// };
-/// assert!(config.early_stopping.unwrap().restore_best);
+/// use constnet::train::EarlyStopping;
+/// let stopping = EarlyStopping { patience: 50, ..EarlyStopping::default() };
+/// assert!(stopping.restore_best);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EarlyStopping {
@@ -81,53 +73,6 @@ impl EarlyStopping {
     }
 }
 
-/// Held-out data to measure after every epoch: inputs `x` and targets `y`, one sample per
-/// column, checked as the training data are (same count of samples, finite, not empty).
-///
-/// ```
-/// use constnet::train::Validation;
-/// use nalgebra::{Const, Dyn, OMatrix};
-/// let x = OMatrix::<f32, Const<1>, Dyn>::from_element(8, 0.5);
-/// let y = x.map(|v| 2.0 * v);
-/// let val = Validation { x: &x, y: &y };
-/// assert_eq!(val.x.ncols(), 8);
-/// ```
-#[derive(Debug)]
-pub struct Validation<'a, T: Real, const IN: usize, const OUT: usize> {
-    /// Inputs, `IN × n`.
-    pub x: &'a OMatrix<T, Const<IN>, Dyn>,
-    /// Targets, `OUT × n`.
-    pub y: &'a OMatrix<T, Const<OUT>, Dyn>,
-}
-
-impl<T: Real, const IN: usize, const OUT: usize> Clone for Validation<'_, T, IN, OUT> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T: Real, const IN: usize, const OUT: usize> Copy for Validation<'_, T, IN, OUT> {}
-
-impl<T: Real, const IN: usize, const OUT: usize> Validation<'_, T, IN, OUT> {
-    /// Checks the data; returns the number of samples.
-    pub(super) fn check(&self) -> Result<usize> {
-        let n = self.x.ncols();
-        if n == 0 {
-            return Err(Error::InvalidParameter {
-                name: "validation data",
-                reason: "must hold at least one sample",
-            });
-        }
-        let names = [
-            "validation inputs",
-            "validation targets",
-            "validation targets (samples)",
-        ];
-        super::check_data(self.x, self.y, names)?;
-        Ok(n)
-    }
-}
-
 /// What the training loop reports after every epoch.
 ///
 /// ```
@@ -138,49 +83,24 @@ impl<T: Real, const IN: usize, const OUT: usize> Validation<'_, T, IN, OUT> {
 ///         None => format!("epoch {}: loss {:.4}", e.epoch + 1, e.loss),
 ///     }
 /// }
-/// let e = Epoch { epoch: 0, loss: 0.5, val_loss: None, net: &() };
+/// let e = Epoch { epoch: 0, loss: 0.5, val_loss: None, accuracy: None, val_accuracy: None, net: &() };
 /// assert_eq!(progress(&e), "epoch 1: loss 0.5000");
 /// ```
 #[derive(Debug)]
 pub struct Epoch<'a, N> {
     /// The epoch, 0-based.
     pub epoch: usize,
-    /// The mean training loss seen during the epoch (as [`fit`](super::fit) records it).
+    /// The mean training loss seen during the epoch (see [`History::train`](super::History)).
     pub loss: f64,
-    /// The MSE on the validation data after the epoch's update, if any were given.
+    /// The loss on the validation data after the epoch's update, if any were given.
     pub val_loss: Option<f64>,
+    /// The share of training samples classified right during the epoch, for a loss that
+    /// [classifies](crate::Loss::CLASSIFIES).
+    pub accuracy: Option<f64>,
+    /// The same on the validation data after the epoch's update.
+    pub val_accuracy: Option<f64>,
     /// The network after the epoch's update (for diagnostics every few epochs).
     pub net: &'a N,
-}
-
-/// The record of a [`fit_validated`](super::fit_validated) run.
-///
-/// ```
-/// use constnet::train::History;
-/// let h = History {
-///     train: vec![3.0, 2.0],
-///     val: vec![],
-///     best_epoch: Some(1),
-///     stopped_early: false,
-///     stopped_by_caller: false,
-/// };
-/// assert_eq!(h.train.len(), 2);
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct History {
-    /// Training loss of every epoch that ran (as [`fit`](super::fit) returns it).
-    pub train: Vec<f64>,
-    /// Validation loss of every epoch that ran; empty without validation data.
-    pub val: Vec<f64>,
-    /// The 0-based epoch of the best monitored value: the last epoch that improved (see
-    /// [`EarlyStopping`]; with `min_delta` 0, or without early stopping, the first epoch
-    /// of the lowest value). `None` only if no monitored value was finite.
-    pub best_epoch: Option<usize>,
-    /// Whether early stopping ended training before the configured epochs.
-    pub stopped_early: bool,
-    /// Whether the `on_epoch` callback ended training (by returning
-    /// [`ControlFlow::Break`](core::ops::ControlFlow::Break), see [`Flow`]).
-    pub stopped_by_caller: bool,
 }
 
 /// What an `on_epoch` callback returns: `()` to go on, or a
@@ -190,33 +110,32 @@ pub struct History {
 ///
 /// ```
 /// use core::ops::ControlFlow;
-/// use constnet::train::{fit_validated, TrainConfig};
-/// use constnet::{Dense, Init, InitScheme, Sgd};
+/// use constnet::{Dense, Init, InitScheme, Mse, Sgd, Trainer};
 /// use constnet::nalgebra::{Const, Dyn, OMatrix};
 /// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 ///
 /// let mut net: Dense<1, 1> = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(1), InitScheme::He);
 /// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(8, |_, j| j as f32);
-/// let config = TrainConfig { epochs: 100, ..TrainConfig::default() };
-/// let h = fit_validated(&mut net, &mut Sgd::new(0.01)?, &x, &x, None, &config, |e| {
-///     if e.epoch == 4 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
-/// })?;
-/// assert_eq!((h.train.len(), h.stopped_by_caller, h.stopped_early), (5, true, false));
+/// let h = Trainer::new(&x, &x)
+///     .epochs(100)
+///     .on_epoch(|e| if e.epoch == 4 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+///     .fit(&mut net, &mut Sgd::new(0.01)?, &Mse)?;
+/// assert_eq!((h.epochs(), h.stopped_by_caller, h.stopped_early), (5, true, false));
 /// # Ok::<(), constnet::Error>(())
 /// ```
-pub trait Flow {
+pub trait EpochControl {
     /// `true`: stop after this epoch.
-    fn stop(&self) -> bool;
+    fn should_stop(&self) -> bool;
 }
 
-impl Flow for () {
-    fn stop(&self) -> bool {
+impl EpochControl for () {
+    fn should_stop(&self) -> bool {
         false
     }
 }
 
-impl Flow for core::ops::ControlFlow<()> {
-    fn stop(&self) -> bool {
+impl EpochControl for core::ops::ControlFlow<()> {
+    fn should_stop(&self) -> bool {
         self.is_break()
     }
 }

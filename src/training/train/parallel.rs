@@ -1,5 +1,5 @@
-//! [`fit_parallel`]: [`fit`](super::fit) with each step of two or more blocks split over
-//! two threads, the second a worker that lives for the whole run.
+//! [`Trainer::threads`]: training with each step of two or more blocks split over two
+//! threads, the second a worker that lives for the whole run.
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
@@ -8,11 +8,12 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-use nalgebra::{Const, Dyn, OMatrix};
+use nalgebra::{Const, Dyn};
 
-use super::step::{BLOCK, Blocks, Gradient, add};
-use super::{Epoch, History, TrainConfig, Validation, train};
-use crate::{Forward, Optimizer, Real, Result};
+use super::step::{BLOCK, Blocks, Gradient, Inputs, Tally, add};
+use super::{History, OnEpoch, Trainer};
+use crate::loss::{Loss, Targets};
+use crate::{Error, Forward, Optimizer, Real, Result};
 
 /// How long a thread waiting for the other spins (then yields) before it sleeps. A
 /// full-batch step of the seed network on 1 000 samples took ~70 µs on two idle cores (900
@@ -28,157 +29,143 @@ const BY_WORKER: u8 = 1;
 const BY_CALLER: u8 = 2;
 const DONE: u8 = 3;
 
-/// [`fit`](super::fit), with every step on more than one block (256 samples) split over
-/// two threads. Same arguments, errors and loss history.
-///
-/// A step's blocks are divided in two contiguous halves; the calling thread runs the first,
-/// a worker thread started once for the whole run the second, each into its own buffers and
-/// gradient, and the two gradients are added (first + second) before the one update. Each
-/// step hands the worker a copy of the parameters and of its half of the samples (the
-/// calling thread keeps updating the network meanwhile); the threads wait for each other by
-/// spinning briefly, then sleeping. Steps of one block (mini-batches of up to 256) run on the
-/// calling thread alone.
-///
-/// The result is deterministic (same data, seed and config: same bits), but its sums are
-/// grouped differently from [`fit`](super::fit)'s, so the two differ by rounding on steps
-/// that get split; `fit` is the bit-reproducible single-threaded reference, and enabling
-/// this feature never changes it.
-///
-/// ```
-/// use constnet::{net, train::{fit_parallel, TrainConfig}, Dense, Init, InitScheme, Relu, Sgd};
-/// use nalgebra::{Const, Dyn, OMatrix};
-/// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
-///
-/// let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-/// let mut model: net![Dense<1, 16>, Relu, Dense<16, 1>] = Init::init(&mut rng, InitScheme::He);
-/// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(1024, |_, j| j as f32 / 512.0 - 1.0);
-/// let y = x.map(|v| 3.0 * v);
-/// let config = TrainConfig { epochs: 100, ..TrainConfig::default() };
-/// let losses = fit_parallel(&mut model, &mut Sgd::new(0.05)?, &x, &y, &config, |_, _| {})?;
-/// assert!(losses[99] < losses[0] / 100.0);
-/// # Ok::<(), constnet::Error>(())
-/// ```
-///
-/// # Errors
-/// As [`fit`](super::fit).
-///
-/// # Panics
-/// If a layer panics on the worker thread, the panic is resumed on the calling thread.
-pub fn fit_parallel<T, N, O, const IN: usize, const OUT: usize>(
-    net: &mut N,
-    optimizer: &mut O,
-    x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
-    config: &TrainConfig,
-    mut on_epoch: impl FnMut(usize, f64),
-) -> Result<Vec<f64>>
-where
-    T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
-    N::Workspace: Send,
-    O: Optimizer<T, N>,
-{
-    let on_epoch = |e: &Epoch<'_, N>| on_epoch(e.epoch, e.loss);
-    Ok(split(net, optimizer, x, y, None, config, on_epoch, true)?.train)
-}
+/// The [`Trainer`]'s threads after [`threads`](Trainer::threads).
+#[derive(Clone, Copy, Debug)]
+pub struct Threads(usize);
 
-/// [`fit_validated`](super::fit_validated), with steps split over two threads as in
-/// [`fit_parallel`]. Same arguments, errors and history; the validation loss is computed
-/// on the calling thread, between steps.
-///
-/// ```
-/// use constnet::train::{fit_parallel_validated, EarlyStopping, TrainConfig, Validation};
-/// use constnet::{net, Dense, Init, InitScheme, Relu, Sgd};
-/// use nalgebra::{Const, Dyn, OMatrix};
-/// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
-///
-/// let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-/// let mut model: net![Dense<1, 16>, Relu, Dense<16, 1>] = Init::init(&mut rng, InitScheme::He);
-/// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(1024, |_, j| j as f32 / 512.0 - 1.0);
-/// let y = x.map(|v| 3.0 * v);
-/// let vx = x.map(|v| 0.5 * v);
-/// let vy = vx.map(|v| 3.0 * v);
-/// let config = TrainConfig {
-///     epochs: 100,
-///     early_stopping: Some(EarlyStopping::default()),
-///     ..TrainConfig::default()
-/// };
-/// let val = Some(Validation { x: &vx, y: &vy });
-/// let mut sgd = Sgd::new(0.05)?;
-/// let history = fit_parallel_validated(&mut model, &mut sgd, &x, &y, val, &config, |_| {})?;
-/// let best = history.best_epoch.unwrap();
-/// assert!(history.val[best] < history.val[0] / 10.0);
-/// assert!(history.stopped_early); // patience 10: no improvement from epoch 5 to 14
-/// # Ok::<(), constnet::Error>(())
-/// ```
-///
-/// # Errors
-/// As [`fit_validated`](super::fit_validated).
-///
-/// # Panics
-/// If a layer panics on the worker thread, the panic is resumed on the calling thread.
-#[allow(clippy::too_many_arguments)]
-pub fn fit_parallel_validated<T, N, O, R: super::Flow, const IN: usize, const OUT: usize>(
-    net: &mut N,
-    optimizer: &mut O,
-    x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
-    validation: Option<Validation<'_, T, IN, OUT>>,
-    config: &TrainConfig,
-    on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
-) -> Result<History>
-where
-    T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
-    N::Workspace: Send,
-    O: Optimizer<T, N>,
-{
-    split(net, optimizer, x, y, validation, config, on_epoch, true)
-}
-
-/// [`fit_parallel_validated`], with a worker thread only if `spawn` (else the calling
-/// thread runs both halves of every step, one after the other).
-#[allow(clippy::too_many_arguments)]
-fn split<T, N, O, R: super::Flow, const IN: usize, const OUT: usize>(
-    net: &mut N,
-    optimizer: &mut O,
-    x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
-    validation: Option<Validation<'_, T, IN, OUT>>,
-    config: &TrainConfig,
-    on_epoch: impl FnMut(&Epoch<'_, N>) -> R,
-    spawn: bool,
-) -> Result<History>
-where
-    T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
-    N::Workspace: Send,
-    O: Optimizer<T, N>,
-{
-    let pool = Pool::<T, N, IN, OUT>::new();
-    thread::scope(|s| {
-        // If no thread can be started, the calling thread claims every job itself: the
-        // same work, the same bits, one core.
-        if spawn && let Ok(worker) = thread::Builder::new().spawn_scoped(s, || pool.work()) {
-            let _ = pool.worker.set(worker.thread().clone());
+impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N, F, P> {
+    /// Trains on `n` threads: 1, or 2 (feature `parallel`). With 2, every step on more than
+    /// one block (256 samples) is split over the calling thread and a worker thread that
+    /// lives for the whole run; smaller steps (mini-batches of up to 256) run on the
+    /// calling thread alone.
+    ///
+    /// A step's blocks are divided in two contiguous halves; the calling thread runs the
+    /// first, the worker the second, each into its own buffers and gradient, and the two
+    /// gradients are added (first + second) before the one update. Each step hands the
+    /// worker a copy of the parameters and of its half of the samples; the threads wait for
+    /// each other by spinning briefly, then sleeping.
+    ///
+    /// The result is deterministic (same data, seed and settings: same bits), but its sums
+    /// are grouped differently from a one-thread run's, so the two differ by rounding on
+    /// steps that get split; one thread is the bit-reproducible reference, and enabling the
+    /// feature never changes it.
+    ///
+    /// ```
+    /// use constnet::{net, Dense, Init, InitScheme, Mse, Relu, Sgd, Trainer};
+    /// use nalgebra::{Const, Dyn, OMatrix};
+    /// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+    ///
+    /// let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    /// let mut model: net![Dense<1, 16>, Relu, Dense<16, 1>] = Init::init(&mut rng, InitScheme::He);
+    /// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(1024, |_, j| j as f32 / 512.0 - 1.0);
+    /// let y = x.map(|v| 3.0 * v);
+    /// let history = Trainer::new(&x, &y)
+    ///     .epochs(100)
+    ///     .threads(2)
+    ///     .fit(&mut model, &mut Sgd::new(0.05)?, &Mse)?;
+    /// assert!(history.train[99] < history.train[0] / 100.0);
+    /// # Ok::<(), constnet::Error>(())
+    /// ```
+    pub fn threads(self, n: usize) -> Trainer<'a, T, IN, Y, N, F, Threads> {
+        Trainer {
+            x: self.x,
+            y: self.y,
+            validation: self.validation,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            shuffle_seed: self.shuffle_seed,
+            drop_last: self.drop_last,
+            early_stopping: self.early_stopping,
+            on_epoch: self.on_epoch,
+            threads: Threads(n),
+            net: core::marker::PhantomData,
         }
-        // Stops the worker however the loop ends (error or panic), so the scope can join it.
-        let _stop = Stop(&pool);
-        let halves = |batch| Halves::new(batch, &pool);
-        train(net, optimizer, x, y, validation, config, halves, on_epoch)
-    })
+    }
+}
+
+impl<'a, T, const IN: usize, Y, N, F> Trainer<'a, T, IN, Y, N, F, Threads>
+where
+    T: Real,
+    Y: Targets + Send + Sync,
+    F: OnEpoch<N>,
+{
+    /// [`fit`](Trainer::fit) on the threads asked for. Same errors, and
+    /// [`Error::InvalidParameter`] (`threads`) unless they are 1 or 2.
+    ///
+    /// # Errors
+    /// As [`fit`](Trainer::fit).
+    ///
+    /// # Panics
+    /// If a layer panics on the worker thread, the panic is resumed on the calling thread.
+    pub fn fit<O, L, const OUT: usize>(
+        self,
+        net: &mut N,
+        optimizer: &mut O,
+        loss: &L,
+    ) -> Result<History>
+    where
+        N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
+        N::Workspace: Send,
+        O: Optimizer<T, N>,
+        L: Loss<T, OUT, Targets = Y> + Sync,
+    {
+        match self.threads.0 {
+            1 => self.run(net, optimizer, loss, Blocks::<T, N, IN, OUT>::new),
+            2 => self.split(net, optimizer, loss, true),
+            _ => Err(Error::InvalidParameter {
+                name: "threads",
+                reason: "must be 1 or 2",
+            }),
+        }
+    }
+
+    /// Two-thread training, with a worker thread only if `spawn` (else the calling thread
+    /// runs both halves of every step, one after the other).
+    fn split<O, L, const OUT: usize>(
+        self,
+        net: &mut N,
+        optimizer: &mut O,
+        loss: &L,
+        spawn: bool,
+    ) -> Result<History>
+    where
+        N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
+        N::Workspace: Send,
+        O: Optimizer<T, N>,
+        L: Loss<T, OUT, Targets = Y> + Sync,
+    {
+        let pool = Pool::<T, N, L, IN, OUT>::new(loss);
+        thread::scope(|s| {
+            // If no thread can be started, the calling thread claims every job itself: the
+            // same work, the same bits, one core.
+            if spawn && let Ok(worker) = thread::Builder::new().spawn_scoped(s, || pool.work()) {
+                let _ = pool.worker.set(worker.thread().clone());
+            }
+            // Stops the worker however the loop ends (error or panic), so the scope can
+            // join it.
+            let _stop = Stop(&pool);
+            let halves = |batch| Halves::new(batch, &pool);
+            self.run(net, optimizer, loss, halves)
+        })
+    }
 }
 
 /// The second half of a step: its samples (copied) and buffers.
-struct Part<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize> {
-    x: OMatrix<T, Const<IN>, Dyn>,
-    y: OMatrix<T, Const<OUT>, Dyn>,
+struct Part<T: Real, N: Forward<T, Const<IN>, Dyn>, Y, const IN: usize, const OUT: usize> {
+    x: Inputs<T, IN>,
+    y: Y,
     blocks: Blocks<T, N, IN, OUT>,
 }
 
 /// What the two threads share; `slot` holds the data, the counters say whose turn it is.
-struct Pool<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize> {
-    slot: Mutex<Slot<T, N, IN, OUT>>,
+struct Pool<'l, T, N, L, const IN: usize, const OUT: usize>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn>,
+    L: Loss<T, OUT>,
+{
+    slot: Mutex<Slot<T, N, L::Targets, IN, OUT>>,
+    loss: &'l L,
     /// Jobs posted by the calling thread: a hint for the worker to look at `state`.
     posted: AtomicU64,
     /// The posted job's state: [`POSTED`], then [`BY_WORKER`] and [`DONE`], or [`BY_CALLER`].
@@ -188,30 +175,32 @@ struct Pool<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: 
     worker: OnceLock<Thread>,
 }
 
-struct Slot<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize> {
+struct Slot<T: Real, N: Forward<T, Const<IN>, Dyn>, Y, const IN: usize, const OUT: usize> {
     /// The worker's copy of the parameters.
     net: Box<N>,
     /// The job's half; taken back by the caller after the job.
-    part: Option<Box<Part<T, N, IN, OUT>>>,
-    scale: T,
-    sse: Option<Result<T>>,
+    part: Option<Box<Part<T, N, Y, IN, OUT>>>,
+    count: T,
+    tally: Option<Result<Tally<T>>>,
     panic: Option<Box<dyn Any + Send>>,
 }
 
-impl<T, N, const IN: usize, const OUT: usize> Pool<T, N, IN, OUT>
+impl<'l, T, N, L, const IN: usize, const OUT: usize> Pool<'l, T, N, L, IN, OUT>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+    L: Loss<T, OUT>,
 {
-    fn new() -> Self {
+    fn new(loss: &'l L) -> Self {
         Pool {
             slot: Mutex::new(Slot {
                 net: Box::new(N::zeros()),
                 part: None,
-                scale: T::zero(),
-                sse: None,
+                count: T::zero(),
+                tally: None,
                 panic: None,
             }),
+            loss,
             posted: AtomicU64::new(0),
             state: AtomicU8::new(DONE),
             stop: AtomicBool::new(false),
@@ -220,7 +209,7 @@ where
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Slot<T, N, IN, OUT>> {
+    fn lock(&self) -> MutexGuard<'_, Slot<T, N, L::Targets, IN, OUT>> {
         // Panics are caught inside the lock, so it is never poisoned; be safe anyway.
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -257,15 +246,18 @@ where
         let Slot {
             net,
             part,
-            scale,
-            sse,
+            count,
+            tally,
             panic,
         } = &mut *slot;
         if let Some(p) = part.as_mut() {
             let n = p.x.ncols();
-            let run = || p.blocks.gradient_of(net, &p.x, &p.y, 0..n, *scale);
+            let run = || {
+                let data = (&p.x, &p.y);
+                p.blocks.gradient_of(net, data, 0..n, (self.loss, *count))
+            };
             match panic::catch_unwind(AssertUnwindSafe(run)) {
-                Ok(result) => *sse = Some(result),
+                Ok(result) => *tally = Some(result),
                 Err(payload) => *panic = Some(payload),
             }
         }
@@ -274,20 +266,20 @@ where
     /// Runs `part` on a copy of `net` on the worker (or here, if the worker has not
     /// started it by the time `here` is done) while `here` runs on this thread; returns
     /// both results and the part.
+    #[allow(clippy::type_complexity)]
     fn run<R>(
         &self,
         net: &N,
-        part: Box<Part<T, N, IN, OUT>>,
-        scale: T,
+        (part, count): (Box<Part<T, N, L::Targets, IN, OUT>>, T),
         here: impl FnOnce() -> R,
-    ) -> (R, Result<T>, Box<Part<T, N, IN, OUT>>) {
+    ) -> (R, Result<Tally<T>>, Box<Part<T, N, L::Targets, IN, OUT>>) {
         {
             let mut slot = self.lock();
             for i in 0..N::TENSORS {
                 slot.net.tensor_mut(i).copy_from_slice(net.tensor(i));
             }
             slot.part = Some(part);
-            slot.scale = scale;
+            slot.count = count;
         }
         self.state.store(POSTED, Ordering::Release);
         self.posted.fetch_add(1, Ordering::Release);
@@ -307,12 +299,12 @@ where
             drop(slot);
             panic::resume_unwind(payload);
         }
-        let sse = slot
-            .sse
+        let tally = slot
+            .tally
             .take()
             .expect("the worker reports every job it runs");
         let part = slot.part.take().expect("the worker gives back every part");
-        (mine, sse, part)
+        (mine, tally, part)
     }
 }
 
@@ -337,12 +329,17 @@ fn wait(done: impl Fn() -> bool) {
 }
 
 /// Tells the worker to stop when dropped.
-struct Stop<'p, T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize>(
-    &'p Pool<T, N, IN, OUT>,
-);
+struct Stop<'p, 'l, T, N, L, const IN: usize, const OUT: usize>(&'p Pool<'l, T, N, L, IN, OUT>)
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn>,
+    L: Loss<T, OUT>;
 
-impl<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize> Drop
-    for Stop<'_, T, N, IN, OUT>
+impl<T, N, L, const IN: usize, const OUT: usize> Drop for Stop<'_, '_, T, N, L, IN, OUT>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn>,
+    L: Loss<T, OUT>,
 {
     fn drop(&mut self) {
         self.0.stop.store(true, Ordering::Release);
@@ -354,27 +351,33 @@ impl<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize> 
 
 /// The [`Gradient`] of a batch size: the first half's buffers here, the second's (`None`
 /// for one-block batches, which are not split) handed to the worker for each step.
-struct Halves<'p, T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize> {
+struct Halves<'p, 'l, T, N, L, const IN: usize, const OUT: usize>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn>,
+    L: Loss<T, OUT>,
+{
     first: Blocks<T, N, IN, OUT>,
-    second: Option<Box<Part<T, N, IN, OUT>>>,
+    second: Option<Box<Part<T, N, L::Targets, IN, OUT>>>,
     /// Where the halves meet: the first `split` samples go to the first half.
     split: usize,
-    pool: &'p Pool<T, N, IN, OUT>,
+    pool: &'p Pool<'l, T, N, L, IN, OUT>,
 }
 
-impl<'p, T, N, const IN: usize, const OUT: usize> Halves<'p, T, N, IN, OUT>
+impl<'p, 'l, T, N, L, const IN: usize, const OUT: usize> Halves<'p, 'l, T, N, L, IN, OUT>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+    L: Loss<T, OUT>,
 {
-    fn new(batch: usize, pool: &'p Pool<T, N, IN, OUT>) -> Self {
+    fn new(batch: usize, pool: &'p Pool<'l, T, N, L, IN, OUT>) -> Self {
         // Whole blocks to the first half; the second ends with the short block, if any.
         let split = batch.div_ceil(BLOCK).div_ceil(2) * BLOCK;
         let second = (batch > BLOCK).then(|| {
             let len = batch - split;
             Box::new(Part {
-                x: OMatrix::zeros_generic(Const::<IN>, Dyn(len)),
-                y: OMatrix::zeros_generic(Const::<OUT>, Dyn(len)),
+                x: Inputs::<T, IN>::zeros_generic(Const::<IN>, Dyn(len)),
+                y: L::Targets::zeros(len),
                 blocks: Blocks::new(len),
             })
         });
@@ -387,60 +390,59 @@ where
     }
 }
 
-impl<T, N, const IN: usize, const OUT: usize> Gradient<T, N, IN, OUT> for Halves<'_, T, N, IN, OUT>
+impl<T, N, L, const IN: usize, const OUT: usize> Gradient<T, N, L, IN, OUT>
+    for Halves<'_, '_, T, N, L, IN, OUT>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
     N::Workspace: Send,
+    L: Loss<T, OUT> + Sync,
+    L::Targets: Send,
 {
     fn gradient(
         &mut self,
         net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-        scale: T,
-    ) -> Result<T> {
+        (x, y): (&Inputs<T, IN>, &L::Targets),
+        loss: &L,
+        count: T,
+    ) -> Result<Tally<T>> {
         let n = x.ncols();
         let Some(mut part) = self.second.take() else {
-            return self.first.gradient_of(net, x, y, 0..n, scale);
+            return self.first.gradient_of(net, (x, y), 0..n, (loss, count));
         };
         let split = self.split;
         part.x
             .as_mut_slice()
             .copy_from_slice(&x.as_slice()[split * IN..n * IN]);
         part.y
-            .as_mut_slice()
-            .copy_from_slice(&y.as_slice()[split * OUT..n * OUT]);
+            .samples_mut()
+            .copy_from_slice(&y.samples()[split..n]);
         let first = &mut self.first;
-        let here = || first.gradient_of(net, x, y, 0..split, scale);
-        let (sse_first, sse_second, part) = self.pool.run(net, part, scale, here);
+        let here = || first.gradient_of(net, (x, y), 0..split, (loss, count));
+        let (first_half, second_half, part) = self.pool.run(net, (part, count), here);
         let part = self.second.insert(part);
-        let sse = sse_first? + sse_second?;
-        if sse.finite() {
-            add(self.first.grad_mut(), part.blocks.grad());
+        let tally = first_half? + second_half?;
+        if tally.sum.finite() {
+            add(self.first.grad_mut(), Gradient::<T, N, L, IN, OUT>::grad(&part.blocks));
         }
-        Ok(sse)
+        Ok(tally)
     }
 
     fn grad(&self) -> &N {
-        self.first.grad()
+        Gradient::<T, N, L, IN, OUT>::grad(&self.first)
     }
 
     /// Serial: run once per training run, it is not worth a thread.
-    fn sse(
-        &mut self,
-        net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-    ) -> T {
-        self.first.sse_of(net, x, y, 0..x.ncols())
+    fn tally(&mut self, net: &N, x: &Inputs<T, IN>, y: &L::Targets, loss: &L) -> Tally<T> {
+        self.first.tally_of(net, (x, y), 0..x.ncols(), loss)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Dense, Init, InitScheme, Params, Relu, Sgd};
+    use crate::{Dense, Init, InitScheme, Mse, Params, Relu, Sgd};
+    use nalgebra::OMatrix;
     use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 
     type Small = crate::net![Dense<1, 16>, Relu, Dense<16, 1>];
@@ -451,16 +453,15 @@ mod tests {
     fn the_second_half_gives_the_same_bits_on_either_thread() {
         let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(1000, |_, j| j as f32 / 500.0 - 1.0);
         let y = x.map(|v| v * v * v);
-        let config = TrainConfig {
-            epochs: 20,
-            batch_size: Some(600),
-            ..TrainConfig::default()
-        };
         let run = |spawn| {
             let mut net: Small =
                 Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(3), InitScheme::He);
             let mut sgd = Sgd::new(0.01).unwrap();
-            let losses = split(&mut net, &mut sgd, &x, &y, None, &config, |_| {}, spawn)
+            let losses = Trainer::new(&x, &y)
+                .epochs(20)
+                .batch_size(600)
+                .threads(2)
+                .split(&mut net, &mut sgd, &Mse, spawn)
                 .unwrap()
                 .train;
             let bits: Vec<u32> = (0..<Small as Params<f32>>::TENSORS)

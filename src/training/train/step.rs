@@ -1,4 +1,4 @@
-//! One optimisation step (forward, MSE, backward, update) on a batch, with every buffer
+//! One optimisation step (forward, loss, backward, update) on a batch, with every buffer
 //! allocated once per run.
 //!
 //! A batch larger than [`BLOCK`] samples runs forward and backward block by block, summing
@@ -8,154 +8,188 @@
 //! the batch, and the buffers stay small. A batch of at most [`BLOCK`] samples is one block
 //! and computes exactly what an unblocked step does.
 
-use core::ops::Range;
+use core::ops::{Add, Range};
 
 use nalgebra::{Const, Dyn, OMatrix};
 
-use crate::layer::{Params, fit_batch};
-use crate::{Forward, Optimizer, Real, Result, loss};
+use crate::layer::{Params, resize};
+use crate::loss::{Loss, Targets};
+use crate::{Forward, Optimizer, Real, Result};
 
-/// Samples per forward/backward pass of [`fit`](super::fit): larger batches run in blocks
-/// of this many samples (and one smaller block for the rest).
+/// Samples per forward/backward pass of the [`Trainer`](super::Trainer): larger batches
+/// run in blocks of this many samples (and one smaller block for the rest).
 ///
 /// Measured on the seed network (64 wide, f32, AVX-512, 2 MiB L2): 256 was fastest at
 /// N = 1 000 and 10 000 among 128…2 048 (7% and 14% faster than 1 024).
 pub(crate) const BLOCK: usize = 256;
 
-/// Computes the batch gradient `∂L/∂θ` of the MSE: serially ([`Blocks`]) or split over
+/// The inputs of a data set or batch, one sample per column.
+pub(super) type Inputs<T, const IN: usize> = OMatrix<T, Const<IN>, Dyn>;
+
+/// What a pass over samples adds up: the loss terms' sum and the samples classified right.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Tally<T> {
+    pub(super) sum: T,
+    pub(super) correct: usize,
+}
+
+impl<T: Real> Tally<T> {
+    pub(super) fn zero() -> Self {
+        Tally {
+            sum: T::zero(),
+            correct: 0,
+        }
+    }
+}
+
+impl<T: Real> Add for Tally<T> {
+    type Output = Self;
+    fn add(self, other: Self) -> Self {
+        Tally {
+            sum: self.sum + other.sum,
+            correct: self.correct + other.correct,
+        }
+    }
+}
+
+/// Computes the batch gradient `∂L/∂θ` of a loss: serially ([`Blocks`]) or split over
 /// threads (`super::parallel`).
-pub(super) trait Gradient<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize>
+pub(super) trait Gradient<T, N, L, const IN: usize, const OUT: usize>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn>,
+    L: Loss<T, OUT>,
 {
-    /// Fills [`grad`](Self::grad) with the gradient of the squared error over `x`, `y`
-    /// (∂L/∂prediction = `scale`·(prediction − target)) and returns the sum of squared
-    /// errors. If that sum is not finite, the gradient is incomplete.
+    /// Fills [`grad`](Self::grad) with the gradient of `Σ ℓ / count` over `x`, `y`
+    /// (`count`: the loss terms of the whole batch) and returns the sum. If the sum is
+    /// not finite, the gradient is incomplete.
     ///
     /// # Errors
     /// As [`Forward::backward_into`].
     fn gradient(
         &mut self,
         net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-        scale: T,
-    ) -> Result<T>;
+        data: (&Inputs<T, IN>, &L::Targets),
+        loss: &L,
+        count: T,
+    ) -> Result<Tally<T>>;
 
     /// The gradient left by the last [`gradient`](Self::gradient).
     fn grad(&self) -> &N;
 
-    /// The sum of squared errors of `net` on `x`, `y`: forward passes only, in blocks,
-    /// through the same buffers (no allocation if `x` has the batch size they were built
-    /// for; else they are resized).
-    fn sse(
-        &mut self,
-        net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-    ) -> T;
+    /// The loss of `net` on `x`, `y`: forward passes only, in blocks, through the same
+    /// buffers (no allocation if `x` has the batch size they were built for; else they are
+    /// resized).
+    fn tally(&mut self, net: &N, x: &Inputs<T, IN>, y: &L::Targets, loss: &L) -> Tally<T>;
 }
 
 /// Everything one step on a batch of a given size writes.
-pub(super) struct Step<T: Real, G, const IN: usize, const OUT: usize> {
+pub(super) struct Step<T: Real, Y, G, const IN: usize> {
     /// A mini-batch's inputs and targets, gathered from the data (empty for full batch:
     /// the step reads the data itself).
-    x: OMatrix<T, Const<IN>, Dyn>,
-    y: OMatrix<T, Const<OUT>, Dyn>,
+    x: Inputs<T, IN>,
+    y: Y,
     gradient: G,
 }
 
-impl<T: Real, G, const IN: usize, const OUT: usize> Step<T, G, IN, OUT> {
+impl<T: Real, Y: Targets, G, const IN: usize> Step<T, Y, G, IN> {
     /// Buffers for batches of `batch` samples, with `gradient` built for that size;
     /// `gathers` if the batches are mini-batches copied from the data.
     pub(super) fn new(gradient: G, batch: usize, gathers: bool) -> Self {
         let gathered = if gathers { batch } else { 0 };
         Step {
             x: OMatrix::zeros_generic(Const::<IN>, Dyn(gathered)),
-            y: OMatrix::zeros_generic(Const::<OUT>, Dyn(gathered)),
+            y: Y::zeros(gathered),
             gradient,
         }
     }
 
     /// Copies the samples `indices` into this step's batch buffers.
-    pub(super) fn gather(
-        &mut self,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-        indices: &[usize],
-    ) {
+    pub(super) fn gather(&mut self, x: &Inputs<T, IN>, y: &Y, indices: &[usize]) {
+        let (from, to) = (y.samples(), self.y.samples_mut());
         for (j, &i) in indices.iter().enumerate() {
             self.x.column_mut(j).copy_from(&x.column(i));
-            self.y.column_mut(j).copy_from(&y.column(i));
+            to[j] = from[i];
         }
     }
 
     /// [`run`](Self::run) on the gathered batch.
-    pub(super) fn run_gathered<N, O>(&mut self, net: &mut N, optimizer: &mut O) -> Result<f64>
-    where
-        N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-        G: Gradient<T, N, IN, OUT>,
-        O: Optimizer<T, N>,
-    {
-        run(&mut self.gradient, net, optimizer, &self.x, &self.y)
-    }
-
-    /// [`Gradient::sse`] through this step's buffers.
-    pub(super) fn sse<N>(
-        &mut self,
-        net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-    ) -> T
-    where
-        N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-        G: Gradient<T, N, IN, OUT>,
-    {
-        self.gradient.sse(net, x, y)
-    }
-
-    /// Forward, loss, backward, update on `x`, `y`; returns the loss before the update (and
-    /// skips the update when that loss is not finite).
-    pub(super) fn run<N, O>(
+    pub(super) fn run_gathered<N, O, L, const OUT: usize>(
         &mut self,
         net: &mut N,
         optimizer: &mut O,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-    ) -> Result<f64>
+        loss: &L,
+    ) -> Result<Tally<T>>
     where
         N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-        G: Gradient<T, N, IN, OUT>,
+        L: Loss<T, OUT, Targets = Y>,
+        G: Gradient<T, N, L, IN, OUT>,
         O: Optimizer<T, N>,
     {
-        run(&mut self.gradient, net, optimizer, x, y)
+        run(&mut self.gradient, net, optimizer, (&self.x, &self.y), loss)
+    }
+
+    /// [`Gradient::tally`] through this step's buffers.
+    pub(super) fn tally<N, L, const OUT: usize>(
+        &mut self,
+        net: &N,
+        x: &Inputs<T, IN>,
+        y: &Y,
+        loss: &L,
+    ) -> Tally<T>
+    where
+        N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+        L: Loss<T, OUT, Targets = Y>,
+        G: Gradient<T, N, L, IN, OUT>,
+    {
+        self.gradient.tally(net, x, y, loss)
+    }
+
+    /// Forward, loss, backward, update on `x`, `y`; returns the batch's tally (and skips
+    /// the update when its loss is not finite).
+    pub(super) fn run<N, O, L, const OUT: usize>(
+        &mut self,
+        net: &mut N,
+        optimizer: &mut O,
+        data: (&Inputs<T, IN>, &Y),
+        loss: &L,
+    ) -> Result<Tally<T>>
+    where
+        N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+        L: Loss<T, OUT, Targets = Y>,
+        G: Gradient<T, N, L, IN, OUT>,
+        O: Optimizer<T, N>,
+    {
+        run(&mut self.gradient, net, optimizer, data, loss)
     }
 }
 
-fn run<T, N, G, O, const IN: usize, const OUT: usize>(
+fn run<T, N, G, O, L, const IN: usize, const OUT: usize>(
     gradient: &mut G,
     net: &mut N,
     optimizer: &mut O,
-    x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &OMatrix<T, Const<OUT>, Dyn>,
-) -> Result<f64>
+    data: (&Inputs<T, IN>, &L::Targets),
+    loss: &L,
+) -> Result<Tally<T>>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-    G: Gradient<T, N, IN, OUT>,
+    L: Loss<T, OUT>,
+    G: Gradient<T, N, L, IN, OUT>,
     O: Optimizer<T, N>,
 {
-    let count = T::cast((x.ncols() * OUT) as f64);
-    let sse = gradient.gradient(net, x, y, T::cast(2.0) / count)?;
-    let loss = sse / count;
-    if loss.finite() {
+    let count = T::cast((data.0.ncols() * L::TERMS) as f64);
+    let tally = gradient.gradient(net, data, loss, count)?;
+    if (tally.sum / count).finite() {
         optimizer.step(net, gradient.grad());
     }
-    Ok(loss.as_f64())
+    Ok(tally)
 }
 
 /// The buffers of one forward/backward pass over `BLOCK` (or fewer) samples.
 struct Block<T: Real, N: Forward<T, Const<IN>, Dyn>, const IN: usize, const OUT: usize> {
     /// The block's inputs, copied from the batch (empty when the batch is one block).
-    x: OMatrix<T, Const<IN>, Dyn>,
+    x: Inputs<T, IN>,
     workspace: N::Workspace,
     /// ∂L/∂prediction.
     grad_pred: OMatrix<T, Const<OUT>, Dyn>,
@@ -174,19 +208,44 @@ where
             grad_pred: OMatrix::zeros_generic(Const::<OUT>, Dyn(size)),
         }
     }
-}
 
-impl<T, N, const IN: usize, const OUT: usize> Block<T, N, IN, OUT>
-where
-    T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-{
     /// Copies the samples `start..start + len` of `x` into this block and runs `net` on them.
-    fn forward(&mut self, net: &N, x: &OMatrix<T, Const<IN>, Dyn>, start: usize, len: usize) {
-        fit_batch(&mut self.x, Dyn(len));
+    fn forward(&mut self, net: &N, x: &Inputs<T, IN>, start: usize, len: usize) {
+        resize(&mut self.x, Dyn(len));
         let xs = &x.as_slice()[start * IN..(start + len) * IN];
         self.x.as_mut_slice().copy_from_slice(xs);
         net.forward_into(&self.x, &mut self.workspace);
+    }
+
+    /// The loss of the block's predictions against `target`, and its gradient into
+    /// `grad_pred`.
+    fn loss<L: Loss<T, OUT>>(
+        &mut self,
+        loss: &L,
+        target: &[<L::Targets as Targets>::Sample],
+        count: T,
+    ) -> Tally<T> {
+        resize(&mut self.grad_pred, Dyn(target.len()));
+        let pred = N::output(&self.workspace).as_slice().as_chunks::<OUT>().0;
+        let grad = self.grad_pred.as_mut_slice().as_chunks_mut::<OUT>().0;
+        let sum = loss.sum_and_grad(pred, target, grad, count);
+        Tally {
+            sum,
+            correct: loss.correct(pred, target),
+        }
+    }
+
+    /// The loss of the block's predictions against `target`.
+    fn loss_only<L: Loss<T, OUT>>(
+        &self,
+        loss: &L,
+        target: &[<L::Targets as Targets>::Sample],
+    ) -> Tally<T> {
+        let pred = N::output(&self.workspace).as_slice().as_chunks::<OUT>().0;
+        Tally {
+            sum: loss.sum(pred, target),
+            correct: loss.correct(pred, target),
+        }
     }
 }
 
@@ -230,52 +289,44 @@ where
     }
 
     /// [`Gradient::gradient`] over the samples `cols` of `x`, `y` only.
-    pub(super) fn gradient_of(
+    pub(super) fn gradient_of<L: Loss<T, OUT>>(
         &mut self,
         net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
+        (x, y): (&Inputs<T, IN>, &L::Targets),
         cols: Range<usize>,
-        scale: T,
-    ) -> Result<T> {
-        let mut sse = T::zero();
+        (loss, count): (&L, T),
+    ) -> Result<Tally<T>> {
         if one_block(x.ncols(), &cols) {
             let b = &mut self.full;
-            fit_batch(&mut b.grad_pred, Dyn(cols.len()));
             net.forward_into(x, &mut b.workspace);
-            let pred = N::output(&b.workspace).as_slice();
-            sse += loss::sse_with_grad(pred, y.as_slice(), b.grad_pred.as_mut_slice(), scale);
-            if sse.finite() {
+            let tally = b.loss(loss, y.samples(), count);
+            if tally.sum.finite() {
                 // The first layer's input gradient is never used: skip it.
-                net.backward_into(x, &mut b.workspace, &b.grad_pred, &mut self.grad, false)?;
+                net.backward_params(x, &mut b.workspace, &b.grad_pred, &mut self.grad)?;
             }
-            return Ok(sse);
+            return Ok(tally);
         }
-        self.blocks_gradient(net, x, y, cols, scale)
+        self.blocks_gradient((x, y), net, cols, (loss, count))
     }
 
     /// [`gradient_of`](Self::gradient_of) block by block, copying each block's inputs: the
     /// path for more than one block, and for a range that is not the whole batch. On one
     /// block it computes the same bits as the direct path (tested below): the routing in
     /// `one_block` only saves the copy.
-    fn blocks_gradient(
+    fn blocks_gradient<L: Loss<T, OUT>>(
         &mut self,
+        (x, y): (&Inputs<T, IN>, &L::Targets),
         net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
         cols: Range<usize>,
-        scale: T,
-    ) -> Result<T> {
-        let mut sse = T::zero();
+        (loss, count): (&L, T),
+    ) -> Result<Tally<T>> {
+        let mut tally = Tally::zero();
         for (i, start) in cols.clone().step_by(BLOCK).enumerate() {
             let len = BLOCK.min(cols.end - start);
             let b = pick(&mut self.full, &mut self.rest, len);
             b.forward(net, x, start, len);
-            fit_batch(&mut b.grad_pred, Dyn(len));
-            let pred = N::output(&b.workspace).as_slice();
-            let ys = &y.as_slice()[start * OUT..(start + len) * OUT];
-            sse += loss::sse_with_grad(pred, ys, b.grad_pred.as_mut_slice(), scale);
-            if !sse.finite() {
+            tally = tally + b.loss(loss, &y.samples()[start..start + len], count);
+            if !tally.sum.finite() {
                 continue; // no update will be made: skip the backward passes
             }
             let grad = if i == 0 {
@@ -283,88 +334,78 @@ where
             } else {
                 &mut self.block_grad
             };
-            net.backward_into(&b.x, &mut b.workspace, &b.grad_pred, grad, false)?;
+            net.backward_params(&b.x, &mut b.workspace, &b.grad_pred, grad)?;
             if i > 0 {
                 add(&mut self.grad, &self.block_grad);
             }
         }
-        Ok(sse)
+        Ok(tally)
     }
 
-    /// [`Gradient::sse`] over the samples `cols` of `x`, `y` only.
-    pub(super) fn sse_of(
+    /// [`Gradient::tally`] over the samples `cols` of `x`, `y` only.
+    pub(super) fn tally_of<L: Loss<T, OUT>>(
         &mut self,
         net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
+        (x, y): (&Inputs<T, IN>, &L::Targets),
         cols: Range<usize>,
-    ) -> T {
+        loss: &L,
+    ) -> Tally<T> {
         if one_block(x.ncols(), &cols) {
             let b = &mut self.full;
             net.forward_into(x, &mut b.workspace);
-            return loss::sse(N::output(&b.workspace).as_slice(), y.as_slice());
+            return b.loss_only(loss, y.samples());
         }
-        self.blocks_sse(net, x, y, cols)
+        self.blocks_tally(net, (x, y), cols, loss)
     }
 
-    /// [`sse_of`](Self::sse_of) block by block (as [`blocks_gradient`](Self::blocks_gradient)).
-    fn blocks_sse(
+    /// [`tally_of`](Self::tally_of) block by block (as
+    /// [`blocks_gradient`](Self::blocks_gradient)).
+    fn blocks_tally<L: Loss<T, OUT>>(
         &mut self,
         net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
+        (x, y): (&Inputs<T, IN>, &L::Targets),
         cols: Range<usize>,
-    ) -> T {
-        let mut sse = T::zero();
+        loss: &L,
+    ) -> Tally<T> {
+        let mut tally = Tally::zero();
         for start in cols.clone().step_by(BLOCK) {
             let len = BLOCK.min(cols.end - start);
             let b = pick(&mut self.full, &mut self.rest, len);
             b.forward(net, x, start, len);
-            let ys = &y.as_slice()[start * OUT..(start + len) * OUT];
-            sse += loss::sse(N::output(&b.workspace).as_slice(), ys);
+            tally = tally + b.loss_only(loss, &y.samples()[start..start + len]);
         }
-        sse
+        tally
+    }
+
+    /// The gradient, for adding another range's into it.
+    #[cfg(feature = "parallel")]
+    pub(super) fn grad_mut(&mut self) -> &mut N {
+        &mut self.grad
     }
 }
 
-impl<T, N, const IN: usize, const OUT: usize> Gradient<T, N, IN, OUT> for Blocks<T, N, IN, OUT>
+impl<T, N, L, const IN: usize, const OUT: usize> Gradient<T, N, L, IN, OUT> for Blocks<T, N, IN, OUT>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
+    L: Loss<T, OUT>,
 {
-    fn sse(
-        &mut self,
-        net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-    ) -> T {
-        self.sse_of(net, x, y, 0..x.ncols())
+    fn tally(&mut self, net: &N, x: &Inputs<T, IN>, y: &L::Targets, loss: &L) -> Tally<T> {
+        self.tally_of(net, (x, y), 0..x.ncols(), loss)
     }
 
     fn gradient(
         &mut self,
         net: &N,
-        x: &OMatrix<T, Const<IN>, Dyn>,
-        y: &OMatrix<T, Const<OUT>, Dyn>,
-        scale: T,
-    ) -> Result<T> {
-        self.gradient_of(net, x, y, 0..x.ncols(), scale)
+        data: (&Inputs<T, IN>, &L::Targets),
+        loss: &L,
+        count: T,
+    ) -> Result<Tally<T>> {
+        self.gradient_of(net, data, 0..data.0.ncols(), (loss, count))
     }
 
     fn grad(&self) -> &N {
         &self.grad
-    }
-}
-
-impl<T, N, const IN: usize, const OUT: usize> Blocks<T, N, IN, OUT>
-where
-    T: Real,
-    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-{
-    /// The gradient, for adding another range's into it.
-    #[cfg(feature = "parallel")]
-    pub(super) fn grad_mut(&mut self) -> &mut N {
-        &mut self.grad
     }
 }
 

@@ -6,7 +6,7 @@ use nalgebra::{Const, Dyn, OMatrix};
 use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
 
 use super::{BLOCK, Blocks, one_block};
-use crate::{Dense, Init, InitScheme, Params, Relu, net};
+use crate::{Dense, Init, InitScheme, Mse, Params, Relu, net};
 
 type Net = net![Dense<2, 16, f32>, Relu, Dense<16, 16, f32>, Relu, Dense<16, 3, f32>];
 
@@ -43,15 +43,17 @@ fn direct_and_block_paths_give_the_same_bits_on_one_block() {
     // Sizes on both sides of every kernel switch: thin (≤ 5), GEMM, a whole block.
     for n in [1, 5, 6, 7, 64, 100, BLOCK] {
         let (x, y) = data(n, n as u64);
-        let scale = 2.0 / (n * 3) as f32;
+        let count = (n * 3) as f32;
         let mut direct = Blocks::<f32, Net, 2, 3>::new(n);
         let mut blocked = Blocks::<f32, Net, 2, 3>::new(n);
-        let sse_direct = direct.gradient_of(&net, &x, &y, 0..n, scale).unwrap();
-        let sse_blocked = blocked.blocks_gradient(&net, &x, &y, 0..n, scale).unwrap();
+        let sse_direct = direct.gradient_of(&net, (&x, &y), 0..n, (&Mse, count));
+        let sse_direct = sse_direct.unwrap().sum;
+        let sse_blocked = blocked.blocks_gradient((&x, &y), &net, 0..n, (&Mse, count));
+        let sse_blocked = sse_blocked.unwrap().sum;
         assert_eq!(sse_direct.to_bits(), sse_blocked.to_bits(), "N = {n}: loss");
         assert_eq!(bits(&direct.grad), bits(&blocked.grad), "N = {n}: gradient");
-        let fwd_direct = direct.sse_of(&net, &x, &y, 0..n);
-        let fwd_blocked = blocked.blocks_sse(&net, &x, &y, 0..n);
+        let fwd_direct = direct.tally_of(&net, (&x, &y), 0..n, &Mse).sum;
+        let fwd_blocked = blocked.blocks_tally(&net, (&x, &y), 0..n, &Mse).sum;
         assert_eq!(fwd_direct.to_bits(), fwd_blocked.to_bits(), "N = {n}: sse");
         assert_eq!(
             fwd_direct.to_bits(),
@@ -70,9 +72,10 @@ fn forward_and_gradient_passes_agree_over_several_blocks() {
     for n in [BLOCK + 1, 2 * BLOCK, 600] {
         let (x, y) = data(n, n as u64);
         let mut blocks = Blocks::<f32, Net, 2, 3>::new(n);
-        let scale = 2.0 / (n * 3) as f32;
-        let from_gradient = blocks.blocks_gradient(&net, &x, &y, 0..n, scale).unwrap();
-        let forward_only = blocks.blocks_sse(&net, &x, &y, 0..n);
+        let count = (n * 3) as f32;
+        let from_gradient = blocks.blocks_gradient((&x, &y), &net, 0..n, (&Mse, count));
+        let from_gradient = from_gradient.unwrap().sum;
+        let forward_only = blocks.blocks_tally(&net, (&x, &y), 0..n, &Mse).sum;
         assert_eq!(forward_only.to_bits(), from_gradient.to_bits(), "N = {n}");
     }
 }
