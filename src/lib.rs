@@ -117,11 +117,11 @@ pub use init::{Init, InitScheme};
 pub use layer::{Forward, Layer, Net, Network, OutOf, Params};
 pub use loss::{Loss, Mse};
 pub use optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd};
-#[cfg(feature = "alloc")]
-pub use train::Trainer;
 pub use persist::FormatError;
 pub use scalar::Real;
 pub use scale::{Rescale, Scaled, Standardize};
+#[cfg(feature = "alloc")]
+pub use train::Trainer;
 
 /// The nalgebra this crate is built on (use it to build inputs with matching types).
 pub use nalgebra;

@@ -6,13 +6,15 @@
 //! layer is active on any sample, so no gradient reaches the layers before it. This module
 //! measures that, layer by layer:
 //!
-//! - [`Inspect`]: runs a layer (or a whole network) on a block of samples and appends one
-//!   [`LayerReport`] per layer it holds. For an activation it counts, per unit (row), on how
-//!   many samples the unit is *active*, i.e. `df(x) ≠ 0` (ReLU: `x > 0`).
-//! - [`diagnose`]: runs [`Inspect`] and one forward and backward pass over a whole data set
-//!   in blocks of at most 256 samples (memory bounded whatever the data's size), and fills
-//!   in each layer's gradient norm of the MSE loss over the data. The result,
-//!   [`Diagnostics`], prints as a table and names its [dead layers](Diagnostics::dead_layers).
+//! - [`Forward::report`](crate::Forward::report): what a layer (or a whole network) says
+//!   about itself after a forward pass, one [`LayerReport`] per layer it holds. For an
+//!   activation it counts, per unit (row), on how many samples the unit is *active*, i.e.
+//!   `df(x) ≠ 0` (ReLU: `x > 0`). Every layer has it (a layer of your own reports its name
+//!   and tensors by default).
+//! - [`diagnose`]: one forward pass, the reports and one backward pass over a whole data
+//!   set in blocks of at most 256 samples (memory bounded whatever the data's size), with
+//!   each layer's gradient norm of the loss over the data. The result, [`Diagnostics`],
+//!   prints as a table and names its [dead layers](Diagnostics::dead_layers).
 //! - [`check_learned`]: the verdict a program uses to refuse success to a network that
 //!   learned nothing, with the cause as a typed [`Failure`].
 //!
@@ -36,12 +38,23 @@
 //! # Ok::<(), constnet::Error>(())
 //! ```
 
-mod inspect;
 mod report;
 mod run;
 mod verdict;
 
-pub use inspect::Inspect;
 pub use report::{Activity, Diagnostics, LayerReport};
 pub use run::{BLOCK, diagnose};
 pub use verdict::{EXPLOSION_FACTOR, Failure, MIN_TRAIN_R2, check_learned};
+
+/// A type's name without its path and generics: `constnet::activation::LeakyRelu<f32>` →
+/// `LeakyRelu`, what a default [`LayerReport`] is called.
+///
+/// ```
+/// assert_eq!(constnet::diagnose::short_name::<constnet::LeakyRelu<f32>>(), "LeakyRelu");
+/// ```
+#[must_use]
+pub fn short_name<A: ?Sized>() -> &'static str {
+    let full = core::any::type_name::<A>();
+    let path = full.split('<').next().unwrap_or(full);
+    path.rsplit("::").next().unwrap_or(path)
+}

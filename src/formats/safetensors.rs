@@ -5,7 +5,7 @@
 //! `nn.Sequential(nn.Linear(1, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))`,
 //! keys `0.weight`, `0.bias`, `2.weight`, `2.bias`, `4.weight`, `4.bias` (activations take
 //! an index, as in `nn.Sequential`). Weights are PyTorch's `(out, in)`, row-major; biases
-//! `(out,)`. The mapping comes from [`StateDict`], implemented for every layer of the
+//! `(out,)`. The mapping comes from [`Params::key`](crate::Params::key), given for every layer of the
 //! crate; [`Keys`] adds a prefix (`model.0.weight`) or names modules (`fc1.weight`).
 //!
 //! ```
@@ -67,15 +67,16 @@ use alloc::vec::Vec;
 
 use ::safetensors::tensor::{Dtype, SafeTensorError, SafeTensors, View};
 
-use crate::{Error, Real, Result};
+use crate::{Error, Params, Real, Result};
 
 mod diagnose;
 mod dtype;
 mod error;
 mod keys;
 
+pub use crate::layer::{CONSTANTS, TensorKey};
 pub use error::SafetensorsError;
-pub use keys::{CONSTANTS, Keys, StateDict, TensorKey};
+pub use keys::Keys;
 
 impl From<SafetensorsError> for Error {
     fn from(e: SafetensorsError) -> Self {
@@ -189,7 +190,7 @@ fn file_order<T: Real>(values: &[T], key: TensorKey, (rows, cols): (usize, usize
 /// [`SafetensorsError::NonFinite`] naming the key if a value is NaN or infinite;
 /// [`SafetensorsError::DuplicateKey`] or [`Error::LengthMismatch`] for explicit names that
 /// repeat or do not match the network's modules.
-pub fn encode<T: Real, N: StateDict<T>>(net: &N, opts: &Options) -> Result<Vec<u8>> {
+pub fn encode<T: Real, N: Params<T>>(net: &N, opts: &Options) -> Result<Vec<u8>> {
     let keys = opts.keys.all::<T, N>()?;
     let dtype = if T::BYTES == 8 {
         Dtype::F64
@@ -238,7 +239,7 @@ pub fn encode<T: Real, N: StateDict<T>>(net: &N, opts: &Options) -> Result<Vec<u
 /// # Errors
 /// [`Error::Safetensors`] naming what is wrong (see [`SafetensorsError`]);
 /// [`Error::LengthMismatch`] for explicit names that do not match the network's modules.
-pub fn decode<T: Real, N: StateDict<T>>(bytes: &[u8], opts: &Options) -> Result<N> {
+pub fn decode<T: Real, N: Params<T>>(bytes: &[u8], opts: &Options) -> Result<N> {
     let mut net = N::zeros();
     decode_into(bytes, &mut net, opts)?;
     Ok(net)
@@ -262,11 +263,7 @@ pub fn decode<T: Real, N: StateDict<T>>(bytes: &[u8], opts: &Options) -> Result<
 ///
 /// # Errors
 /// As [`decode`].
-pub fn decode_into<T: Real, N: StateDict<T>>(
-    bytes: &[u8],
-    net: &mut N,
-    opts: &Options,
-) -> Result<()> {
+pub fn decode_into<T: Real, N: Params<T>>(bytes: &[u8], net: &mut N, opts: &Options) -> Result<()> {
     let file = parse(bytes)?;
     let keys = opts.keys.all::<T, N>()?;
     let mut loaded: Vec<Option<Vec<T>>> = Vec::with_capacity(keys.len());

@@ -54,7 +54,9 @@ use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 use rand::Rng;
 
-use crate::layer::{After, Back, Before, Buffers, Forward, Layer, Params, check_batch, resize};
+use crate::layer::{
+    After, Back, Before, Buffers, CONSTANTS, Forward, Layer, Params, TensorKey, check_batch, resize,
+};
 use crate::{Init, InitScheme, Real, Result, simd};
 
 /// An element-wise function `f` and its derivative `df`, as a value (so it can carry
@@ -63,7 +65,8 @@ use crate::{Init, InitScheme, Real, Result, simd};
 /// Implement `f` and `df` and derive `Default` (what [`Init`] and [`Params::zeros`]
 /// build); the rest has defaults. An activation with constants (numbers that define it but
 /// are not trained) lists them in [`constants`](Self::constants) so model files store
-/// them, and writes itself for export with [`write_rust`](Self::write_rust). See the
+/// them, and writes itself for export with [`write_value`](Self::write_value) (the
+/// same hooks as [`ExportRs`](crate::export::ExportRs), which every activation gets from them). See the
 /// [module docs](self) for an example.
 pub trait Activation {
     /// `f(x)`.
@@ -94,7 +97,7 @@ pub trait Activation {
     ///
     /// # Errors
     /// Only what `out` returns.
-    fn write_rust_type(out: &mut dyn Write) -> fmt::Result
+    fn write_type(out: &mut dyn Write) -> fmt::Result
     where
         Self: Sized,
     {
@@ -107,11 +110,11 @@ pub trait Activation {
     ///
     /// # Errors
     /// Only what `out` returns.
-    fn write_rust(&self, out: &mut dyn Write) -> fmt::Result
+    fn write_value(&self, out: &mut dyn Write) -> fmt::Result
     where
         Self: Sized,
     {
-        Self::write_rust_type(out)
+        Self::write_type(out)
     }
 }
 
@@ -174,7 +177,7 @@ pub struct Tanh;
 pub struct Identity;
 
 impl Activation for Relu {
-    fn write_rust_type(out: &mut dyn Write) -> fmt::Result {
+    fn write_type(out: &mut dyn Write) -> fmt::Result {
         out.write_str("constnet::Relu")
     }
     #[inline]
@@ -229,10 +232,10 @@ impl<S: Real> Activation for LeakyRelu<S> {
     fn constants_mut<T: Real>(&mut self) -> &mut [T] {
         T::same_slice_mut(core::slice::from_mut(&mut self.slope))
     }
-    fn write_rust_type(out: &mut dyn Write) -> fmt::Result {
+    fn write_type(out: &mut dyn Write) -> fmt::Result {
         write!(out, "constnet::LeakyRelu<{}>", S::NAME)
     }
-    fn write_rust(&self, out: &mut dyn Write) -> fmt::Result {
+    fn write_value(&self, out: &mut dyn Write) -> fmt::Result {
         out.write_str("constnet::LeakyRelu { slope: ")?;
         crate::export::write_scalar(out, self.slope)?;
         out.write_str(" }")
@@ -240,7 +243,7 @@ impl<S: Real> Activation for LeakyRelu<S> {
 }
 
 impl Activation for Sigmoid {
-    fn write_rust_type(out: &mut dyn Write) -> fmt::Result {
+    fn write_type(out: &mut dyn Write) -> fmt::Result {
         out.write_str("constnet::Sigmoid")
     }
     #[inline]
@@ -261,7 +264,7 @@ impl Activation for Sigmoid {
 }
 
 impl Activation for Tanh {
-    fn write_rust_type(out: &mut dyn Write) -> fmt::Result {
+    fn write_type(out: &mut dyn Write) -> fmt::Result {
         out.write_str("constnet::Tanh")
     }
     #[inline]
@@ -276,7 +279,7 @@ impl Activation for Tanh {
 }
 
 impl Activation for Identity {
-    fn write_rust_type(out: &mut dyn Write) -> fmt::Result {
+    fn write_type(out: &mut dyn Write) -> fmt::Result {
         out.write_str("constnet::Identity")
     }
     #[inline]
@@ -346,6 +349,14 @@ impl<T: Real, A: Activation + Default> Params<T> for A {
     }
     fn frozen(_: usize) -> bool {
         true
+    }
+    /// One module, as in `nn.Sequential`; only its constants are stored.
+    fn key(_: usize) -> TensorKey {
+        TensorKey {
+            module: 0,
+            name: CONSTANTS,
+            matrix: false,
+        }
     }
     /// The default, with every constant zero (a zero gradient).
     fn zeros() -> Self {
@@ -417,6 +428,31 @@ where
         Ok(())
     }
 
+    /// One report with the activation's [`Activity`](crate::diagnose::Activity): unit `r`
+    /// is active on sample `c` when `df(x[r, c]) ≠ 0`, the derivative at the activation's
+    /// input (where backward takes it), so an inactive unit passes no gradient back.
+    #[cfg(feature = "alloc")]
+    fn report(
+        &self,
+        x: &OMatrix<T, D, B>,
+        _: &Self::Workspace,
+        out: &mut alloc::vec::Vec<crate::diagnose::LayerReport>,
+    ) {
+        let mut active = alloc::vec![0u64; D::DIM];
+        for col in x.as_slice().chunks_exact(D::DIM.max(1)) {
+            for (count, &v) in active.iter_mut().zip(col) {
+                *count += u64::from(self.df(v) != T::zero());
+            }
+        }
+        let name = crate::diagnose::short_name::<A>();
+        let mut report = crate::diagnose::LayerReport::new(name, <A as Params<T>>::TENSORS);
+        report.activity = Some(crate::diagnose::Activity {
+            samples: x.ncols() as u64,
+            active,
+        });
+        out.push(report);
+    }
+
     // The neighbour hooks: the layer before applies `f` as it writes its output, the layer
     // after applies `f'` as it writes its input gradient.
 
@@ -456,13 +492,23 @@ where
         DefaultAllocator: Allocator<NO, B>,
     {
         let Buffers { output, grad_input } = ws;
-        let After { layer, ws: ws_next, grad_out, grad, .. } = next;
+        let After {
+            layer,
+            ws: ws_next,
+            grad_out,
+            grad,
+            ..
+        } = next;
         if !next.grad_input {
             // Nobody reads this activation's input gradient, nor `next`'s.
             return layer.backward_params(output, ws_next, grad_out, grad);
         }
         let back = Back { grad_out, grad };
-        let act = Before { act: self, input: x, grad: grad_input };
+        let act = Before {
+            act: self,
+            input: x,
+            grad: grad_input,
+        };
         layer.backward_activated(output, ws_next, back, act)
     }
 }

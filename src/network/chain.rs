@@ -66,7 +66,7 @@ impl<A: Net, B: Layer<OutOf<A>, A::Scalar>> Net for Chain<A, B> {
     type Scalar = A::Scalar;
 }
 
-params!(impl[A: Net + Params<A::Scalar>, B: Layer<OutOf<A>, A::Scalar> + Params<A::Scalar>]
+params!(@params impl[A: Net + Params<A::Scalar>, B: Layer<OutOf<A>, A::Scalar> + Params<A::Scalar>]
     Params<A::Scalar> for Chain<A, B> { first: A, second: B });
 
 impl<A, B> Init<A::Scalar> for Chain<A, B>
@@ -128,6 +128,19 @@ where
         self.backward(x, ws, grad_out, grad, false)
     }
 
+    /// `first`'s reports, then `second`'s (whose input is `first`'s output): the order of
+    /// the chain's tensors.
+    #[cfg(feature = "alloc")]
+    fn report(
+        &self,
+        x: &OMatrix<A::Scalar, A::In, N>,
+        ws: &Self::Workspace,
+        out: &mut alloc::vec::Vec<crate::diagnose::LayerReport>,
+    ) {
+        self.first.report(x, &ws.first, out);
+        self.second.report(A::output(&ws.first), &ws.second, out);
+    }
+
     /// `first`, then `second` applying `act`.
     fn infer_activated<Act: Activation>(
         &self,
@@ -184,14 +197,19 @@ where
     {
         let grad_input = next.grad_input;
         let ChainWorkspace { first, second, .. } = ws;
-        let next = After { grad_input: true, ..next };
+        let next = After {
+            grad_input: true,
+            ..next
+        };
         self.second
             .backward_before(A::output(first), second, next, &mut grad.second)?;
         let grad_mid = B::grad_input(second);
         if grad_input {
-            self.first.backward_into(x, first, grad_mid, &mut grad.first)
+            self.first
+                .backward_into(x, first, grad_mid, &mut grad.first)
         } else {
-            self.first.backward_params(x, first, grad_mid, &mut grad.first)
+            self.first
+                .backward_params(x, first, grad_mid, &mut grad.first)
         }
     }
 }
@@ -214,8 +232,7 @@ where
         N: Dim,
         A: Forward<A::Scalar, A::In, N>,
         B: Forward<A::Scalar, OutOf<A>, N>,
-        DefaultAllocator:
-            Allocator<A::In, N> + Allocator<OutOf<A>, N> + Allocator<OutB<A, B>, N>,
+        DefaultAllocator: Allocator<A::In, N> + Allocator<OutOf<A>, N> + Allocator<OutB<A, B>, N>,
     {
         let ChainWorkspace { first, second, .. } = ws;
         let next = After::<B, A::Scalar, OutOf<A>, OutB<A, B>, N> {

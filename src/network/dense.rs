@@ -16,7 +16,7 @@
 use nalgebra::{ArrayStorage, Const, SMatrix, SVector};
 use rand::Rng;
 
-use crate::layer::{Layer, Net, Params};
+use crate::layer::{Layer, Net, Params, TensorKey};
 use crate::{Error, Init, InitScheme, Real, Result};
 
 mod forward;
@@ -239,5 +239,19 @@ impl<const IN: usize, const OUT: usize, T: Real> Params<T> for Dense<IN, OUT, T>
 
     fn zeros() -> Self {
         Dense::zeros()
+    }
+
+    /// `weight` and `bias`, as an `nn.Linear` names them.
+    fn key(i: usize) -> TensorKey {
+        let (name, matrix) = if i == 0 {
+            ("weight", true)
+        } else {
+            ("bias", false)
+        };
+        TensorKey {
+            module: 0,
+            name,
+            matrix,
+        }
     }
 }

@@ -130,7 +130,7 @@ mod params;
 mod workspace;
 
 pub use forward::{After, Back, Before, Forward};
-pub use params::Params;
+pub use params::{CONSTANTS, Params, TensorKey};
 pub use workspace::{Buffers, Workspace, check_batch, resize};
 
 /// Shape contract: this layer accepts inputs of width `I` in scalar type `T` and produces
@@ -241,4 +241,3 @@ impl<N, const IN: usize, const OUT: usize, T: Real> Network<IN, OUT, T> for N wh
     N: Net<In = Const<IN>, Scalar = T> + Layer<Const<IN>, T, Out = Const<OUT>>
 {
 }
-

@@ -23,7 +23,7 @@
 //!  raw x ──▶ input: Standardize ──▶ net: M ──▶ output: Rescale ──▶ raw y
 //!
 //!  training:   scaled.training_data(&train) = (input(x), (y − mean) / std)
-//!              train::fit(&mut scaled.net, …) on it: the net alone, in scaled units
+//!              Trainer::fit(&mut scaled.net, …) on it: the net alone, in scaled units
 //! ```
 //!
 //! Why a wrapper and not two layers in a `net!`: training must see scaled *targets*, so
@@ -36,7 +36,7 @@
 //! …), so it can also be trained as a whole on raw data; the scalers stay frozen.
 //!
 //! ```
-//! use constnet::{net, train, Dense, Forward, Init, InitScheme, Relu, Scaled, Sgd};
+//! use constnet::{net, Dense, Forward, Init, InitScheme, Mse, Relu, Scaled, Sgd, Trainer};
 //! use constnet::data::Dataset;
 //! use constnet::nalgebra::{Const, Dyn, OMatrix, SVector};
 //! use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
@@ -48,10 +48,11 @@
 //!
 //! let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
 //! let net: net![Dense<1, 8>, Relu, Dense<8, 1>] = Init::init(&mut rng, InitScheme::He);
-//! let mut model = Scaled::fit(net, train.x(), train.y())?; // on the training split only
+//! let mut model = Scaled::from_data(net, train.x(), train.y())?; // on the training split only
 //! let scaled = model.training_data(&train)?;
-//! let config = train::TrainConfig { epochs: 300, ..Default::default() };
-//! train::fit(&mut model.net, &mut Sgd::new(0.05)?, scaled.x(), scaled.y(), &config, |_, _| {})?;
+//! Trainer::new(scaled.x(), scaled.y())
+//!     .epochs(300)
+//!     .fit(&mut model.net, &mut Sgd::new(0.05)?, &Mse)?;
 //!
 //! let y = model.forward(&SVector::from([4000.0]))[0]; // raw in, raw out
 //! assert!((y - 5000.0).abs() < 250.0, "{y}");
@@ -76,11 +77,11 @@ use nalgebra::{ArrayStorage, Const, DefaultAllocator, Dim, OMatrix, SVector};
 use rand::Rng;
 
 use crate::export::{ExportRs, pad, write_array};
-use crate::layer::{Buffers, Forward, Layer, Net, Params, check_batch, resize};
+use crate::layer::{Buffers, Forward, Layer, Net, Params, TensorKey, check_batch, resize};
 use crate::{Error, Init, InitScheme, Real, Result};
 
 #[cfg(feature = "alloc")]
-mod fit;
+mod from_data;
 mod scaled;
 
 pub use scaled::Scaled;
@@ -251,6 +252,14 @@ macro_rules! scaler {
             fn zeros() -> Self {
                 Self::identity()
             }
+            /// One module with the tensors `mean` and `std`, shape `[N]`.
+            fn key(i: usize) -> TensorKey {
+                TensorKey {
+                    module: 0,
+                    name: if i == 0 { "mean" } else { "std" },
+                    matrix: false,
+                }
+            }
         }
 
         /// The identity: scalers are fitted to data, never drawn at random.
@@ -262,7 +271,7 @@ macro_rules! scaler {
 
         /// Runs beside its neighbours without fusing: the defaults.
         /// `constnet::<Name>::new([mean…], [std…])`, every value as its exact bits.
-        impl<const N: usize, T: Real> ExportRs for $name<N, T> {
+        impl<const N: usize, T: Real> ExportRs<T> for $name<N, T> {
             fn write_type(f: &mut dyn Write) -> fmt::Result {
                 write!(f, "constnet::{}<{N}, {}>", stringify!($name), T::NAME)
             }
@@ -275,19 +284,6 @@ macro_rules! scaler {
                 }
                 pad(f, indent)?;
                 f.write_char(')')
-            }
-        }
-
-        /// One module with the tensors `mean` and `std`, shape `[N]`.
-        #[cfg(feature = "safetensors")]
-        impl<const N: usize, T: Real> crate::safetensors::StateDict<T> for $name<N, T> {
-            const MODULES: usize = 1;
-            fn key(i: usize) -> crate::safetensors::TensorKey {
-                crate::safetensors::TensorKey {
-                    module: 0,
-                    name: if i == 0 { "mean" } else { "std" },
-                    matrix: false,
-                }
             }
         }
     };
@@ -402,7 +398,9 @@ macro_rules! scaler_forward {
                 self.backward_params(x, ws, grad_out, grad)?;
                 let back = $back;
                 let (mean, std) = (&self.mean, &self.std);
-                apply(grad_out, &mut ws.grad_input, mean, std, |g, _, s| back(g, s));
+                apply(grad_out, &mut ws.grad_input, mean, std, |g, _, s| {
+                    back(g, s)
+                });
                 Ok(())
             }
 

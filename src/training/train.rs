@@ -45,7 +45,7 @@ use step::{Blocks, Gradient, Inputs, Step};
 ///
 /// ```
 /// use constnet::{net, Dense, Init, InitScheme, Mse, Relu, Sgd, Trainer};
-/// use nalgebra::{Const, Dyn};
+/// use nalgebra::{Const, Dyn, OMatrix};
 /// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 ///
 /// let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
@@ -62,7 +62,7 @@ use step::{Blocks, Gradient, Inputs, Step};
 /// ```
 /// use constnet::{net, Adam, Dense, Init, InitScheme, Mse, Relu, Trainer};
 /// use constnet::train::EarlyStopping;
-/// use nalgebra::{Const, Dyn};
+/// use nalgebra::{Const, Dyn, OMatrix};
 /// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 ///
 /// let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
@@ -347,7 +347,11 @@ impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N,
                 }
                 (total / seen as f64, correct)
             };
-            let seen = if batch == n || !self.drop_last { n } else { n - n % batch };
+            let seen = if batch == n || !self.drop_last {
+                n
+            } else {
+                n - n % batch
+            };
             // The network is untouched then: only its data can be at fault (or its own NaN).
             if !loss_value.is_finite() && !updated && net.is_finite() {
                 return Err(Error::LossOverflow {
@@ -477,4 +481,3 @@ fn check_data<T: Real, Y: Targets, const IN: usize>(
     }
     y.check(targets)
 }
-

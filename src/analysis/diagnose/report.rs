@@ -63,7 +63,7 @@ fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
 
-/// One layer's diagnostics, as [`Inspect`](super::Inspect) appends it.
+/// One layer's diagnostics, as [`Forward::report`](crate::Forward::report) appends it.
 ///
 /// ```
 /// use constnet::diagnose::LayerReport;

@@ -4,9 +4,8 @@ use alloc::vec::Vec;
 
 use nalgebra::{Const, Dyn, OMatrix};
 
-use super::Inspect;
 use super::report::{Diagnostics, LayerReport};
-use crate::layer::{Layer, Params, resize};
+use crate::layer::{Params, resize};
 use crate::loss::{Loss, Targets};
 use crate::{Error, Forward, Real, Result};
 
@@ -15,12 +14,12 @@ use crate::{Error, Forward, Real, Result};
 pub const BLOCK: usize = crate::train::BLOCK;
 
 /// Runs `net` on inputs `x` and targets `y` (one sample per column) and reports, per layer
-/// (see [`Inspect`]): for each activation, how often each unit was active; for each layer
+/// (see [`Forward::report`]): for each activation, how often each unit was active; for each layer
 /// with trainable tensors, the L2 norm of the gradient of `loss` over all of `x`
 /// with respect to those tensors (the gradient a full-batch training step would take).
 ///
-/// The data runs in blocks of at most [`BLOCK`] samples: one [`Inspect`] pass and one
-/// forward and backward pass ([`Forward`]) per block, the blocks' gradients summed, as the
+/// The data runs in blocks of at most [`BLOCK`] samples: one forward pass, its reports and one
+/// backward pass ([`Forward`]) per block, the blocks' gradients summed, as the
 /// training loop sums them. So memory stays bounded for any data size, and on at most
 /// [`BLOCK`] samples the gradient is bit for bit a direct backward pass over the batch.
 ///
@@ -45,8 +44,8 @@ pub const BLOCK: usize = crate::train::BLOCK;
 /// # Errors
 /// [`Error::EmptyData`] without samples, [`Error::LengthMismatch`] if `x` and `y` differ in
 /// samples, [`Error::NonFinite`] (`"x"`, `"y"`) for NaN or infinity in the data;
-/// [`Error::LengthMismatch`] (`what` names [`Inspect`]) if the reports' tensors do not add
-/// up to the network's (an [`Inspect`] impl that miscounts, or reports differently from
+/// [`Error::LengthMismatch`] (`what` names the reports) if the reports' tensors do not add
+/// up to the network's (a [`Forward::report`] that miscounts, or reports differently from
 /// one block to the next). A NaN or infinite loss is no error: it is reported, and so are
 /// the gradient norms it leads to.
 pub fn diagnose<T, N, L, const IN: usize, const OUT: usize>(
@@ -57,7 +56,7 @@ pub fn diagnose<T, N, L, const IN: usize, const OUT: usize>(
 ) -> Result<Diagnostics>
 where
     T: Real,
-    N: Layer<Const<IN>, T, Out = Const<OUT>> + Inspect<T, Const<IN>> + Forward<T, Const<IN>, Dyn>,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
     L: Loss<T, OUT>,
 {
     let n = x.ncols();
@@ -79,11 +78,11 @@ where
         xb.as_mut_slice()
             .copy_from_slice(&x.as_slice()[start * IN..(start + len) * IN]);
 
+        net.forward_into(&xb, &mut ws);
         block_reports.clear();
-        let _ = net.inspect(&xb, &mut block_reports);
+        net.report(&xb, &ws, &mut block_reports);
         merge(&mut layers, &block_reports)?;
 
-        net.forward_into(&xb, &mut ws);
         resize(&mut grad_pred, Dyn(len));
         let ys = &y.samples()[start..start + len];
         let pred = N::output(&ws).as_slice().as_chunks::<OUT>().0;
@@ -145,7 +144,7 @@ fn merge(total: &mut Option<Vec<LayerReport>>, block: &[LayerReport]) -> Result<
 
 fn inconsistent(expected: usize, found: usize) -> Error {
     Error::LengthMismatch {
-        what: "Inspect reports (one block reported other layers than the first)",
+        what: "layer reports (one block reported other layers than the first)",
         expected,
         found,
     }
@@ -166,7 +165,7 @@ fn grad_norms<T: Real, N: Params<T>>(layers: &mut [LayerReport], grad: &N) -> Re
     let claimed: usize = layers.iter().map(|l| l.tensors).sum();
     if claimed != N::TENSORS {
         return Err(Error::LengthMismatch {
-            what: "tensors named by the Inspect reports (Params::TENSORS)",
+            what: "tensors named by the layer reports (Params::TENSORS)",
             expected: N::TENSORS,
             found: claimed,
         });

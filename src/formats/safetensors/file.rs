@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use super::{Options, SafetensorsError, StateDict, decode, encode};
-use crate::{Error, Real, Result, fsutil, persist};
+use super::{Options, SafetensorsError, decode, encode};
+use crate::{Error, Params, Real, Result, fsutil, persist};
 
 /// `true` if `path` ends in `.safetensors` (any case): the extension [`load_auto`] and
 /// [`save_auto`] take for this format.
@@ -37,7 +37,7 @@ pub fn is_safetensors_path(path: &Path) -> bool {
 /// # Errors
 /// As [`encode`](super::encode), and [`Error::Io`] naming `path`; on error the file is
 /// untouched.
-pub fn save<T: Real, N: StateDict<T>>(net: &N, path: impl AsRef<Path>) -> Result<()> {
+pub fn save<T: Real, N: Params<T>>(net: &N, path: impl AsRef<Path>) -> Result<()> {
     save_with(net, path, &Options::default())
 }
 
@@ -45,7 +45,7 @@ pub fn save<T: Real, N: StateDict<T>>(net: &N, path: impl AsRef<Path>) -> Result
 ///
 /// # Errors
 /// As [`save`].
-pub fn save_with<T: Real, N: StateDict<T>>(
+pub fn save_with<T: Real, N: Params<T>>(
     net: &N,
     path: impl AsRef<Path>,
     opts: &Options,
@@ -59,7 +59,7 @@ pub fn save_with<T: Real, N: StateDict<T>>(
 /// # Errors
 /// [`Error::Io`] naming `path` if it cannot be read; otherwise as
 /// [`decode`](super::decode).
-pub fn load<T: Real, N: StateDict<T>>(path: impl AsRef<Path>) -> Result<N> {
+pub fn load<T: Real, N: Params<T>>(path: impl AsRef<Path>) -> Result<N> {
     load_with(path, &Options::default())
 }
 
@@ -72,7 +72,7 @@ pub fn load<T: Real, N: StateDict<T>>(path: impl AsRef<Path>) -> Result<N> {
 ///
 /// # Errors
 /// As [`load`].
-pub fn load_with<T: Real, N: StateDict<T>>(path: impl AsRef<Path>, opts: &Options) -> Result<N> {
+pub fn load_with<T: Real, N: Params<T>>(path: impl AsRef<Path>, opts: &Options) -> Result<N> {
     // Without unexpected tensors, a valid file holds at most the network's values as F64.
     let max = (!opts.allow_unexpected).then(|| {
         (0..N::TENSORS)
@@ -158,7 +158,7 @@ fn data_len(header: &serde_json::Value) -> u64 {
 ///
 /// # Errors
 /// As [`save`] or [`persist::save`].
-pub fn save_auto<T: Real, N: StateDict<T>>(net: &N, path: impl AsRef<Path>) -> Result<()> {
+pub fn save_auto<T: Real, N: Params<T>>(net: &N, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     if is_safetensors_path(path) {
         save(net, path)
@@ -172,7 +172,7 @@ pub fn save_auto<T: Real, N: StateDict<T>>(net: &N, path: impl AsRef<Path>) -> R
 ///
 /// # Errors
 /// As [`load`] or [`persist::load`].
-pub fn load_auto<T: Real, N: StateDict<T>>(path: impl AsRef<Path>) -> Result<N> {
+pub fn load_auto<T: Real, N: Params<T>>(path: impl AsRef<Path>) -> Result<N> {
     let path = path.as_ref();
     if is_safetensors_path(path) {
         load(path)

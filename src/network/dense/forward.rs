@@ -194,6 +194,18 @@ where
         Ok(())
     }
 
+    /// One report, `Dense IN→OUT`, owning `W` and `b`.
+    #[cfg(feature = "alloc")]
+    fn report(
+        &self,
+        _: &OMatrix<T, Const<IN>, N>,
+        _: &Self::Workspace,
+        out: &mut alloc::vec::Vec<crate::diagnose::LayerReport>,
+    ) {
+        let name = alloc::format!("Dense {IN}→{OUT}");
+        out.push(crate::diagnose::LayerReport::new(name, 2));
+    }
+
     // The neighbour hooks: an activation after this layer is applied as its kernels write
     // the output, an activation before it has `f'` applied as `∂L/∂x` is written.
 

@@ -121,6 +121,24 @@ where
         Ok((Self::grad_input(ws).clone(), grad))
     }
 
+    /// Appends what [`diagnose`](crate::diagnose::diagnose) reports about this layer, read
+    /// after [`forward_into`](Self::forward_into) filled `ws` from input `x`: one
+    /// [`LayerReport`](crate::diagnose::LayerReport) per layer it holds, in the order of
+    /// its [`Params`] tensors. By default one report named after the type, owning all of
+    /// its tensors; a [`Chain`](crate::Chain) recurses, an [`Activation`] counts its active
+    /// units.
+    #[cfg(feature = "alloc")]
+    fn report(
+        &self,
+        x: &OMatrix<T, I, B>,
+        ws: &Self::Workspace,
+        out: &mut alloc::vec::Vec<crate::diagnose::LayerReport>,
+    ) {
+        let _ = (x, ws);
+        let name = crate::diagnose::short_name::<Self>();
+        out.push(crate::diagnose::LayerReport::new(name, Self::TENSORS));
+    }
+
     // Neighbour hooks: how this layer runs beside the layer before or after it in a chain.
 
     /// [`forward_into`](Self::forward_into), then `act` on this layer's output, into `out`
@@ -244,7 +262,13 @@ where
         NX: Forward<T, Self::Out, B, Out = NO>,
         DefaultAllocator: Allocator<NO, B>,
     {
-        let After { layer, ws: ws_next, grad_out, grad: grad_next, grad_input } = next;
+        let After {
+            layer,
+            ws: ws_next,
+            grad_out,
+            grad: grad_next,
+            grad_input,
+        } = next;
         layer.backward_into(Self::output(ws), ws_next, grad_out, grad_next)?;
         let grad_mid = NX::grad_input(ws_next);
         if grad_input {

@@ -55,6 +55,36 @@ pub trait Params<T: Real>: Sized {
         (0..Self::TENSORS).all(|i| self.tensor(i).iter().all(|v| v.finite()))
     }
 
+    /// How many modules of a PyTorch `nn.Sequential` this layer spans: 1 for a layer
+    /// (the default), the sum of its parts for a network, 0 for a bare tensor.
+    const MODULES: usize = 1;
+
+    /// Where tensor `i` goes in a PyTorch state dict ([`safetensors`](mod@crate::safetensors)
+    /// files): its module (from this layer's first) and attribute name. By default module
+    /// 0, named `param0`, `param1`, …; [`params!`](crate::params) names tensors after
+    /// their fields, [`Dense`](crate::Dense) `weight` and `bias` as `nn.Linear` does.
+    ///
+    /// ```
+    /// use constnet::{Dense, Params};
+    /// use constnet::layer::TensorKey;
+    /// assert_eq!(<Dense<2, 3> as Params<f32>>::MODULES, 1);
+    /// assert_eq!(
+    ///     <Dense<2, 3> as Params<f32>>::key(0),
+    ///     TensorKey { module: 0, name: "weight", matrix: true }
+    /// );
+    /// type SeedNet = constnet::net![Dense<1, 8>, constnet::Relu, Dense<8, 1>];
+    /// assert_eq!(<SeedNet as Params<f32>>::MODULES, 3);
+    /// assert_eq!(<SeedNet as Params<f32>>::key(3).module, 2); // `2.bias`
+    /// ```
+    #[must_use]
+    fn key(i: usize) -> TensorKey {
+        TensorKey {
+            module: 0,
+            name: PARAM_NAMES.get(i).copied().unwrap_or("param"),
+            matrix: Self::shape(i).1 > 1,
+        }
+    }
+
     /// Total number of trainable scalars.
     ///
     /// ```
@@ -74,6 +104,32 @@ pub trait Params<T: Real>: Sized {
     }
 }
 
+/// Where one tensor of a layer lives in a PyTorch state dict: module `module` (counted
+/// from the layer's first module, as `nn.Sequential` indexes them), attribute `name`.
+///
+/// The key is `<prefix><module index or name>.<name>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TensorKey {
+    /// The module, relative to the layer's first.
+    pub module: usize,
+    /// The attribute: `"weight"`, `"bias"`, [`CONSTANTS`], a field's name.
+    pub name: &'static str,
+    /// `true`: stored with shape `[rows, cols]`, row-major (a PyTorch weight, `(out, in)`);
+    /// `false`: stored flat, shape `[rows · cols]` (a bias, constants).
+    pub matrix: bool,
+}
+
+/// The attribute name of an activation's constants (e.g. [`LeakyRelu`](crate::LeakyRelu)'s
+/// slope): key `<index>.constnet_constants`, shape `[n]`. PyTorch keeps such constants in
+/// the module's constructor, not in its state dict; see the
+/// [`safetensors`](mod@crate::safetensors) docs for loading such a file in PyTorch.
+pub const CONSTANTS: &str = "constnet_constants";
+
+/// [`Params::key`]'s default names.
+const PARAM_NAMES: [&str; 8] = [
+    "param0", "param1", "param2", "param3", "param4", "param5", "param6", "param7",
+];
+
 /// A matrix or vector is one trainable tensor.
 ///
 /// ```
@@ -83,6 +139,8 @@ pub trait Params<T: Real>: Sized {
 /// ```
 impl<T: Real, const R: usize, const C: usize> Params<T> for SMatrix<T, R, C> {
     const TENSORS: usize = 1;
+    /// A bare tensor is not a module: the struct holding it is.
+    const MODULES: usize = 0;
     fn shape(i: usize) -> (usize, usize) {
         if i == 0 { (R, C) } else { (0, 0) }
     }
@@ -102,6 +160,16 @@ impl<T: Real, const R: usize, const C: usize> Params<T> for SMatrix<T, R, C> {
 /// [`Params`] itself (a layer, a network). Every field of the struct must be listed, since
 /// [`Params::zeros`] builds it from its fields' zeros.
 ///
+/// In a PyTorch state dict ([`Params::key`]) the struct's own matrices form one module
+/// (its first), each named after its field; a field that is a layer or network keeps its
+/// own modules and names, after it.
+///
+/// It also implements [`ExportRs`](crate::export::ExportRs), for firmware source: the
+/// struct literal `path::Name { field: value, … }` under the type's
+/// `core::any::type_name` (so the firmware crate must see the type at that path, with its
+/// fields). Write `params!(@params impl…)` to implement only [`Params`], and `ExportRs`
+/// yourself.
+///
 /// The generics go in brackets, then the trait with the scalar type, then the struct with
 /// its fields' types. A learnable scale and a wrapper, one line each:
 ///
@@ -120,6 +188,35 @@ impl<T: Real, const R: usize, const C: usize> Params<T> for SMatrix<T, R, C> {
 #[macro_export]
 macro_rules! params {
     (impl[$($gen:tt)*] Params<$t:ty> for $ty:ty { $($field:tt : $fty:ty),+ $(,)? }) => {
+        $crate::params!(@params impl[$($gen)*] Params<$t> for $ty { $($field: $fty),+ });
+
+        impl<$($gen)*> $crate::export::ExportRs<$t> for $ty
+        where
+            $($fty: $crate::export::ExportRs<$t>),+
+        {
+            fn write_type(f: &mut dyn ::core::fmt::Write) -> ::core::fmt::Result {
+                f.write_str(::core::any::type_name::<Self>())
+            }
+            fn write_value(
+                &self,
+                f: &mut dyn ::core::fmt::Write,
+                indent: usize,
+            ) -> ::core::fmt::Result {
+                let ty = ::core::any::type_name::<Self>();
+                f.write_str(ty.split('<').next().unwrap_or(ty))?;
+                f.write_str(" {\n")?;
+                $(
+                    $crate::export::pad(f, indent + 1)?;
+                    f.write_str(concat!(stringify!($field), ": "))?;
+                    $crate::export::ExportRs::<$t>::write_value(&self.$field, f, indent + 1)?;
+                    f.write_str(",\n")?;
+                )+
+                $crate::export::pad(f, indent)?;
+                f.write_str("}")
+            }
+        }
+    };
+    (@params impl[$($gen:tt)*] Params<$t:ty> for $ty:ty { $($field:tt : $fty:ty),+ $(,)? }) => {
         impl<$($gen)*> $crate::Params<$t> for $ty {
             const TENSORS: usize = 0 $(+ <$fty as $crate::Params<$t>>::TENSORS)+;
             fn shape(i: usize) -> (usize, usize) {
@@ -168,6 +265,32 @@ macro_rules! params {
             }
             fn zeros() -> Self {
                 Self { $($field: <$fty as $crate::Params<$t>>::zeros()),+ }
+            }
+            const MODULES: usize = {
+                let own = 0 $(+ (<$fty as $crate::Params<$t>>::MODULES == 0) as usize)+;
+                (own > 0) as usize $(+ <$fty as $crate::Params<$t>>::MODULES)+
+            };
+            fn key(i: usize) -> $crate::layer::TensorKey {
+                let own = 0 $(+ (<$fty as $crate::Params<$t>>::MODULES == 0) as usize)+;
+                let mut _module = (own > 0) as usize;
+                let mut _i = i;
+                $(
+                    let n = <$fty as $crate::Params<$t>>::TENSORS;
+                    if _i < n {
+                        if <$fty as $crate::Params<$t>>::MODULES == 0 {
+                            return $crate::layer::TensorKey {
+                                module: 0,
+                                name: stringify!($field),
+                                matrix: <$fty as $crate::Params<$t>>::shape(_i).1 > 1,
+                            };
+                        }
+                        let k = <$fty as $crate::Params<$t>>::key(_i);
+                        return $crate::layer::TensorKey { module: k.module + _module, ..k };
+                    }
+                    _i -= n;
+                    _module += <$fty as $crate::Params<$t>>::MODULES;
+                )+
+                $crate::layer::TensorKey { module: 0, name: "param", matrix: false }
             }
         }
     };

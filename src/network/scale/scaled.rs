@@ -9,7 +9,7 @@ use rand::Rng;
 use super::{Rescale, Standardize};
 use crate::export::{ExportRs, pad};
 use crate::layer::{Buffers, Forward, Layer, Net, Network, Params, Workspace};
-use crate::{Init, InitScheme, Real, Result};
+use crate::{Init, InitScheme, Real, Result, params};
 
 /// A network `net` from `IN` to `OUT` features between an input [`Standardize`] and an
 /// output [`Rescale`]: the typed model that takes raw units in and gives raw units out
@@ -75,7 +75,7 @@ impl<M: Network<IN, OUT, T>, const IN: usize, const OUT: usize, T: Real> Scaled<
     /// use constnet::nalgebra::{Const, Dyn, OMatrix};
     /// let x = OMatrix::<f32, Const<1>, Dyn>::from_row_slice(&[1000.0, 3000.0]);
     /// let y = OMatrix::<f32, Const<1>, Dyn>::from_row_slice(&[-1e4, 1e4]);
-    /// let model = Scaled::fit(Dense::<1, 1>::zeros(), &x, &y)?;
+    /// let model = Scaled::from_data(Dense::<1, 1>::zeros(), &x, &y)?;
     /// assert_eq!((model.input.mean[0], model.input.std[0]), (2000.0, 1000.0));
     /// assert_eq!((model.output.mean[0], model.output.std[0]), (0.0, 1e4));
     /// # Ok::<(), constnet::Error>(())
@@ -86,7 +86,7 @@ impl<M: Network<IN, OUT, T>, const IN: usize, const OUT: usize, T: Real> Scaled<
     /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `x` and `y` hold
     /// different numbers of samples.
     #[cfg(feature = "alloc")]
-    pub fn fit(
+    pub fn from_data(
         net: M,
         x: &OMatrix<T, Const<IN>, nalgebra::Dyn>,
         y: &OMatrix<T, Const<OUT>, nalgebra::Dyn>,
@@ -99,14 +99,14 @@ impl<M: Network<IN, OUT, T>, const IN: usize, const OUT: usize, T: Real> Scaled<
             });
         }
         Ok(Scaled::from_parts(
-            Standardize::fit(x)?,
+            Standardize::from_data(x)?,
             net,
-            Rescale::fit(y)?,
+            Rescale::from_data(y)?,
         ))
     }
 
     /// `data` in the network's units: inputs standardized, targets `(y − mean) / std`.
-    /// Exactly what `net` is trained on (`train::fit(&mut scaled.net, …)`), so a learning
+    /// Exactly what `net` is trained on (`Trainer::new(…).fit(&mut scaled.net, …)`), so a learning
     /// rate means the same whatever the data's units (needs `std`).
     ///
     /// ```
@@ -114,7 +114,7 @@ impl<M: Network<IN, OUT, T>, const IN: usize, const OUT: usize, T: Real> Scaled<
     /// use constnet::nalgebra::{Const, Dyn, OMatrix};
     /// let x = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[1000.0, 3000.0]);
     /// let data = Dataset::new(x.clone(), x * 10.0)?;
-    /// let model = Scaled::fit(Dense::<1, 1, f64>::zeros(), data.x(), data.y())?;
+    /// let model = Scaled::from_data(Dense::<1, 1, f64>::zeros(), data.x(), data.y())?;
     /// let scaled = model.training_data(&data)?;
     /// assert_eq!((scaled.x().as_slice(), scaled.y().as_slice()), (&[-1.0, 1.0][..], &[-1.0, 1.0][..]));
     /// # Ok::<(), constnet::Error>(())
@@ -148,67 +148,12 @@ impl<M: Network<IN, OUT, T>, const IN: usize, const OUT: usize, T: Real> Net
     type Scalar = T;
 }
 
-impl<M, const IN: usize, const OUT: usize, T: Real> Params<T> for Scaled<M, IN, OUT, T>
-where
-    M: Network<IN, OUT, T> + Params<T>,
-{
-    const TENSORS: usize = 2 + M::TENSORS + 2;
-
-    fn shape(i: usize) -> (usize, usize) {
-        match Part::of::<T, M>(i) {
-            Part::Input(i) => Standardize::<IN, T>::shape(i),
-            Part::Net(i) => M::shape(i),
-            Part::Output(i) => Rescale::<OUT, T>::shape(i),
-        }
-    }
-
-    fn tensor(&self, i: usize) -> &[T] {
-        match Part::of::<T, M>(i) {
-            Part::Input(i) => self.input.tensor(i),
-            Part::Net(i) => self.net.tensor(i),
-            Part::Output(i) => self.output.tensor(i),
-        }
-    }
-
-    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
-        match Part::of::<T, M>(i) {
-            Part::Input(i) => self.input.tensor_mut(i),
-            Part::Net(i) => self.net.tensor_mut(i),
-            Part::Output(i) => self.output.tensor_mut(i),
-        }
-    }
-
-    fn frozen(i: usize) -> bool {
-        match Part::of::<T, M>(i) {
-            Part::Net(i) => M::frozen(i),
-            Part::Input(_) | Part::Output(_) => true,
-        }
-    }
-
-    /// Identity scalers around `M::zeros()`.
-    fn zeros() -> Self {
-        Scaled::new(M::zeros())
-    }
-}
-
-/// Which part tensor `i` of a [`Scaled`] belongs to, and its index there.
-enum Part {
-    Input(usize),
-    Net(usize),
-    Output(usize),
-}
-
-impl Part {
-    fn of<T: Real, M: Params<T>>(i: usize) -> Part {
-        if i < 2 {
-            Part::Input(i)
-        } else if i < 2 + M::TENSORS {
-            Part::Net(i - 2)
-        } else {
-            Part::Output(i - 2 - M::TENSORS)
-        }
-    }
-}
+params!(@params impl[M: Network<IN, OUT, T> + Params<T>, const IN: usize, const OUT: usize, T: Real]
+Params<T> for Scaled<M, IN, OUT, T> {
+    input: Standardize<IN, T>,
+    net: M,
+    output: Rescale<OUT, T>,
+});
 
 /// Identity scalers (fit them with [`Scaled::fit`]) around `M::init`.
 impl<M, const IN: usize, const OUT: usize, T: Real> Init<T> for Scaled<M, IN, OUT, T>
@@ -255,6 +200,20 @@ where
         let ScaledWorkspace { input, net, .. } = ws;
         self.input
             .backward_into(x, input, M::grad_input(net), &mut grad.input)
+    }
+
+    /// The input scaler's report, the network's, the output scaler's: the order of the
+    /// tensors. The frozen scalers do not change how hidden layers are counted.
+    #[cfg(feature = "alloc")]
+    fn report(
+        &self,
+        x: &OMatrix<T, Const<IN>, B>,
+        ws: &Self::Workspace,
+        out: &mut alloc::vec::Vec<crate::diagnose::LayerReport>,
+    ) {
+        self.input.report(x, &ws.input, out);
+        self.net.report(&ws.input.output, &ws.net, out);
+        self.output.report(M::output(&ws.net), &ws.output, out);
     }
 
     /// As [`backward_into`](Forward::backward_into), without `∂L/∂x`.
@@ -332,9 +291,9 @@ where
 }
 
 /// `constnet::Scaled<net, IN, OUT, T>`, built with [`Scaled::from_parts`].
-impl<M, const IN: usize, const OUT: usize, T: Real> ExportRs for Scaled<M, IN, OUT, T>
+impl<M, const IN: usize, const OUT: usize, T: Real> ExportRs<T> for Scaled<M, IN, OUT, T>
 where
-    M: Network<IN, OUT, T> + ExportRs,
+    M: Network<IN, OUT, T> + ExportRs<T>,
 {
     fn write_type(f: &mut dyn Write) -> fmt::Result {
         f.write_str("constnet::Scaled<")?;
@@ -355,33 +314,5 @@ where
         f.write_str(",\n")?;
         pad(f, indent)?;
         f.write_char(')')
-    }
-}
-
-/// `nn.Sequential(Standardize, *net, Rescale)`: module 0 is the input scaler, `net`'s
-/// modules follow, the output scaler is last.
-#[cfg(feature = "safetensors")]
-impl<M, const IN: usize, const OUT: usize, T: Real> crate::safetensors::StateDict<T>
-    for Scaled<M, IN, OUT, T>
-where
-    M: Network<IN, OUT, T> + crate::safetensors::StateDict<T>,
-{
-    const MODULES: usize = 1 + M::MODULES + 1;
-
-    fn key(i: usize) -> crate::safetensors::TensorKey {
-        match Part::of::<T, M>(i) {
-            Part::Input(i) => Standardize::<IN, T>::key(i),
-            Part::Net(i) => {
-                let k = M::key(i);
-                crate::safetensors::TensorKey {
-                    module: k.module + 1,
-                    ..k
-                }
-            }
-            Part::Output(i) => crate::safetensors::TensorKey {
-                module: 1 + M::MODULES,
-                ..Rescale::<OUT, T>::key(i)
-            },
-        }
     }
 }

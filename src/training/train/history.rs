@@ -106,9 +106,14 @@ impl Curve {
     /// The kept `(epoch, value)` pairs in order, the last epoch included.
     pub fn points(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
         let stride = self.stride();
-        let kept = self.kept.iter().enumerate().map(move |(i, &v)| (i * stride, v));
+        let kept = self
+            .kept
+            .iter()
+            .enumerate()
+            .map(move |(i, &v)| (i * stride, v));
         let last_kept = self.kept.len().saturating_sub(1) * stride;
-        let extra = (self.len > 0 && self.len - 1 != last_kept).then_some((self.len - 1, self.last));
+        let extra =
+            (self.len > 0 && self.len - 1 != last_kept).then_some((self.len - 1, self.last));
         kept.chain(extra)
     }
 

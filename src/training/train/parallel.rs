@@ -414,16 +414,17 @@ where
         part.x
             .as_mut_slice()
             .copy_from_slice(&x.as_slice()[split * IN..n * IN]);
-        part.y
-            .samples_mut()
-            .copy_from_slice(&y.samples()[split..n]);
+        part.y.samples_mut().copy_from_slice(&y.samples()[split..n]);
         let first = &mut self.first;
         let here = || first.gradient_of(net, (x, y), 0..split, (loss, count));
         let (first_half, second_half, part) = self.pool.run(net, (part, count), here);
         let part = self.second.insert(part);
         let tally = first_half? + second_half?;
         if tally.sum.finite() {
-            add(self.first.grad_mut(), Gradient::<T, N, L, IN, OUT>::grad(&part.blocks));
+            add(
+                self.first.grad_mut(),
+                Gradient::<T, N, L, IN, OUT>::grad(&part.blocks),
+            );
         }
         Ok(tally)
     }

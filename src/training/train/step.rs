@@ -384,7 +384,8 @@ where
     }
 }
 
-impl<T, N, L, const IN: usize, const OUT: usize> Gradient<T, N, L, IN, OUT> for Blocks<T, N, IN, OUT>
+impl<T, N, L, const IN: usize, const OUT: usize> Gradient<T, N, L, IN, OUT>
+    for Blocks<T, N, IN, OUT>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,

@@ -1,4 +1,4 @@
-//! Unit tests of what only a miscounting `Inspect` impl of your own could reach.
+//! Unit tests of what only a miscounting `Forward::report` of your own could reach.
 
 use super::*;
 use crate::{Dense, Params, Relu, net};
@@ -8,7 +8,10 @@ type Small = net![Dense<1, 2>, Relu, Dense<2, 1>];
 fn reports() -> Vec<LayerReport> {
     let mut out = Vec::new();
     let x = OMatrix::<f32, Const<1>, Dyn>::from_element(3, 1.0);
-    let _ = <Small as Params<f32>>::zeros().inspect(&x, &mut out);
+    let net = <Small as Params<f32>>::zeros();
+    let mut ws = Small::workspace(Dyn(3));
+    net.forward_into(&x, &mut ws);
+    net.report(&x, &ws, &mut out);
     out
 }
 

@@ -68,10 +68,10 @@ impl<const N: usize, T: Real> Standardize<N, T> {
     /// use constnet::nalgebra::{Const, Dyn, OMatrix};
     ///
     /// let x = OMatrix::<f64, Const<2>, Dyn>::from_column_slice(&[1.0, 5.0, 3.0, 5.0]);
-    /// let s = Standardize::fit(&x)?;
+    /// let s = Standardize::from_data(&x)?;
     /// assert_eq!((s.mean[0], s.std[0]), (2.0, 1.0));
     /// assert_eq!((s.mean[1], s.std[1]), (5.0, 1.0)); // constant: std 1
-    /// assert!(Standardize::<2, f64>::fit(&OMatrix::<f64, Const<2>, Dyn>::zeros(0)).is_err());
+    /// assert!(Standardize::<2, f64>::from_data(&OMatrix::<f64, Const<2>, Dyn>::zeros(0)).is_err());
     /// # Ok::<(), constnet::Error>(())
     /// ```
     ///
@@ -79,7 +79,7 @@ impl<const N: usize, T: Real> Standardize<N, T> {
     /// [`Error::EmptyData`] without samples; [`Error::NonFinite`] (`what`:
     /// `"Standardize::fit data"`, the column-major index) for a NaN or infinite value;
     /// [`Error::InvalidParameter`] if a mean or std does not fit in `T`.
-    pub fn fit(x: &OMatrix<T, Const<N>, Dyn>) -> Result<Self> {
+    pub fn from_data(x: &OMatrix<T, Const<N>, Dyn>) -> Result<Self> {
         let (mean, std) = moments(x, "Standardize::fit data")?;
         Ok(Self::new(mean, std))
     }
@@ -95,7 +95,7 @@ impl<const N: usize, T: Real> Rescale<N, T> {
     /// use constnet::nalgebra::{Const, Dyn, OMatrix};
     ///
     /// let y = OMatrix::<f32, Const<1>, Dyn>::from_row_slice(&[-1e4, 0.0, 1e4, 2e4]);
-    /// let r = Rescale::fit(&y)?;
+    /// let r = Rescale::from_data(&y)?;
     /// let t = r.to_training(&y);
     /// assert!(t.mean().abs() < 1e-6 && (t.variance() - 1.0).abs() < 1e-6);
     /// # Ok::<(), constnet::Error>(())
@@ -103,7 +103,7 @@ impl<const N: usize, T: Real> Rescale<N, T> {
     ///
     /// # Errors
     /// As [`Standardize::fit`], with `what` `"Rescale::fit data"`.
-    pub fn fit(y: &OMatrix<T, Const<N>, Dyn>) -> Result<Self> {
+    pub fn from_data(y: &OMatrix<T, Const<N>, Dyn>) -> Result<Self> {
         let (mean, std) = moments(y, "Rescale::fit data")?;
         Ok(Self::new(mean, std))
     }
