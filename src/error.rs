@@ -93,29 +93,9 @@ pub enum Error {
     Safetensors(crate::safetensors::SafetensorsError),
     /// A metric is undefined for this data (e.g. R² of constant targets).
     Undefined(&'static str),
-    /// A CSV file could not be parsed.
-    #[cfg(feature = "std")]
-    Csv {
-        /// The file (`None` when read from a reader).
-        path: Option<std::path::PathBuf>,
-        /// 1-based line number.
-        line: usize,
-        /// 1-based column number (0 when the line as a whole is wrong).
-        column: usize,
-        /// What was wrong.
-        message: String,
-        /// For a line with the wrong number of fields, the counts: what a program can act
-        /// on without reading `message` (e.g. point a wide file to another reader).
-        /// `None` for every other CSV error.
-        fields: Option<CsvFields>,
-    },
     /// Drawing a plot failed.
     #[cfg(feature = "std")]
     Plot(String),
-    /// A training run ended with a network that learned nothing (see
-    /// [`diagnose::check_learned`](crate::diagnose::check_learned)).
-    #[cfg(feature = "alloc")]
-    NotLearned(crate::diagnose::Failure),
     /// An operating-system I/O error, with the path it concerned.
     #[cfg(feature = "std")]
     Io {
@@ -183,26 +163,7 @@ impl fmt::Display for Error {
             #[cfg(feature = "safetensors")]
             Error::Safetensors(e) => write!(f, "{e}"),
             #[cfg(feature = "std")]
-            Error::Csv {
-                path,
-                line,
-                column,
-                message,
-                ..
-            } => {
-                if let Some(path) = path {
-                    write!(f, "{}: ", path.display())?;
-                }
-                if *column == 0 {
-                    write!(f, "line {line}: {message}")
-                } else {
-                    write!(f, "line {line}, column {column}: {message}")
-                }
-            }
-            #[cfg(feature = "std")]
             Error::Plot(msg) => write!(f, "plot failed: {msg}"),
-            #[cfg(feature = "alloc")]
-            Error::NotLearned(failure) => write!(f, "the network learned nothing: {failure}"),
             #[cfg(feature = "std")]
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
@@ -215,20 +176,10 @@ impl core::error::Error for Error {
             #[cfg(feature = "std")]
             Error::Io { source, .. } => Some(source),
             Error::Format(inner) => Some(inner),
-            #[cfg(feature = "alloc")]
-            Error::NotLearned(inner) => Some(inner),
             #[cfg(feature = "safetensors")]
             Error::Safetensors(inner) => Some(inner),
             _ => None,
         }
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl From<crate::diagnose::Failure> for Error {
-    /// [`Error::NotLearned`].
-    fn from(failure: crate::diagnose::Failure) -> Self {
-        Error::NotLearned(failure)
     }
 }
 
@@ -254,28 +205,6 @@ pub(crate) fn lr_in<T: crate::Real>(lr: f64) -> Result<T> {
             scalar: T::NAME,
         })
     }
-}
-
-/// A CSV line with the wrong number of fields ([`Error::Csv`]'s `fields`).
-///
-/// ```
-/// use constnet::{Dataset, Error, error::CsvFields};
-/// let err = Dataset::<f32, 1, 1>::from_csv_reader("t,p,k,v\n1,2,3,4\n".as_bytes());
-/// assert!(matches!(
-///     err,
-///     Err(Error::Csv { fields: Some(CsvFields { found: 4, expected: 2, first_line: true }), .. })
-/// ));
-/// ```
-#[cfg(feature = "std")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CsvFields {
-    /// The fields on the line.
-    pub found: usize,
-    /// The fields the reader wanted: the data set's inputs and outputs, or the header's.
-    pub expected: usize,
-    /// Whether this is the file's first non-blank line (its header, or the first row of a
-    /// file without one): then the whole file likely has another layout, not one bad row.
-    pub first_line: bool,
 }
 
 /// A number in a message: plain where that is short (`0.01`, `250`), in exponent notation

@@ -32,32 +32,49 @@
 //! # Ok::<(), constnet::Error>(())
 //! ```
 //!
+//! The same step, with every buffer allocated once, mini-batches, validation, early
+//! stopping and two threads, is the [`Trainer`]:
+//!
+//! ```
+//! use constnet::{net, Dense, Init, InitScheme, Mse, Relu, Sgd, Trainer};
+//! use constnet::nalgebra::{Const, Dyn, OMatrix};
+//! use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+//!
+//! let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+//! let mut model: net![Dense<1, 16>, Relu, Dense<16, 1>] = Init::init(&mut rng, InitScheme::He);
+//! let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(64, |_, j| j as f32 / 32.0 - 1.0);
+//! let y = x.map(|v| 2.0 * v);
+//! let history = Trainer::new(&x, &y).epochs(300).fit(&mut model, &mut Sgd::new(0.05)?, &Mse)?;
+//! assert!(history.train.last().unwrap() < history.train[0] / 100.0);
+//! # Ok::<(), constnet::Error>(())
+//! ```
+//!
 //! ## Map of the crate
 //!
-//! | module | idea |
-//! |---|---|
-//! | [`layer`] | the traits: shape ([`Layer`], [`Net`]), flow ([`Forward`], [`Fuse`]), parameters ([`Params`]); writing your own layer |
-//! | [`chain`](mod@chain) | composition: [`Chain`], [`net!`], [`chain!`] |
-//! | [`dense`] | [`Dense`], `y = W·x + b` |
-//! | [`scale`] | scaling inside the model: [`Standardize`], [`Rescale`], the [`Scaled`] wrapper (raw units in, raw units out) |
-//! | [`diagnose`] | why a network learned nothing: active units and gradient norm per layer, a verdict (needs `alloc`) |
-//! | [`activation`] | the [`Activation`] trait: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours |
-//! | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
-//! | [`gradcheck`] | finite-difference proof of any layer's backward pass (needs `alloc`) |
-//! | [`quant`] | int8 post-training quantization, integer-only inference, its export |
-//! | [`init`] | seeded He / Xavier initialisation |
-//! | [`data`] | [`Dataset`]: CSV, synthetic `y = x³ + noise`, train/test split (`std`) |
-//! | [`loss`] | mean squared error and its gradient |
-//! | [`metrics`] | MSE, RMSE, MAE and R² for reporting |
-//! | [`eval`] | prediction and scores of a whole data set in blocks, bounded memory (needs `alloc`) |
-//! | [`optim`] | the [`Optimizer`] trait: [`Sgd`], [`Momentum`], [`Adam`] |
-//! | [`persist`] | model files: a checked binary format, atomic save, load |
-//! | [`safetensors`](mod@safetensors) | PyTorch `nn.Sequential` state dicts in and out (feature `safetensors`) |
-//! | [`train`] | the training loop: [`train::fit`] (needs `alloc`) |
-//! | [`plot`] | PNG loss curves (training, validation, best epoch), fit and diagnostics plots (feature `plot`) |
-//! | [`fsutil`] | crash-safe file writes: temporary file, fsync, rename (`std`) |
-//! | [`scalar`] | [`Real`]: `f32` or `f64` |
-//! | [`error`] | the one typed [`Error`] |
+//! The source is grouped by what things are; the modules are re-exported at the root.
+//!
+//! | group | module | idea |
+//! |---|---|---|
+//! | the network | [`layer`] | the traits a layer implements: shape ([`Layer`]), tensors ([`Params`], [`params!`]), passes ([`Forward`]); writing your own layer |
+//! | | [`dense`], [`activation`] | [`Dense`] (`y = W·x + b`); [`Activation`]: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours |
+//! | | [`chain`](mod@chain) | composition: [`Chain`], [`net!`], [`chain!`] |
+//! | | [`scale`] | scaling inside the model: [`Standardize`], [`Rescale`], [`Scaled`] (raw units in, raw units out) |
+//! | | [`loss`] | the [`Loss`] trait: [`Mse`] |
+//! | | [`init`], [`scalar`] | seeded He / Xavier initialisation; [`Real`]: `f32` or `f64` |
+//! | training | [`train`] | the [`Trainer`]: epochs, mini-batches, validation, early stopping, threads (needs `alloc`) |
+//! | | [`optim`] | the [`Optimizer`] trait: [`Sgd`], [`Momentum`], [`Adam`] |
+//! | | [`gradcheck`] | finite-difference proof of any layer's backward pass (needs `alloc`) |
+//! | formats | [`persist`] | model files: a checked binary format, atomic save, load |
+//! | | [`safetensors`](mod@safetensors) | PyTorch `nn.Sequential` state dicts in and out (feature `safetensors`) |
+//! | | [`export`] | a trained network as Rust source for `#![no_std]` firmware |
+//! | | [`data`] | [`Dataset`]: CSV, synthetic `y = x³ + noise`, splits and folds (`std`) |
+//! | | [`fsutil`] | crash-safe writes of one file: temporary, fsync, rename (`std`) |
+//! | deployment | [`quant`] | int8 post-training quantization, integer-only inference, its export |
+//! | analysis | [`metrics`] | MSE, RMSE, MAE and R² of predictions |
+//! | | [`eval`] | prediction and scores of a whole data set in blocks, bounded memory (needs `alloc`) |
+//! | | [`diagnose`] | why a network learned nothing: active units and gradient norm per layer (needs `alloc`) |
+//! | | [`plot`] | PNG loss curves, predictions and diagnostics (feature `plot`) |
+//! | | [`error`] | the core [`Error`]; file formats add their own ([`data::CsvError`]) |
 //!
 //! ## Features
 //!
@@ -67,8 +84,8 @@
 //! - `plot` (default): PNG loss and fit plots, with a bundled font.
 //! - `safetensors` (default): PyTorch weights in and out ([`safetensors`](mod@safetensors));
 //!   needs `alloc` (file functions `std`).
-//! - `parallel`: `train::fit_parallel`, training steps of more than 256 samples split over
-//!   two threads.
+//! - `parallel`: `Trainer::threads(2)`, training steps of more than
+//!   256 samples split over two threads.
 //! - `force-avx2`: a benchmarking aid, never needed in use (the training kernels take their
 //!   AVX2 copies even on an AVX-512 CPU).
 //!

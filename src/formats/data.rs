@@ -29,9 +29,11 @@
 
 mod columns;
 mod csv;
+mod error;
 mod kfold;
 mod synthetic;
 
+pub use error::{CsvError, CsvFields};
 pub use kfold::KFold;
 pub use synthetic::{cubic, synthetic};
 

@@ -3,7 +3,7 @@
 //!
 //! An activation is a *value* with a function `f` and its derivative `df`. Implementing
 //! [`Activation`] (and the one-line [`Layer`] impl that says it keeps the width) is all it
-//! takes: blanket impls make every activation a layer ([`Forward`], [`Fuse`]), give it a parameter list ([`Params`]: its constants, if any,
+//! takes: blanket impls make every activation a layer ([`Forward`], fused into its neighbours), give it a parameter list ([`Params`]: its constants, if any,
 //! stored in model files and never trained), an [`Init`] (its `Default`), and firmware
 //! export ([`ExportRs`](crate::export::ExportRs)). A [`Dense`](crate::Dense) before it
 //! applies it as it writes its output, and the `Dense` after it applies `df` as it writes

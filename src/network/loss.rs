@@ -22,18 +22,22 @@ pub use mse::{Mse, mse, mse_grad, mse_with_grad};
 /// A loss over a network with `OUT` outputs in scalar `T`: a sum over samples and its
 /// gradient with respect to the predictions.
 ///
-/// Implement [`sum_and_grad`](Self::sum_and_grad) and [`sum`](Self::sum) over slices of
-/// samples; the trainer runs them block by block and divides by the count itself. See
-/// [`Mse`] for the whole of an implementation.
+/// Implement [`sum_and_grad`](Self::sum_and_grad), [`sum`](Self::sum) and
+/// [`check`](Self::check) over slices of samples; the trainer runs them block by block and
+/// divides by the count itself. See [`Mse`] for the whole of an implementation. Nothing
+/// here allocates: a loss runs on a microcontroller as it runs in the [`Trainer`].
+///
+/// [`Trainer`]: crate::Trainer
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a loss for a network with {OUT} outputs in `{T}`",
     label = "the loss does not fit the network's output width or scalar type",
-    note = "the network's last layer must have as many outputs as the loss's targets \
-            (e.g. `Dense<_, 10>` for 10 classes)"
+    note = "the network's last layer must have as many outputs as the loss expects \
+            (e.g. `Dense<_, 10>` for a 10-class loss)"
 )]
 pub trait Loss<T: Real, const OUT: usize> {
-    /// The targets of a data set: one [`Targets::Sample`] per sample.
-    type Targets: Targets;
+    /// One sample's target: `[T; OUT]` values for [`Mse`], a class label for a
+    /// classification loss.
+    type Target: Copy;
 
     /// How many terms one sample adds to the mean: `OUT` for MSE (one per output), 1 for a
     /// loss per sample (cross-entropy).
@@ -45,13 +49,21 @@ pub trait Loss<T: Real, const OUT: usize> {
     fn sum_and_grad(
         &self,
         pred: &[[T; OUT]],
-        target: &[<Self::Targets as Targets>::Sample],
+        target: &[Self::Target],
         grad: &mut [[T; OUT]],
         count: T,
     ) -> T;
 
     /// `Σ ℓ` over the samples, without the gradient (validation, evaluation).
-    fn sum(&self, pred: &[[T; OUT]], target: &[<Self::Targets as Targets>::Sample]) -> T;
+    fn sum(&self, pred: &[[T; OUT]], target: &[Self::Target]) -> T;
+
+    /// Checks targets before training (finite values, labels below `OUT`); `what` names
+    /// them in the error.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`](crate::Error::NonFinite) or the loss's own, naming `what` and
+    /// the sample.
+    fn check(&self, target: &[Self::Target], what: &'static str) -> Result<()>;
 
     /// Whether predictions answer a class ([`correct`](Self::correct) counts them): the
     /// trainer then records accuracy next to the loss.
@@ -59,37 +71,32 @@ pub trait Loss<T: Real, const OUT: usize> {
 
     /// How many samples' predictions name their target class (for a loss that
     /// [`CLASSIFIES`](Self::CLASSIFIES)); 0 otherwise.
-    fn correct(&self, pred: &[[T; OUT]], target: &[<Self::Targets as Targets>::Sample]) -> usize {
+    fn correct(&self, pred: &[[T; OUT]], target: &[Self::Target]) -> usize {
         let _ = (pred, target);
         0
     }
 }
 
-/// The targets of a data set, one [`Sample`](Self::Sample) per sample, stored contiguously
-/// so the trainer can hand a loss any block of them, and gather mini-batches.
-pub trait Targets: Sized {
-    /// One sample's target: `[T; OUT]` values, or a class label.
+/// A data set's targets: one sample's target after another, in a slice. A matrix of
+/// values (`OUT × samples`, for [`Mse`]) is one; so is a `Vec` or slice of labels.
+pub trait Targets {
+    /// One sample's target.
     type Sample: Copy;
     /// Every sample's target, in order.
     fn samples(&self) -> &[Self::Sample];
-    /// The same, mutable (mini-batches are gathered into a buffer).
-    fn samples_mut(&mut self) -> &mut [Self::Sample];
-    /// A buffer of `n` samples (their values are overwritten before use).
-    fn zeros(n: usize) -> Self;
-    /// Checks the targets before training: finite values, valid labels.
-    ///
-    /// # Errors
-    /// [`Error::NonFinite`](crate::Error::NonFinite) (`what` names them) or the targets'
-    /// own error.
-    fn check(&self, what: &'static str) -> Result<()>;
+}
 
-    /// How many samples there are.
-    fn len(&self) -> usize {
-        self.samples().len()
+impl<S: Copy> Targets for [S] {
+    type Sample = S;
+    fn samples(&self) -> &[S] {
+        self
     }
+}
 
-    /// Whether there are none.
-    fn is_empty(&self) -> bool {
-        self.samples().is_empty()
+#[cfg(feature = "alloc")]
+impl<S: Copy> Targets for alloc::vec::Vec<S> {
+    type Sample = S;
+    fn samples(&self) -> &[S] {
+        self
     }
 }

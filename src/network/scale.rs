@@ -13,7 +13,7 @@
 //!
 //! Their `mean` and `std` are [frozen](crate::Params::frozen) tensors: model files and
 //! safetensors store them, [`export`](crate::export) writes them, optimizers never change
-//! them, their gradient is zero. Fit them with [`Standardize::fit`] / [`Rescale::fit`] (mean
+//! them, their gradient is zero. Set them from data with [`Standardize::from_data`] / [`Rescale::from_data`] (mean
 //! and population standard deviation, as sklearn) on the training split only.
 //!
 //! # Data flow

@@ -86,7 +86,7 @@ use step::{Blocks, Gradient, Inputs, Step};
 /// argument type is known where the callback is written.
 #[derive(Debug)]
 #[must_use = "a Trainer does nothing until `fit`"]
-pub struct Trainer<'a, T: Real, const IN: usize, Y, N, F = NoCallback, P = OneThread> {
+pub struct Trainer<'a, T: Real, const IN: usize, Y: ?Sized, N, F = NoCallback, P = OneThread> {
     x: &'a Inputs<T, IN>,
     y: &'a Y,
     validation: Option<(&'a Inputs<T, IN>, &'a Y)>,
@@ -104,7 +104,7 @@ pub struct Trainer<'a, T: Real, const IN: usize, Y, N, F = NoCallback, P = OneTh
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoCallback;
 
-/// The [`Trainer`]'s threads before [`threads`](Trainer::threads): training on the calling
+/// The [`Trainer`]'s threads before `threads` (feature `parallel`): training on the calling
 /// thread.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OneThread;
@@ -132,7 +132,7 @@ where
     }
 }
 
-impl<'a, T: Real, const IN: usize, Y: Targets, N> Trainer<'a, T, IN, Y, N> {
+impl<'a, T: Real, const IN: usize, Y: Targets + ?Sized, N> Trainer<'a, T, IN, Y, N> {
     /// A trainer on inputs `x` (`IN × samples`) and targets `y` of the loss's type (a
     /// matrix `OUT × samples` for [`Mse`](crate::Mse)), with the seed experiment's
     /// defaults: 900 full-batch epochs, one thread, no validation, no early stopping.
@@ -153,7 +153,7 @@ impl<'a, T: Real, const IN: usize, Y: Targets, N> Trainer<'a, T, IN, Y, N> {
     }
 }
 
-impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N, F, P> {
+impl<'a, T: Real, const IN: usize, Y: Targets + ?Sized, N, F, P> Trainer<'a, T, IN, Y, N, F, P> {
     /// Passes over the data (≥ 1; default 900). Memory does not grow with it: the
     /// [`History`] keeps at most [`CURVE_POINTS`] values per curve.
     pub fn epochs(mut self, epochs: usize) -> Self {
@@ -226,7 +226,7 @@ impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N,
 impl<'a, T, const IN: usize, Y, N, F> Trainer<'a, T, IN, Y, N, F, OneThread>
 where
     T: Real,
-    Y: Targets,
+    Y: Targets + ?Sized,
     F: OnEpoch<N>,
 {
     /// Trains `net` with `optimizer` on `loss`; returns the [`History`].
@@ -267,13 +267,13 @@ where
     where
         N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
         O: Optimizer<T, N>,
-        L: Loss<T, OUT, Targets = Y>,
+        L: Loss<T, OUT, Target = Y::Sample>,
     {
         self.run(net, optimizer, loss, Blocks::<T, N, IN, OUT>::new)
     }
 }
 
-impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N, F, P> {
+impl<'a, T: Real, const IN: usize, Y: Targets + ?Sized, N, F, P> Trainer<'a, T, IN, Y, N, F, P> {
     /// The loop, with the batch gradient computed by a `G` that `gradient(batch)` makes for
     /// batches of `batch` samples.
     fn run<O, L, G, const OUT: usize>(
@@ -286,22 +286,22 @@ impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N,
     where
         N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
         O: Optimizer<T, N>,
-        L: Loss<T, OUT, Targets = Y>,
+        L: Loss<T, OUT, Target = Y::Sample>,
         G: Gradient<T, N, L, IN, OUT>,
         F: OnEpoch<N>,
     {
-        let n = self.check()?;
+        let n = self.check(loss)?;
         let mut monitor = Monitor::new(self.early_stopping)?;
         let batch = self.batch_size.unwrap_or(n);
-        let (x, y) = (self.x, self.y);
+        let (x, y) = (self.x, self.y.samples());
         let mut history = History::default();
         let mut order: Vec<usize> = (0..n).collect();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.shuffle_seed);
         // Buffers for full batches, and for the smaller last batch if there is one:
         // allocated here, reused by every epoch. Validation has its own, sized for its data.
         let gathers = batch < n;
-        let mut full = Step::<T, Y, G, IN>::new(gradient(batch), batch, gathers);
-        let mut rest = Step::<T, Y, G, IN>::new(gradient(n % batch), n % batch, gathers);
+        let mut full = Step::<T, L::Target, G, IN>::new(gradient(batch), batch, gathers);
+        let mut rest = Step::<T, L::Target, G, IN>::new(gradient(n % batch), n % batch, gathers);
         let mut val_blocks = self
             .validation
             .map(|(vx, _)| Blocks::<T, N, IN, OUT>::new(vx.ncols()));
@@ -373,6 +373,7 @@ impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N,
             }
             let (val_loss, val_accuracy) = match (self.validation, &mut val_blocks) {
                 (Some((vx, vy)), Some(blocks)) => {
+                    let vy = vy.samples();
                     let tally = Gradient::<T, N, L, IN, OUT>::tally(blocks, net, vx, vy, loss);
                     let m = vx.ncols();
                     let value = tally.sum.as_f64() / (m * L::TERMS) as f64;
@@ -421,7 +422,10 @@ impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N,
     }
 
     /// Checks data and settings; returns the number of samples.
-    fn check(&self) -> Result<usize> {
+    fn check<L: Loss<T, OUT, Target = Y::Sample>, const OUT: usize>(
+        &self,
+        loss: &L,
+    ) -> Result<usize> {
         let n = self.x.ncols();
         if self.epochs == 0 {
             return Err(Error::ZeroEpochs);
@@ -429,7 +433,12 @@ impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N,
         if n == 0 || IN == 0 {
             return Err(Error::EmptyData);
         }
-        check_data(self.x, self.y, ["inputs", "targets", "targets (samples)"])?;
+        check_data(
+            self.x,
+            self.y.samples(),
+            loss,
+            ["inputs", "targets", "targets (samples)"],
+        )?;
         if let Some((vx, vy)) = self.validation {
             if vx.ncols() == 0 {
                 return Err(Error::InvalidParameter {
@@ -442,7 +451,7 @@ impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N,
                 "validation targets",
                 "validation targets (samples)",
             ];
-            check_data(vx, vy, names)?;
+            check_data(vx, vy.samples(), loss, names)?;
         }
         match self.batch_size {
             Some(b) if b == 0 || b > n => Err(Error::InvalidBatchSize {
@@ -461,9 +470,10 @@ fn mean<T: Real>(sum: T, terms: usize) -> f64 {
 
 /// Checks that `y` has `x`'s samples and that both are valid; `names` (inputs, targets,
 /// their sample count) name them in errors.
-fn check_data<T: Real, Y: Targets, const IN: usize>(
+fn check_data<T: Real, L: Loss<T, OUT>, const IN: usize, const OUT: usize>(
     x: &Inputs<T, IN>,
-    y: &Y,
+    y: &[L::Target],
+    loss: &L,
     [inputs, targets, samples]: [&'static str; 3],
 ) -> Result<()> {
     if y.len() != x.ncols() {
@@ -479,5 +489,5 @@ fn check_data<T: Real, Y: Targets, const IN: usize>(
             index,
         });
     }
-    y.check(targets)
+    loss.check(y, targets)
 }

@@ -51,7 +51,7 @@ pub const BLOCK: usize = crate::train::BLOCK;
 pub fn diagnose<T, N, L, const IN: usize, const OUT: usize>(
     net: &N,
     x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &L::Targets,
+    y: &(impl Targets<Sample = L::Target> + ?Sized),
     loss: &L,
 ) -> Result<Diagnostics>
 where
@@ -60,7 +60,7 @@ where
     L: Loss<T, OUT>,
 {
     let n = x.ncols();
-    check_data(x, y)?;
+    check_data(x, y.samples(), loss)?;
     // ∂L/∂prediction of the mean over all of the data, the same count in every block.
     let count = T::cast((n * L::TERMS) as f64);
 
@@ -103,9 +103,10 @@ where
     })
 }
 
-fn check_data<T: Real, Y: Targets, const IN: usize>(
+fn check_data<T: Real, L: Loss<T, OUT>, const IN: usize, const OUT: usize>(
     x: &OMatrix<T, Const<IN>, Dyn>,
-    y: &Y,
+    y: &[L::Target],
+    loss: &L,
 ) -> Result<()> {
     if x.ncols() == 0 {
         return Err(Error::EmptyData);
@@ -120,7 +121,7 @@ fn check_data<T: Real, Y: Targets, const IN: usize>(
     if let Some(index) = x.as_slice().iter().position(|v| !v.finite()) {
         return Err(Error::NonFinite { what: "x", index });
     }
-    y.check("y")
+    loss.check(y, "y")
 }
 
 /// Adds a block's reports into the totals (the first block's become the totals).

@@ -121,8 +121,8 @@ impl core::error::Error for Failure {}
 /// ```
 ///
 /// # Errors
-/// The [`Failure`]; `constnet::Error` wraps it as
-/// [`Error::NotLearned`](crate::Error::NotLearned) (`?` converts it).
+/// The [`Failure`], an error type of its own (a program reports it as "the network
+/// learned nothing: …" with its remedy).
 pub fn check_learned(losses: &[f64], train_r2: f64, diag: &Diagnostics) -> Result<(), Failure> {
     if let Some(&hidden_layer) = diag.dead_layers().first() {
         let units = diag

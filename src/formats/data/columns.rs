@@ -8,8 +8,8 @@ use nalgebra::{Const, Dyn, OMatrix};
 
 use super::Dataset;
 use super::csv::{Lines, hint, parse_field};
-use crate::error::CsvFields;
-use crate::{Error, Real, Result};
+use super::{CsvError, CsvFields};
+use crate::{Error, Real};
 
 impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     /// Reads the columns named `inputs` (into `x`, in that order) and `targets` (into `y`)
@@ -22,7 +22,7 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     /// mark are accepted, no quoting, lines of at most 64 KiB.
     ///
     /// ```
-    /// use constnet::{data::Dataset, Error};
+    /// use constnet::data::{CsvError, Dataset};
     ///
     /// let text = "id,nox,compression,equivalence\nA,3.7,12,0.9\nB,2.3,12,0.76\n";
     /// let data =
@@ -31,12 +31,12 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     /// assert_eq!(data.y().as_slice(), &[3.7, 2.3]);
     ///
     /// let err = Dataset::<f32, 1, 1>::from_csv_columns_reader(text.as_bytes(), ["ratio"], ["nox"]);
-    /// assert!(matches!(err, Err(Error::Csv { line: 1, column: 0, .. })));
-    /// # Ok::<(), constnet::Error>(())
+    /// assert!(matches!(err, Err(CsvError::Line { line: 1, column: 0, .. })));
+    /// # Ok::<(), CsvError>(())
     /// ```
     ///
     /// # Errors
-    /// [`Error::Csv`] with the 1-based line and column (the column's number in the file;
+    /// [`CsvError::Line`] with the 1-based line and column (the column's number in the file;
     /// 0 for the line as a whole), its message naming the column:
     /// - the header: a name not in it (the message lists the header's names), a name found
     ///   twice in it, or a first line of numbers only (no header);
@@ -45,14 +45,14 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     ///   value that overflows `T`;
     /// - a line that is not UTF-8 or longer than 64 KiB.
     ///
-    /// [`Error::InvalidParameter`] if a name is asked for twice or is empty;
-    /// [`Error::EmptyData`] if there is no header or no data row; [`Error::Io`] (with the
+    /// [`CsvError::Data`] ([`Error::InvalidParameter`]) if a name is asked for twice or is empty;
+    /// [`CsvError::Data`] ([`Error::EmptyData`]) if there is no header or no data row; [`CsvError::Io`] (with the
     /// path `<reader>`) if reading fails.
     pub fn from_csv_columns_reader(
         reader: impl BufRead,
         inputs: [&str; IN],
         targets: [&str; OUT],
-    ) -> Result<Self> {
+    ) -> Result<Self, CsvError> {
         parse_columns(reader, None, &inputs, &targets)
     }
 
@@ -69,19 +69,19 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     ///     ["nox"],
     /// )?;
     /// assert_eq!(ethanol.len(), 88);
-    /// # Ok::<(), constnet::Error>(())
+    /// # Ok::<(), CsvError>(())
     /// ```
     ///
     /// # Errors
-    /// As [`from_csv_columns_reader`](Self::from_csv_columns_reader); [`Error::Io`] and
-    /// [`Error::Csv`] name `path`.
+    /// As [`from_csv_columns_reader`](Self::from_csv_columns_reader); [`CsvError::Io`] and
+    /// [`CsvError::Line`] name `path`.
     pub fn from_csv_columns_path(
         path: impl AsRef<Path>,
         inputs: [&str; IN],
         targets: [&str; OUT],
-    ) -> Result<Self> {
+    ) -> Result<Self, CsvError> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|source| Error::Io {
+        let file = File::open(path).map_err(|source| CsvError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -103,7 +103,7 @@ fn parse_columns<T: Real, const IN: usize, const OUT: usize>(
     path: Option<&Path>,
     inputs: &[&str],
     targets: &[&str],
-) -> Result<Dataset<T, IN, OUT>> {
+) -> Result<Dataset<T, IN, OUT>, CsvError> {
     super::check_widths::<IN, OUT>()?;
     // Trimmed as the header's names are, so " nox" finds `nox`.
     let wanted: Vec<&str> = inputs.iter().chain(targets).map(|s| s.trim()).collect();
@@ -112,18 +112,20 @@ fn parse_columns<T: Real, const IN: usize, const OUT: usize>(
             return Err(Error::InvalidParameter {
                 name: "CSV column names",
                 reason: "a column name is empty",
-            });
+            }
+            .into());
         }
         if wanted[..i].contains(name) {
             return Err(Error::InvalidParameter {
                 name: "CSV column names",
                 reason: "a column is asked for twice",
-            });
+            }
+            .into());
         }
     }
     let mut lines = Lines::new(reader, path);
     let Some((header_line, header)) = lines.next_line()? else {
-        return Err(Error::EmptyData);
+        return Err(Error::EmptyData.into());
     };
     let names: Vec<String> = header.split(',').map(|f| f.trim().to_owned()).collect();
     if names.iter().all(|f| f.parse::<f64>().is_ok()) {
@@ -207,10 +209,10 @@ fn parse_columns<T: Real, const IN: usize, const OUT: usize>(
         return Err(lines.error(line, column, message));
     }
     if xs.is_empty() {
-        return Err(Error::EmptyData);
+        return Err(Error::EmptyData.into());
     }
-    Dataset::new(
+    Ok(Dataset::new(
         OMatrix::<T, Const<IN>, Dyn>::from_vec(xs),
         OMatrix::<T, Const<OUT>, Dyn>::from_vec(ys),
-    )
+    )?)
 }

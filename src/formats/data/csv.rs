@@ -7,8 +7,8 @@ use std::path::Path;
 use nalgebra::{Const, Dyn, OMatrix};
 
 use super::Dataset;
-use crate::error::CsvFields;
-use crate::{Error, Real, Result};
+use super::{CsvError, CsvFields};
+use crate::{Error, Real};
 
 impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     /// Reads a data set from CSV text.
@@ -22,7 +22,7 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     /// comments, no missing values.
     ///
     /// ```
-    /// use constnet::{data::Dataset, Error};
+    /// use constnet::data::{CsvError, Dataset};
     ///
     /// let text = "x,y\n-1.0,-1.0\n\n 0.5 , 0.125\n";
     /// let data = Dataset::<f32, 1, 1>::from_csv_reader(text.as_bytes())?;
@@ -30,21 +30,21 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     /// assert_eq!(data.y().as_slice(), &[-1.0, 0.125]);
     ///
     /// let err = Dataset::<f32, 1, 1>::from_csv_reader("x,y\n1,2\n3,oops\n".as_bytes());
-    /// assert!(matches!(err, Err(Error::Csv { line: 3, column: 2, .. })));
-    /// # Ok::<(), constnet::Error>(())
+    /// assert!(matches!(err, Err(CsvError::Line { line: 3, column: 2, .. })));
+    /// # Ok::<(), CsvError>(())
     /// ```
     ///
     /// # Errors
-    /// - [`Error::Csv`] with the 1-based line and column (column 0 for the line as a whole)
+    /// - [`CsvError::Line`] with the 1-based line and column (column 0 for the line as a whole)
     ///   for a line with the wrong number of fields, an empty or non-numeric field, a NaN
     ///   or infinite value, a value that overflows `T`, or a line that is not UTF-8. Its
     ///   `path` is `None` here, and its message names the likely cause when the line looks
     ///   separated by semicolons or tabs, is a `#` comment, or holds a carriage return
     ///   (CR-only line ends); also for a line longer than 64 KiB (so a file without line
     ///   breaks is not read into memory whole);
-    /// - [`Error::EmptyData`] if there are no data rows;
-    /// - [`Error::Io`] (with the path `<reader>`) if reading fails.
-    pub fn from_csv_reader(reader: impl BufRead) -> Result<Self> {
+    /// - [`CsvError::Data`] ([`Error::EmptyData`]) if there are no data rows;
+    /// - [`CsvError::Io`] (with the path `<reader>`) if reading fails.
+    pub fn from_csv_reader(reader: impl BufRead) -> Result<Self, CsvError> {
         parse(reader, None)
     }
 
@@ -52,17 +52,17 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     /// [`from_csv_reader`](Self::from_csv_reader).
     ///
     /// ```
-    /// use constnet::{data::Dataset, Error};
+    /// use constnet::data::{CsvError, Dataset};
     /// let missing = Dataset::<f64, 1, 1>::from_csv_path("no/such/file.csv");
-    /// assert!(matches!(missing, Err(Error::Io { .. })));
+    /// assert!(matches!(missing, Err(CsvError::Io { .. })));
     /// ```
     ///
     /// # Errors
-    /// As [`from_csv_reader`](Self::from_csv_reader); [`Error::Io`] and [`Error::Csv`] name
+    /// As [`from_csv_reader`](Self::from_csv_reader); [`CsvError::Io`] and [`CsvError::Line`] name
     /// `path`.
-    pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self> {
+    pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self, CsvError> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|source| Error::Io {
+        let file = File::open(path).map_err(|source| CsvError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -109,12 +109,12 @@ impl<'p, R: BufRead> Lines<'p, R> {
     }
 
     /// A CSV error located in this reader's file.
-    pub(super) fn error(&self, line: usize, column: usize, message: String) -> Error {
+    pub(super) fn error(&self, line: usize, column: usize, message: String) -> CsvError {
         self.located(line, column, message, None)
     }
 
     /// A line-wide CSV error for a line with the wrong number of fields.
-    pub(super) fn fields_error(&self, line: usize, fields: CsvFields, message: String) -> Error {
+    pub(super) fn fields_error(&self, line: usize, fields: CsvFields, message: String) -> CsvError {
         self.located(line, 0, message, Some(fields))
     }
 
@@ -124,8 +124,8 @@ impl<'p, R: BufRead> Lines<'p, R> {
         column: usize,
         message: String,
         fields: Option<CsvFields>,
-    ) -> Error {
-        Error::Csv {
+    ) -> CsvError {
+        CsvError::Line {
             path: self.path.map(Path::to_path_buf),
             line,
             column,
@@ -136,7 +136,7 @@ impl<'p, R: BufRead> Lines<'p, R> {
 
     /// The next non-blank line as `(line number, trimmed text)`, without a leading UTF-8
     /// byte-order mark on line 1; `None` at the end.
-    pub(super) fn next_line(&mut self) -> Result<Option<(usize, &str)>> {
+    pub(super) fn next_line(&mut self) -> Result<Option<(usize, &str)>, CsvError> {
         loop {
             self.buf.clear();
             // At most one byte past the limit: a file without line breaks (`/dev/zero`) is
@@ -144,7 +144,7 @@ impl<'p, R: BufRead> Lines<'p, R> {
             let read = (&mut self.reader)
                 .take(MAX_LINE as u64 + 1)
                 .read_until(b'\n', &mut self.buf)
-                .map_err(|source| Error::Io {
+                .map_err(|source| CsvError::Io {
                     path: self.path.unwrap_or(Path::new("<reader>")).to_path_buf(),
                     source,
                 })?;
@@ -185,7 +185,7 @@ fn decode(buf: &[u8], line: usize) -> Option<&str> {
 fn parse<T: Real, const IN: usize, const OUT: usize>(
     reader: impl BufRead,
     path: Option<&Path>,
-) -> Result<Dataset<T, IN, OUT>> {
+) -> Result<Dataset<T, IN, OUT>, CsvError> {
     super::check_widths::<IN, OUT>()?;
     let width = IN + OUT;
     let (mut xs, mut ys) = (Vec::<T>::new(), Vec::<T>::new());
@@ -238,12 +238,12 @@ fn parse<T: Real, const IN: usize, const OUT: usize>(
         return Err(lines.fields_error(line, count, message));
     }
     if xs.is_empty() {
-        return Err(Error::EmptyData);
+        return Err(Error::EmptyData.into());
     }
-    Dataset::new(
+    Ok(Dataset::new(
         OMatrix::<T, Const<IN>, Dyn>::from_vec(xs),
         OMatrix::<T, Const<OUT>, Dyn>::from_vec(ys),
-    )
+    )?)
 }
 
 pub(super) fn parse_field<T: Real>(field: &str) -> core::result::Result<T, String> {

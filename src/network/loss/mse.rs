@@ -11,12 +11,16 @@
 //! must not be empty. Values are not checked: a NaN gives a NaN loss.
 
 use nalgebra::allocator::Allocator;
-use nalgebra::{Const, DefaultAllocator, Dim, DimName, Dyn, OMatrix};
+#[cfg(feature = "alloc")]
+use nalgebra::{Const, Dyn};
+use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
 
 use crate::layer::resize;
 use crate::{Error, Real, Result};
 
-use super::{Loss, Targets};
+use super::Loss;
+#[cfg(feature = "alloc")]
+use super::Targets;
 
 fn check<T: Real, R: Dim, C: Dim>(pred: &OMatrix<T, R, C>, target: &OMatrix<T, R, C>) -> Result<T>
 where
@@ -152,8 +156,9 @@ fn sse<T: Real>(pred: &[T], target: &[T]) -> T {
     sum
 }
 
-/// Mean squared error as the [`Trainer`](crate::Trainer)'s loss: targets are a matrix of
-/// `OUT` values per sample, like the predictions; the mean is over every value.
+/// Mean squared error as a [`Loss`]: a target is `OUT` values per sample, like the
+/// prediction (in the [`Trainer`](crate::Trainer), a matrix `OUT × samples`); the mean is
+/// over every value.
 ///
 /// ```
 /// use constnet::{Loss, Mse};
@@ -166,7 +171,7 @@ fn sse<T: Real>(pred: &[T], target: &[T]) -> T {
 pub struct Mse;
 
 impl<T: Real, const OUT: usize> Loss<T, OUT> for Mse {
-    type Targets = OMatrix<T, Const<OUT>, Dyn>;
+    type Target = [T; OUT];
     const TERMS: usize = OUT;
 
     /// `Σ (ŷ − y)²`, and `∂/∂ŷ = 2(ŷ − y) / count` (the derivative of each term, divided by
@@ -190,25 +195,22 @@ impl<T: Real, const OUT: usize> Loss<T, OUT> for Mse {
     fn sum(&self, pred: &[[T; OUT]], target: &[[T; OUT]]) -> T {
         sse(pred.as_flattened(), target.as_flattened())
     }
+
+    /// Every value finite; the error's index counts values (sample · `OUT` + output).
+    fn check(&self, target: &[[T; OUT]], what: &'static str) -> Result<()> {
+        match target.as_flattened().iter().position(|v| !v.finite()) {
+            None => Ok(()),
+            Some(index) => Err(Error::NonFinite { what, index }),
+        }
+    }
 }
 
-/// A matrix of targets, one column per sample, is checked finite.
+/// A matrix of targets, one column of `R` values per sample.
+#[cfg(feature = "alloc")]
 impl<T: Real, const R: usize> Targets for OMatrix<T, Const<R>, Dyn> {
     type Sample = [T; R];
     fn samples(&self) -> &[[T; R]] {
         self.as_slice().as_chunks::<R>().0
-    }
-    fn samples_mut(&mut self) -> &mut [[T; R]] {
-        self.as_mut_slice().as_chunks_mut::<R>().0
-    }
-    fn zeros(n: usize) -> Self {
-        OMatrix::zeros_generic(Const::<R>, Dyn(n))
-    }
-    fn check(&self, what: &'static str) -> Result<()> {
-        match self.as_slice().iter().position(|v| !v.finite()) {
-            None => Ok(()),
-            Some(index) => Err(Error::NonFinite { what, index }),
-        }
     }
 }
 

@@ -77,17 +77,17 @@ impl<const N: usize, T: Real> Standardize<N, T> {
     ///
     /// # Errors
     /// [`Error::EmptyData`] without samples; [`Error::NonFinite`] (`what`:
-    /// `"Standardize::fit data"`, the column-major index) for a NaN or infinite value;
+    /// `"Standardize::from_data data"`, the column-major index) for a NaN or infinite value;
     /// [`Error::InvalidParameter`] if a mean or std does not fit in `T`.
     pub fn from_data(x: &OMatrix<T, Const<N>, Dyn>) -> Result<Self> {
-        let (mean, std) = moments(x, "Standardize::fit data")?;
+        let (mean, std) = moments(x, "Standardize::from_data data")?;
         Ok(Self::new(mean, std))
     }
 }
 
 impl<const N: usize, T: Real> Rescale<N, T> {
     /// Fits the scaler to raw targets `y` (one sample per column), as
-    /// [`Standardize::fit`]: afterwards [`to_training`](Self::to_training)`(y)` has mean 0
+    /// [`Standardize::from_data`]: afterwards [`to_training`](Self::to_training)`(y)` has mean 0
     /// and standard deviation 1 per output (up to rounding).
     ///
     /// ```
@@ -102,9 +102,9 @@ impl<const N: usize, T: Real> Rescale<N, T> {
     /// ```
     ///
     /// # Errors
-    /// As [`Standardize::fit`], with `what` `"Rescale::fit data"`.
+    /// As [`Standardize::from_data`], with `what` `"Rescale::from_data data"`.
     pub fn from_data(y: &OMatrix<T, Const<N>, Dyn>) -> Result<Self> {
-        let (mean, std) = moments(y, "Rescale::fit data")?;
+        let (mean, std) = moments(y, "Rescale::from_data data")?;
         Ok(Self::new(mean, std))
     }
 }

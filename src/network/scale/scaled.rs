@@ -82,7 +82,7 @@ impl<M: Network<IN, OUT, T>, const IN: usize, const OUT: usize, T: Real> Scaled<
     /// ```
     ///
     /// # Errors
-    /// As [`Standardize::fit`] and [`Rescale::fit`];
+    /// As [`Standardize::from_data`] and [`Rescale::from_data`];
     /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `x` and `y` hold
     /// different numbers of samples.
     #[cfg(feature = "alloc")]
@@ -93,7 +93,7 @@ impl<M: Network<IN, OUT, T>, const IN: usize, const OUT: usize, T: Real> Scaled<
     ) -> Result<Self> {
         if x.ncols() != y.ncols() {
             return Err(crate::Error::LengthMismatch {
-                what: "Scaled::fit targets (samples)",
+                what: "Scaled::from_data targets (samples)",
                 expected: x.ncols(),
                 found: y.ncols(),
             });
@@ -155,7 +155,7 @@ Params<T> for Scaled<M, IN, OUT, T> {
     output: Rescale<OUT, T>,
 });
 
-/// Identity scalers (fit them with [`Scaled::fit`]) around `M::init`.
+/// Identity scalers (fit them with [`Scaled::from_data`]) around `M::init`.
 impl<M, const IN: usize, const OUT: usize, T: Real> Init<T> for Scaled<M, IN, OUT, T>
 where
     M: Network<IN, OUT, T> + Init<T>,

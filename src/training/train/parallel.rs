@@ -33,7 +33,7 @@ const DONE: u8 = 3;
 #[derive(Clone, Copy, Debug)]
 pub struct Threads(usize);
 
-impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N, F, P> {
+impl<'a, T: Real, const IN: usize, Y: Targets + ?Sized, N, F, P> Trainer<'a, T, IN, Y, N, F, P> {
     /// Trains on `n` threads: 1, or 2 (feature `parallel`). With 2, every step on more than
     /// one block (256 samples) is split over the calling thread and a worker thread that
     /// lives for the whole run; smaller steps (mini-batches of up to 256) run on the
@@ -86,7 +86,8 @@ impl<'a, T: Real, const IN: usize, Y: Targets, N, F, P> Trainer<'a, T, IN, Y, N,
 impl<'a, T, const IN: usize, Y, N, F> Trainer<'a, T, IN, Y, N, F, Threads>
 where
     T: Real,
-    Y: Targets + Send + Sync,
+    Y: Targets + ?Sized,
+    Y::Sample: Send + Sync,
     F: OnEpoch<N>,
 {
     /// [`fit`](Trainer::fit) on the threads asked for. Same errors, and
@@ -107,7 +108,7 @@ where
         N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
         N::Workspace: Send,
         O: Optimizer<T, N>,
-        L: Loss<T, OUT, Targets = Y> + Sync,
+        L: Loss<T, OUT, Target = Y::Sample> + Sync,
     {
         match self.threads.0 {
             1 => self.run(net, optimizer, loss, Blocks::<T, N, IN, OUT>::new),
@@ -132,7 +133,7 @@ where
         N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
         N::Workspace: Send,
         O: Optimizer<T, N>,
-        L: Loss<T, OUT, Targets = Y> + Sync,
+        L: Loss<T, OUT, Target = Y::Sample> + Sync,
     {
         let pool = Pool::<T, N, L, IN, OUT>::new(loss);
         thread::scope(|s| {
@@ -151,9 +152,9 @@ where
 }
 
 /// The second half of a step: its samples (copied) and buffers.
-struct Part<T: Real, N: Forward<T, Const<IN>, Dyn>, Y, const IN: usize, const OUT: usize> {
+struct Part<T: Real, N: Forward<T, Const<IN>, Dyn>, S, const IN: usize, const OUT: usize> {
     x: Inputs<T, IN>,
-    y: Y,
+    y: Vec<S>,
     blocks: Blocks<T, N, IN, OUT>,
 }
 
@@ -164,7 +165,7 @@ where
     N: Forward<T, Const<IN>, Dyn>,
     L: Loss<T, OUT>,
 {
-    slot: Mutex<Slot<T, N, L::Targets, IN, OUT>>,
+    slot: Mutex<Slot<T, N, L::Target, IN, OUT>>,
     loss: &'l L,
     /// Jobs posted by the calling thread: a hint for the worker to look at `state`.
     posted: AtomicU64,
@@ -209,7 +210,7 @@ where
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Slot<T, N, L::Targets, IN, OUT>> {
+    fn lock(&self) -> MutexGuard<'_, Slot<T, N, L::Target, IN, OUT>> {
         // Panics are caught inside the lock, so it is never poisoned; be safe anyway.
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -253,7 +254,7 @@ where
         if let Some(p) = part.as_mut() {
             let n = p.x.ncols();
             let run = || {
-                let data = (&p.x, &p.y);
+                let data = (&p.x, &p.y[..]);
                 p.blocks.gradient_of(net, data, 0..n, (self.loss, *count))
             };
             match panic::catch_unwind(AssertUnwindSafe(run)) {
@@ -270,9 +271,9 @@ where
     fn run<R>(
         &self,
         net: &N,
-        (part, count): (Box<Part<T, N, L::Targets, IN, OUT>>, T),
+        (part, count): (Box<Part<T, N, L::Target, IN, OUT>>, T),
         here: impl FnOnce() -> R,
-    ) -> (R, Result<Tally<T>>, Box<Part<T, N, L::Targets, IN, OUT>>) {
+    ) -> (R, Result<Tally<T>>, Box<Part<T, N, L::Target, IN, OUT>>) {
         {
             let mut slot = self.lock();
             for i in 0..N::TENSORS {
@@ -358,7 +359,7 @@ where
     L: Loss<T, OUT>,
 {
     first: Blocks<T, N, IN, OUT>,
-    second: Option<Box<Part<T, N, L::Targets, IN, OUT>>>,
+    second: Option<Box<Part<T, N, L::Target, IN, OUT>>>,
     /// Where the halves meet: the first `split` samples go to the first half.
     split: usize,
     pool: &'p Pool<'l, T, N, L, IN, OUT>,
@@ -377,7 +378,7 @@ where
             let len = batch - split;
             Box::new(Part {
                 x: Inputs::<T, IN>::zeros_generic(Const::<IN>, Dyn(len)),
-                y: L::Targets::zeros(len),
+                y: Vec::with_capacity(len),
                 blocks: Blocks::new(len),
             })
         });
@@ -397,12 +398,12 @@ where
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>> + Send + Sync,
     N::Workspace: Send,
     L: Loss<T, OUT> + Sync,
-    L::Targets: Send,
+    L::Target: Send,
 {
     fn gradient(
         &mut self,
         net: &N,
-        (x, y): (&Inputs<T, IN>, &L::Targets),
+        (x, y): (&Inputs<T, IN>, &[L::Target]),
         loss: &L,
         count: T,
     ) -> Result<Tally<T>> {
@@ -414,7 +415,8 @@ where
         part.x
             .as_mut_slice()
             .copy_from_slice(&x.as_slice()[split * IN..n * IN]);
-        part.y.samples_mut().copy_from_slice(&y.samples()[split..n]);
+        part.y.clear();
+        part.y.extend_from_slice(&y[split..n]);
         let first = &mut self.first;
         let here = || first.gradient_of(net, (x, y), 0..split, (loss, count));
         let (first_half, second_half, part) = self.pool.run(net, (part, count), here);
@@ -434,7 +436,7 @@ where
     }
 
     /// Serial: run once per training run, it is not worth a thread.
-    fn tally(&mut self, net: &N, x: &Inputs<T, IN>, y: &L::Targets, loss: &L) -> Tally<T> {
+    fn tally(&mut self, net: &N, x: &Inputs<T, IN>, y: &[L::Target], loss: &L) -> Tally<T> {
         self.first.tally_of(net, (x, y), 0..x.ncols(), loss)
     }
 }

@@ -10,10 +10,12 @@
 
 use core::ops::{Add, Range};
 
+use alloc::vec::Vec;
+
 use nalgebra::{Const, Dyn, OMatrix};
 
 use crate::layer::{Params, resize};
-use crate::loss::{Loss, Targets};
+use crate::loss::Loss;
 use crate::{Forward, Optimizer, Real, Result};
 
 /// Samples per forward/backward pass of the [`Trainer`](super::Trainer): larger batches
@@ -69,7 +71,7 @@ where
     fn gradient(
         &mut self,
         net: &N,
-        data: (&Inputs<T, IN>, &L::Targets),
+        data: (&Inputs<T, IN>, &[L::Target]),
         loss: &L,
         count: T,
     ) -> Result<Tally<T>>;
@@ -80,36 +82,36 @@ where
     /// The loss of `net` on `x`, `y`: forward passes only, in blocks, through the same
     /// buffers (no allocation if `x` has the batch size they were built for; else they are
     /// resized).
-    fn tally(&mut self, net: &N, x: &Inputs<T, IN>, y: &L::Targets, loss: &L) -> Tally<T>;
+    fn tally(&mut self, net: &N, x: &Inputs<T, IN>, y: &[L::Target], loss: &L) -> Tally<T>;
 }
 
 /// Everything one step on a batch of a given size writes.
-pub(super) struct Step<T: Real, Y, G, const IN: usize> {
+pub(super) struct Step<T: Real, S, G, const IN: usize> {
     /// A mini-batch's inputs and targets, gathered from the data (empty for full batch:
     /// the step reads the data itself).
     x: Inputs<T, IN>,
-    y: Y,
+    y: Vec<S>,
     gradient: G,
 }
 
-impl<T: Real, Y: Targets, G, const IN: usize> Step<T, Y, G, IN> {
+impl<T: Real, S: Copy, G, const IN: usize> Step<T, S, G, IN> {
     /// Buffers for batches of `batch` samples, with `gradient` built for that size;
     /// `gathers` if the batches are mini-batches copied from the data.
     pub(super) fn new(gradient: G, batch: usize, gathers: bool) -> Self {
         let gathered = if gathers { batch } else { 0 };
         Step {
             x: OMatrix::zeros_generic(Const::<IN>, Dyn(gathered)),
-            y: Y::zeros(gathered),
+            y: Vec::with_capacity(gathered),
             gradient,
         }
     }
 
     /// Copies the samples `indices` into this step's batch buffers.
-    pub(super) fn gather(&mut self, x: &Inputs<T, IN>, y: &Y, indices: &[usize]) {
-        let (from, to) = (y.samples(), self.y.samples_mut());
+    pub(super) fn gather(&mut self, x: &Inputs<T, IN>, y: &[S], indices: &[usize]) {
+        self.y.clear();
         for (j, &i) in indices.iter().enumerate() {
             self.x.column_mut(j).copy_from(&x.column(i));
-            to[j] = from[i];
+            self.y.push(y[i]);
         }
     }
 
@@ -122,7 +124,7 @@ impl<T: Real, Y: Targets, G, const IN: usize> Step<T, Y, G, IN> {
     ) -> Result<Tally<T>>
     where
         N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-        L: Loss<T, OUT, Targets = Y>,
+        L: Loss<T, OUT, Target = S>,
         G: Gradient<T, N, L, IN, OUT>,
         O: Optimizer<T, N>,
     {
@@ -134,12 +136,12 @@ impl<T: Real, Y: Targets, G, const IN: usize> Step<T, Y, G, IN> {
         &mut self,
         net: &N,
         x: &Inputs<T, IN>,
-        y: &Y,
+        y: &[S],
         loss: &L,
     ) -> Tally<T>
     where
         N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-        L: Loss<T, OUT, Targets = Y>,
+        L: Loss<T, OUT, Target = S>,
         G: Gradient<T, N, L, IN, OUT>,
     {
         self.gradient.tally(net, x, y, loss)
@@ -151,12 +153,12 @@ impl<T: Real, Y: Targets, G, const IN: usize> Step<T, Y, G, IN> {
         &mut self,
         net: &mut N,
         optimizer: &mut O,
-        data: (&Inputs<T, IN>, &Y),
+        data: (&Inputs<T, IN>, &[S]),
         loss: &L,
     ) -> Result<Tally<T>>
     where
         N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
-        L: Loss<T, OUT, Targets = Y>,
+        L: Loss<T, OUT, Target = S>,
         G: Gradient<T, N, L, IN, OUT>,
         O: Optimizer<T, N>,
     {
@@ -168,7 +170,7 @@ fn run<T, N, G, O, L, const IN: usize, const OUT: usize>(
     gradient: &mut G,
     net: &mut N,
     optimizer: &mut O,
-    data: (&Inputs<T, IN>, &L::Targets),
+    data: (&Inputs<T, IN>, &[L::Target]),
     loss: &L,
 ) -> Result<Tally<T>>
 where
@@ -219,12 +221,7 @@ where
 
     /// The loss of the block's predictions against `target`, and its gradient into
     /// `grad_pred`.
-    fn loss<L: Loss<T, OUT>>(
-        &mut self,
-        loss: &L,
-        target: &[<L::Targets as Targets>::Sample],
-        count: T,
-    ) -> Tally<T> {
+    fn loss<L: Loss<T, OUT>>(&mut self, loss: &L, target: &[L::Target], count: T) -> Tally<T> {
         resize(&mut self.grad_pred, Dyn(target.len()));
         let pred = N::output(&self.workspace).as_slice().as_chunks::<OUT>().0;
         let grad = self.grad_pred.as_mut_slice().as_chunks_mut::<OUT>().0;
@@ -236,11 +233,7 @@ where
     }
 
     /// The loss of the block's predictions against `target`.
-    fn loss_only<L: Loss<T, OUT>>(
-        &self,
-        loss: &L,
-        target: &[<L::Targets as Targets>::Sample],
-    ) -> Tally<T> {
+    fn loss_only<L: Loss<T, OUT>>(&self, loss: &L, target: &[L::Target]) -> Tally<T> {
         let pred = N::output(&self.workspace).as_slice().as_chunks::<OUT>().0;
         Tally {
             sum: loss.sum(pred, target),
@@ -292,14 +285,14 @@ where
     pub(super) fn gradient_of<L: Loss<T, OUT>>(
         &mut self,
         net: &N,
-        (x, y): (&Inputs<T, IN>, &L::Targets),
+        (x, y): (&Inputs<T, IN>, &[L::Target]),
         cols: Range<usize>,
         (loss, count): (&L, T),
     ) -> Result<Tally<T>> {
         if one_block(x.ncols(), &cols) {
             let b = &mut self.full;
             net.forward_into(x, &mut b.workspace);
-            let tally = b.loss(loss, y.samples(), count);
+            let tally = b.loss(loss, y, count);
             if tally.sum.finite() {
                 // The first layer's input gradient is never used: skip it.
                 net.backward_params(x, &mut b.workspace, &b.grad_pred, &mut self.grad)?;
@@ -315,7 +308,7 @@ where
     /// `one_block` only saves the copy.
     fn blocks_gradient<L: Loss<T, OUT>>(
         &mut self,
-        (x, y): (&Inputs<T, IN>, &L::Targets),
+        (x, y): (&Inputs<T, IN>, &[L::Target]),
         net: &N,
         cols: Range<usize>,
         (loss, count): (&L, T),
@@ -325,7 +318,7 @@ where
             let len = BLOCK.min(cols.end - start);
             let b = pick(&mut self.full, &mut self.rest, len);
             b.forward(net, x, start, len);
-            tally = tally + b.loss(loss, &y.samples()[start..start + len], count);
+            tally = tally + b.loss(loss, &y[start..start + len], count);
             if !tally.sum.finite() {
                 continue; // no update will be made: skip the backward passes
             }
@@ -346,14 +339,14 @@ where
     pub(super) fn tally_of<L: Loss<T, OUT>>(
         &mut self,
         net: &N,
-        (x, y): (&Inputs<T, IN>, &L::Targets),
+        (x, y): (&Inputs<T, IN>, &[L::Target]),
         cols: Range<usize>,
         loss: &L,
     ) -> Tally<T> {
         if one_block(x.ncols(), &cols) {
             let b = &mut self.full;
             net.forward_into(x, &mut b.workspace);
-            return b.loss_only(loss, y.samples());
+            return b.loss_only(loss, y);
         }
         self.blocks_tally(net, (x, y), cols, loss)
     }
@@ -363,7 +356,7 @@ where
     fn blocks_tally<L: Loss<T, OUT>>(
         &mut self,
         net: &N,
-        (x, y): (&Inputs<T, IN>, &L::Targets),
+        (x, y): (&Inputs<T, IN>, &[L::Target]),
         cols: Range<usize>,
         loss: &L,
     ) -> Tally<T> {
@@ -372,7 +365,7 @@ where
             let len = BLOCK.min(cols.end - start);
             let b = pick(&mut self.full, &mut self.rest, len);
             b.forward(net, x, start, len);
-            tally = tally + b.loss_only(loss, &y.samples()[start..start + len]);
+            tally = tally + b.loss_only(loss, &y[start..start + len]);
         }
         tally
     }
@@ -391,14 +384,14 @@ where
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
     L: Loss<T, OUT>,
 {
-    fn tally(&mut self, net: &N, x: &Inputs<T, IN>, y: &L::Targets, loss: &L) -> Tally<T> {
+    fn tally(&mut self, net: &N, x: &Inputs<T, IN>, y: &[L::Target], loss: &L) -> Tally<T> {
         self.tally_of(net, (x, y), 0..x.ncols(), loss)
     }
 
     fn gradient(
         &mut self,
         net: &N,
-        data: (&Inputs<T, IN>, &L::Targets),
+        data: (&Inputs<T, IN>, &[L::Target]),
         loss: &L,
         count: T,
     ) -> Result<Tally<T>> {

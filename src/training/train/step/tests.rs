@@ -46,14 +46,15 @@ fn direct_and_block_paths_give_the_same_bits_on_one_block() {
         let count = (n * 3) as f32;
         let mut direct = Blocks::<f32, Net, 2, 3>::new(n);
         let mut blocked = Blocks::<f32, Net, 2, 3>::new(n);
-        let sse_direct = direct.gradient_of(&net, (&x, &y), 0..n, (&Mse, count));
+        let ys = &y.as_slice().as_chunks::<3>().0[..];
+        let sse_direct = direct.gradient_of(&net, (&x, ys), 0..n, (&Mse, count));
         let sse_direct = sse_direct.unwrap().sum;
-        let sse_blocked = blocked.blocks_gradient((&x, &y), &net, 0..n, (&Mse, count));
+        let sse_blocked = blocked.blocks_gradient((&x, ys), &net, 0..n, (&Mse, count));
         let sse_blocked = sse_blocked.unwrap().sum;
         assert_eq!(sse_direct.to_bits(), sse_blocked.to_bits(), "N = {n}: loss");
         assert_eq!(bits(&direct.grad), bits(&blocked.grad), "N = {n}: gradient");
-        let fwd_direct = direct.tally_of(&net, (&x, &y), 0..n, &Mse).sum;
-        let fwd_blocked = blocked.blocks_tally(&net, (&x, &y), 0..n, &Mse).sum;
+        let fwd_direct = direct.tally_of(&net, (&x, ys), 0..n, &Mse).sum;
+        let fwd_blocked = blocked.blocks_tally(&net, (&x, ys), 0..n, &Mse).sum;
         assert_eq!(fwd_direct.to_bits(), fwd_blocked.to_bits(), "N = {n}: sse");
         assert_eq!(
             fwd_direct.to_bits(),
@@ -72,10 +73,11 @@ fn forward_and_gradient_passes_agree_over_several_blocks() {
     for n in [BLOCK + 1, 2 * BLOCK, 600] {
         let (x, y) = data(n, n as u64);
         let mut blocks = Blocks::<f32, Net, 2, 3>::new(n);
+        let ys = &y.as_slice().as_chunks::<3>().0[..];
         let count = (n * 3) as f32;
-        let from_gradient = blocks.blocks_gradient((&x, &y), &net, 0..n, (&Mse, count));
+        let from_gradient = blocks.blocks_gradient((&x, ys), &net, 0..n, (&Mse, count));
         let from_gradient = from_gradient.unwrap().sum;
-        let forward_only = blocks.blocks_tally(&net, (&x, &y), 0..n, &Mse).sum;
+        let forward_only = blocks.blocks_tally(&net, (&x, ys), 0..n, &Mse).sum;
         assert_eq!(forward_only.to_bits(), from_gradient.to_bits(), "N = {n}");
     }
 }
