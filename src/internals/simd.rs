@@ -1,5 +1,6 @@
-//! Run-time CPU feature dispatch for the [kernels](crate::kernel): the crate's only
-//! `unsafe` code.
+//! Run-time CPU feature dispatch for the [kernels](crate::kernel) and the tiled
+//! [GEMM kernels](crate::gemm): with the optimizers' updates (`optim::update`, through
+//! this module's `dispatched!`), the crate's only `unsafe` code.
 //!
 //! Each function here runs its kernel compiled for AVX-512F or AVX2 when the CPU has them
 //! (std's cached detection, ~1 ns), otherwise as compiled for the build's baseline (SSE2 on
@@ -19,11 +20,15 @@
 use crate::kernel;
 use crate::{Activation, Real};
 
-/// `fn $name[generics][generic args](params) => kernel`: a `pub(crate) fn $name` that calls
-/// `kernel::kernel` compiled for the widest vector unit of the CPU.
+/// `fn $name[generics][generic args](params) => path::to::kernel`: a `pub(crate) fn $name`
+/// that calls the kernel compiled for the widest vector unit of the CPU: AVX-512F, else
+/// AVX2, else the build's baseline. The one dispatch macro of the crate (the column
+/// kernels here, the optimizers' updates in `optim::update`). `force-avx2` (and the tests'
+/// [`avx2_only`]) skip the AVX-512 copy, the tests' [`portable`] skips both, and tests
+/// record which copy ran ([`last_ran`]).
 macro_rules! dispatched {
     ($(#[$doc:meta])* fn $name:ident[$($gen:tt)*][$($garg:tt)*]($($arg:ident: $ty:ty),* $(,)?)
-        => $kernel:ident) => {
+        => $($kernel:ident)::+) => {
         $(#[$doc])*
         #[inline]
         pub(crate) fn $name<$($gen)*>($($arg: $ty),*) {
@@ -34,28 +39,37 @@ macro_rules! dispatched {
                 #[target_feature(enable = "avx512f")]
                 #[inline]
                 fn avx512<$($gen)*>($($arg: $ty),*) {
-                    kernel::$kernel::<$($garg)*>($($arg),*)
+                    $($kernel)::+::<$($garg)*>($($arg),*)
                 }
                 #[target_feature(enable = "avx2")]
                 #[inline]
                 fn avx2<$($gen)*>($($arg: $ty),*) {
-                    kernel::$kernel::<$($garg)*>($($arg),*)
+                    $($kernel)::+::<$($garg)*>($($arg),*)
                 }
-                if !forced_portable() {
-                    if std::arch::is_x86_feature_detected!("avx512f") {
-                        // SAFETY: the CPU supports AVX-512F, the only feature `avx512` enables.
-                        return unsafe { avx512::<$($garg)*>($($arg),*) };
-                    }
-                    if std::arch::is_x86_feature_detected!("avx2") {
-                        // SAFETY: the CPU supports AVX2, the only feature `avx2` enables.
-                        return unsafe { avx2::<$($garg)*>($($arg),*) };
-                    }
+                let portable = $crate::simd::forced_portable();
+                if !portable
+                    && !$crate::simd::forced_avx2()
+                    && std::arch::is_x86_feature_detected!("avx512f")
+                {
+                    #[cfg(test)]
+                    $crate::simd::ran("avx512");
+                    // SAFETY: the CPU supports AVX-512F, the only feature `avx512` enables.
+                    return unsafe { avx512::<$($garg)*>($($arg),*) };
+                }
+                if !portable && std::arch::is_x86_feature_detected!("avx2") {
+                    #[cfg(test)]
+                    $crate::simd::ran("avx2");
+                    // SAFETY: the CPU supports AVX2, the only feature `avx2` enables.
+                    return unsafe { avx2::<$($garg)*>($($arg),*) };
                 }
             }
-            kernel::$kernel::<$($garg)*>($($arg),*)
+            #[cfg(all(test, feature = "std"))]
+            $crate::simd::ran("baseline");
+            $($kernel)::+::<$($garg)*>($($arg),*)
         }
     };
 }
+pub(crate) use dispatched;
 
 /// [`kernel::affine_cols`]: explicit AVX-512 code where it applies (`f32`), else the kernel
 /// compiled for the widest vector unit.
@@ -92,57 +106,57 @@ dispatched! {
     fn affine_cols_compiled[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
         act: &A, w: &[[T; OUT]; IN], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]],
         acts: &mut [[T; OUT]]
-    ) => affine_cols
+    ) => kernel::affine_cols
 }
 
 dispatched! {
     /// [`kernel::affine_rows`].
     fn affine_rows[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
         rows: &[[T; IN]], b: &[T; OUT], xs: &[[T; IN]], ys: &mut [[T; OUT]]
-    ) => affine_rows
+    ) => kernel::affine_rows
 }
 
 dispatched! {
     /// [`kernel::broadcast`].
     fn broadcast[T: Real, const OUT: usize][T, OUT](b: &[T; OUT], ys: &mut [[T; OUT]])
-        => broadcast
+        => kernel::broadcast
 }
 
 dispatched! {
     /// [`kernel::grad_params`].
     fn grad_params[T: Real, const IN: usize, const OUT: usize][T, IN, OUT](
         xs: &[[T; IN]], gs: &[[T; OUT]], dw: &mut [[T; OUT]; IN], db: &mut [T; OUT]
-    ) => grad_params
+    ) => kernel::grad_params
 }
 
 dispatched! {
     /// [`kernel::sum_columns`].
     fn sum_columns[T: Real, const OUT: usize][T, OUT](gs: &[[T; OUT]], db: &mut [T; OUT])
-        => sum_columns
+        => kernel::sum_columns
 }
 
 dispatched! {
     /// [`kernel::grad_inputs`].
     fn grad_inputs[T: Real, A: Activation, const IN: usize, const OUT: usize][T, A, IN, OUT](
         act: &A, w: &[[T; OUT]; IN], gs: &[[T; OUT]], dxs: &mut [[T; IN]], zs: &[[T; IN]]
-    ) => grad_inputs
+    ) => kernel::grad_inputs
 }
 
 dispatched! {
     /// [`kernel::activate`].
-    fn activate[T: Real, A: Activation][T, A](act: &A, x: &[T], y: &mut [T]) => activate
+    fn activate[T: Real, A: Activation][T, A](act: &A, x: &[T], y: &mut [T]) => kernel::activate
 }
 
 dispatched! {
     /// [`kernel::activate_grad_in_place`].
     fn activate_grad_in_place[T: Real, A: Activation][T, A](act: &A, x: &[T], g: &mut [T])
-        => activate_grad_in_place
+        => kernel::activate_grad_in_place
 }
 
 dispatched! {
     /// [`kernel::activate_grad`].
     fn activate_grad[T: Real, A: Activation][T, A](act: &A, x: &[T], g: &[T], gx: &mut [T])
-        => activate_grad
+        => kernel::activate_grad
 }
 
 /// `fn $name[generics][generic args](params) => kernel`: a `pub(crate) fn $name -> bool`

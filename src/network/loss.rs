@@ -5,8 +5,9 @@
 //! [`Trainer`](crate::Trainer) calls it on blocks of a batch, so a loss is written for
 //! slices of samples (one `[T; OUT]` per sample) and never sees the data set's layout.
 //!
-//! The targets have the loss's own type ([`Loss::Targets`]): a matrix of values for
-//! [`Mse`], class labels for a classification loss. A loss whose targets do not match the
+//! A sample's target has the loss's own type ([`Loss::Target`]): `OUT` values for [`Mse`],
+//! a class label for a classification loss; a data set's targets are anything that lists
+//! them ([`Targets`]: a matrix of values, a `Vec` of labels). A loss that does not fit the
 //! network's output width (`Loss<T, OUT>` for the network's `OUT`) is a compile error.
 //!
 //! The training loss of a batch is `sum / count`, where `count` is the batch's samples

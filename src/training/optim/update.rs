@@ -14,48 +14,7 @@
 
 use crate::Real;
 
-/// `$name(args)`: runs `$kernel(args)` compiled for AVX-512F, AVX2, or the baseline.
-macro_rules! dispatched {
-    ($(#[$doc:meta])* fn $name:ident[$($gen:tt)*][$($garg:tt)*]($($arg:ident: $ty:ty),* $(,)?)
-        => $kernel:ident) => {
-        $(#[$doc])*
-        #[inline]
-        pub(crate) fn $name<$($gen)*>($($arg: $ty),*) {
-            #[cfg(all(feature = "std", target_arch = "x86_64"))]
-            {
-                #[target_feature(enable = "avx512f")]
-                fn avx512<$($gen)*>($($arg: $ty),*) {
-                    $kernel::<$($garg)*>($($arg),*)
-                }
-                #[target_feature(enable = "avx2")]
-                fn avx2<$($gen)*>($($arg: $ty),*) {
-                    $kernel::<$($garg)*>($($arg),*)
-                }
-                // As the tiled kernels: `force-avx2` (and tests) take the AVX2 copy on an
-                // AVX-512 CPU, and tests can take the baseline copy.
-                let portable = crate::simd::forced_portable();
-                if !portable
-                    && !crate::simd::forced_avx2()
-                    && std::arch::is_x86_feature_detected!("avx512f")
-                {
-                    #[cfg(test)]
-                    crate::simd::ran("avx512");
-                    // SAFETY: the CPU supports AVX-512F, the only feature `avx512` enables.
-                    return unsafe { avx512::<$($garg)*>($($arg),*) };
-                }
-                if !portable && std::arch::is_x86_feature_detected!("avx2") {
-                    #[cfg(test)]
-                    crate::simd::ran("avx2");
-                    // SAFETY: the CPU supports AVX2, the only feature `avx2` enables.
-                    return unsafe { avx2::<$($garg)*>($($arg),*) };
-                }
-            }
-            #[cfg(all(test, feature = "std"))]
-            crate::simd::ran("baseline");
-            $kernel::<$($garg)*>($($arg),*)
-        }
-    };
-}
+use crate::simd::dispatched;
 
 dispatched! {
     /// SGD: `p ← p − lr·g`.

@@ -36,7 +36,7 @@ impl Curve {
         self.len += 1;
         self.last = value;
         let stride = self.stride.max(1);
-        if epoch % stride != 0 {
+        if !epoch.is_multiple_of(stride) {
             return;
         }
         if self.kept.len() == CURVE_POINTS {
@@ -47,7 +47,7 @@ impl Curve {
                 (i - 1) % 2 == 0
             });
             self.stride = stride * 2;
-            if epoch % self.stride != 0 {
+            if !epoch.is_multiple_of(self.stride) {
                 return;
             }
         }
@@ -85,7 +85,7 @@ impl Curve {
         if epoch + 1 == self.len {
             return Some(self.last);
         }
-        if epoch >= self.len || epoch % self.stride() != 0 {
+        if epoch >= self.len || !epoch.is_multiple_of(self.stride()) {
             return None;
         }
         self.kept.get(epoch / self.stride()).copied()
@@ -143,7 +143,7 @@ impl core::ops::Index<usize> for Curve {
         }
         let stride = self.stride();
         assert!(
-            epoch < self.len && epoch % stride == 0,
+            epoch < self.len && epoch.is_multiple_of(stride),
             "epoch {epoch} is not kept (recorded {}, stride {stride})",
             self.len
         );
