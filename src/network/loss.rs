@@ -10,9 +10,9 @@
 //! them ([`Targets`]: a matrix of values, a `Vec` of labels). A loss that does not fit the
 //! network's output width (`Loss<T, OUT>` for the network's `OUT`) is a compile error.
 //!
-//! The training loss of a batch is `sum / count`, where `count` is the batch's samples
-//! times [`Loss::TERMS`] (the terms one sample adds: `OUT` values for MSE, one for a
-//! classification loss); the gradient a loss writes is that mean's.
+//! The training loss of a batch is `sum / count`, where [`Loss::count`] is what the mean is
+//! over (`samples · OUT` values for MSE, the samples for a classification loss); the
+//! gradient a loss writes is that mean's.
 
 use crate::{Real, Result};
 
@@ -40,9 +40,10 @@ pub trait Loss<T: Real, const OUT: usize> {
     /// classification loss.
     type Target: Copy;
 
-    /// How many terms one sample adds to the mean: `OUT` for MSE (one per output), 1 for a
-    /// loss per sample (cross-entropy).
-    const TERMS: usize;
+    /// What a batch's loss is divided by to make it a mean: `samples · OUT` for MSE (one
+    /// term per output), the samples for a loss per sample, the targets' summed class
+    /// weights for a weighted one (PyTorch's `reduction="mean"`).
+    fn count(&self, target: &[Self::Target]) -> f64;
 
     /// `Σ ℓ` over the samples of `pred` against `target` (same length), and into `grad`
     /// the gradient of `Σ ℓ / count` with respect to each prediction: `count` is the whole

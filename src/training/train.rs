@@ -318,10 +318,10 @@ impl<'a, T: Real, const IN: usize, Y: Targets + ?Sized, N, F, P> Trainer<'a, T, 
             last = epoch;
             let (loss_value, correct) = if batch == n {
                 monitor.remember(net);
-                let tally = full.run(net, optimizer, (x, y), loss)?;
-                let mean = mean(tally.sum, n * L::TERMS);
+                let stepped = full.run(net, optimizer, (x, y), loss)?;
+                let mean = stepped.mean();
                 updated |= mean.is_finite();
-                (mean, tally.correct)
+                (mean, stepped.tally.correct)
             } else {
                 order.shuffle(&mut rng);
                 let (mut total, mut seen, mut correct) = (0.0, 0usize, 0usize);
@@ -335,11 +335,11 @@ impl<'a, T: Real, const IN: usize, Y: Targets + ?Sized, N, F, P> Trainer<'a, T, 
                         &mut rest
                     };
                     step.gather(x, y, indices);
-                    let tally = step.run_gathered(net, optimizer, loss)?;
-                    let mean = mean(tally.sum, indices.len() * L::TERMS);
+                    let stepped = step.run_gathered(net, optimizer, loss)?;
+                    let mean = stepped.mean();
                     total += mean * indices.len() as f64;
                     seen += indices.len();
-                    correct += tally.correct;
+                    correct += stepped.tally.correct;
                     if !mean.is_finite() {
                         break;
                     }
@@ -376,7 +376,7 @@ impl<'a, T: Real, const IN: usize, Y: Targets + ?Sized, N, F, P> Trainer<'a, T, 
                     let vy = vy.samples();
                     let tally = Gradient::<T, N, L, IN, OUT>::tally(blocks, net, vx, vy, loss);
                     let m = vx.ncols();
-                    let value = tally.sum.as_f64() / (m * L::TERMS) as f64;
+                    let value = tally.sum.as_f64() / loss.count(vy);
                     history.val.push(value);
                     let accuracy = L::CLASSIFIES.then(|| tally.correct as f64 / m as f64);
                     if let Some(a) = accuracy {
@@ -411,7 +411,7 @@ impl<'a, T: Real, const IN: usize, Y: Targets + ?Sized, N, F, P> Trainer<'a, T, 
         // mini-batches): a whole-batch `forward` would allocate every layer's output for
         // all samples (≈ 50 MB at N = 100 000, a third of an epoch's time).
         let tally = full.tally(net, x, y, loss);
-        let value = tally.sum.as_f64() / (n * L::TERMS) as f64;
+        let value = tally.sum.as_f64() / loss.count(y);
         if !value.is_finite() {
             return Err(Error::Diverged {
                 epoch: last,
@@ -461,11 +461,6 @@ impl<'a, T: Real, const IN: usize, Y: Targets + ?Sized, N, F, P> Trainer<'a, T, 
             _ => Ok(n),
         }
     }
-}
-
-/// `sum / terms` in `T`, as `f64`: the loss of a batch, rounded as the loop always has.
-fn mean<T: Real>(sum: T, terms: usize) -> f64 {
-    (sum / T::cast(terms as f64)).as_f64()
 }
 
 /// Checks that `y` has `x`'s samples and that both are valid; `names` (inputs, targets,

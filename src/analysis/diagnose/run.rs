@@ -62,7 +62,7 @@ where
     let n = x.ncols();
     check_data(x, y.samples(), loss)?;
     // ∂L/∂prediction of the mean over all of the data, the same count in every block.
-    let count = T::cast((n * L::TERMS) as f64);
+    let count = T::cast(loss.count(y.samples()));
 
     let mut layers: Option<Vec<LayerReport>> = None;
     let mut block_reports = Vec::new();

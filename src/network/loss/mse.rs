@@ -172,7 +172,11 @@ pub struct Mse;
 
 impl<T: Real, const OUT: usize> Loss<T, OUT> for Mse {
     type Target = [T; OUT];
-    const TERMS: usize = OUT;
+
+    /// Every value: `samples · OUT`.
+    fn count(&self, target: &[[T; OUT]]) -> f64 {
+        (target.len() * OUT) as f64
+    }
 
     /// `Σ (ŷ − y)²`, and `∂/∂ŷ = 2(ŷ − y) / count` (the derivative of each term, divided by
     /// the number of values the mean is over).

@@ -35,6 +35,20 @@ pub(super) struct Tally<T> {
     pub(super) correct: usize,
 }
 
+/// A step's result: its tally, and what its loss is a mean over ([`Loss::count`]).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Stepped<T> {
+    pub(super) tally: Tally<T>,
+    pub(super) count: f64,
+}
+
+impl<T: Real> Stepped<T> {
+    /// The batch's mean loss, `sum / count` rounded in `T` as the loop always has.
+    pub(super) fn mean(&self) -> f64 {
+        (self.tally.sum / T::cast(self.count)).as_f64()
+    }
+}
+
 impl<T: Real> Tally<T> {
     pub(super) fn zero() -> Self {
         Tally {
@@ -121,7 +135,7 @@ impl<T: Real, S: Copy, G, const IN: usize> Step<T, S, G, IN> {
         net: &mut N,
         optimizer: &mut O,
         loss: &L,
-    ) -> Result<Tally<T>>
+    ) -> Result<Stepped<T>>
     where
         N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
         L: Loss<T, OUT, Target = S>,
@@ -130,6 +144,7 @@ impl<T: Real, S: Copy, G, const IN: usize> Step<T, S, G, IN> {
     {
         run(&mut self.gradient, net, optimizer, (&self.x, &self.y), loss)
     }
+
 
     /// [`Gradient::tally`] through this step's buffers.
     pub(super) fn tally<N, L, const OUT: usize>(
@@ -155,7 +170,7 @@ impl<T: Real, S: Copy, G, const IN: usize> Step<T, S, G, IN> {
         optimizer: &mut O,
         data: (&Inputs<T, IN>, &[S]),
         loss: &L,
-    ) -> Result<Tally<T>>
+    ) -> Result<Stepped<T>>
     where
         N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
         L: Loss<T, OUT, Target = S>,
@@ -172,7 +187,7 @@ fn run<T, N, G, O, L, const IN: usize, const OUT: usize>(
     optimizer: &mut O,
     data: (&Inputs<T, IN>, &[L::Target]),
     loss: &L,
-) -> Result<Tally<T>>
+) -> Result<Stepped<T>>
 where
     T: Real,
     N: Forward<T, Const<IN>, Dyn, Out = Const<OUT>>,
@@ -180,12 +195,13 @@ where
     G: Gradient<T, N, L, IN, OUT>,
     O: Optimizer<T, N>,
 {
-    let count = T::cast((data.0.ncols() * L::TERMS) as f64);
-    let tally = gradient.gradient(net, data, loss, count)?;
-    if (tally.sum / count).finite() {
+    let count = loss.count(data.1);
+    let tally = gradient.gradient(net, data, loss, T::cast(count))?;
+    let stepped = Stepped { tally, count };
+    if stepped.mean().is_finite() {
         optimizer.step(net, gradient.grad());
     }
-    Ok(tally)
+    Ok(stepped)
 }
 
 /// The buffers of one forward/backward pass over `BLOCK` (or fewer) samples.
