@@ -65,6 +65,17 @@ pub enum Error {
         /// The index of the offending value.
         index: usize,
     },
+    /// A class label that is not below the number of classes (a classifier's outputs).
+    InvalidLabel {
+        /// Which labels held it.
+        what: &'static str,
+        /// The sample (0-based).
+        index: usize,
+        /// The label.
+        label: usize,
+        /// How many classes there are: labels run from 0 to `classes − 1`.
+        classes: usize,
+    },
     /// The loss, or a parameter after an update, became NaN or infinite during training.
     ///
     /// The field is 0-based (as the `on_epoch` callbacks count); the message counts from 1,
@@ -136,6 +147,17 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "batch size must be between 1 and the number of samples ({samples}), got {batch_size}"
+            ),
+            Error::InvalidLabel {
+                what,
+                index,
+                label,
+                classes,
+            } => write!(
+                f,
+                "{what}: sample {index} has label {label}, but the network has {classes} \
+                 classes (labels 0 to {})",
+                classes - 1
             ),
             Error::NonFinite { what, index } => {
                 write!(f, "{what} holds a NaN or infinite value at index {index}")

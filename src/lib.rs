@@ -56,10 +56,10 @@
 //! | group | module | idea |
 //! |---|---|---|
 //! | the network | [`layer`] | the traits a layer implements: shape ([`Layer`]), tensors ([`Params`], [`params!`]), passes ([`Forward`]); writing your own layer |
-//! | | [`dense`], [`activation`] | [`Dense`] (`y = W·x + b`); [`Activation`]: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours |
+//! | | [`dense`], [`activation`], [`softmax`] | [`Dense`] (`y = W·x + b`); [`Activation`]: [`Relu`], [`LeakyRelu`], [`Sigmoid`], [`Tanh`], [`Identity`], yours; [`Softmax`] |
 //! | | [`chain`](mod@chain) | composition: [`Chain`], [`net!`], [`chain!`] |
 //! | | [`scale`] | scaling inside the model: [`Standardize`], [`Rescale`], [`Scaled`] (raw units in, raw units out) |
-//! | | [`loss`] | the [`Loss`] trait: [`Mse`] |
+//! | | [`loss`] | the [`Loss`] trait: [`Mse`], [`CrossEntropy`], [`BinaryCrossEntropy`] |
 //! | | [`init`], [`scalar`] | seeded He / Xavier initialisation; [`Real`]: `f32` or `f64` |
 //! | training | [`train`] | the [`Trainer`]: epochs, mini-batches, validation, early stopping, threads (needs `alloc`) |
 //! | | [`optim`] | the [`Optimizer`] trait: [`Sgd`], [`Momentum`], [`Adam`] |
@@ -119,7 +119,7 @@ pub use formats::{export, persist};
 #[cfg(feature = "std")]
 pub(crate) use internals::gemm;
 pub(crate) use internals::{kernel, simd};
-pub use network::{activation, chain, dense, init, layer, loss, scalar, scale};
+pub use network::{activation, chain, dense, init, layer, loss, scalar, scale, softmax};
 pub use training::optim;
 #[cfg(feature = "alloc")]
 pub use training::{gradcheck, train};
@@ -132,11 +132,12 @@ pub use dense::Dense;
 pub use error::{Error, Result};
 pub use init::{Init, InitScheme};
 pub use layer::{Forward, Layer, Net, Network, OutOf, Params};
-pub use loss::{Loss, Mse};
+pub use loss::{BinaryCrossEntropy, CrossEntropy, Loss, Mse};
 pub use optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd};
 pub use persist::FormatError;
 pub use scalar::Real;
 pub use scale::{Rescale, Scaled, Standardize};
+pub use softmax::Softmax;
 #[cfg(feature = "alloc")]
 pub use train::Trainer;
 

@@ -2,7 +2,8 @@
 //!
 //! - [`layer`](crate::layer): the traits a layer implements: its shape ([`Layer`](crate::Layer)),
 //!   its tensors ([`Params`](crate::Params)) and its passes ([`Forward`](crate::Forward));
-//! - [`dense`](crate::dense), [`activation`](crate::activation): the layers;
+//! - [`dense`](crate::dense), [`activation`](crate::activation), [`softmax`](crate::softmax):
+//!   the layers;
 //! - [`chain`](mod@crate::chain): composition, [`net!`](crate::net);
 //! - [`scale`](crate::scale): scaling inside the model (raw units in, raw units out);
 //! - [`loss`](crate::loss): what training minimises, the [`Loss`](crate::Loss) trait;
@@ -16,3 +17,4 @@ pub mod layer;
 pub mod loss;
 pub mod scalar;
 pub mod scale;
+pub mod softmax;

@@ -1,4 +1,5 @@
-//! What training minimises: the [`Loss`] trait, and [`Mse`].
+//! What training minimises: the [`Loss`] trait; [`Mse`] for regression, [`CrossEntropy`]
+//! and [`BinaryCrossEntropy`] for classification.
 //!
 //! A loss compares a network's predictions with the targets of the same samples and says
 //! how each prediction should move: its value and its gradient `∂L/∂ŷ`. The
@@ -16,8 +17,10 @@
 
 use crate::{Real, Result};
 
+pub mod cross_entropy;
 pub mod mse;
 
+pub use cross_entropy::{BinaryCrossEntropy, CrossEntropy};
 pub use mse::{Mse, mse, mse_grad, mse_with_grad};
 
 /// A loss over a network with `OUT` outputs in scalar `T`: a sum over samples and its

@@ -145,7 +145,6 @@ impl<T: Real, S: Copy, G, const IN: usize> Step<T, S, G, IN> {
         run(&mut self.gradient, net, optimizer, (&self.x, &self.y), loss)
     }
 
-
     /// [`Gradient::tally`] through this step's buffers.
     pub(super) fn tally<N, L, const OUT: usize>(
         &mut self,
