@@ -2,6 +2,51 @@
 
 use std::ops::Range;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+
+/// A linear `f64` axis with the ticks given (plotters' own `with_key_points` on an `f64`
+/// range loses the label formatter a mesh needs).
+#[derive(Clone, Debug)]
+pub(super) struct Ticked {
+    range: Range<f64>,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    /// The axis over `range` (start below end), ticks and grid lines at `ticks`.
+    pub(super) fn new(range: Range<f64>, ticks: Vec<f64>) -> Self {
+        Ticked { range, ticks }
+    }
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, (from, to): (i32, i32)) -> i32 {
+        let share = (v - self.range.start) / (self.range.end - self.range.start);
+        let pixels = f64::from(to - from);
+        // As plotters' own f64 axes round.
+        if pixels >= 0.0 {
+            from + (pixels * share + 1e-3).floor() as i32
+        } else {
+            from + (pixels * share - 1e-3).ceil() as i32
+        }
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
+}
+
 /// Tick label for an epoch axis: whole numbers only.
 pub(super) fn fmt_epoch(v: f64) -> String {
     if v >= 0.0 && v.fract() == 0.0 {
