@@ -17,6 +17,9 @@
 //! units active per hidden layer and the gradient norm per layer, the signs of a network
 //! that stopped learning.
 //!
+//! **[`confusion`]** draws a classifier's confusion matrix as a heat map: rows are the true
+//! classes, columns the predicted ones, each row coloured by its shares.
+//!
 //! Inputs are plain slices, a [`History`](crate::train::History) or
 //! [`Diagnostics`](crate::diagnose::Diagnostics), so the plots do not depend on the network
 //! types. Values that cannot be drawn are an error, [`PlotError::Data`], before anything is
@@ -52,12 +55,14 @@ use plotters::style::{FontStyle, register_font};
 use crate::Error;
 
 mod accuracy;
+mod confusion;
 mod diagnostics;
 mod history;
 mod output;
 mod predictions;
 mod ticks;
 
+pub use confusion::confusion;
 pub use diagnostics::diagnostics;
 pub use history::{history, loss_curve};
 pub use output::{PlotError, Png};
