@@ -108,10 +108,13 @@ fn linear_ticks(lo: f64, hi: f64) -> Vec<f64> {
         .collect()
 }
 
-/// A number with up to 4 significant digits: `0.25`, `1500`, `0.0121`, `1e-4`, `2.5e6`.
+/// A number with up to 4 significant digits: `0.25`, `1500`, `0.0121`, `1e-4`, `2.5e6`;
+/// `NaN`, `inf`, `-inf` as such (a final validation loss in a title may be one).
 pub(super) fn fmt_num(v: f64) -> String {
     let a = v.abs();
-    if a == 0.0 {
+    if !v.is_finite() {
+        v.to_string()
+    } else if a == 0.0 {
         "0".into()
     } else if (1e-3..1e5).contains(&a) {
         let decimals = (3 - a.log10().floor() as i32).clamp(0, 8) as usize;
@@ -148,6 +151,8 @@ mod tests {
             (1e-4, "1e-4"),
             (2.5e6, "2.5e6"),
             (-1.23456e-7, "-1.235e-7"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-inf"),
         ];
         for (v, s) in cases {
             assert_eq!(fmt_num(v), s, "{v}");
