@@ -1,57 +1,76 @@
-//! PNG plots of a training run: the [loss curve](loss_curve) (with a validation history and
-//! the best epoch: [`loss_curves`]), the [`fit`] of a model to one-dimensional data, and
-//! [`diagnostics`] over the epochs (active units per hidden layer, gradient norm per layer,
-//! from [`diagnose`](crate::diagnose)).
+//! PNG plots of a model and its training. Each function draws one image and returns it as
+//! a [`Png`]: [`save`](Png::save) it (atomically), or take its
+//! [bytes](Png::as_bytes) to write them with a program's other outputs.
 //!
-//! Inputs are plain `f64` slices (and [`Diagnostics`](crate::diagnose::Diagnostics)), so
-//! the plots do not depend on the network types. Text is
-//! drawn with the bundled Noto Sans font (registered with plotters as `"sans-serif"` on
-//! first use), so nothing is needed from the system. Every image is drawn to a temporary
-//! file next to the target and renamed over it when complete: a crash never leaves a
-//! half-written PNG. The parent directory must exist. The `stage_*` functions
-//! ([`stage_loss_curve`], [`stage_loss_curves`], [`stage_fit`], [`stage_diagnostics`])
-//! draw into a [`Staging`](crate::fsutil::Staging) instead, to be moved into place with a
-//! run's other outputs.
+//! **[`loss_curve`]** draws a list of losses, one per epoch, on a logarithmic axis: what a
+//! hand-written training loop collects in a `Vec<f64>`.
 //!
-//! ```no_run
-//! use constnet::plot::{fit, loss_curve, FitPlot, Series};
-//! use std::path::Path;
+//! **[`history`]** draws a [`Trainer`](crate::Trainer)'s
+//! [`History`](crate::train::History): training and validation loss on a logarithmic axis,
+//! the best epoch, and for a classifier a second panel with the accuracies. Long runs,
+//! whose curves keep only every few epochs, are drawn at the epochs kept.
 //!
-//! loss_curve(Path::new("loss.png"), &[1.0, 0.5, 0.2, 0.1])?;
+//! **[`predictions`]** draws a model's predictions over one input variable, against the
+//! data points and, if known, the function they were drawn from (see [`PredictionPlot`]).
+//!
+//! **[`diagnostics`]** draws [`diagnose`](crate::diagnose) snapshots over the epochs: the
+//! units active per hidden layer and the gradient norm per layer, the signs of a network
+//! that stopped learning.
+//!
+//! **[`confusion`]** draws a classifier's confusion matrix as a heat map: rows are the true
+//! classes, columns the predicted ones, each row coloured by its shares.
+//!
+//! Inputs are plain slices, a [`History`](crate::train::History) or
+//! [`Diagnostics`](crate::diagnose::Diagnostics), so the plots do not depend on the network
+//! types. Values that cannot be drawn are an error, [`PlotError::Data`], before anything is
+//! drawn. Text is drawn with the bundled Noto Sans font, so nothing is needed from the
+//! system, and the same inputs always give the same bytes.
+//!
+//! ```
+//! use constnet::plot::{loss_curve, predictions, PredictionPlot, Series};
+//!
+//! let loss = loss_curve(&[1.0, 0.5, 0.2, 0.1])?;
 //!
 //! let (xs, ys) = ([-1.0, 0.0, 1.0], [-1.1, 0.05, 0.9]);
 //! let grid = [-1.0, -0.5, 0.0, 0.5, 1.0];
 //! let pred = [-0.9, -0.2, 0.0, 0.2, 0.9];
-//! fit(
-//!     Path::new("fit.png"),
-//!     &FitPlot::new(Series::new("data", &xs, &ys), Series::new("model", &grid, &pred)),
-//! )?;
-//! # Ok::<(), constnet::Error>(())
+//! let plot = PredictionPlot::new(Series::new("data", &xs, &ys), Series::new("model", &grid, &pred))
+//!     .x_label("temperature (°C)")
+//!     .y_label("pressure (bar)");
+//! let png = predictions(&plot)?;
+//! # let dir = std::env::temp_dir().join(format!("constnet-doc-plot-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! png.save(dir.join("predictions.png"))?;
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # drop(loss);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
-use plotters::drawing::DrawingAreaErrorKind;
-use plotters_backend::DrawingErrorKind;
-use plotters_bitmap::BitMapBackendError;
+use crate::Error;
 
-use crate::{Error, Result};
-
+mod accuracy;
+mod confusion;
 mod diagnostics;
-mod fit;
-mod loss;
+mod history;
+mod output;
+mod predictions;
 mod ticks;
 
-pub use diagnostics::{diagnostics, stage_diagnostics};
-pub use fit::{FitPlot, fit, stage_fit};
-pub use loss::{loss_curve, loss_curves, stage_loss_curve, stage_loss_curves};
+pub use confusion::confusion;
+pub use diagnostics::diagnostics;
+pub use history::{history, loss_curve};
+pub use output::{PlotError, Png};
+pub use predictions::{PredictionPlot, predictions};
 
-/// Image size in pixels.
+use output::{draw_err, encode};
+
+/// Image size in pixels of a one-panel plot.
 const SIZE: (u32, u32) = (800, 500);
 /// Matplotlib's "tab:" colours: readable, colour-blind friendly, familiar.
 const BLUE: RGBColor = RGBColor(31, 119, 180);
@@ -72,6 +91,9 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 const FONT: &str = "sans-serif";
+
+/// What the drawing functions draw on.
+type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
 /// A named series of points, as parallel slices of `x` and `y` values.
 #[derive(Clone, Copy, Debug)]
@@ -97,82 +119,64 @@ impl<'a> Series<'a> {
     }
 }
 
-fn finite(what: &'static str, values: &[f64]) -> Result<()> {
+fn finite(what: &'static str, values: &[f64]) -> Result<(), PlotError> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
-        Some(index) => Err(Error::NonFinite { what, index }),
-    }
-}
-
-/// plotters picks the encoder from the extension; only PNG is promised.
-fn check_png(path: &Path) -> Result<()> {
-    match path.extension() {
-        Some(ext) if ext.eq_ignore_ascii_case("png") => Ok(()),
-        _ => Err(Error::Plot(format!(
-            "{}: the file name must end in .png",
-            path.display()
-        ))),
+        Some(index) => Err(Error::NonFinite { what, index }.into()),
     }
 }
 
 /// Registers the bundled font once per process.
-fn ensure_font() -> Result<()> {
+fn ensure_font() -> Result<(), PlotError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED
         .get_or_init(|| register_font(FONT, FontStyle::Normal, ttf_noto_sans::REGULAR).is_ok());
     if ok {
         Ok(())
     } else {
-        Err(Error::Plot(
+        Err(PlotError::Draw(
             "the bundled Noto Sans font could not be loaded".into(),
         ))
     }
 }
 
-fn plot_err(e: impl std::fmt::Display) -> Error {
-    Error::Plot(e.to_string())
-}
-
-/// A failed save or fill as one readable line naming `target`: plotters' bitmap errors
-/// display as their `Debug` form (`ImageError(IoError(Custom { .. }))`), so the error
-/// inside is displayed instead.
-fn backend_err(target: &Path, e: DrawingAreaErrorKind<BitMapBackendError>) -> Error {
-    let reason = match &e {
-        DrawingAreaErrorKind::BackendError(DrawingErrorKind::DrawingError(
-            BitMapBackendError::ImageError(inner),
-        )) => inner.to_string(),
-        DrawingAreaErrorKind::BackendError(DrawingErrorKind::DrawingError(
-            BitMapBackendError::IOError(inner),
-        )) => inner.to_string(),
-        other => other.to_string(),
-    };
-    Error::Plot(format!("{}: {reason}", target.display()))
-}
-
-/// Draws on a white 800×500 bitmap and saves it to `file` (a temporary path for `target`,
-/// which errors name).
-fn draw_png(
-    file: &Path,
-    target: &Path,
-    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
-) -> Result<()> {
-    draw_png_sized(file, target, SIZE, draw)
-}
-
-/// [`draw_png`] on a bitmap of `size` pixels.
-fn draw_png_sized(
-    file: &Path,
-    target: &Path,
+/// Draws on a white bitmap of `size` pixels, in memory, and encodes it as a PNG.
+fn render(
     size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
-) -> Result<()> {
-    let root = BitMapBackend::new(file, size).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| backend_err(target, e))?;
-    draw(&root).map_err(|e| match e {
-        Error::Plot(msg) => Error::Plot(format!("{}: {msg}", target.display())),
-        other => other,
-    })?;
-    root.present().map_err(|e| backend_err(target, e))
+    draw: impl FnOnce(&Area<'_>) -> Result<(), PlotError>,
+) -> Result<Png, PlotError> {
+    ensure_font()?;
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        draw(&root)?;
+        root.present().map_err(draw_err)?;
+    }
+    encode(&rgb, size)
 }
+
+/// The corner whose legend-sized box (45 % × 40 % of the chart) covers the fewest of
+/// `points`, given as fractions of the axes (0 to 1).
+fn least_covered(points: impl Iterator<Item = (f64, f64)>) -> SeriesLabelPosition {
+    // (corner, right half, top half), in order of preference on a tie.
+    let corners = [
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::LowerLeft, false, false),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::UpperLeft, false, true),
+    ];
+    let mut counts = [0usize; 4];
+    for (u, v) in points {
+        for (count, &(_, right, top)) in counts.iter_mut().zip(&corners) {
+            let in_x = if right { u > 0.55 } else { u < 0.45 };
+            let in_y = if top { v > 0.6 } else { v < 0.4 };
+            *count += usize::from(in_x && in_y);
+        }
+    }
+    let best = (0..4).min_by_key(|&i| counts[i]).unwrap_or(0);
+    corners[best].0.clone()
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,147 +1,183 @@
-//! PNG plots: valid images, atomic writes (no temp file left), input errors.
-
-use std::path::Path;
+//! PNG plots: valid images of the documented sizes, input errors, atomic saves (no temp
+//! file left), the same bytes for the same inputs. The history and confusion plots have
+//! their own files (`plot/`).
 
 use constnet::Error;
-use constnet::plot::{FitPlot, Series, fit, loss_curve, loss_curves};
+use constnet::plot::{
+    PlotError, Png, PredictionPlot, Series, confusion, history, loss_curve, predictions,
+};
+use constnet::train::{Curve, History};
 
 use crate::scratch::Scratch;
 
-const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+mod confusion;
+mod history;
 
-/// Asserts `path` is an 800×500 PNG of non-trivial size.
+use self::confusion::counts;
+use self::history::validation;
+
+/// Asserts `png` is a valid 800×500 PNG that is not blank.
 #[track_caller]
-fn assert_png(path: &Path) {
-    assert_png_sized(path, (800, 500));
+pub fn assert_png(png: &Png) {
+    assert_png_sized(png, (800, 500));
 }
 
-/// Asserts `path` is a PNG of `size` pixels and of non-trivial size.
+/// Asserts `png` decodes (header, every chunk's checksum, the compressed pixels) as an
+/// 8-bit RGB image of `size` pixels with text and curves on it, not a blank page.
 #[track_caller]
-pub fn assert_png_sized(path: &Path, size: (u32, u32)) {
-    let bytes = std::fs::read(path).unwrap();
-    assert_eq!(&bytes[..8], PNG_SIGNATURE);
-    // The IHDR chunk comes first: width and height, big-endian, at bytes 16..24.
-    assert_eq!(&bytes[12..16], b"IHDR");
-    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
-    let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-    assert_eq!((width, height), size);
+pub fn assert_png_sized(png: &Png, size: (u32, u32)) {
+    let bytes = png.as_bytes();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let mut reader = png::Decoder::new(bytes).read_info().unwrap();
+    let header = reader.info();
+    assert_eq!((header.width, header.height), size);
+    assert_eq!(
+        (header.color_type, header.bit_depth),
+        (png::ColorType::Rgb, png::BitDepth::Eight)
+    );
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!(frame.buffer_size(), (size.0 * size.1 * 3) as usize);
+    // The background is white; a drawn plot has a few thousand pixels of ink at least.
+    let ink = pixels.chunks(3).filter(|p| p != &[255, 255, 255]).count();
+    assert!(ink > 3_000, "only {ink} non-white pixels");
     // A blank 800×500 image compresses to well under 5 KB; text and curves do not.
     assert!(bytes.len() > 5_000, "only {} bytes", bytes.len());
 }
 
-fn losses() -> Vec<f64> {
+pub fn losses() -> Vec<f64> {
     (0..300)
         .map(|i| 2.0 * (-(i as f64) / 40.0).exp() + 0.01)
         .collect()
 }
 
+pub fn curve(values: impl IntoIterator<Item = f64>) -> Curve {
+    let mut c = Curve::default();
+    for v in values {
+        c.push(v);
+    }
+    c
+}
+
+pub fn trained(train: &[f64]) -> History {
+    History {
+        train: curve(train.iter().copied()),
+        ..History::default()
+    }
+}
+
 #[test]
-fn loss_curve_writes_a_png_and_nothing_else() {
+fn loss_curve_draws_an_800_by_500_png_that_saves_as_is() {
     let dir = Scratch::new("plot-loss");
-    let path = dir.join("loss.png");
-    loss_curve(&path, &losses()).unwrap();
-    assert_png(&path);
+    let png = loss_curve(&losses()).unwrap();
+    assert_png(&png);
+    png.save(dir.join("loss.png")).unwrap();
     assert_eq!(dir.entries(), ["loss.png"]);
+    assert_eq!(std::fs::read(dir.join("loss.png")).unwrap(), png.as_bytes());
+    let bytes = png.clone().into_bytes();
+    assert_eq!(bytes, png.as_bytes());
 }
 
 #[test]
 fn loss_curve_of_one_or_a_few_epochs() {
-    let dir = Scratch::new("plot-loss-short");
-    for (name, history) in [
-        ("one.png", vec![0.37]),
-        ("flat.png", vec![0.02, 0.021, 0.0205]),
-        ("tiny.png", vec![1e-9, 5e-10]),
-        ("wide.png", vec![f64::MAX, 1.0, 1e-320]),
+    for history in [
+        vec![0.37],
+        vec![0.02, 0.021, 0.0205],
+        vec![1e-9, 5e-10],
+        vec![f64::MAX, 1.0, 1e-320],
         // Subnormal and near-underflow histories used to overflow the tick arithmetic.
-        ("subnormal.png", vec![5e-324, 5e-324]),
-        ("small.png", vec![1e-320, 2e-320]),
-        ("min.png", vec![1e-308, 1e-308]),
+        vec![5e-324, 5e-324],
+        vec![1e-320, 2e-320],
+        vec![1e-308, 1e-308],
     ] {
-        let path = dir.join(name);
-        loss_curve(&path, &history).unwrap();
-        assert_png(&path);
+        assert_png(&loss_curve(&history).unwrap());
     }
-    assert_eq!(
-        dir.entries(),
-        [
-            "flat.png",
-            "min.png",
-            "one.png",
-            "small.png",
-            "subnormal.png",
-            "tiny.png",
-            "wide.png"
-        ]
-    );
 }
 
 #[test]
-fn loss_curve_replaces_an_existing_file() {
+fn saving_replaces_an_existing_file() {
     let dir = Scratch::new("plot-replace");
     let path = dir.join("loss.png");
     std::fs::write(&path, b"stale").unwrap();
-    loss_curve(&path, &losses()).unwrap();
-    assert_png(&path);
+    let png = loss_curve(&losses()).unwrap();
+    png.save(&path).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), png.as_bytes());
     assert_eq!(dir.entries(), ["loss.png"]);
 }
 
 #[test]
-fn loss_curve_rejects_bad_histories_before_touching_the_disk() {
-    let dir = Scratch::new("plot-loss-bad");
-    let path = dir.join("loss.png");
-    assert!(matches!(loss_curve(&path, &[]), Err(Error::EmptyData)));
+fn loss_curve_rejects_bad_histories() {
     assert!(matches!(
-        loss_curve(&path, &[1.0, f64::NAN]),
-        Err(Error::NonFinite {
+        loss_curve(&[]),
+        Err(PlotError::Data(Error::EmptyData))
+    ));
+    assert!(matches!(
+        loss_curve(&[1.0, f64::NAN]),
+        Err(PlotError::Data(Error::NonFinite {
             what: "losses",
             index: 1
-        })
+        }))
     ));
     assert!(matches!(
-        loss_curve(&path, &[1.0, f64::INFINITY]),
-        Err(Error::NonFinite { .. })
+        loss_curve(&[1.0, f64::INFINITY]),
+        Err(PlotError::Data(Error::NonFinite { .. }))
     ));
     for bad in [0.0, -0.5] {
-        match loss_curve(&path, &[1.0, bad]) {
-            Err(e @ Error::InvalidParameter { .. }) => {
+        match loss_curve(&[1.0, bad]) {
+            Err(e @ PlotError::Data(Error::InvalidParameter { .. })) => {
                 assert!(e.to_string().contains("logarithmic"), "{e}")
             }
             other => panic!("{other:?}"),
         }
     }
-    assert!(dir.entries().is_empty());
 }
 
 #[test]
-fn only_png_file_names_are_accepted() {
+fn plot_errors_read_on_one_line_and_keep_the_core_error_as_source() {
+    let e = loss_curve(&[1.0, -0.5]).unwrap_err();
+    let msg = e.to_string();
+    assert!(!msg.contains('\n'), "{msg}");
+    assert!(msg.starts_with("cannot plot: invalid losses: "), "{msg}");
+    let source = std::error::Error::source(&e).unwrap();
+    assert_eq!(source.to_string(), msg.trim_start_matches("cannot plot: "));
+    // `?` turns a core error into a plot error.
+    let from: PlotError = Error::EmptyData.into();
+    assert!(matches!(from, PlotError::Data(Error::EmptyData)));
+}
+
+#[test]
+fn only_png_file_names_are_accepted_and_nothing_is_left_behind() {
     let dir = Scratch::new("plot-ext");
-    for name in ["loss.jpg", "loss", "loss.png.txt"] {
-        assert!(matches!(
-            loss_curve(&dir.join(name), &[1.0]),
-            Err(Error::Plot(_))
-        ));
+    let png = loss_curve(&[1.0]).unwrap();
+    for name in ["loss.jpg", "loss", "loss.png.txt", ".png"] {
+        let path = dir.join(name);
+        match png.save(&path) {
+            Err(Error::Io { path: p, source }) => {
+                assert_eq!(p, path);
+                assert_eq!(source.kind(), std::io::ErrorKind::InvalidInput);
+                let msg = Error::Io { path: p, source }.to_string();
+                assert!(msg.ends_with("the file name must end in .png"), "{msg}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
     }
-    loss_curve(&dir.join("LOSS.PNG"), &[1.0]).unwrap();
-    assert_eq!(dir.entries(), ["LOSS.PNG"]);
+    assert!(dir.entries().is_empty());
+    png.save(dir.join("LOSS.PNG")).unwrap();
+    png.save(dir.join("b.Png")).unwrap();
+    assert_eq!(dir.entries(), ["LOSS.PNG", "b.Png"]);
 }
 
 #[test]
-fn writing_into_a_missing_directory_fails_and_leaves_nothing() {
+fn saving_into_a_missing_directory_fails_and_leaves_nothing() {
     let dir = Scratch::new("plot-missing");
     let path = dir.join("no/such/dir/loss.png");
-    match loss_curve(&path, &[1.0, 0.5]) {
+    match loss_curve(&[1.0, 0.5]).unwrap().save(&path) {
         Err(Error::Io { path: p, source }) => {
             assert_eq!(p, path);
             assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
         }
         other => panic!("{other:?}"),
     }
-    let (x, y) = ([0.0, 1.0], [0.0, 1.0]);
-    let plot = FitPlot::new(Series::new("d", &x, &y), Series::new("m", &x, &y));
-    assert!(matches!(
-        fit(&dir.join("missing/fit.png"), &plot),
-        Err(Error::Io { .. })
-    ));
     assert!(dir.entries().is_empty());
 }
 
@@ -176,181 +212,142 @@ fn cubic_plot_data() -> Cubic {
 }
 
 #[test]
-fn fit_writes_a_png_with_and_without_truth() {
-    let dir = Scratch::new("plot-fit");
+fn predictions_draw_with_and_without_truth_and_axis_names() {
     let d = cubic_plot_data();
     let points = Series::new("training data", &d.x, &d.y);
     let model = Series::new("model", &d.grid, &d.pred);
-    let full = FitPlot {
-        title: "y = x³ + noise",
-        truth: Some(Series::new("x³", &d.grid, &d.truth)),
-        ..FitPlot::new(points, model)
-    };
-    fit(&dir.join("full.png"), &full).unwrap();
-    fit(&dir.join("bare.png"), &FitPlot::new(points, model)).unwrap();
-    assert_png(&dir.join("full.png"));
-    assert_png(&dir.join("bare.png"));
-    assert_eq!(dir.entries(), ["bare.png", "full.png"]);
+    let bare = predictions(&PredictionPlot::new(points, model)).unwrap();
+    let full = PredictionPlot::new(points, model)
+        .truth(Series::new("x³", &d.grid, &d.truth))
+        .title("y = x³ + noise");
+    let full = predictions(&full).unwrap();
+    let named = PredictionPlot::new(points, model)
+        .x_label("temperature (°C)")
+        .y_label("pressure (bar)");
+    let named = predictions(&named).unwrap();
+    for png in [&bare, &full, &named] {
+        assert_png(png);
+    }
+    // The truth and the axis names are drawn: each image differs from the bare one.
+    assert_ne!(full, bare);
+    assert_ne!(named, bare);
 }
 
 #[test]
-fn fit_accepts_unsorted_lines_and_degenerate_ranges() {
-    let dir = Scratch::new("plot-fit-odd");
+fn predictions_accept_unsorted_lines_and_degenerate_ranges() {
     let (x, y) = ([1.0, -1.0, 0.0], [5.0, 5.0, 5.0]);
-    let plot = FitPlot::new(Series::new("data", &x, &y), Series::new("model", &x, &y));
-    fit(&dir.join("flat.png"), &plot).unwrap();
+    let flat = PredictionPlot::new(Series::new("data", &x, &y), Series::new("model", &x, &y));
+    assert_png(&predictions(&flat).unwrap());
     let one = [3.0];
-    let plot = FitPlot::new(Series::new("one", &one, &one), Series::new("m", &one, &one));
-    fit(&dir.join("single.png"), &plot).unwrap();
-    assert_png(&dir.join("single.png"));
+    let single = PredictionPlot::new(Series::new("one", &one, &one), Series::new("m", &one, &one));
+    assert_png(&predictions(&single).unwrap());
     let huge = [1e307, -1e307, 0.0];
-    let plot = FitPlot::new(
+    let plot = PredictionPlot::new(
         Series::new("huge", &huge, &huge),
         Series::new("m", &one, &one),
     );
-    fit(&dir.join("huge.png"), &plot).unwrap();
-    // Beyond what an f64 axis can span: an error, not a hang or a panic.
+    assert_png(&predictions(&plot).unwrap());
+    // Beyond what an f64 axis can span: an error naming the axis, not a hang or a panic.
     let too_wide = [f64::MAX, -f64::MAX];
-    let plot = FitPlot::new(
+    let plot = PredictionPlot::new(
         Series::new("x", &too_wide, &[0.0, 0.0]),
         Series::new("m", &one, &one),
     );
     assert!(matches!(
-        fit(&dir.join("wide.png"), &plot),
-        Err(Error::Plot(_))
+        predictions(&plot),
+        Err(PlotError::Data(Error::InvalidParameter {
+            name: "x values",
+            ..
+        }))
     ));
-    assert_eq!(dir.entries(), ["flat.png", "huge.png", "single.png"]);
 }
 
 #[test]
-fn fit_rejects_bad_series() {
-    let dir = Scratch::new("plot-fit-bad");
-    let path = dir.join("fit.png");
+fn predictions_reject_bad_series() {
     let ok = Series::new("ok", &[0.0, 1.0], &[0.0, 1.0]);
     let short = Series::new("short", &[0.0, 1.0], &[0.0]);
     let empty = Series::new("empty", &[], &[]);
     let nan = Series::new("nan", &[0.0, 1.0], &[0.0, f64::NAN]);
 
-    match fit(&path, &FitPlot::new(short, ok)) {
-        Err(Error::LengthMismatch {
+    match predictions(&PredictionPlot::new(short, ok)) {
+        Err(PlotError::Data(Error::LengthMismatch {
             what: "points y",
             expected: 2,
             found: 1,
-        }) => {}
+        })) => {}
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        fit(&path, &FitPlot::new(ok, empty)),
-        Err(Error::EmptyData)
+        predictions(&PredictionPlot::new(ok, empty)),
+        Err(PlotError::Data(Error::EmptyData))
     ));
     assert!(matches!(
-        fit(&path, &FitPlot::new(ok, nan)),
-        Err(Error::NonFinite {
+        predictions(&PredictionPlot::new(ok, nan)),
+        Err(PlotError::Data(Error::NonFinite {
             what: "prediction y",
             index: 1
-        })
+        }))
     ));
-    let with_bad_truth = FitPlot {
-        truth: Some(Series::new("t", &[f64::INFINITY], &[0.0])),
-        ..FitPlot::new(ok, ok)
-    };
+    let with_bad_truth =
+        PredictionPlot::new(ok, ok).truth(Series::new("t", &[f64::INFINITY], &[0.0]));
     assert!(matches!(
-        fit(&path, &with_bad_truth),
-        Err(Error::NonFinite {
+        predictions(&with_bad_truth),
+        Err(PlotError::Data(Error::NonFinite {
             what: "truth x",
             index: 0
-        })
+        }))
     ));
-    assert!(dir.entries().is_empty());
 }
 
 #[test]
-fn plots_can_be_drawn_from_several_threads_at_once() {
-    let dir = Scratch::new("plot-threads");
-    std::thread::scope(|s| {
-        for i in 0..4 {
-            let path = dir.join(&format!("loss{i}.png"));
-            s.spawn(move || loss_curve(&path, &losses()).unwrap());
-        }
+fn plots_drawn_from_several_threads_at_once_are_the_same_bytes() {
+    let pngs: Vec<Png> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| loss_curve(&losses()).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    for i in 0..4 {
-        assert_png(&dir.join(&format!("loss{i}.png")));
+    for png in &pngs {
+        assert_png(png);
+        assert_eq!(png, &pngs[0]);
     }
-    assert_eq!(dir.entries().len(), 4);
 }
 
 #[test]
-fn loss_curves_draw_validation_and_the_best_epoch() {
-    let dir = Scratch::new("plot-loss-val");
-    let train = losses();
-    // Validation: falls, then rises again from epoch 120 (over-fitting).
-    let val: Vec<f64> = (0..300)
-        .map(|i| {
-            2.2 * (-(i as f64) / 40.0).exp() + 0.03 + 1e-6 * ((i as f64) - 120.0).max(0.0).powi(2)
-        })
-        .collect();
-    let best = (0..300).min_by(|&a, &b| val[a].total_cmp(&val[b])).unwrap();
-    /// File name, validation history, best epoch.
-    type Case<'a> = (&'a str, Option<&'a [f64]>, Option<usize>);
-    let cases: [Case<'_>; 4] = [
-        ("both.png", Some(&val), Some(best)),
-        ("val.png", Some(&val), None),
-        ("best.png", None, Some(best)),
-        // A validation history shorter than the training one (recorded every epoch
-        // until it stopped being computed) is drawn as far as it goes.
-        ("short.png", Some(&val[..100]), Some(250)),
-    ];
-    for (name, v, b) in cases {
-        loss_curves(&dir.join(name), &train, v, b).unwrap();
-        assert_png(&dir.join(name));
-    }
-    assert_eq!(
-        dir.entries(),
-        ["best.png", "both.png", "short.png", "val.png"]
+fn the_same_inputs_draw_the_same_bytes() {
+    let d = cubic_plot_data();
+    let plot = PredictionPlot::new(
+        Series::new("data", &d.x, &d.y),
+        Series::new("model", &d.grid, &d.pred),
     );
+    let h = History {
+        val: curve(validation()),
+        train_accuracy: curve((0..300).map(|e| e as f64 / 300.0)),
+        best_epoch: Some(150),
+        ..trained(&losses())
+    };
+    let names = ["a", "b", "c", "d"];
+    let draw_all = || {
+        [
+            loss_curve(&losses()).unwrap(),
+            history(&h, "MSE").unwrap(),
+            predictions(&plot).unwrap(),
+            confusion(&counts(4, 30), &names).unwrap(),
+        ]
+    };
+    let (first, second) = (draw_all(), draw_all());
+    assert_eq!(first, second);
+    // And different inputs, different bytes.
+    assert_ne!(confusion(&counts(4, 31), &names).unwrap(), first[3]);
 }
 
 #[test]
-fn loss_curves_without_extras_draw_the_same_bytes_as_loss_curve() {
-    let dir = Scratch::new("plot-loss-same");
-    loss_curve(&dir.join("a.png"), &losses()).unwrap();
-    loss_curves(&dir.join("b.png"), &losses(), None, None).unwrap();
-    let (a, b) = (
-        std::fs::read(dir.join("a.png")),
-        std::fs::read(dir.join("b.png")),
-    );
-    assert_eq!(a.unwrap(), b.unwrap());
-}
-
-#[test]
-fn loss_curves_reject_bad_validation_and_best_epoch() {
-    let dir = Scratch::new("plot-loss-val-bad");
-    let path = dir.join("loss.png");
-    let train = [1.0, 0.5, 0.25];
-    assert!(matches!(
-        loss_curves(&path, &train, Some(&[]), None),
-        Err(Error::EmptyData)
-    ));
-    // What a run may record and a log axis cannot show (a NaN validation loss, a perfect
-    // fit's 0) is left out, never an error: a plot must not fail a run that succeeded.
-    loss_curves(&path, &train, Some(&[1.0, f64::NAN, 0.5]), Some(1)).unwrap();
-    loss_curves(
-        &path,
-        &[0.0, 0.0, 0.0],
-        Some(&[1.0, 0.0, f64::INFINITY]),
-        None,
-    )
-    .unwrap();
-    loss_curves(&path, &[0.0], None, Some(0)).unwrap();
-    assert!(std::fs::metadata(&path).unwrap().len() > 1000);
-    // Epochs 0, 1, 2 exist; 3 does not.
-    assert!(matches!(
-        loss_curves(&path, &train, None, Some(3)),
-        Err(Error::InvalidParameter {
-            name: "best_epoch",
-            ..
-        })
-    ));
-    loss_curves(&path, &train, None, Some(2)).unwrap();
-    assert_eq!(dir.entries(), ["loss.png"]);
+fn png_bytes_are_what_save_writes() {
+    let dir = Scratch::new("plot-bytes");
+    let png = confusion(&[3, 1, 0, 4], &["no", "yes"]).unwrap();
+    png.save(dir.join("c.png")).unwrap();
+    let on_disk = std::fs::read(dir.join("c.png")).unwrap();
+    assert_eq!(on_disk, png.as_bytes());
+    assert_eq!(format!("{png:?}"), format!("Png({} bytes)", on_disk.len()));
+    assert_eq!(png.into_bytes(), on_disk);
 }

@@ -2,23 +2,20 @@
 //! the epochs.
 
 use std::ops::Range;
-use std::path::Path;
 
-use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::ticks::{fmt_epoch, fmt_num, log_ticks};
-use super::{FONT, GREY, GRID, PALETTE, check_png, draw_png_sized, ensure_font, plot_err};
+use super::{Area, FONT, GREY, GRID, PALETTE, PlotError, Png, draw_err, least_covered, render};
+use crate::Error;
 use crate::diagnose::Diagnostics;
-use crate::fsutil::Staging;
-use crate::{Error, Result};
 
 /// Two panels, one above the other.
 const SIZE: (u32, u32) = (800, 800);
 
-/// Draws [`Diagnostics`] taken during training, `(epoch, diagnostics)` per snapshot, and
-/// writes it to `path` as an 800×800 PNG of two panels over the epochs:
+/// Draws [`Diagnostics`] taken during training, `(epoch, diagnostics)` per snapshot, as an
+/// 800×800 PNG of two panels over the epochs:
 ///
 /// - top: per hidden activation layer, the fraction of its units active on at least one
 ///   sample (solid, 0 to 1) and the fraction of (unit, sample) pairs active (dashed). A
@@ -33,64 +30,29 @@ const SIZE: (u32, u32) = (800, 800);
 ///
 /// ```
 /// use constnet::diagnose::diagnose;
-/// use constnet::{net, Dense, Init, InitScheme, Relu};
+/// use constnet::{net, Dense, Init, InitScheme, Mse, Relu};
 /// use constnet::nalgebra::{Const, Dyn, OMatrix};
 /// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
-/// # let dir = std::env::temp_dir().join(format!("constnet-doc-diag-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
 ///
 /// let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
 /// let mut model: net![Dense<1, 8>, Relu, Dense<8, 1>] = Init::init(&mut rng, InitScheme::He);
 /// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(20, |_, j| j as f32 / 10.0 - 1.0);
-/// let before = diagnose(&model, &x, &x, &constnet::Mse)?;
+/// let before = diagnose(&model, &x, &x, &Mse)?;
 /// model.first.first.b.fill(-10.0);
-/// let after = diagnose(&model, &x, &x, &constnet::Mse)?;
-/// constnet::plot::diagnostics(&dir.join("diagnostics.png"), &[(0, before), (10, after)])?;
-/// assert!(constnet::plot::diagnostics(&dir.join("diagnostics.png"), &[]).is_err());
-/// # std::fs::remove_dir_all(&dir).unwrap();
-/// # Ok::<(), constnet::Error>(())
+/// let after = diagnose(&model, &x, &x, &Mse)?;
+/// let png = constnet::plot::diagnostics(&[(0, before), (10, after)])?;
+/// assert!(png.as_bytes().starts_with(b"\x89PNG"));
+/// assert!(constnet::plot::diagnostics(&[]).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors
-/// [`Error::EmptyData`] without snapshots; [`Error::InvalidParameter`] (`"snapshots"`) if
-/// they describe different layers; [`Error::Plot`] if `path` does not end in `.png` or
-/// drawing fails; [`Error::Io`] if the file cannot be written.
-pub fn diagnostics(path: &Path, snapshots: &[(usize, Diagnostics)]) -> Result<()> {
-    let mut staging = Staging::new();
-    stage_diagnostics(&mut staging, path, snapshots)?;
-    staging.commit()
-}
-
-/// [`diagnostics`] drawn into `staging`, moved to `path` by [`Staging::commit`].
-///
-/// ```
-/// use constnet::{diagnose::diagnose, fsutil::Staging, net, Dense, Params, Relu};
-/// use constnet::nalgebra::{Const, Dyn, OMatrix};
-/// # let dir = std::env::temp_dir().join(format!("constnet-doc-stage-diag-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
-/// let model: net![Dense<1, 4>, Relu, Dense<4, 1>] = Params::zeros();
-/// let x = OMatrix::<f32, Const<1>, Dyn>::from_element(5, 1.0);
-/// let mut staging = Staging::new();
-/// let snapshots = [(0, diagnose(&model, &x, &x, &constnet::Mse)?)];
-/// constnet::plot::stage_diagnostics(&mut staging, &dir.join("diagnostics.png"), &snapshots)?;
-/// staging.commit()?;
-/// # std::fs::remove_dir_all(&dir).unwrap();
-/// # Ok::<(), constnet::Error>(())
-/// ```
-///
-/// # Errors
-/// As [`diagnostics`]; nothing is staged on error.
-pub fn stage_diagnostics(
-    staging: &mut Staging,
-    path: &Path,
-    snapshots: &[(usize, Diagnostics)],
-) -> Result<()> {
+/// [`PlotError::Data`] with [`Error::EmptyData`] without snapshots, or
+/// [`Error::InvalidParameter`] (`"snapshots"`) if they describe different layers.
+/// [`PlotError::Draw`] if drawing fails.
+pub fn diagnostics(snapshots: &[(usize, Diagnostics)]) -> Result<Png, PlotError> {
     let panels = Panels::new(snapshots)?;
-    check_png(path)?;
-    ensure_font()?;
-    staging.write(path, |tmp| {
-        draw_png_sized(tmp, path, SIZE, |root| panels.draw(root))
-    })
+    render(SIZE, |root| panels.draw(root))
 }
 
 /// The axes both panels share.
@@ -111,7 +73,7 @@ macro_rules! mesh {
             .light_line_style(WHITE)
             .axis_style(GREY)
             .draw()
-            .map_err(plot_err)
+            .map_err(draw_err)
     };
 }
 
@@ -131,9 +93,9 @@ struct Panels {
 }
 
 impl Panels {
-    fn new(snapshots: &[(usize, Diagnostics)]) -> Result<Self> {
+    fn new(snapshots: &[(usize, Diagnostics)]) -> Result<Self, PlotError> {
         let Some((_, first)) = snapshots.first() else {
-            return Err(Error::EmptyData);
+            return Err(Error::EmptyData.into());
         };
         let same = |d: &Diagnostics| {
             d.layers.len() == first.layers.len()
@@ -148,7 +110,8 @@ impl Panels {
             return Err(Error::InvalidParameter {
                 name: "snapshots",
                 reason: "must all describe the same network (the same layers in the same order)",
-            });
+            }
+            .into());
         }
         let mut order: Vec<&(usize, Diagnostics)> = snapshots.iter().collect();
         order.sort_by_key(|(epoch, _)| *epoch);
@@ -204,20 +167,20 @@ impl Panels {
         })
     }
 
-    fn draw(&self, root: &DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()> {
+    fn draw(&self, root: &Area<'_>) -> Result<(), PlotError> {
         let areas = root.split_evenly((2, 1));
         self.draw_alive(&areas[0])?;
         self.draw_grads(&areas[1])
     }
 
-    fn draw_alive(&self, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()> {
+    fn draw_alive(&self, area: &Area<'_>) -> Result<(), PlotError> {
         let mut chart = ChartBuilder::on(area)
             .caption("Hidden layers: active units", (FONT, 24))
             .margin(15)
             .x_label_area_size(40)
             .y_label_area_size(65)
             .build_cartesian_2d(self.epochs.clone(), -0.03..1.03)
-            .map_err(plot_err)?;
+            .map_err(draw_err)?;
         mesh!(chart, "fraction", self.single())?;
         for (k, (alive, active)) in self.alive.iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
@@ -242,7 +205,7 @@ impl Panels {
         (epoch - self.epochs.start) / (self.epochs.end - self.epochs.start)
     }
 
-    fn draw_grads(&self, area: &DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()> {
+    fn draw_grads(&self, area: &Area<'_>) -> Result<(), PlotError> {
         let all = self.grads.iter().flat_map(|l| l.points.iter().map(|p| p.1));
         let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(lo, hi), g| {
             (lo.min(g), hi.max(g))
@@ -266,7 +229,7 @@ impl Panels {
                     .log_scale()
                     .with_key_points(log_ticks(ys.clone())),
             )
-            .map_err(plot_err)?;
+            .map_err(draw_err)?;
         mesh!(chart, "L2 norm of ∂L/∂θ", self.single())?;
         for (k, grad) in self.grads.iter().enumerate() {
             let style = ShapeStyle::from(PALETTE[k % PALETTE.len()]).stroke_width(2);
@@ -284,7 +247,12 @@ impl Panels {
 type Chart<'a, 'b, Y> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, Y>>;
 
 /// A labelled line, dashed or solid, with dots when there are few points.
-fn line<Y>(chart: &mut Chart<'_, '_, Y>, l: &Line, style: ShapeStyle, dashed: bool) -> Result<()>
+fn line<Y>(
+    chart: &mut Chart<'_, '_, Y>,
+    l: &Line,
+    style: ShapeStyle,
+    dashed: bool,
+) -> Result<(), PlotError>
 where
     Y: Ranged<ValueType = f64>,
 {
@@ -294,7 +262,7 @@ where
     } else {
         chart.draw_series(LineSeries::new(points.clone(), style))
     }
-    .map_err(plot_err)?;
+    .map_err(draw_err)?;
     drawn
         .label(l.label.as_str())
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
@@ -302,7 +270,7 @@ where
         let dot = style.color.filled();
         chart
             .draw_series(points.map(|p| Circle::new(p, 3, dot)))
-            .map_err(plot_err)?;
+            .map_err(draw_err)?;
     }
     Ok(())
 }
@@ -310,7 +278,7 @@ where
 fn legend<'a, 'b: 'a, Y: Ranged>(
     chart: &mut Chart<'a, 'b, Y>,
     at: SeriesLabelPosition,
-) -> Result<()> {
+) -> Result<(), PlotError> {
     chart
         .configure_series_labels()
         .position(at)
@@ -319,27 +287,5 @@ fn legend<'a, 'b: 'a, Y: Ranged>(
         .background_style(WHITE.mix(0.9))
         .border_style(GRID.stroke_width(1))
         .draw()
-        .map_err(plot_err)
-}
-
-/// The corner whose legend-sized box (45 % × 40 % of the panel) covers the fewest of
-/// `points`, given as fractions of the axes (0 to 1).
-fn least_covered(points: impl Iterator<Item = (f64, f64)>) -> SeriesLabelPosition {
-    // (corner, right half, top half), in order of preference on a tie.
-    let corners = [
-        (SeriesLabelPosition::UpperRight, true, true),
-        (SeriesLabelPosition::LowerLeft, false, false),
-        (SeriesLabelPosition::LowerRight, true, false),
-        (SeriesLabelPosition::UpperLeft, false, true),
-    ];
-    let mut counts = [0usize; 4];
-    for (u, v) in points {
-        for (count, &(_, right, top)) in counts.iter_mut().zip(&corners) {
-            let in_x = if right { u > 0.55 } else { u < 0.45 };
-            let in_y = if top { v > 0.6 } else { v < 0.4 };
-            *count += usize::from(in_x && in_y);
-        }
-    }
-    let best = (0..4).min_by_key(|&i| counts[i]).unwrap_or(0);
-    corners[best].0.clone()
+        .map_err(draw_err)
 }

@@ -2,6 +2,51 @@
 
 use std::ops::Range;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+
+/// A linear `f64` axis with the ticks given (plotters' own `with_key_points` on an `f64`
+/// range loses the label formatter a mesh needs).
+#[derive(Clone, Debug)]
+pub(super) struct Ticked {
+    range: Range<f64>,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    /// The axis over `range` (start below end), ticks and grid lines at `ticks`.
+    pub(super) fn new(range: Range<f64>, ticks: Vec<f64>) -> Self {
+        Ticked { range, ticks }
+    }
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, (from, to): (i32, i32)) -> i32 {
+        let share = (v - self.range.start) / (self.range.end - self.range.start);
+        let pixels = f64::from(to - from);
+        // As plotters' own f64 axes round.
+        if pixels >= 0.0 {
+            from + (pixels * share + 1e-3).floor() as i32
+        } else {
+            from + (pixels * share - 1e-3).ceil() as i32
+        }
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
+}
+
 /// Tick label for an epoch axis: whole numbers only.
 pub(super) fn fmt_epoch(v: f64) -> String {
     if v >= 0.0 && v.fract() == 0.0 {
@@ -63,10 +108,13 @@ fn linear_ticks(lo: f64, hi: f64) -> Vec<f64> {
         .collect()
 }
 
-/// A number with up to 4 significant digits: `0.25`, `1500`, `0.0121`, `1e-4`, `2.5e6`.
+/// A number with up to 4 significant digits: `0.25`, `1500`, `0.0121`, `1e-4`, `2.5e6`;
+/// `NaN`, `inf`, `-inf` as such (a final validation loss in a title may be one).
 pub(super) fn fmt_num(v: f64) -> String {
     let a = v.abs();
-    if a == 0.0 {
+    if !v.is_finite() {
+        v.to_string()
+    } else if a == 0.0 {
         "0".into()
     } else if (1e-3..1e5).contains(&a) {
         let decimals = (3 - a.log10().floor() as i32).clamp(0, 8) as usize;
@@ -103,6 +151,8 @@ mod tests {
             (1e-4, "1e-4"),
             (2.5e6, "2.5e6"),
             (-1.23456e-7, "-1.235e-7"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-inf"),
         ];
         for (v, s) in cases {
             assert_eq!(fmt_num(v), s, "{v}");
