@@ -4,7 +4,8 @@
 //! - [`eval`](crate::eval): prediction and scores of a whole data set, in blocks;
 //! - [`diagnose`](crate::diagnose): active units and gradient norms, why a network learned
 //!   nothing;
-//! - [`plot`](crate::plot): PNG loss curves, fits and diagnostics.
+//! - [`plot`](crate::plot): PNG loss and accuracy curves, predictions, diagnostics and
+//!   confusion matrices.
 
 #[cfg(feature = "alloc")]
 pub mod diagnose;

@@ -104,9 +104,6 @@ pub enum Error {
     Safetensors(crate::safetensors::SafetensorsError),
     /// A metric is undefined for this data (e.g. R² of constant targets).
     Undefined(&'static str),
-    /// Drawing a plot failed.
-    #[cfg(feature = "std")]
-    Plot(String),
     /// An operating-system I/O error, with the path it concerned.
     #[cfg(feature = "std")]
     Io {
@@ -184,8 +181,6 @@ impl fmt::Display for Error {
             Error::Format(e) => write!(f, "{e}"),
             #[cfg(feature = "safetensors")]
             Error::Safetensors(e) => write!(f, "{e}"),
-            #[cfg(feature = "std")]
-            Error::Plot(msg) => write!(f, "plot failed: {msg}"),
             #[cfg(feature = "std")]
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }

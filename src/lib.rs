@@ -73,7 +73,7 @@
 //! | analysis | [`metrics`] | MSE, RMSE, MAE and R² of predictions |
 //! | | [`eval`] | prediction and scores of a whole data set in blocks, bounded memory (needs `alloc`) |
 //! | | [`diagnose`] | why a network learned nothing: active units and gradient norm per layer (needs `alloc`) |
-//! | | [`plot`] | PNG loss curves, predictions and diagnostics (feature `plot`) |
+//! | | [`plot`] | PNG loss and accuracy curves, predictions, diagnostics, confusion matrices (feature `plot`) |
 //! | | [`error`] | the core [`Error`]; file formats add their own ([`data::CsvError`]) |
 //!
 //! ## Features
@@ -81,7 +81,8 @@
 //! - `std` (default): fast products for runtime-sized (`Dyn`) batches (tiled FMA kernels,
 //!   nalgebra's GEMM), run-time CPU dispatch, file I/O.
 //! - `alloc`: runtime-sized batches without the rest of `std`.
-//! - `plot` (default): PNG loss and fit plots, with a bundled font.
+//! - `plot` (default): PNG plots (loss and accuracy curves, predictions, diagnostics,
+//!   confusion matrices), with a bundled font and no system library.
 //! - `safetensors` (default): PyTorch weights in and out ([`safetensors`](mod@safetensors));
 //!   needs `alloc` (file functions `std`).
 //! - `parallel`: `Trainer::threads(2)`, training steps of more than

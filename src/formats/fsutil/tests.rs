@@ -88,10 +88,10 @@ fn failing_writer_leaves_target_and_no_temp() {
     write_bytes_atomic(&target, b"good").unwrap();
     let err = write_atomic(&target, |tmp| {
         fs::write(tmp, b"half").unwrap();
-        Err(Error::Plot("boom".into()))
+        Err(Error::Undefined("boom"))
     })
     .unwrap_err();
-    assert!(matches!(err, Error::Plot(_)));
+    assert!(matches!(err, Error::Undefined(_)));
     assert_eq!(fs::read(&target).unwrap(), b"good");
     assert_eq!(dir.entries(), ["model.bin"]);
 }
@@ -201,9 +201,9 @@ fn a_failure_part_way_through_staging_leaves_every_target_as_it_was() {
     staging.write_bytes(&model, b"new model").unwrap();
     staging.write_bytes(&plot, b"new plot").unwrap();
     let err = staging
-        .write(&summary, |_| Err(Error::Plot("disk full".into())))
+        .write(&summary, |_| Err(Error::Undefined("disk full")))
         .unwrap_err();
-    assert!(matches!(err, Error::Plot(_)));
+    assert!(matches!(err, Error::Undefined(_)));
     drop(staging);
     assert_eq!(fs::read_to_string(&model).unwrap(), "old model");
     assert_eq!(fs::read_to_string(&plot).unwrap(), "old plot");
