@@ -7,7 +7,7 @@
 //! scoring takes `O(BLOCK)` memory beyond the data. Both give the same values as a
 //! whole-batch pass up to the rounding of the products (blocks of at most 5 samples take
 //! another kernel than larger ones), and [`scores`] the very sums of [`crate::metrics`] on
-//! [`predict`]'s output.
+//! [`predict`]'s output. [`confusion`] scores a classifier the same way.
 //!
 //! ```
 //! use constnet::{eval, net, Dense, Init, InitScheme, Relu};
@@ -27,7 +27,8 @@
 
 use nalgebra::{Const, Dyn, OMatrix};
 
-use crate::metrics::real;
+use crate::loss::cross_entropy::argmax;
+use crate::metrics::{Confusion, real};
 use crate::{Error, Forward, Real, Result};
 
 /// Samples per forward pass: wide enough for the tiled kernels, small enough that a
@@ -200,4 +201,66 @@ where
         mae: real(abs / count)?,
         r2: (!constant).then(|| 1.0 - ss_res / ss_tot),
     })
+}
+
+/// The [`Confusion`] matrix of a classifier `net` (its `K` outputs are logits or
+/// probabilities; the predicted class is the largest, the first on a tie) on inputs `x`
+/// and class labels `labels`, in blocks: memory is one block's workspace and the `K × K`
+/// counts, whatever the data's size.
+///
+/// ```
+/// use constnet::{eval, Dense};
+/// use nalgebra::{Const, Dyn, OMatrix, SMatrix, SVector};
+///
+/// // Two logits, x and −x: class 0 for x > 0, class 1 for x < 0.
+/// let net = Dense::<1, 2, f64>::new(SMatrix::from([[1.0, -1.0]]), SVector::zeros());
+/// let x = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[2.0, -1.0, 3.0, -4.0]);
+/// let c = eval::confusion(&net, &x, &[0, 1, 1, 1])?;
+/// assert_eq!(c.counts(), &[[1, 0], [1, 2]]);
+/// assert_eq!(c.accuracy()?, 0.75);
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::LengthMismatch`] if `labels` and `x` hold different numbers of samples;
+/// [`Error::EmptyData`] if they hold none; [`Error::InvalidLabel`] for a label not below
+/// `K`; [`Error::NonFinite`] (`"prediction"`) if an output is NaN.
+pub fn confusion<T, N, const IN: usize, const K: usize>(
+    net: &N,
+    x: &OMatrix<T, Const<IN>, Dyn>,
+    labels: &[u16],
+) -> Result<Confusion<K>>
+where
+    T: Real,
+    N: Forward<T, Const<IN>, Dyn, Out = Const<K>>,
+{
+    if labels.len() != x.ncols() {
+        return Err(Error::LengthMismatch {
+            what: "confusion labels (samples)",
+            expected: x.ncols(),
+            found: labels.len(),
+        });
+    }
+    let mut counts = Confusion::<K>::new();
+    blocks(net, x, |start, block| {
+        for (j, z) in block.as_slice().as_chunks::<K>().0.iter().enumerate() {
+            if z.iter().any(|v| v.as_f64().is_nan()) {
+                return Err(Error::NonFinite {
+                    what: "prediction",
+                    index: (start + j) * K,
+                });
+            }
+            let label = usize::from(labels[start + j]);
+            counts
+                .add(label, argmax(z))
+                .map_err(|_| Error::InvalidLabel {
+                    what: "labels",
+                    index: start + j,
+                    label,
+                    classes: K,
+                })?;
+        }
+        Ok(())
+    })?;
+    Ok(counts)
 }

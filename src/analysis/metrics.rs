@@ -1,4 +1,5 @@
-//! Regression metrics over plain slices: [`mse`], [`rmse`], [`mae`] and [`r2`].
+//! Regression metrics over plain slices: [`mse`], [`rmse`], [`mae`] and [`r2`]; a
+//! classifier's [`Confusion`] matrix with accuracy, precision, recall, F1 and macro-F1.
 //!
 //! Each takes predictions and targets of any [`Real`] type and computes in `f64`, so an
 //! `f32` model is scored without `f32` rounding in the sums. Inputs are checked, never
@@ -19,6 +20,10 @@
 //! ```
 
 use crate::{Error, Real, Result};
+
+mod confusion;
+
+pub use confusion::Confusion;
 
 /// Checks lengths and finiteness; returns the number of values.
 fn check<T: Real>(pred: &[T], target: &[T]) -> Result<usize> {
