@@ -31,10 +31,14 @@ mod columns;
 mod csv;
 mod error;
 mod kfold;
+mod labels;
 mod synthetic;
 
+pub use crate::loss::Labels;
+pub use columns::csv_header;
 pub use error::{CsvError, CsvFields};
 pub use kfold::KFold;
+pub use labels::csv_classes;
 pub use synthetic::{cubic, synthetic};
 
 use nalgebra::{Const, Dyn, OMatrix};
@@ -57,10 +61,72 @@ use crate::{Error, Real, Result};
 /// assert_eq!(data.y().as_slice(), &[0.0, 1.0, 4.0]);
 /// # Ok::<(), constnet::Error>(())
 /// ```
+///
+/// A classifier's data set holds [`Labels<K>`] instead of a matrix of targets:
+/// [`Labeled<T, IN, K>`] is `Dataset<T, IN, K, Labels<K>>`, built with
+/// [`Dataset::labeled`] or read with [`Dataset::from_csv_labels_path`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct Dataset<T: Real, const IN: usize, const OUT: usize> {
+pub struct Dataset<T: Real, const IN: usize, const OUT: usize, Y = OMatrix<T, Const<OUT>, Dyn>> {
     x: OMatrix<T, Const<IN>, Dyn>,
-    y: OMatrix<T, Const<OUT>, Dyn>,
+    y: Y,
+}
+
+/// A classifier's data set: inputs `IN × n` and a class label below `K` per sample.
+pub type Labeled<T, const IN: usize, const K: usize> = Dataset<T, IN, K, Labels<K>>;
+
+/// What a [`Dataset`] can hold as targets: a matrix of values (`OUT × n`) or
+/// [`Labels<K>`]; what selecting samples needs of them.
+pub trait TargetSet: Clone {
+    /// How many samples there are.
+    fn len(&self) -> usize;
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The samples at `indices` (each below [`len`](Self::len)), in that order.
+    fn select(&self, indices: &[usize]) -> Self;
+}
+
+impl<T: Real, const OUT: usize> TargetSet for OMatrix<T, Const<OUT>, Dyn> {
+    fn len(&self) -> usize {
+        self.ncols()
+    }
+    fn select(&self, indices: &[usize]) -> Self {
+        self.select_columns(indices)
+    }
+}
+
+impl<const K: usize> TargetSet for Labels<K> {
+    fn len(&self) -> usize {
+        Labels::len(self)
+    }
+    fn select(&self, indices: &[usize]) -> Self {
+        Labels::select(self, indices)
+    }
+}
+
+impl<T: Real, const IN: usize, const K: usize> Dataset<T, IN, K, Labels<K>> {
+    /// A classifier's data set from inputs (one sample per column) and their labels.
+    ///
+    /// ```
+    /// use constnet::data::Dataset;
+    /// use constnet::loss::Labels;
+    /// use nalgebra::{Const, Dyn, OMatrix};
+    ///
+    /// let x = OMatrix::<f32, Const<2>, Dyn>::from_row_slice(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    /// let data = Dataset::labeled(x, Labels::<2>::new(vec![0, 1, 1])?)?;
+    /// assert_eq!(data.y().counts(), [1, 2]);
+    /// # Ok::<(), constnet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`new`](Dataset::new): widths, sample counts, no samples, non-finite inputs.
+    pub fn labeled(x: OMatrix<T, Const<IN>, Dyn>, y: Labels<K>) -> Result<Self> {
+        check_widths::<IN, K>()?;
+        check_samples(&x, y.len())?;
+        check_finite("x", x.as_slice())?;
+        Ok(Dataset { x, y })
+    }
 }
 
 impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
@@ -85,36 +151,29 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     ///   the sample index when there is one feature).
     pub fn new(x: OMatrix<T, Const<IN>, Dyn>, y: OMatrix<T, Const<OUT>, Dyn>) -> Result<Self> {
         check_widths::<IN, OUT>()?;
-        if x.ncols() != y.ncols() {
-            return Err(Error::LengthMismatch {
-                what: "Dataset targets (samples)",
-                expected: x.ncols(),
-                found: y.ncols(),
-            });
-        }
-        if x.ncols() == 0 {
-            return Err(Error::EmptyData);
-        }
+        check_samples(&x, y.ncols())?;
         check_finite("x", x.as_slice())?;
         check_finite("y", y.as_slice())?;
         Ok(Dataset { x, y })
     }
+}
 
+impl<T: Real, const IN: usize, const OUT: usize, Y: TargetSet> Dataset<T, IN, OUT, Y> {
     /// The inputs, `IN × n`.
     #[must_use]
     pub fn x(&self) -> &OMatrix<T, Const<IN>, Dyn> {
         &self.x
     }
 
-    /// The targets, `OUT × n`.
+    /// The targets: `OUT × n` values, or labels.
     #[must_use]
-    pub fn y(&self) -> &OMatrix<T, Const<OUT>, Dyn> {
+    pub fn y(&self) -> &Y {
         &self.y
     }
 
     /// Takes the data set apart into `(x, y)`.
     #[must_use]
-    pub fn into_parts(self) -> (OMatrix<T, Const<IN>, Dyn>, OMatrix<T, Const<OUT>, Dyn>) {
+    pub fn into_parts(self) -> (OMatrix<T, Const<IN>, Dyn>, Y) {
         (self.x, self.y)
     }
 
@@ -161,7 +220,7 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
         }
         Ok(Dataset {
             x: self.x.select_columns(indices),
-            y: self.y.select_columns(indices),
+            y: self.y.select(indices),
         })
     }
 
@@ -216,6 +275,24 @@ fn check_widths<const IN: usize, const OUT: usize>() -> Result<()> {
             name: "Dataset width",
             reason: "IN and OUT must both be at least 1",
         });
+    }
+    Ok(())
+}
+
+/// As many targets as inputs, and at least one sample.
+fn check_samples<T: Real, const IN: usize>(
+    x: &OMatrix<T, Const<IN>, Dyn>,
+    targets: usize,
+) -> Result<()> {
+    if x.ncols() != targets {
+        return Err(Error::LengthMismatch {
+            what: "Dataset targets (samples)",
+            expected: x.ncols(),
+            found: targets,
+        });
+    }
+    if x.ncols() == 0 {
+        return Err(Error::EmptyData);
     }
     Ok(())
 }

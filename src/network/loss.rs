@@ -18,9 +18,13 @@
 use crate::{Real, Result};
 
 pub mod cross_entropy;
+#[cfg(feature = "alloc")]
+mod labels;
 pub mod mse;
 
 pub use cross_entropy::{BinaryCrossEntropy, CrossEntropy};
+#[cfg(feature = "alloc")]
+pub use labels::Labels;
 pub use mse::{Mse, mse, mse_grad, mse_with_grad};
 
 /// A loss over a network with `OUT` outputs in scalar `T`: a sum over samples and its

@@ -69,7 +69,7 @@ impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
     ///     ["nox"],
     /// )?;
     /// assert_eq!(ethanol.len(), 88);
-    /// # Ok::<(), CsvError>(())
+    /// # Ok::<(), constnet::data::CsvError>(())
     /// ```
     ///
     /// # Errors
@@ -105,10 +105,75 @@ fn parse_columns<T: Real, const IN: usize, const OUT: usize>(
     targets: &[&str],
 ) -> Result<Dataset<T, IN, OUT>, CsvError> {
     super::check_widths::<IN, OUT>()?;
+    let wanted: Vec<&str> = inputs.iter().chain(targets).copied().collect();
+    let (mut xs, mut ys) = (Vec::<T>::new(), Vec::<T>::new());
+    let mut row = vec![T::cast(0.0); wanted.len()];
+    read_columns(reader, path, &wanted, |_, fields| {
+        for (k, name) in wanted.iter().enumerate() {
+            row[k] = parse_field::<T>(fields.get(k))
+                .map_err(|m| format!("column `{}`: {m}", name.trim().escape_debug()))?;
+        }
+        xs.extend_from_slice(&row[..IN]);
+        ys.extend_from_slice(&row[IN..]);
+        Ok(())
+    })?;
+    Ok(Dataset::new(
+        OMatrix::<T, Const<IN>, Dyn>::from_vec(xs),
+        OMatrix::<T, Const<OUT>, Dyn>::from_vec(ys),
+    )?)
+}
+
+/// The names of a CSV file's columns: its first non-blank line, split at commas and
+/// trimmed, read with the rules of [`Dataset::from_csv_columns_reader`].
+///
+/// ```
+/// let names = constnet::data::csv_header("data/ethanol.csv")?;
+/// assert_eq!(names, ["compression", "equivalence", "nox"]);
+/// # Ok::<(), constnet::data::CsvError>(())
+/// ```
+///
+/// # Errors
+/// [`CsvError::Io`] naming `path`; [`CsvError::Line`] if the first line is numbers only
+/// (no header), not UTF-8 or too long; [`CsvError::Data`] ([`Error::EmptyData`]) if the
+/// file has no non-blank line.
+pub fn csv_header(path: impl AsRef<Path>) -> Result<Vec<String>, CsvError> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|source| CsvError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut lines = Lines::new(BufReader::new(file), Some(path));
+    let (line, header) = lines.next_line()?.ok_or(Error::EmptyData)?;
+    header_names(header).map_err(|message| lines.error(line, 0, message))
+}
+
+/// The header's names, or the message for a first line of numbers only.
+fn header_names(header: &str) -> Result<Vec<String>, String> {
+    let names: Vec<String> = header.split(',').map(|f| f.trim().to_owned()).collect();
+    if names.iter().all(|f| f.parse::<f64>().is_ok()) {
+        return Err(format!(
+            "expected a header naming the columns, found numbers{}",
+            hint(header)
+        ));
+    }
+    Ok(names)
+}
+
+/// Reads a CSV with a header, calling `row(line, fields)` with the (trimmed) fields of the
+/// `wanted` columns, in that order, for every data row; a message `row` returns becomes a
+/// [`CsvError::Line`] at that line (column 0). Names are trimmed and must be distinct and
+/// non-empty; every row must have the header's number of fields. One line in memory at a
+/// time.
+pub(super) fn read_columns(
+    reader: impl BufRead,
+    path: Option<&Path>,
+    wanted: &[&str],
+    mut row: impl FnMut(usize, Fields<'_>) -> Result<(), String>,
+) -> Result<(), CsvError> {
     // Trimmed as the header's names are, so " nox" finds `nox`.
-    let wanted: Vec<&str> = inputs.iter().chain(targets).map(|s| s.trim()).collect();
+    let wanted: Vec<&str> = wanted.iter().map(|s| s.trim()).collect();
     for (i, name) in wanted.iter().enumerate() {
-        if name.trim().is_empty() {
+        if name.is_empty() {
             return Err(Error::InvalidParameter {
                 name: "CSV column names",
                 reason: "a column name is empty",
@@ -127,16 +192,10 @@ fn parse_columns<T: Real, const IN: usize, const OUT: usize>(
     let Some((header_line, header)) = lines.next_line()? else {
         return Err(Error::EmptyData.into());
     };
-    let names: Vec<String> = header.split(',').map(|f| f.trim().to_owned()).collect();
-    if names.iter().all(|f| f.parse::<f64>().is_ok()) {
-        let message = format!(
-            "expected a header naming the columns, found numbers{}",
-            hint(header)
-        );
-        return Err(lines.error(header_line, 0, message));
-    }
+    let header_hint = hint(header);
+    let names = header_names(header).map_err(|message| lines.error(header_line, 0, message))?;
     let width = names.len();
-    // The file column (0-based) of every wanted name, inputs first.
+    // The file column (0-based) of every wanted name, in the order asked for.
     let mut at = Vec::with_capacity(wanted.len());
     for name in &wanted {
         let mut found = names.iter().enumerate().filter(|(_, n)| n == name);
@@ -145,10 +204,9 @@ fn parse_columns<T: Real, const IN: usize, const OUT: usize>(
             (None, _) => {
                 let all: Vec<&str> = names.iter().map(String::as_str).collect();
                 let message = format!(
-                    "no column `{}` in the header; its columns: {}{}",
+                    "no column `{}` in the header; its columns: {}{header_hint}",
                     name.escape_debug(),
                     list(&all),
-                    hint(header)
                 );
                 return Err(lines.error(header_line, 0, message));
             }
@@ -163,56 +221,70 @@ fn parse_columns<T: Real, const IN: usize, const OUT: usize>(
             }
         }
     }
-    // For every file column, its slot among the wanted names (inputs first), if any.
+    // For every file column, its slot among the wanted names, if any.
     let mut slot = vec![None; width];
     for (k, &j) in at.iter().enumerate() {
         slot[j] = Some(k);
     }
-    let (mut xs, mut ys) = (Vec::<T>::new(), Vec::<T>::new());
-    let mut row = vec![T::cast(0.0); wanted.len()];
+    let mut rows = 0usize;
+    let mut spans = vec![0..0; wanted.len()];
     while let Some((line, text)) = lines.next_line()? {
         // One pass over the fields, no allocation per line; the field count is checked
         // first, so a short row is reported as that rather than as a bad value.
         let mut count = 0;
-        let mut bad = None;
+        let mut start = 0;
         for (j, field) in text.split(',').enumerate() {
             count += 1;
             if let Some(Some(k)) = slot.get(j) {
-                match parse_field::<T>(field.trim()) {
-                    Ok(value) => row[*k] = value,
-                    Err(m) if bad.is_none() => {
-                        let name = wanted[*k].escape_debug();
-                        bad = Some((j + 1, format!("column `{name}`: {m}{}", hint(text))));
-                    }
-                    Err(_) => {}
-                }
+                spans[*k] = start..start + field.len();
             }
+            start += field.len() + 1;
         }
-        let (column, message) = if count != width {
+        if count != width {
             let message = format!(
                 "expected {width} comma-separated fields as in the header, found {count}{}",
                 hint(text)
             );
-            let fields = CsvFields {
+            let counts = CsvFields {
                 found: count,
                 expected: width,
                 first_line: false,
             };
-            return Err(lines.fields_error(line, fields, message));
-        } else if let Some(bad) = bad {
-            bad
-        } else {
-            xs.extend_from_slice(&row[..IN]);
-            ys.extend_from_slice(&row[IN..]);
-            continue;
-        };
-        return Err(lines.error(line, column, message));
+            return Err(lines.fields_error(line, counts, message));
+        }
+        if let Err(message) = row(
+            line,
+            Fields {
+                text,
+                spans: &spans,
+            },
+        ) {
+            // The column of the first wanted field the message names, else the line.
+            let column = wanted
+                .iter()
+                .position(|n| message.starts_with(&format!("column `{}`", n.escape_debug())))
+                .map_or(0, |k| at[k] + 1);
+            let message = format!("{message}{}", hint(text));
+            return Err(lines.error(line, column, message));
+        }
+        rows += 1;
     }
-    if xs.is_empty() {
+    if rows == 0 {
         return Err(Error::EmptyData.into());
     }
-    Ok(Dataset::new(
-        OMatrix::<T, Const<IN>, Dyn>::from_vec(xs),
-        OMatrix::<T, Const<OUT>, Dyn>::from_vec(ys),
-    )?)
+    Ok(())
+}
+
+/// The wanted fields of one row, by their index among the wanted names, trimmed.
+#[derive(Clone, Copy)]
+pub(super) struct Fields<'a> {
+    text: &'a str,
+    spans: &'a [core::ops::Range<usize>],
+}
+
+impl<'a> Fields<'a> {
+    /// Field `k` (in the order the columns were asked for), trimmed.
+    pub(super) fn get(&self, k: usize) -> &'a str {
+        self.text[self.spans[k].clone()].trim()
+    }
 }

@@ -37,6 +37,16 @@ pub enum CsvError {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A class with no row, in a classifier's data set of `classes` classes (labels 0 to
+    /// `classes − 1`).
+    EmptyClass {
+        /// The file (`None` when read from a reader).
+        path: Option<PathBuf>,
+        /// The label no row has.
+        class: usize,
+        /// The number of classes.
+        classes: usize,
+    },
     /// What was read does not make a data set (no rows, a column asked for twice, a data
     /// set that fails [`Dataset::new`](super::Dataset::new)'s checks).
     Data(crate::Error),
@@ -83,6 +93,21 @@ impl fmt::Display for CsvError {
                 }
             }
             CsvError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            CsvError::EmptyClass {
+                path,
+                class,
+                classes,
+            } => {
+                if let Some(path) = path {
+                    write!(f, "{}: ", path.display())?;
+                }
+                write!(
+                    f,
+                    "no row has class {class}: the labels of {classes} classes run from 0 to {}, \
+                     each with at least one row",
+                    classes - 1
+                )
+            }
             CsvError::Data(e) => write!(f, "{e}"),
         }
     }
@@ -93,7 +118,7 @@ impl std::error::Error for CsvError {
         match self {
             CsvError::Io { source, .. } => Some(source),
             CsvError::Data(e) => Some(e),
-            CsvError::Line { .. } => None,
+            CsvError::Line { .. } | CsvError::EmptyClass { .. } => None,
         }
     }
 }

@@ -1,9 +1,9 @@
 //! K-fold cross-validation splits, as indices, and seeded sub-samples.
 
-use rand::Rng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 
-use super::Dataset;
+use super::{Dataset, TargetSet};
 use crate::{Error, Real, Result};
 
 /// A shuffled k-fold split of `n` samples: scikit-learn's `KFold(n_splits=k, shuffle=True)`.
@@ -31,9 +31,10 @@ use crate::{Error, Real, Result};
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KFold {
-    /// The permutation, each fold's segment sorted ascending.
+    /// Every sample once, fold after fold, each fold's segment sorted ascending.
     order: Vec<usize>,
-    k: usize,
+    /// Where each fold starts in `order`, and where the last ends (`k + 1` values).
+    bounds: Vec<usize>,
 }
 
 impl KFold {
@@ -72,12 +73,108 @@ impl KFold {
         })?;
         order.extend(0..n);
         order.shuffle(rng);
-        let mut folds = KFold { order, k };
-        for i in 0..k {
-            let range = folds.range(i);
-            folds.order[range].sort_unstable();
+        let (size, extra) = (n / k, n % k);
+        let bounds = (0..=k).map(|i| i * size + i.min(extra)).collect();
+        Ok(KFold::sorted(order, bounds))
+    }
+
+    /// The folds of `order` cut at `bounds`, each fold's indices sorted.
+    fn sorted(mut order: Vec<usize>, bounds: Vec<usize>) -> Self {
+        for w in bounds.windows(2) {
+            order[w[0]..w[1]].sort_unstable();
         }
-        Ok(folds)
+        KFold { order, bounds }
+    }
+
+    /// A stratified split of labelled samples into `k` folds: scikit-learn's
+    /// `StratifiedKFold(n_splits=k, shuffle=True)` protocol, so every fold holds each class
+    /// in about its share of the data.
+    ///
+    /// The protocol: classes are numbered in order of first appearance; the counts each
+    /// fold takes of each class come from dealing the sorted labels round-robin over the
+    /// folds (`bincount(sorted[i::k])`); then, class by class, the fold numbers of that
+    /// class's samples (`[0, 0, …, 1, 1, …]` by those counts) are shuffled with `rng` and
+    /// assigned to its samples in index order. The shuffles come from `rng`, not NumPy's, so
+    /// the folds are not scikit-learn's for a given seed (write them out to run it on the
+    /// same folds).
+    ///
+    /// ```
+    /// use constnet::data::KFold;
+    /// use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+    ///
+    /// let labels = [0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2];
+    /// let folds = KFold::stratified(&labels, 3, &mut Xoshiro256PlusPlus::seed_from_u64(0))?;
+    /// for i in 0..3 {
+    ///     let classes: Vec<u16> = folds.test(i)?.iter().map(|&j| labels[j]).collect();
+    ///     assert_eq!(classes.iter().filter(|&&c| c == 0).count(), 2); // 6 / 3
+    ///     assert_eq!(classes.len(), 4);
+    /// }
+    /// # Ok::<(), constnet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`name` `"k"`) if `k < 2`, if `k` is more than the
+    /// samples, or if it is more than every class's count (scikit-learn's error; more
+    /// folds than *some* class has rows is allowed, and leaves that class out of some test
+    /// folds); [`Error::TooLarge`] if the indices cannot be allocated.
+    pub fn stratified<R: Rng + ?Sized>(labels: &[u16], k: usize, rng: &mut R) -> Result<Self> {
+        let n = labels.len();
+        // Validated as `new` would, without drawing from `rng`.
+        if k < 2 || k > n {
+            return KFold::new(n, k, &mut rand::rngs::Xoshiro256PlusPlus::seed_from_u64(0));
+        }
+        // Classes by order of first appearance, and each sample's class in that order.
+        let mut seen: Vec<u16> = Vec::new();
+        let encoded: Vec<usize> = labels
+            .iter()
+            .map(|c| match seen.iter().position(|s| s == c) {
+                Some(i) => i,
+                None => {
+                    seen.push(*c);
+                    seen.len() - 1
+                }
+            })
+            .collect();
+        let mut counts = vec![0usize; seen.len()];
+        for &c in &encoded {
+            counts[c] += 1;
+        }
+        if counts.iter().all(|&c| k > c) {
+            return Err(Error::InvalidParameter {
+                name: "k",
+                reason: "more folds than any class has samples",
+            });
+        }
+        // The sorted labels dealt round-robin: fold i takes sorted[i], sorted[i + k], ….
+        let sorted: Vec<usize> = (0..counts.len())
+            .flat_map(|c| core::iter::repeat_n(c, counts[c]))
+            .collect();
+        let mut allocation = vec![vec![0usize; counts.len()]; k];
+        for (j, &c) in sorted.iter().enumerate() {
+            allocation[j % k][c] += 1;
+        }
+        let mut fold_of = vec![0usize; n];
+        for c in 0..counts.len() {
+            let mut folds: Vec<usize> = (0..k)
+                .flat_map(|i| core::iter::repeat_n(i, allocation[i][c]))
+                .collect();
+            folds.shuffle(rng);
+            let members = (0..n).filter(|&j| encoded[j] == c);
+            for (j, f) in members.zip(folds) {
+                fold_of[j] = f;
+            }
+        }
+        let mut order = Vec::new();
+        order.try_reserve_exact(n).map_err(|_| Error::TooLarge {
+            what: "k-fold split (samples)",
+            count: n,
+        })?;
+        let mut bounds = vec![0];
+        for i in 0..k {
+            order.extend((0..n).filter(|&j| fold_of[j] == i));
+            bounds.push(order.len());
+        }
+        Ok(KFold::sorted(order, bounds))
     }
 
     /// The number of folds, `k`.
@@ -91,7 +188,7 @@ impl KFold {
     /// ```
     #[must_use]
     pub fn k(&self) -> usize {
-        self.k
+        self.bounds.len() - 1
     }
 
     /// The number of samples split, `n`.
@@ -108,12 +205,9 @@ impl KFold {
         self.order.len()
     }
 
-    /// Where fold `i` lies in the permutation.
+    /// Where fold `i` lies in `order`.
     fn range(&self, i: usize) -> core::ops::Range<usize> {
-        let (n, k) = (self.order.len(), self.k);
-        let (size, extra) = (n / k, n % k);
-        let start = i * size + i.min(extra);
-        start..start + size + usize::from(i < extra)
+        self.bounds[i]..self.bounds[i + 1]
     }
 
     /// The test indices of fold `i`, ascending.
@@ -134,7 +228,7 @@ impl KFold {
     /// # Errors
     /// [`Error::InvalidParameter`] (`name` `"fold"`) if `i >= k()`.
     pub fn test(&self, i: usize) -> Result<&[usize]> {
-        if i >= self.k {
+        if i >= self.k() {
             return Err(Error::InvalidParameter {
                 name: "fold",
                 reason: "past the last fold",
@@ -168,7 +262,7 @@ impl KFold {
     }
 }
 
-impl<T: Real, const IN: usize, const OUT: usize> Dataset<T, IN, OUT> {
+impl<T: Real, const IN: usize, const OUT: usize, Y: TargetSet> Dataset<T, IN, OUT, Y> {
     /// A shuffled k-fold split of this data set's samples (see [`KFold`]); take each fold
     /// with [`fold`](Self::fold).
     ///
