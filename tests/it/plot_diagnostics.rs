@@ -3,8 +3,7 @@
 use constnet::diagnose::{Diagnostics, diagnose};
 use constnet::fsutil::Staging;
 use constnet::plot::{diagnostics, stage_diagnostics};
-use constnet::train::{TrainConfig, fit};
-use constnet::{Dense, Error, Init, InitScheme, Relu, Sgd, net};
+use constnet::{Dense, Error, Init, InitScheme, Mse, Relu, Sgd, Trainer, net};
 use nalgebra::{Const, Dyn, OMatrix};
 use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
 
@@ -31,14 +30,13 @@ fn snapshots(
     every: usize,
     chunks: usize,
 ) -> Vec<(usize, Diagnostics)> {
-    let config = TrainConfig {
-        epochs: every,
-        ..TrainConfig::default()
-    };
-    let mut out = vec![(0, diagnose(net, x, y).unwrap())];
+    let mut out = vec![(0, diagnose(net, x, y, &Mse).unwrap())];
     for c in 1..=chunks {
-        fit(net, &mut Sgd::new(lr).unwrap(), x, y, &config, |_, _| {}).unwrap();
-        out.push((c * every, diagnose(net, x, y).unwrap()));
+        Trainer::new(x, y)
+            .epochs(every)
+            .fit(net, &mut Sgd::new(lr).unwrap(), &Mse)
+            .unwrap();
+        out.push((c * every, diagnose(net, x, y, &Mse).unwrap()));
     }
     out
 }
@@ -70,11 +68,11 @@ fn a_dying_layer_and_vanished_gradients_still_draw() {
     let dir = Scratch::new("plot-diag-dead");
     let (x, y) = cubic(100, -2.0, 2.0, 2);
     let mut net = seed_net(2);
-    let mut snaps = vec![(0, diagnose(&net, &x, &y).unwrap())];
+    let mut snaps = vec![(0, diagnose(&net, &x, &y, &Mse).unwrap())];
     // Hidden layer 2 dies: the gradients of layers 1 and 3 become exactly zero, which a
     // log axis cannot show (skipped, documented).
     net.first.first.second.b.fill(-1e3);
-    let dead = diagnose(&net, &x, &y).unwrap();
+    let dead = diagnose(&net, &x, &y, &Mse).unwrap();
     assert_eq!(dead.dead_layers(), [2]);
     assert_eq!(dead.layers[0].grad_norm, Some(0.0));
     snaps.push((1, dead.clone()));
@@ -85,7 +83,7 @@ fn a_dying_layer_and_vanished_gradients_still_draw() {
     // A zero network on zero targets: every gradient norm is zero.
     let zero: Seed = constnet::Params::zeros();
     let x0 = Row::zeros(10);
-    let flat = diagnose(&zero, &x0, &x0).unwrap();
+    let flat = diagnose(&zero, &x0, &x0, &Mse).unwrap();
     assert!(
         flat.layers
             .iter()
@@ -106,10 +104,10 @@ fn bad_snapshots_are_errors_and_stage_nothing() {
         Err(Error::EmptyData)
     ));
     let (x, y) = cubic(20, -2.0, 2.0, 3);
-    let seed = diagnose(&seed_net(3), &x, &y).unwrap();
+    let seed = diagnose(&seed_net(3), &x, &y, &Mse).unwrap();
     let small: net![Dense<1, 8>, Relu, Dense<8, 1>] =
         Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(3), InitScheme::He);
-    let other = diagnose(&small, &x, &y).unwrap();
+    let other = diagnose(&small, &x, &y, &Mse).unwrap();
     assert!(matches!(
         stage_diagnostics(&mut staging, &path, &[(0, seed.clone()), (1, other)]),
         Err(Error::InvalidParameter {
