@@ -7,10 +7,10 @@ use constnet::{
 use nalgebra::{Const, Dyn, OMatrix};
 use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
 
-type Seed<T = f32> = net![Dense<1, 64, T>, Relu, Dense<64, 64, T>, Relu, Dense<64, 1, T>];
+type SeedNet<T = f32> = net![Dense<1, 64, T>, Relu, Dense<64, 64, T>, Relu, Dense<64, 1, T>];
 type Row<T = f32> = OMatrix<T, Const<1>, Dyn>;
 
-fn model<T: Real>(seed: u64) -> Seed<T> {
+fn model<T: Real>(seed: u64) -> SeedNet<T> {
     Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(seed), InitScheme::He)
 }
 
@@ -24,7 +24,7 @@ fn cubic<T: Real>(n: usize, seed: u64) -> (Row<T>, Row<T>) {
 
 /// Per layer with parameters, the L2 norm of a direct whole-batch backward's gradient,
 /// summed in the order `diagnose` sums (tensor by tensor, in f64).
-fn direct_norms<T: Real>(net: &Seed<T>, x: &Row<T>, y: &Row<T>) -> Vec<f64> {
+fn direct_norms<T: Real>(net: &SeedNet<T>, x: &Row<T>, y: &Row<T>) -> Vec<f64> {
     let (pred, mut ws) = net.forward_train(x);
     let grad_pred = loss::mse_grad(&pred, y).unwrap();
     let (_, grad) = net.backward(x, &mut ws, &grad_pred).unwrap();
@@ -102,7 +102,7 @@ fn reports_follow_a_forward_pass_that_computes_what_forward_computes() {
     net.report(&x, &ws, &mut reports);
     assert_eq!(y, net.forward(&x));
     let tensors: usize = reports.iter().map(|r| r.tensors).sum();
-    assert_eq!(tensors, <Seed as Params<f32>>::TENSORS);
+    assert_eq!(tensors, <SeedNet as Params<f32>>::TENSORS);
     let names: Vec<_> = reports.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(
         names,
