@@ -1,7 +1,7 @@
 //! Mini-batch training steps of the seed network: Adam, momentum and SGD at batch 1, 8, 32
-//! and 128, as `train::fit` runs them (gather, forward, MSE, backward, update).
+//! and 128, as the `Trainer` runs them (gather, forward, MSE, backward, update).
 //!
-//! Each timed call is one `fit`, from a fresh model and optimizer (steps 1…1 024 of a run,
+//! Each timed call is one `Trainer::fit`, from a fresh model and optimizer (steps 1…1 024 of a run,
 //! as the example's runs are), on N = 1 024 samples of the cubic with `epochs = batch`,
 //! which is exactly 1 024 steps for every batch size here: **time per call ÷ 1 024 = time
 //! per step** (`fit`'s one-off validation, buffers and final loss check are ~1% of a call).
@@ -22,11 +22,12 @@ use std::time::Duration;
 
 use constnet::nalgebra::{Const, Dyn, OMatrix};
 use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
-use constnet::train::{TrainConfig, fit};
-use constnet::{Adam, Dense, Init, InitScheme, Momentum, Optimizer, Params, Relu, Sgd, net};
+use constnet::{
+    Adam, Dense, Init, InitScheme, Momentum, Mse, Optimizer, Params, Relu, Sgd, Trainer, net,
+};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
-type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type SeedNet = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
 type Row = OMatrix<f32, Const<1>, Dyn>;
 
 /// Samples per call; every batch size here divides it.
@@ -42,8 +43,8 @@ fn cubic() -> (Row, Row) {
     (x, y)
 }
 
-/// Benches `fit` with `batch` for `epochs` epochs per call; `flops_per_param` per update.
-fn bench<O: Optimizer<f32, Seed>>(
+/// Benches `Trainer::fit` with `batch` for `epochs` epochs per call; `flops_per_param` per update.
+fn bench<O: Optimizer<f32, SeedNet>>(
     c: &mut Criterion,
     name: &str,
     batches: &[usize],
@@ -52,7 +53,7 @@ fn bench<O: Optimizer<f32, Seed>>(
     mut optimizer: impl FnMut() -> O,
 ) {
     let (x, y) = cubic();
-    let params = <Seed as Params<f32>>::num_params() as u64;
+    let params = <SeedNet as Params<f32>>::num_params() as u64;
     let mut group = c.benchmark_group(name);
     group
         .warm_up_time(Duration::from_millis(500))
@@ -63,14 +64,7 @@ fn bench<O: Optimizer<f32, Seed>>(
         let steps = (epochs * N / batch) as u64;
         let flops = steps * (PER_SAMPLE * batch as u64 + flops_per_param * params);
         group.throughput(Throughput::Elements(flops));
-        let config = TrainConfig {
-            epochs,
-            batch_size: Some(batch),
-            shuffle_seed: 7,
-            drop_last: false,
-            early_stopping: None,
-        };
-        let model: Seed = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(42), InitScheme::He);
+        let model: SeedNet = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(42), InitScheme::He);
         // A fresh model and optimizer per call (setup, not timed): every call runs steps
         // 1…1 024 of a run, as the example does, instead of a run criterion kept going
         // (Adam past step 17 321 would skip its second bias correction).
@@ -78,7 +72,13 @@ fn bench<O: Optimizer<f32, Seed>>(
             b.iter_batched(
                 || (model.clone(), optimizer()),
                 |(mut model, mut opt)| {
-                    fit(&mut model, &mut opt, black_box(&x), &y, &config, |_, _| {}).unwrap()
+                    Trainer::new(black_box(&x), &y)
+                        .epochs(epochs)
+                        .batch_size(batch)
+                        .shuffle_seed(7)
+                        .drop_last(false)
+                        .fit(&mut model, &mut opt, &Mse)
+                        .unwrap()
                 },
                 BatchSize::LargeInput,
             )

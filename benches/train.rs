@@ -5,13 +5,13 @@
 //! [`epoch_flops`]; for the seed net it is 25 477·N + 8 706 ≈ 25 500·N per epoch.
 //!
 //! Groups:
-//! - `epoch/N`: full-batch epochs (forward, MSE, backward, SGD step) of `train::fit`,
+//! - `epoch/N`: full-batch epochs (forward, MSE, backward, SGD step) of `Trainer::fit`,
 //!   N ∈ {100, 1 000, 10 000, 100 000}; each timed call runs many epochs (~1e10 FLOP).
 //! - `sgemm/N`: nalgebra's `gemm` (matrixmultiply) on 64×64 · 64×N, the ceiling.
 //! - `width/H`: epochs of `1 → H → ReLU → H → ReLU → 1` at N = 1 000, H ∈ {16, 64, 256}.
-//! - `fit900`: `train::fit` for 900 epochs at N = 1 000, the example's loop.
-//! - `epoch_par/N` (with `--features parallel`): `train::fit_parallel`, N ∈ {1 000, 10 000,
-//!   100 000}.
+//! - `fit900`: `Trainer::fit` for 900 epochs at N = 1 000, the example's loop.
+//! - `epoch_par/N` (with `--features parallel`): `Trainer::threads(2)`, N ∈ {1 000,
+//!   10 000, 100 000}.
 //!
 //! Compare the rates with `python3 benches/ratios.py` (see `benches/README.md`).
 
@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use constnet::nalgebra::{Const, Dyn, OMatrix, SMatrix};
 use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
-use constnet::train::{TrainConfig, fit};
-use constnet::{Dense, Init, InitScheme, Relu, Sgd, net};
+use constnet::train::History;
+use constnet::{Dense, Init, InitScheme, Mse, Relu, Sgd, Trainer, net};
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
@@ -69,16 +69,17 @@ fn epochs_per_call(flops_per_epoch: u64) -> usize {
     (10_000_000_000 / flops_per_epoch).max(10) as usize
 }
 
-/// Benches `train::fit` on `n` samples of the cubic for `1 → H → H → 1`, full batch, SGD,
+/// Benches `Trainer::fit` on `n` samples of the cubic for `1 → H → H → 1`, full batch, SGD,
 /// with throughput = FLOP of all its epochs. The model keeps training from call to call
 /// (a small learning rate keeps it finite), so nothing but `fit` is timed.
 fn bench_fit<const H: usize>(group: &mut Group<'_>, id: BenchmarkId, n: usize) {
-    bench_trainer::<H>(group, id, n, |m, o, x, y, c| fit(m, o, x, y, c, |_, _| {}));
+    bench_trainer::<H>(group, id, n, |m, o, x, y, epochs| {
+        Trainer::new(x, y).epochs(epochs).fit(m, o, &Mse)
+    });
 }
 
-/// The signature `fit` and `fit_parallel` share, for the seed's data and SGD.
-type Trainer<M> =
-    fn(&mut M, &mut Sgd<f32>, &Data, &Data, &TrainConfig) -> constnet::Result<Vec<f64>>;
+/// Training for some epochs, on one thread or two, with the seed's data and SGD.
+type Train<M> = fn(&mut M, &mut Sgd<f32>, &Data, &Data, usize) -> constnet::Result<History>;
 type Data = OMatrix<f32, Const<1>, Dyn>;
 
 /// [`bench_fit`] with the training function as a parameter.
@@ -86,7 +87,7 @@ fn bench_trainer<const H: usize>(
     group: &mut Group<'_>,
     id: BenchmarkId,
     n: usize,
-    train: Trainer<Mlp<H>>,
+    train: Train<Mlp<H>>,
 ) {
     let flops = epoch_flops(H as u64, n as u64);
     let epochs = epochs_per_call(flops);
@@ -98,12 +99,8 @@ fn bench_trainer<const H: usize>(
         InitScheme::He,
     ));
     let mut sgd = Sgd::new(1e-4).unwrap();
-    let config = TrainConfig {
-        epochs,
-        ..TrainConfig::default()
-    };
     group.bench_function(id, |b| {
-        b.iter(|| train(&mut model, &mut sgd, &x, &y, &config).unwrap())
+        b.iter(|| train(&mut model, &mut sgd, &x, &y, epochs).unwrap())
     });
 }
 
@@ -129,10 +126,9 @@ fn epoch(c: &mut Criterion) {
     group.finish();
 }
 
-/// `epoch_par/N`: as `epoch/N`, with `train::fit_parallel` (feature `parallel`).
+/// `epoch_par/N`: as `epoch/N`, on two threads (feature `parallel`).
 #[cfg(feature = "parallel")]
 fn epoch_par(c: &mut Criterion) {
-    use constnet::train::fit_parallel;
     let mut group = c.benchmark_group("epoch_par");
     configure(&mut group);
     for n in [1_000, 10_000, 100_000] {
@@ -140,7 +136,7 @@ fn epoch_par(c: &mut Criterion) {
             &mut group,
             BenchmarkId::from_parameter(n),
             n,
-            |m, o, x, y, c| fit_parallel(m, o, x, y, c, |_, _| {}),
+            |m, o, x, y, epochs| Trainer::new(x, y).epochs(epochs).threads(2).fit(m, o, &Mse),
         );
     }
     group.finish();
@@ -184,15 +180,16 @@ fn fit900(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5));
     let n = 1_000;
     let (x, y) = cubic(n);
-    let config = TrainConfig::default();
-    assert_eq!(config.epochs, 900);
     group.throughput(Throughput::Elements(900 * epoch_flops(64, n as u64)));
     group.bench_function(BenchmarkId::from_parameter(n), |b| {
         b.iter(|| {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
             let mut model: Mlp<64> = Init::init(&mut rng, InitScheme::He);
             let mut sgd = Sgd::new(0.01).unwrap();
-            fit(&mut model, &mut sgd, &x, &y, &config, |_, _| {}).ok()
+            // The Trainer's defaults: the seed's 900 full-batch epochs.
+            let history = Trainer::new(&x, &y).fit(&mut model, &mut sgd, &Mse).ok();
+            assert!(history.as_ref().is_none_or(|h| h.epochs() == 900));
+            history
         })
     });
     group.finish();

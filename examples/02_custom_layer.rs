@@ -7,9 +7,11 @@
 //!
 //! - `Softplus`, `ln(1 + eˣ)`: an activation is `f` and `f'` (plus one line saying it keeps
 //!   the width). It fuses into the `Dense` layers around it like a built-in one.
-//! - `Scale<N>`, `y = s ⊙ x`: a learnable per-feature factor. A layer is its shape, its
-//!   parameter list, its forward and backward passes, and an empty `Fuse` impl.
-//! - `Residual<L>`, `y = x + L(x)`: a wrapper around any width-preserving network.
+//! - `Scale<N>`, `y = s ⊙ x`: a learnable per-feature factor. A layer is its shape
+//!   (`Layer`), its parameter list (one `params!` line) and its forward and backward passes
+//!   (`Forward`: a workspace type, `forward_into`, `backward_into`); the rest has defaults.
+//! - `Residual<L>`, `y = x + L(x)`: a wrapper around any width-preserving network, whose
+//!   parameters are the inner network's.
 //!
 //! Each is checked against finite differences with `constnet::gradcheck` before the network
 //! trains on `y = x³`; the trained network is saved, loaded back and must give the same
@@ -19,32 +21,30 @@ use constnet::layer::Buffers;
 use constnet::nalgebra::allocator::Allocator;
 use constnet::nalgebra::{Const, DefaultAllocator, Dim, DimName, Dyn, OMatrix, SVector};
 use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
-use constnet::train::{TrainConfig, fit};
 use constnet::{
-    Activation, Adam, Dense, Forward, Fuse, Init, InitScheme, Layer, Params, Real, Relu, Result,
-    gradcheck, metrics, net, persist,
+    Activation, Adam, Dense, Forward, Init, InitScheme, Layer, Mse, Params, Real, Relu, Result,
+    Trainer, gradcheck, metrics, net, params, persist,
 };
 use rand::Rng;
 
 /// `ln(1 + eˣ)`, a smooth ReLU. Its derivative is the logistic sigmoid.
 #[derive(Clone, Copy, Debug, Default)]
 struct Softplus;
-
 impl<D: DimName, T: Real> Layer<D, T> for Softplus {
     type Out = D;
 }
 
 impl Activation for Softplus {
     fn f<T: Real>(&self, x: T) -> T {
-        // max(x, 0) + ln(1 + e^-|x|): no overflow for large |x|.
-        x.max(T::zero()) + (-x.abs()).exp().ln_1p()
+        x.max(T::zero()) + (-x.abs()).exp().ln_1p() // ln(1 + eˣ) without overflow
     }
     fn df<T: Real>(&self, x: T) -> T {
         constnet::Sigmoid.f(x)
     }
 }
 
-/// `y = s ⊙ x`: one learnable factor per feature.
+/// `y = s ⊙ x`: one learnable factor per feature, 1 at first. Backward: `∂L/∂x = s ⊙ g`, and
+/// `∂L/∂s = Σ x ⊙ g` over the samples (the same `s` scales every sample).
 #[derive(Clone, Debug, PartialEq)]
 struct Scale<const N: usize, T: Real = f32> {
     s: SVector<T, N>,
@@ -54,34 +54,12 @@ impl<const N: usize, T: Real> Layer<Const<N>, T> for Scale<N, T> {
     type Out = Const<N>;
 }
 
-impl<const N: usize, T: Real> Params<T> for Scale<N, T> {
-    const TENSORS: usize = 1;
-    fn shape(i: usize) -> (usize, usize) {
-        if i == 0 { (N, 1) } else { (0, 0) }
-    }
-    fn tensor(&self, i: usize) -> &[T] {
-        if i == 0 { self.s.as_slice() } else { &[] }
-    }
-    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
-        if i == 0 {
-            self.s.as_mut_slice()
-        } else {
-            &mut []
-        }
-    }
-    fn zeros() -> Self {
-        Scale {
-            s: SVector::zeros(),
-        }
-    }
-}
+params!(impl[const N: usize, T: Real] Params<T> for Scale<N, T> { s: SVector<T, N> });
 
-/// Starts as the identity: every factor 1.
 impl<const N: usize, T: Real> Init<T> for Scale<N, T> {
     fn init<R: Rng + ?Sized>(_: &mut R, _: InitScheme) -> Self {
-        Scale {
-            s: SVector::repeat(T::one()),
-        }
+        let s = SVector::repeat(T::one());
+        Scale { s }
     }
 }
 
@@ -90,48 +68,24 @@ where
     DefaultAllocator: Allocator<Const<N>, B>,
 {
     type Workspace = Buffers<T, Const<N>, Const<N>, B>;
-    fn workspace(batch: B) -> Self::Workspace {
-        Buffers::new(batch)
-    }
-    fn output(ws: &Self::Workspace) -> &OMatrix<T, Const<N>, B> {
-        &ws.output
-    }
-    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, Const<N>, B> {
-        &ws.grad_input
-    }
-
-    /// `y = s ⊙ x`, sample by sample.
     fn forward_into(&self, x: &OMatrix<T, Const<N>, B>, ws: &mut Self::Workspace) {
-        ws.output.clone_from(x);
-        for mut y in ws.output.column_iter_mut() {
-            y.component_mul_assign(&self.s);
-        }
+        ws.output = x.map_with_location(|i, _, v| v * self.s[i]);
     }
-
-    /// `∂L/∂s = Σ_samples x ⊙ g` (s touches every sample), `∂L/∂x = s ⊙ g`.
     fn backward_into(
         &self,
         x: &OMatrix<T, Const<N>, B>,
         ws: &mut Self::Workspace,
         g: &OMatrix<T, Const<N>, B>,
         grad: &mut Self,
-        _grad_input: bool,
     ) -> Result<()> {
         grad.s = x.component_mul(g).column_sum();
-        ws.grad_input.clone_from(g);
-        for mut gx in ws.grad_input.column_iter_mut() {
-            gx.component_mul_assign(&self.s);
-        }
+        ws.grad_input = g.map_with_location(|i, _, v| v * self.s[i]);
         Ok(())
     }
 }
 
-impl<const N: usize, T: Real, B: Dim> Fuse<T, Const<N>, B> for Scale<N, T> where
-    DefaultAllocator: Allocator<Const<N>, B>
-{
-}
-
-/// `y = x + L(x)` for a network `L` that keeps the width.
+/// `y = x + L(x)` for a network `L` that keeps the width. Backward: `∂L/∂θ` is the inner
+/// network's; `∂L/∂x = g + (∂L/∂x through L)`, the identity path passing `g` on unchanged.
 #[derive(Clone, Debug, PartialEq)]
 struct Residual<L>(L);
 
@@ -139,24 +93,7 @@ impl<D: DimName, T: Real, L: Layer<D, T, Out = D>> Layer<D, T> for Residual<L> {
     type Out = D;
 }
 
-impl<T: Real, L: Params<T>> Params<T> for Residual<L> {
-    const TENSORS: usize = L::TENSORS;
-    fn shape(i: usize) -> (usize, usize) {
-        L::shape(i)
-    }
-    fn tensor(&self, i: usize) -> &[T] {
-        self.0.tensor(i)
-    }
-    fn tensor_mut(&mut self, i: usize) -> &mut [T] {
-        self.0.tensor_mut(i)
-    }
-    fn frozen(i: usize) -> bool {
-        L::frozen(i)
-    }
-    fn zeros() -> Self {
-        Residual(L::zeros())
-    }
-}
+params!(impl[T: Real, L: Params<T>] Params<T> for Residual<L> { 0: L });
 
 impl<T: Real, L: Init<T>> Init<T> for Residual<L> {
     fn init<R: Rng + ?Sized>(rng: &mut R, scheme: InitScheme) -> Self {
@@ -164,56 +101,27 @@ impl<T: Real, L: Init<T>> Init<T> for Residual<L> {
     }
 }
 
-impl<T, D, B, L> Forward<T, D, B> for Residual<L>
+impl<T: Real, D: DimName, B: Dim, L: Forward<T, D, B, Out = D>> Forward<T, D, B> for Residual<L>
 where
-    T: Real,
-    D: DimName,
-    B: Dim,
-    L: Forward<T, D, B, Out = D>,
     DefaultAllocator: Allocator<D, B>,
 {
-    /// The inner network's workspace, and this layer's output and input gradient.
+    /// The inner network's workspace, then this layer's output and input gradient.
     type Workspace = (L::Workspace, Buffers<T, D, D, B>);
-    fn workspace(batch: B) -> Self::Workspace {
-        (L::workspace(batch), Buffers::new(batch))
-    }
-    fn output(ws: &Self::Workspace) -> &OMatrix<T, D, B> {
-        &ws.1.output
-    }
-    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, D, B> {
-        &ws.1.grad_input
-    }
-
-    /// `y = x + L(x)`.
     fn forward_into(&self, x: &OMatrix<T, D, B>, (inner, own): &mut Self::Workspace) {
         self.0.forward_into(x, inner);
         own.output = x + L::output(inner);
     }
-
-    /// `∂L/∂θ` is the inner network's; `∂L/∂x = g + (∂L/∂x through L)`: the identity path
-    /// passes the gradient on unchanged.
     fn backward_into(
         &self,
         x: &OMatrix<T, D, B>,
         (inner, own): &mut Self::Workspace,
         g: &OMatrix<T, D, B>,
         grad: &mut Self,
-        _grad_input: bool,
     ) -> Result<()> {
-        self.0.backward_into(x, inner, g, &mut grad.0, true)?;
+        self.0.backward_into(x, inner, g, &mut grad.0)?;
         own.grad_input = g + L::grad_input(inner);
         Ok(())
     }
-}
-
-impl<T, D, B, L> Fuse<T, D, B> for Residual<L>
-where
-    T: Real,
-    D: DimName,
-    B: Dim,
-    L: Forward<T, D, B, Out = D>,
-    DefaultAllocator: Allocator<D, B>,
-{
 }
 
 /// The whole network: the seed's shape with the three new pieces in it.
@@ -249,19 +157,11 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let mut model: Model = Init::init(&mut rng, InitScheme::He);
     let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(400, |_, j| j as f32 / 100.0 - 2.0);
     let y = x.map(|v| v * v * v);
-    let config = TrainConfig {
-        epochs: 600,
-        ..TrainConfig::default()
-    };
-    let losses = fit(
-        &mut model,
-        &mut Adam::new(0.003)?,
-        &x,
-        &y,
-        &config,
-        |_, _| {},
-    )?;
+    let history = Trainer::new(&x, &y)
+        .epochs(600)
+        .fit(&mut model, &mut Adam::new(0.003)?, &Mse)?;
     let r2 = metrics::r2(model.forward(&x).as_slice(), y.as_slice())?;
+    let losses = &history.train;
     println!(
         "trained {} epochs: loss {:.4} -> {:.5}, R² {r2:.4}",
         losses.len(),

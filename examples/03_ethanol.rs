@@ -19,17 +19,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use constnet::data::Dataset;
-use constnet::train::{EarlyStopping, History, TrainConfig, Validation, fit_validated};
+use constnet::train::{EarlyStopping, History};
 use constnet::{
-    AdamConfig, Dense, Forward, Init, InitScheme, Relu, Scaled, eval, export, net, persist,
+    AdamConfig, Dense, Forward, Init, InitScheme, Mse, Relu, Scaled, Trainer, eval, export, net,
+    persist,
 };
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
 /// The network in the model's own units; its input and output widths are in the type.
-type Net = net![Dense<2, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type Inner = net![Dense<2, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
 /// Raw ratios in, raw NOx out: the scalers are part of the model, its file and its export.
-type Model = Scaled<Net, 2, 1>;
+type Model = Scaled<Inner, 2, 1>;
 type Data = Dataset<f32, 2, 1>;
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -176,35 +177,27 @@ fn train_model(
             (rest, Some(val))
         }
     };
-    let mut model = Model::fit(Init::init(rng, InitScheme::He), fit_on.x(), fit_on.y())?;
+    let mut model = Model::from_data(Init::init(rng, InitScheme::He), fit_on.x(), fit_on.y())?;
     let scaled = model.training_data(&fit_on)?;
     let scaled_val = val.map(|v| model.training_data(&v)).transpose()?;
-    let config = TrainConfig {
-        epochs: if recipe == Recipe::Fixed { 200 } else { 1000 },
-        early_stopping: (recipe == Recipe::EarlyStopping).then_some(EarlyStopping {
-            patience: 50,
-            min_delta: 0.0,
-            restore_best: true,
-        }),
-        ..TrainConfig::default()
-    };
     let mut adam = AdamConfig {
         lr: 0.01,
         ..AdamConfig::default()
     }
     .build()?;
-    let validation = scaled_val
-        .as_ref()
-        .map(|v| Validation { x: v.x(), y: v.y() });
-    let history = fit_validated(
-        &mut model.net,
-        &mut adam,
-        scaled.x(),
-        scaled.y(),
-        validation,
-        &config,
-        |_| {},
-    )?;
+    let mut trainer = Trainer::new(scaled.x(), scaled.y());
+    trainer = match recipe {
+        Recipe::Fixed => trainer.epochs(200),
+        Recipe::EarlyStopping => trainer.epochs(1000).early_stopping(EarlyStopping {
+            patience: 50,
+            min_delta: 0.0,
+            restore_best: true,
+        }),
+    };
+    if let Some(v) = &scaled_val {
+        trainer = trainer.validation(v.x(), v.y());
+    }
+    let history = trainer.fit(&mut model.net, &mut adam, &Mse)?;
     Ok((model, history))
 }
 

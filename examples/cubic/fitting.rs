@@ -6,14 +6,14 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use constnet::diagnose::{self, Diagnostics};
-use constnet::train::{EarlyStopping, Epoch, History, TrainConfig, Validation};
-use constnet::{AdamConfig, Init, InitScheme, Momentum, Optimizer, Sgd};
+use constnet::train::{EarlyStopping, Epoch, History, OnEpoch};
+use constnet::{AdamConfig, Init, InitScheme, Momentum, Mse, Optimizer, Sgd, Trainer};
 use nalgebra::{Const, Dyn, OMatrix};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
 use crate::args::{Args, OptimizerKind, ScaleKind};
-use crate::{Data, Model, Seed};
+use crate::{Data, Model, SeedNet};
 
 /// Diagnostics are taken at about this many epochs of a run (and at its last).
 const SNAPSHOTS: usize = 50;
@@ -29,7 +29,7 @@ const DEAD_EPOCHS: usize = 90;
 pub struct Trained {
     pub model: Model,
     /// The network before training (to tell a run whose steps changed nothing).
-    pub initial: Seed,
+    pub initial: SeedNet,
     pub history: History,
     /// `(epoch, diagnostics on a sample of the data trained on)`.
     pub snapshots: Vec<(usize, Diagnostics)>,
@@ -94,11 +94,11 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
         }
         None => (train.clone(), None),
     };
-    let net: Seed = Init::init(rng, InitScheme::He);
+    let net: SeedNet = Init::init(rng, InitScheme::He);
     let initial = net.clone();
     // Scalers from the data trained on only: never from validation or test data.
     let mut model = match args.scale {
-        ScaleKind::Standard => Model::fit(net, fit_on.x(), fit_on.y())?,
+        ScaleKind::Standard => Model::from_data(net, fit_on.x(), fit_on.y())?,
         ScaleKind::None => Model::new(net),
     };
     let fitted = model.training_data(&fit_on)?;
@@ -106,22 +106,27 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
     // Its own RNG: the sample must not change what training draws.
     let mut sample_rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let sample = fitted.sample(SNAPSHOT_SAMPLES, &mut sample_rng)?;
-    let config = TrainConfig {
-        epochs: args.epochs,
-        // The real-data default (256) means "all of a smaller set"; a size the user gave
-        // is checked by the library.
-        batch_size: match args.batch_size {
-            Some(b) if !args.has("batch-size") => Some(b.min(fitted.len())),
-            other => other,
-        },
-        shuffle_seed: args.seed,
-        drop_last: false,
-        early_stopping: args.patience.map(|patience| EarlyStopping {
+    let mut trainer = Trainer::new(fitted.x(), fitted.y())
+        .epochs(args.epochs)
+        .shuffle_seed(args.seed)
+        .drop_last(false);
+    // The real-data default (256) means "all of a smaller set"; a size the user gave is
+    // checked by the library.
+    match args.batch_size {
+        Some(b) if !args.has("batch-size") => trainer = trainer.batch_size(b.min(fitted.len())),
+        Some(b) => trainer = trainer.batch_size(b),
+        None => {}
+    }
+    if let Some(patience) = args.patience {
+        trainer = trainer.early_stopping(EarlyStopping {
             patience,
             min_delta: 0.0,
             restore_best: true,
-        }),
-    };
+        });
+    }
+    if let Some(v) = &scaled_val {
+        trainer = trainer.validation(v.x(), v.y());
+    }
     let mut every = (args.epochs / SNAPSHOTS).max(1);
     let (mut losses, mut val_losses) = (Vec::new(), Vec::new());
     let progress_every = (args.epochs / 10).max(1);
@@ -129,7 +134,7 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
     let mut inspecting = Duration::ZERO;
     let mut failed = None;
     let mut dead_since: Option<usize> = None;
-    let on_epoch = |e: &Epoch<'_, Seed>| {
+    let on_epoch = |e: &Epoch<'_, SeedNet>| {
         let n = e.epoch + 1;
         // Kept for the plots of a run that fails part-way (the library's history is
         // returned only on success).
@@ -149,7 +154,7 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
         }
         let started = Instant::now();
         let mut flow = ControlFlow::Continue(());
-        match diagnose::diagnose(e.net, sample.x(), sample.y()) {
+        match diagnose::diagnose(e.net, sample.x(), sample.y(), &Mse) {
             Ok(d) => {
                 let dead = d.dead_layers().first().copied();
                 match (dead, dead_since) {
@@ -158,7 +163,7 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
                         // Confirmed on every training row (a sample can miss the rows
                         // that still fire), and said as it happens.
                         let all = sample.len() == fitted.len()
-                            || diagnose::diagnose(e.net, fitted.x(), fitted.y())
+                            || diagnose::diagnose(e.net, fitted.x(), fitted.y(), &Mse)
                                 .is_ok_and(|f| f.dead_layers().contains(&layer));
                         if all {
                             dead_since = Some(e.epoch);
@@ -193,12 +198,8 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
         inspecting += started.elapsed();
         flow
     };
-    let validation = scaled_val
-        .as_ref()
-        .map(|v| Validation { x: v.x(), y: v.y() });
     let started = Instant::now();
-    let (x, y) = (fitted.x(), fitted.y());
-    let result = fit_with(&mut model.net, args, x, y, validation, &config, on_epoch);
+    let result = fit_with(&mut model.net, args, trainer.on_epoch(on_epoch));
     let seconds = started.elapsed().saturating_sub(inspecting).as_secs_f64();
     let history = match (result, failed) {
         (Ok(history), None) => history,
@@ -217,7 +218,7 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
         snapshots.retain(|(e, _)| *e != last);
         snapshots.push((
             last,
-            diagnose::diagnose(&model.net, sample.x(), sample.y())?,
+            diagnose::diagnose(&model.net, sample.x(), sample.y(), &Mse)?,
         ));
     }
     Ok(Trained {
@@ -235,63 +236,45 @@ type X = OMatrix<f32, Const<1>, Dyn>;
 
 /// Trains with the chosen optimizer.
 fn fit_with(
-    net: &mut Seed,
+    net: &mut SeedNet,
     args: &Args,
-    x: &X,
-    y: &X,
-    val: Option<Validation<'_, f32, 1, 1>>,
-    config: &TrainConfig,
-    on_epoch: impl FnMut(&Epoch<'_, Seed>) -> ControlFlow<()>,
+    trainer: Trainer<'_, f32, 1, X, SeedNet, impl OnEpoch<SeedNet>>,
 ) -> constnet::Result<History> {
     match args.optimizer {
-        OptimizerKind::Sgd => run(
-            net,
-            &mut Sgd::new(args.lr)?,
-            args,
-            x,
-            y,
-            val,
-            config,
-            on_epoch,
-        ),
+        OptimizerKind::Sgd => run(net, &mut Sgd::new(args.lr)?, args, trainer),
         OptimizerKind::Momentum => {
             let mut opt = Momentum::new(args.lr, args.momentum)?;
-            run(net, &mut opt, args, x, y, val, config, on_epoch)
+            run(net, &mut opt, args, trainer)
         }
         OptimizerKind::Nesterov => {
             let mut opt = Momentum::nesterov(args.lr, args.momentum)?;
-            run(net, &mut opt, args, x, y, val, config, on_epoch)
+            run(net, &mut opt, args, trainer)
         }
         OptimizerKind::Adam => {
             let adam = AdamConfig {
                 lr: args.lr,
                 ..AdamConfig::default()
             };
-            run(net, &mut adam.build()?, args, x, y, val, config, on_epoch)
+            run(net, &mut adam.build()?, args, trainer)
         }
     }
 }
 
-/// `fit_validated`, or `fit_parallel_validated` for `--threads 2`.
-#[allow(clippy::too_many_arguments)]
-fn run<O: Optimizer<f32, Seed>>(
-    net: &mut Seed,
+/// `trainer` on the calling thread, or on two threads for `--threads 2`.
+fn run<O: Optimizer<f32, SeedNet>>(
+    net: &mut SeedNet,
     opt: &mut O,
     args: &Args,
-    x: &X,
-    y: &X,
-    val: Option<Validation<'_, f32, 1, 1>>,
-    config: &TrainConfig,
-    on_epoch: impl FnMut(&Epoch<'_, Seed>) -> ControlFlow<()>,
+    trainer: Trainer<'_, f32, 1, X, SeedNet, impl OnEpoch<SeedNet>>,
 ) -> constnet::Result<History> {
     match args.threads {
         #[cfg(feature = "parallel")]
-        2 => constnet::train::fit_parallel_validated(net, opt, x, y, val, config, on_epoch),
+        2 => trainer.threads(2).fit(net, opt, &Mse),
         #[cfg(not(feature = "parallel"))]
         2 => Err(constnet::Error::InvalidParameter {
             name: "--threads",
             reason: "2 needs the example built with `--features parallel`",
         }),
-        _ => constnet::train::fit_validated(net, opt, x, y, val, config, on_epoch),
+        _ => trainer.fit(net, opt, &Mse),
     }
 }

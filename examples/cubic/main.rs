@@ -24,10 +24,10 @@ use fitting::Trained;
 use summary::{R2, Summary};
 
 /// The seed network: its shape is its type.
-type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type SeedNet = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
 /// The model: the seed network between its input and target scalers (identity, the seed
 /// experiment's raw units, with `--scale none`), so it takes and gives raw units.
-type Model = Scaled<Seed, 1, 1>;
+type Model = Scaled<SeedNet, 1, 1>;
 type Data = Dataset<f32, 1, 1>;
 /// Any error of a run: the library's, or the example's own (a flag conflict, an output
 /// that would overwrite an input), printed as one line.
@@ -227,7 +227,7 @@ fn load_model(path: &std::path::Path) -> RunResult<Model> {
             .map(|()| model)
             .map_err(|why| format!("--load {}: {why}", path.display()).into()),
         Err(e @ (Error::Format(_) | Error::Safetensors(_))) => {
-            match constnet::safetensors::load_auto::<f32, Seed>(path) {
+            match constnet::safetensors::load_auto::<f32, SeedNet>(path) {
                 Ok(seed) => Ok(Model::new(seed)),
                 // The file is neither: report it as the model it should have been.
                 Err(_) => Err(named(e)),
@@ -269,7 +269,7 @@ fn check_scalers(model: &Model) -> Result<(), String> {
 }
 
 /// The int8 model of the seed network inside [`Model`].
-type Int8 = constnet::quant::QModel<<Seed as constnet::quant::Quantize>::Q, 1, 1>;
+type Int8 = constnet::quant::QModel<<SeedNet as constnet::quant::Quantize>::Q, 1, 1>;
 
 /// At most this many training inputs calibrate the int8 ranges (a seeded sample of more):
 /// quantization keeps every layer's activations for them.
@@ -337,9 +337,9 @@ fn int8_r2(q: &Int8, model: &Model, test: &Data) -> constnet::Result<f64> {
 }
 
 /// `‖θ − θ₀‖ / ‖θ₀‖` over every parameter of the network.
-fn relative_change(before: &Seed, after: &Seed) -> f64 {
+fn relative_change(before: &SeedNet, after: &SeedNet) -> f64 {
     let (mut diff, mut norm) = (0.0f64, 0.0f64);
-    for i in 0..Seed::TENSORS {
+    for i in 0..SeedNet::TENSORS {
         for (&a, &b) in before.tensor(i).iter().zip(after.tensor(i)) {
             diff += (f64::from(b) - f64::from(a)).powi(2);
             norm += f64::from(a).powi(2);
@@ -358,7 +358,7 @@ pub(crate) fn unchanged(trained: &Trained, args: &Args) -> Option<String> {
         return None;
     }
     let lr = args.lr;
-    let losses = &trained.history.train;
+    let losses = trained.history.train.to_vec();
     // Every later loss above the first (or not finite): each step made it worse.
     let worse = losses.len() > 1 && losses[1..].iter().all(|&l| l > losses[0] || l.is_nan());
     Some(match trained.history.best_epoch {

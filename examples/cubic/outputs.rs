@@ -176,10 +176,11 @@ pub fn write(
         }
         Some(t) => {
             let h = &t.history;
-            let val = (!h.val.is_empty()).then_some(h.val.as_slice());
+            let val = (!h.val.is_empty()).then(|| h.val.to_vec());
             // The best epoch means something only when it chose the weights.
             let best = h.best_epoch.filter(|_| args.patience.is_some());
-            plot::stage_loss_curves(&mut staging, &loss_png, &h.train, val, best)?;
+            let train = h.train.to_vec();
+            plot::stage_loss_curves(&mut staging, &loss_png, &train, val.as_deref(), best)?;
             plot::stage_diagnostics(&mut staging, &diagnostics_png, &t.snapshots)?;
         }
     }

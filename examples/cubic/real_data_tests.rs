@@ -245,7 +245,7 @@ fn a_bare_seed_network_file_loads_with_identity_scaling() {
     use rand::SeedableRng;
     let dir = scratch("bare");
     let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(5);
-    let seed: crate::Seed = Init::init(&mut rng, InitScheme::He);
+    let seed: crate::SeedNet = Init::init(&mut rng, InitScheme::He);
     for name in ["bare.cnet", "bare.safetensors"] {
         let path = dir.join(name);
         constnet::safetensors::save_auto(&seed, &path).unwrap();

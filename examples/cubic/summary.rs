@@ -91,7 +91,7 @@ impl Summary {
             "n_val": trained.map_or(Value::Null, |t| json!(t.n_val)),
             "final_val_mse": history
                 .and_then(|h| h.val.last())
-                .map_or(Value::Null, |&l| number(l)),
+                .map_or(Value::Null, number),
             "lr": when(is_trained, number(args.lr)),
             "optimizer": when(is_trained, json!(args.optimizer.name())),
             "momentum": when(is_trained && args.optimizer.uses_momentum(), number(args.momentum)),
@@ -111,7 +111,7 @@ impl Summary {
             // The last epoch's loss as training saw it: in the network's (scaled) units.
             "final_train_loss": history
                 .and_then(|h| h.train.last())
-                .map_or(Value::Null, |&l| number(l)),
+                .map_or(Value::Null, number),
             "train_mse": number(train_mse),
             "test_mse": number(test_mse),
             "train_r2": train_r2.value(),

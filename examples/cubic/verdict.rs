@@ -16,13 +16,13 @@ const WIDE: f64 = 10.0;
 /// `train` is the raw training split (for the ranges the message quotes).
 pub fn check(args: &Args, trained: &Trained, train: &Data) -> Result<(), String> {
     let fitted = &trained.fitted;
-    let diag = diagnose::diagnose(&trained.model.net, fitted.x(), fitted.y())
+    let diag = diagnose::diagnose(&trained.model.net, fitted.x(), fitted.y(), &constnet::Mse)
         .map_err(|e| e.to_string())?;
     let scores =
         eval::scores(&trained.model.net, fitted.x(), fitted.y()).map_err(|e| e.to_string())?;
     // Constant targets have no R²: judged by the other rules only.
     let r2 = scores.r2.unwrap_or(1.0);
-    match diagnose::check_learned(&trained.history.train, r2, &diag) {
+    match diagnose::check_learned(&trained.history.train.to_vec(), r2, &diag) {
         Ok(()) => {
             if unscaled_and_wide(args, train) {
                 crate::warn(&format!("train R² {r2:.4}; {}", scale_hint(train)));

@@ -12,9 +12,9 @@ use constnet::{Dense, Forward, Init, InitScheme, Optimizer, Params, Real, Relu, 
 use crate::counting::allocations;
 
 /// The seed network, in either scalar type.
-type Seed<T> = net![Dense<1, 64, T>, Relu, Dense<64, 64, T>, Relu, Dense<64, 1, T>];
+type SeedNet<T> = net![Dense<1, 64, T>, Relu, Dense<64, 64, T>, Relu, Dense<64, 1, T>];
 
-fn seed<T: Real>() -> Seed<T> {
+fn seed<T: Real>() -> SeedNet<T> {
     Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(7), InitScheme::He)
 }
 
@@ -127,7 +127,7 @@ fn runtime_sized_batch_agrees_with_fixed_batch() {
             &loss::mse_grad(&fixed_pred, &fixed_target).unwrap(),
         )
         .unwrap();
-    for i in 0..<Seed<f32> as Params<f32>>::TENSORS {
+    for i in 0..<SeedNet<f32> as Params<f32>>::TENSORS {
         for (a, b) in grad.tensor(i).iter().zip(fixed_grad.tensor(i)) {
             assert!(
                 (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
@@ -172,17 +172,17 @@ fn dyn_step_allocations(n: usize, steps: usize) -> usize {
     let mut model = seed::<f32>();
     let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(n, |_, j| 4.0 * j as f32 / n as f32 - 2.0);
     let y = x.map(|v| v * v * v);
-    let mut ws = <Seed<f32> as Forward<f32, Const<1>, Dyn>>::workspace(Dyn(n));
-    let mut grad = Seed::<f32>::zeros();
+    let mut ws = <SeedNet<f32> as Forward<f32, Const<1>, Dyn>>::workspace(Dyn(n));
+    let mut grad = SeedNet::<f32>::zeros();
     let mut grad_pred = OMatrix::<f32, Const<1>, Dyn>::zeros(n);
     let mut sgd = Sgd::new(0.01).unwrap();
     allocations(|| {
         for _ in 0..steps {
             model.forward_into(&x, &mut ws);
-            let pred = <Seed<f32> as Forward<f32, Const<1>, Dyn>>::output(&ws);
+            let pred = <SeedNet<f32> as Forward<f32, Const<1>, Dyn>>::output(&ws);
             loss::mse_with_grad(pred, &y, &mut grad_pred).unwrap();
             model
-                .backward_into(&x, &mut ws, &grad_pred, &mut grad, false)
+                .backward_params(&x, &mut ws, &grad_pred, &mut grad)
                 .unwrap();
             sgd.step(&mut model, &grad);
         }
@@ -204,18 +204,17 @@ fn runtime_batch_step_reuses_its_workspace() {
 
 #[test]
 fn fit_allocates_per_run_not_per_epoch() {
-    use constnet::train::{TrainConfig, fit};
+    use constnet::{Mse, Trainer};
     let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(500, |_, j| j as f32 / 125.0 - 2.0);
     let y = x.map(|v| v * v * v);
     let count = |epochs, batch_size| {
         let mut model = seed::<f32>();
-        let config = TrainConfig {
-            epochs,
-            batch_size,
-            ..TrainConfig::default()
-        };
+        let mut trainer = Trainer::new(&x, &y).epochs(epochs);
+        if let Some(b) = batch_size {
+            trainer = trainer.batch_size(b);
+        }
         let mut sgd = Sgd::new(0.001).unwrap();
-        allocations(|| fit(&mut model, &mut sgd, &x, &y, &config, |_, _| {}).unwrap()).1
+        allocations(|| trainer.fit(&mut model, &mut sgd, &Mse).unwrap()).1
     };
     // Beyond matrixmultiply's packing buffers where it runs (3 products per forward/backward
     // pass; none on the tiled kernels), 2 and 20 epochs allocate the same: the buffers are built once per run. `fit` runs a full batch
@@ -234,7 +233,7 @@ fn fit_allocates_per_run_not_per_epoch() {
 
 #[test]
 fn momentum_and_adam_steps_do_not_allocate() {
-    // Their state is typed like the network (values of `Seed` itself), built up front.
+    // Their state is typed like the network (values of `SeedNet` itself), built up front.
     use constnet::{Adam, Momentum};
     let mut model = seed::<f32>();
     let x = inputs::<f32, 8>();

@@ -1,4 +1,4 @@
-//! Same bits as before: the example's seed runs, trained with `fit` through the library,
+//! Same bits as before: the example's seed runs, trained through the library's `Trainer`,
 //! end on exactly the parameters the code before the optimizer and pool rewrite (commit
 //! 61b9a68) reached. Every change to the training loop's speed must keep these: they pin
 //! the order of every floating-point operation of forward, backward and the optimizers'
@@ -9,18 +9,18 @@
 //! could not run) from this same `seed_run` compiled against commit 61b9a68.
 
 use constnet::data::cubic;
-use constnet::train::{TrainConfig, fit};
 use constnet::{
-    Adam, AdamConfig, Dense, Init, InitScheme, Momentum, Optimizer, Params, Relu, Sgd, net,
+    Adam, AdamConfig, Dense, Init, InitScheme, Momentum, Mse, Optimizer, Params, Relu, Sgd,
+    Trainer, net,
 };
 use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 
-type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type SeedNet = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
 
 /// FNV-1a over every parameter's bits, tensor by tensor.
-fn fingerprint(net: &Seed) -> u64 {
+fn fingerprint(net: &SeedNet) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for t in 0..<Seed as Params<f32>>::TENSORS {
+    for t in 0..<SeedNet as Params<f32>>::TENSORS {
         for v in net.tensor(t) {
             for byte in v.to_bits().to_le_bytes() {
                 h = (h ^ byte as u64).wrapping_mul(0x0100_0000_01b3);
@@ -35,20 +35,20 @@ fn seed_run(
     samples: usize,
     epochs: usize,
     batch: Option<usize>,
-    opt: &mut impl Optimizer<f32, Seed>,
+    opt: &mut impl Optimizer<f32, SeedNet>,
 ) -> u64 {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
     let train = cubic::<f32, _>(samples, 0.1, &mut rng).unwrap();
     let _test = cubic::<f32, _>(samples, 0.1, &mut rng).unwrap();
-    let mut model: Seed = Init::init(&mut rng, InitScheme::He);
-    let config = TrainConfig {
-        epochs,
-        batch_size: batch,
-        shuffle_seed: 42,
-        drop_last: false,
-        early_stopping: None,
-    };
-    fit(&mut model, opt, train.x(), train.y(), &config, |_, _| {}).unwrap();
+    let mut model: SeedNet = Init::init(&mut rng, InitScheme::He);
+    let mut trainer = Trainer::new(train.x(), train.y())
+        .epochs(epochs)
+        .shuffle_seed(42)
+        .drop_last(false);
+    if let Some(b) = batch {
+        trainer = trainer.batch_size(b);
+    }
+    trainer.fit(&mut model, opt, &Mse).unwrap();
     fingerprint(&model)
 }
 
@@ -97,14 +97,14 @@ fn seed_runs_keep_their_bits() {
 /// `v / c2`, `lr·m̂ / (√v̂ + ε)`); PyTorch's folded corrections would fail every line here.
 #[test]
 fn adam_runs_keep_their_bits() {
-    let adam = || Adam::<f32, Seed>::new(1e-3).unwrap();
+    let adam = || Adam::<f32, SeedNet>::new(1e-3).unwrap();
     let adamw = || {
         AdamConfig {
             lr: 1e-3,
             weight_decay: 1e-2,
             ..AdamConfig::default()
         }
-        .build::<f32, Seed>()
+        .build::<f32, SeedNet>()
         .unwrap()
     };
     let runs = [

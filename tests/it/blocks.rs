@@ -1,23 +1,23 @@
 //! The multi-block training step (batches of more than `BLOCK` = 256 samples, the seed
 //! run's own path): its gradient and loss equal one unblocked pass over the whole batch.
 
-use constnet::train::{TrainConfig, fit};
-
-/// `fit`'s block size (internal to the crate; the tests below straddle it).
+/// The `Trainer`'s block size (internal to the crate; the tests below straddle it).
 const BLOCK: usize = 256;
-use constnet::{Dense, Forward, Init, InitScheme, Optimizer, Params, Relu, loss, net};
+use constnet::{
+    Dense, Forward, Init, InitScheme, Mse, Optimizer, Params, Relu, Trainer, loss, net,
+};
 use nalgebra::{Const, Dyn, OMatrix};
 use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
 
 /// Three outputs, so a wrong offset into the targets (`start + OUT` for `start * OUT`)
 /// cannot line up by accident.
-type Net = net![Dense<2, 16, f64>, Relu, Dense<16, 16, f64>, Relu, Dense<16, 3, f64>];
+type Model = net![Dense<2, 16, f64>, Relu, Dense<16, 16, f64>, Relu, Dense<16, 3, f64>];
 
 /// Records the gradient of every step and leaves the network as it is.
-struct Record(Vec<Net>);
+struct Record(Vec<Model>);
 
-impl Optimizer<f64, Net> for Record {
-    fn step(&mut self, _net: &mut Net, grad: &Net) {
+impl Optimizer<f64, Model> for Record {
+    fn step(&mut self, _net: &mut Model, grad: &Model) {
         self.0.push(grad.clone());
     }
 }
@@ -33,17 +33,17 @@ fn data(n: usize) -> (OMatrix<f64, Const<2>, Dyn>, OMatrix<f64, Const<3>, Dyn>) 
 
 #[test]
 fn a_full_batch_of_many_blocks_has_the_one_pass_gradient_and_loss() {
-    let net: Net = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(9), InitScheme::He);
+    let net: Model = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(9), InitScheme::He);
     // 257 = 256 + 1, 512 = two whole blocks, 1000 = 3·256 + 232, 700 = 2·256 + 188.
     for n in [257, 512, 700, 1000] {
         assert!(n > BLOCK);
         let (x, y) = data(n);
         let mut record = Record(Vec::new());
-        let config = TrainConfig {
-            epochs: 2,
-            ..TrainConfig::default()
-        };
-        let losses = fit(&mut net.clone(), &mut record, &x, &y, &config, |_, _| {}).unwrap();
+        let losses = Trainer::new(&x, &y)
+            .epochs(2)
+            .fit(&mut net.clone(), &mut record, &Mse)
+            .unwrap()
+            .train;
 
         // The reference: one forward and backward over all n samples, no blocks.
         let (pred, mut ws) = net.forward_train(&x);
@@ -62,7 +62,7 @@ fn a_full_batch_of_many_blocks_has_the_one_pass_gradient_and_loss() {
         for (epoch, grad) in record.0.iter().enumerate() {
             let rel = (losses[epoch] - reference_loss).abs() / reference_loss;
             assert!(rel < 1e-12, "N = {n}, epoch {epoch}: loss off by {rel:e}");
-            for t in 0..Net::TENSORS {
+            for t in 0..Model::TENSORS {
                 let (got, want) = (grad.tensor(t), reference.tensor(t));
                 let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
                 assert!(scale > 0.0, "N = {n}: tensor {t} has a zero gradient");
@@ -81,7 +81,7 @@ fn a_full_batch_of_many_blocks_has_the_one_pass_gradient_and_loss() {
             "N = {n}: worst gradient difference {worst_ratio:.1e} of the tensor's largest entry"
         );
         // The network did not change, so both epochs saw the same gradient, bit for bit.
-        for t in 0..Net::TENSORS {
+        for t in 0..Model::TENSORS {
             assert_eq!(record.0[0].tensor(t), record.0[1].tensor(t));
         }
     }

@@ -4,10 +4,9 @@
 
 use constnet::nalgebra::{Const, DimName, Dyn, OMatrix, SVector, U1};
 use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
-use constnet::train::{TrainConfig, fit};
 use constnet::{
-    Activation, Adam, Dense, Forward, Fuse, Init, InitScheme, Layer, LeakyRelu, Momentum, Net,
-    Network, Optimizer, Params, Real, Relu, Sgd, export, gradcheck, net, persist,
+    Activation, Adam, Dense, Forward, Init, InitScheme, Layer, LeakyRelu, Momentum, Mse, Net,
+    Network, Optimizer, Params, Real, Relu, Sgd, Trainer, export, gradcheck, net, persist,
 };
 
 /// SiLU, written as a user would: `f`, `df`, and the width line.
@@ -57,10 +56,6 @@ fn leaky_relu_default_slope_and_the_slope_matters() {
 #[test]
 fn training_never_changes_an_activation_constant_and_still_learns() {
     let (x, y) = data(64);
-    let config = TrainConfig {
-        epochs: 200,
-        ..TrainConfig::default()
-    };
     let optimizers: [&mut dyn Optimizer<f32, Leaky>; 3] = [
         &mut Sgd::new(0.01).unwrap(),
         &mut Momentum::new(0.005, 0.9).unwrap(),
@@ -68,7 +63,11 @@ fn training_never_changes_an_activation_constant_and_still_learns() {
     ];
     for opt in optimizers {
         let mut net = leaky(2, 0.2);
-        let losses = fit(&mut net, &mut OptRef(opt), &x, &y, &config, |_, _| {}).unwrap();
+        let losses = Trainer::new(&x, &y)
+            .epochs(200)
+            .fit(&mut net, &mut OptRef(opt), &Mse)
+            .unwrap()
+            .train;
         assert_eq!(net.first.first.first.second, LeakyRelu::new(0.2));
         assert!(
             losses[199] < losses[0] / 4.0,
@@ -79,7 +78,7 @@ fn training_never_changes_an_activation_constant_and_still_learns() {
     }
 }
 
-/// `&mut dyn Optimizer` as an optimizer (`fit` takes one by value type).
+/// `&mut dyn Optimizer` as an optimizer (`Trainer::fit` takes one by value type).
 struct OptRef<'a>(&'a mut dyn Optimizer<f32, Leaky>);
 
 impl Optimizer<f32, Leaky> for OptRef<'_> {
@@ -133,7 +132,7 @@ fn a_custom_activation_fuses_with_the_same_bits_as_two_passes() {
 }
 
 /// A function returning part of a network keeps its widths with `impl Network`.
-fn encoder() -> impl Network<1, 8> + Fuse<f32, Const<1>, U1> {
+fn encoder() -> impl Network<1, 8> + Forward<f32, Const<1>, U1> {
     Dense::<1, 8>::zeros().then(Relu)
 }
 

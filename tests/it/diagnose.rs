@@ -1,17 +1,16 @@
 //! `diagnose`: active units, gradient norms (blocked = direct), dead layers and the verdict.
 
-use constnet::diagnose::{
-    BLOCK, EXPLOSION_FACTOR, Failure, Inspect, MIN_TRAIN_R2, check_learned, diagnose,
+use constnet::diagnose::{BLOCK, EXPLOSION_FACTOR, Failure, MIN_TRAIN_R2, check_learned, diagnose};
+use constnet::{
+    Dense, Error, Forward, Init, InitScheme, Mse, Params, Real, Relu, Sgd, Trainer, loss, net,
 };
-use constnet::train::{TrainConfig, fit};
-use constnet::{Dense, Error, Forward, Init, InitScheme, Params, Real, Relu, Sgd, loss, net};
 use nalgebra::{Const, Dyn, OMatrix};
 use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
 
-type Seed<T = f32> = net![Dense<1, 64, T>, Relu, Dense<64, 64, T>, Relu, Dense<64, 1, T>];
+type SeedNet<T = f32> = net![Dense<1, 64, T>, Relu, Dense<64, 64, T>, Relu, Dense<64, 1, T>];
 type Row<T = f32> = OMatrix<T, Const<1>, Dyn>;
 
-fn model<T: Real>(seed: u64) -> Seed<T> {
+fn model<T: Real>(seed: u64) -> SeedNet<T> {
     Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(seed), InitScheme::He)
 }
 
@@ -25,7 +24,7 @@ fn cubic<T: Real>(n: usize, seed: u64) -> (Row<T>, Row<T>) {
 
 /// Per layer with parameters, the L2 norm of a direct whole-batch backward's gradient,
 /// summed in the order `diagnose` sums (tensor by tensor, in f64).
-fn direct_norms<T: Real>(net: &Seed<T>, x: &Row<T>, y: &Row<T>) -> Vec<f64> {
+fn direct_norms<T: Real>(net: &SeedNet<T>, x: &Row<T>, y: &Row<T>) -> Vec<f64> {
     let (pred, mut ws) = net.forward_train(x);
     let grad_pred = loss::mse_grad(&pred, y).unwrap();
     let (_, grad) = net.backward(x, &mut ws, &grad_pred).unwrap();
@@ -50,7 +49,7 @@ fn one_block_gives_the_direct_gradient_norms_bit_for_bit() {
     // At most BLOCK samples are one block: the same passes as a direct backward.
     let (x, y) = cubic::<f32>(BLOCK, 1);
     let net = model::<f32>(1);
-    let diag = diagnose(&net, &x, &y).unwrap();
+    let diag = diagnose(&net, &x, &y, &Mse).unwrap();
     let direct = direct_norms(&net, &x, &y);
     assert_eq!(reported_norms(&diag), direct);
     assert!(direct.iter().all(|&n| n > 0.0));
@@ -68,7 +67,7 @@ fn blocked_gradient_norms_match_a_whole_batch_backward() {
     // norm by ~25 %).
     let (x, y) = cubic::<f64>(1000, 2);
     let net = model::<f64>(2);
-    let blocked = reported_norms(&diagnose(&net, &x, &y).unwrap());
+    let blocked = reported_norms(&diagnose(&net, &x, &y, &Mse).unwrap());
     let direct = direct_norms(&net, &x, &y);
     assert_eq!(blocked.len(), 3);
     for (b, d) in blocked.iter().zip(&direct) {
@@ -82,7 +81,7 @@ fn activity_counts_every_sample_across_blocks() {
     // the pre-activations of the whole batch.
     let (x, y) = cubic::<f32>(600, 3);
     let net = model::<f32>(3);
-    let diag = diagnose(&net, &x, &y).unwrap();
+    let diag = diagnose(&net, &x, &y, &Mse).unwrap();
     let a = diag.layers[1].activity.as_ref().unwrap();
     assert_eq!((a.samples, a.units()), (600, 64));
     let h = net.first.first.first.first.forward(&x); // Dense 1→64, before its ReLU
@@ -95,14 +94,15 @@ fn activity_counts_every_sample_across_blocks() {
 }
 
 #[test]
-fn inspect_computes_what_forward_computes() {
+fn reports_follow_a_forward_pass_that_computes_what_forward_computes() {
     let (x, _) = cubic::<f32>(300, 4);
     let net = model::<f32>(4);
     let mut reports = Vec::new();
-    let y = net.inspect(&x, &mut reports);
+    let (y, ws) = net.forward_train(&x);
+    net.report(&x, &ws, &mut reports);
     assert_eq!(y, net.forward(&x));
     let tensors: usize = reports.iter().map(|r| r.tensors).sum();
-    assert_eq!(tensors, <Seed as Params<f32>>::TENSORS);
+    assert_eq!(tensors, <SeedNet as Params<f32>>::TENSORS);
     let names: Vec<_> = reports.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(
         names,
@@ -116,7 +116,7 @@ fn a_dead_hidden_layer_is_reported_and_refused_by_name() {
     let mut net = model::<f32>(5);
     // Hidden layer 2's pre-activations are at most ~|W|·|h| ≪ 1e3 below zero: all negative.
     net.first.first.second.b.fill(-1e3);
-    let diag = diagnose(&net, &x, &y).unwrap();
+    let diag = diagnose(&net, &x, &y, &Mse).unwrap();
     assert_eq!(diag.hidden_layers(), [(1, 1), (2, 3)]);
     assert_eq!(diag.dead_layers(), [2]);
     let dead = diag.layers[3].activity.as_ref().unwrap();
@@ -152,29 +152,22 @@ fn a_trained_seed_network_passes_the_verdict() {
     // The seed experiment's settings on 200 samples: SGD lr 0.01, 900 full-batch epochs.
     let (x, y) = cubic::<f32>(200, 6);
     let mut net = model::<f32>(6);
-    let config = TrainConfig {
-        epochs: 900,
-        ..TrainConfig::default()
-    };
-    let losses = fit(
-        &mut net,
-        &mut Sgd::new(0.01).unwrap(),
-        &x,
-        &y,
-        &config,
-        |_, _| {},
-    )
-    .unwrap();
+    let losses = Trainer::new(&x, &y)
+        .epochs(900)
+        .fit(&mut net, &mut Sgd::new(0.01).unwrap(), &Mse)
+        .unwrap()
+        .train
+        .to_vec();
     let pred = net.forward(&x);
     let r2 = constnet::metrics::r2(pred.as_slice(), y.as_slice()).unwrap();
-    let diag = diagnose(&net, &x, &y).unwrap();
+    let diag = diagnose(&net, &x, &y, &Mse).unwrap();
     assert!(r2 > 0.9, "train R² {r2}");
     assert!(diag.dead_layers().is_empty(), "{diag}");
     assert_eq!(check_learned(&losses, r2, &diag), Ok(()));
     // Near a minimum every layer's loss gradient is smaller than at the start (measured:
     // 8.4, 60, 48 at init; 1.6, 5.5, 2.1 after these 900 epochs, which end still moving:
     // the seed's SGD sits at the edge of stability).
-    let start = diagnose(&model::<f32>(6), &x, &y).unwrap();
+    let start = diagnose(&model::<f32>(6), &x, &y, &Mse).unwrap();
     let (before, after) = (reported_norms(&start), reported_norms(&diag));
     assert!(
         after.iter().zip(&before).all(|(a, b)| a < b),
@@ -184,7 +177,7 @@ fn a_trained_seed_network_passes_the_verdict() {
 
 fn healthy() -> constnet::diagnose::Diagnostics {
     let (x, y) = cubic::<f32>(50, 7);
-    diagnose(&model::<f32>(7), &x, &y).unwrap()
+    diagnose(&model::<f32>(7), &x, &y, &Mse).unwrap()
 }
 
 #[test]
@@ -262,13 +255,13 @@ fn bad_data_is_a_typed_error() {
     let net = model::<f32>(8);
     let empty = Row::<f32>::zeros(0);
     assert!(matches!(
-        diagnose(&net, &empty, &empty),
+        diagnose(&net, &empty, &empty, &Mse),
         Err(Error::EmptyData)
     ));
     let (x, y) = cubic::<f32>(10, 8);
     let short = Row::<f32>::zeros(9);
     assert!(matches!(
-        diagnose(&net, &x, &short),
+        diagnose(&net, &x, &short, &Mse),
         Err(Error::LengthMismatch {
             expected: 10,
             found: 9,
@@ -278,7 +271,7 @@ fn bad_data_is_a_typed_error() {
     let mut bad = x.clone();
     bad[3] = f32::NAN;
     assert!(matches!(
-        diagnose(&net, &bad, &y),
+        diagnose(&net, &bad, &y, &Mse),
         Err(Error::NonFinite {
             what: "x",
             index: 3
@@ -287,7 +280,7 @@ fn bad_data_is_a_typed_error() {
     let mut bad = y.clone();
     bad[9] = f32::INFINITY;
     assert!(matches!(
-        diagnose(&net, &x, &bad),
+        diagnose(&net, &x, &bad, &Mse),
         Err(Error::NonFinite {
             what: "y",
             index: 9
@@ -303,21 +296,14 @@ fn unscaled_run(lo: f32, hi: f32, lr: f64) -> (Vec<f64>, f64, constnet::diagnose
     let x = Row::<f32>::from_fn(200, |_, _| rng.random_range(lo..hi));
     let y = x.map(|v| ((v - lo) / (hi - lo) * 6.0).sin() * 1e2);
     let mut net = model::<f32>(0);
-    let config = TrainConfig {
-        epochs: 300,
-        ..TrainConfig::default()
-    };
-    let losses = fit(
-        &mut net,
-        &mut Sgd::new(lr).unwrap(),
-        &x,
-        &y,
-        &config,
-        |_, _| {},
-    )
-    .unwrap();
+    let losses = Trainer::new(&x, &y)
+        .epochs(300)
+        .fit(&mut net, &mut Sgd::new(lr).unwrap(), &Mse)
+        .unwrap()
+        .train
+        .to_vec();
     let r2 = constnet::metrics::r2(net.forward(&x).as_slice(), y.as_slice()).unwrap();
-    (losses, r2, diagnose(&net, &x, &y).unwrap())
+    (losses, r2, diagnose(&net, &x, &y, &Mse).unwrap())
 }
 
 #[test]
@@ -360,7 +346,8 @@ fn real_runs_that_learned_nothing_are_refused() {
     }
 }
 
-/// SiLU, written as a user would: it gets `Inspect` from the blanket impl.
+/// SiLU, written as a user would: it gets its report (`Forward::report`, its activity) from
+/// the blanket impl.
 #[derive(Clone, Copy, Debug, Default)]
 struct Swish;
 
@@ -391,7 +378,7 @@ fn frozen_constants_and_your_own_activations_map_to_the_right_layers() {
     ];
     let net: Mixed = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(9), InitScheme::He);
     let (x, y) = cubic::<f64>(40, 9);
-    let diag = diagnose(&net, &x, &y).unwrap();
+    let diag = diagnose(&net, &x, &y, &Mse).unwrap();
     let tensors: Vec<usize> = diag.layers.iter().map(|l| l.tensors).collect();
     assert_eq!(tensors, [2, 1, 2, 0, 2]);
     let names: Vec<&str> = diag.layers.iter().map(|l| l.name.as_str()).collect();
@@ -438,8 +425,8 @@ fn a_scaled_model_reports_its_scalers_and_the_same_hidden_layers() {
     let y = x.map(|v| (v - 3000.0) * 5.0);
     let mut inner: Inner = Init::init(&mut rng, InitScheme::He);
     inner.first.first.second.b.fill(-1e3); // hidden layer 2 dead on scaled inputs
-    let model = Scaled::fit(inner.clone(), &x, &y).unwrap();
-    let diag = diagnose(&model, &x, &y).unwrap();
+    let model = Scaled::from_data(inner.clone(), &x, &y).unwrap();
+    let diag = diagnose(&model, &x, &y, &Mse).unwrap();
     let names: Vec<_> = diag.layers.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names.first(), Some(&"Standardize"));
     assert_eq!(names.last(), Some(&"Rescale"));
@@ -448,7 +435,7 @@ fn a_scaled_model_reports_its_scalers_and_the_same_hidden_layers() {
     let (sx, sy) = (model.input.forward(&x), model.output.to_training(&y));
     assert_eq!(
         diag.dead_layers(),
-        diagnose(&inner, &sx, &sy).unwrap().dead_layers()
+        diagnose(&inner, &sx, &sy, &Mse).unwrap().dead_layers()
     );
     assert_eq!(diag.dead_layers(), [2]);
 }
@@ -461,7 +448,7 @@ fn a_dead_layer_is_reported_with_its_own_width() {
     model.first.first.first.first.b.fill(1.0); // hidden layer 1 (4 units): always on
     model.first.first.second.b.fill(-1.0); // hidden layer 2 (6 units): always off
     let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(10, |_, j| j as f32);
-    let diag = diagnose(&model, &x, &x).unwrap();
+    let diag = diagnose(&model, &x, &x, &Mse).unwrap();
     assert_eq!(diag.dead_layers(), [2]);
     let failure = check_learned(&[1.0, 0.5], 0.9, &diag).unwrap_err();
     assert_eq!(

@@ -238,7 +238,7 @@ fn ethanol_model() -> (Ethanol, constnet::Dataset<f32, 2, 1>) {
             *v = rng.random_range(-1.0..1.0);
         }
     }
-    (Ethanol::fit(net, data.x(), data.y()).unwrap(), data)
+    (Ethanol::from_data(net, data.x(), data.y()).unwrap(), data)
 }
 
 /// The committed export of [`ethanol_model`], compiled into this test.

@@ -5,13 +5,14 @@
 //! cannot), the values must be exactly those of running every layer on its own, one pass
 //! each: checked here bit for bit.
 
+use constnet::layer::After;
 use constnet::nalgebra::allocator::Allocator;
 use constnet::nalgebra::{Const, DefaultAllocator, Dim, DimName, Dyn, OMatrix, U1};
 use constnet::rand::rngs::Xoshiro256PlusPlus;
 use constnet::rand::{RngExt, SeedableRng};
 use constnet::{
-    Activation, Chain, Dense, Forward, Fuse, Identity, Init, InitScheme, Layer, Net, Params, Real,
-    Relu, Sigmoid, Tanh,
+    Activation, Chain, Dense, Forward, Identity, Init, InitScheme, Layer, Net, Params, Real, Relu,
+    Sigmoid, Tanh,
 };
 
 use crate::common::bits;
@@ -64,7 +65,7 @@ where
     let mut ws = Seedlike::<T, A1, A2, H>::workspace(batch);
     net.forward_into(&x, &mut ws);
     let mut grad = Init::init(&mut rng, InitScheme::He); // overwritten
-    net.backward_into(&x, &mut ws, &g, &mut grad, true).unwrap();
+    net.backward_into(&x, &mut ws, &g, &mut grad).unwrap();
 
     // Layer by layer, each in its own pass.
     let (d1, a1, d2) = (
@@ -98,35 +99,17 @@ where
 
     let (mut g1, mut g2, mut g3) = (Dense::zeros(), Dense::zeros(), Dense::zeros());
     let (mut n1, mut n2) = (A1::default(), A2::default());
-    d3.backward_into(A2::output(&wa2), &mut w3, &g, &mut g3, true)
+    d3.backward_into(A2::output(&wa2), &mut w3, &g, &mut g3)
         .unwrap();
     let h2 = Dense::<H, H, T>::output(&w2);
-    a2.backward_into(
-        h2,
-        &mut wa2,
-        Dense::<H, 1, T>::grad_input(&w3),
-        &mut n2,
-        true,
-    )
-    .unwrap();
-    d2.backward_into(
-        A1::output(&wa1),
-        &mut w2,
-        A2::grad_input(&wa2),
-        &mut g2,
-        true,
-    )
-    .unwrap();
+    a2.backward_into(h2, &mut wa2, Dense::<H, 1, T>::grad_input(&w3), &mut n2)
+        .unwrap();
+    d2.backward_into(A1::output(&wa1), &mut w2, A2::grad_input(&wa2), &mut g2)
+        .unwrap();
     let h1 = Dense::<1, H, T>::output(&w1);
-    a1.backward_into(
-        h1,
-        &mut wa1,
-        Dense::<H, H, T>::grad_input(&w2),
-        &mut n1,
-        true,
-    )
-    .unwrap();
-    d1.backward_into(&x, &mut w1, A1::grad_input(&wa1), &mut g1, true)
+    a1.backward_into(h1, &mut wa1, Dense::<H, H, T>::grad_input(&w2), &mut n1)
+        .unwrap();
+    d1.backward_into(&x, &mut w1, A1::grad_input(&wa1), &mut g1)
         .unwrap();
     same(&bits(&grad.second), &bits(&g3), "∂θ of the last layer");
     same(
@@ -179,12 +162,6 @@ impl<L: Net> Net for Unfused<L> {
     type Scalar = L::Scalar;
 }
 
-/// The empty impl a layer of your own writes: every neighbour hook at its default.
-impl<T: Real, I: DimName, B: Dim, L: Forward<T, I, B>> Fuse<T, I, B> for Unfused<L> where
-    DefaultAllocator: Allocator<I, B> + Allocator<L::Out, B>
-{
-}
-
 impl<T: Real, L: Params<T>> Params<T> for Unfused<L> {
     const TENSORS: usize = L::TENSORS;
     fn shape(i: usize) -> (usize, usize) {
@@ -209,15 +186,6 @@ where
     DefaultAllocator: Allocator<I, B> + Allocator<L::Out, B>,
 {
     type Workspace = L::Workspace;
-    fn workspace(batch: B) -> Self::Workspace {
-        L::workspace(batch)
-    }
-    fn output(ws: &Self::Workspace) -> &OMatrix<T, L::Out, B> {
-        L::output(ws)
-    }
-    fn grad_input(ws: &Self::Workspace) -> &OMatrix<T, I, B> {
-        L::grad_input(ws)
-    }
     fn forward(&self, x: &OMatrix<T, I, B>) -> OMatrix<T, L::Out, B> {
         self.0.forward(x)
     }
@@ -230,10 +198,17 @@ where
         ws: &mut Self::Workspace,
         grad_out: &OMatrix<T, L::Out, B>,
         grad: &mut Self,
-        grad_input: bool,
     ) -> constnet::Result<()> {
-        self.0
-            .backward_into(x, ws, grad_out, &mut grad.0, grad_input)
+        self.0.backward_into(x, ws, grad_out, &mut grad.0)
+    }
+    fn backward_params(
+        &self,
+        x: &OMatrix<T, I, B>,
+        ws: &mut Self::Workspace,
+        grad_out: &OMatrix<T, L::Out, B>,
+        grad: &mut Self,
+    ) -> constnet::Result<()> {
+        self.0.backward_params(x, ws, grad_out, &mut grad.0)
     }
 }
 
@@ -266,8 +241,8 @@ where
         &out,
         "twin's forward (inference)",
     );
-    net.backward_into(&x, &mut ws, &g, &mut grad, true).unwrap();
-    twin.backward_into(&x, &mut ws_twin, &g, &mut grad_twin, true)
+    net.backward_into(&x, &mut ws, &g, &mut grad).unwrap();
+    twin.backward_into(&x, &mut ws_twin, &g, &mut grad_twin)
         .unwrap();
     same(&bits(&grad).concat(), &bits(&grad_twin).concat(), "∂θ");
     same(
@@ -388,25 +363,21 @@ fn an_activation_whose_input_gradient_nobody_needs_skips_it() {
     let mut ws_next = <Dense<64, 64> as Forward<f32, Const<64>, Dyn>>::workspace(Dyn(n));
     Relu.forward_into(&z, &mut ws);
     let mut grad_next = Dense::zeros();
-    Relu.backward_before(
-        &next,
-        &z,
-        &mut ws,
-        &mut ws_next,
-        &g,
-        &mut Relu,
-        &mut grad_next,
-        false,
-    )
-    .unwrap();
+    let after = After {
+        layer: &next,
+        ws: &mut ws_next,
+        grad_out: &g,
+        grad: &mut grad_next,
+        grad_input: false,
+    };
+    Relu.backward_before(&z, &mut ws, after, &mut Relu).unwrap();
     let mut expected = Dense::zeros();
     let mut ws_alone = <Dense<64, 64> as Forward<f32, Const<64>, Dyn>>::workspace(Dyn(n));
-    next.backward_into(
+    next.backward_params(
         <Relu as Forward<f32, Const<64>, Dyn>>::output(&ws),
         &mut ws_alone,
         &g,
         &mut expected,
-        false,
     )
     .unwrap();
     assert_eq!(bits(&grad_next), bits(&expected));

@@ -44,7 +44,7 @@ const H: f64 = GradCheck::DEFAULT.step;
 const REL_TOL: f64 = GradCheck::DEFAULT.rel_tol;
 const ABS_FLOOR: f64 = GradCheck::DEFAULT.abs_tol;
 
-type Seed = net![
+type SeedNet = net![
     Dense<1, 64, f64>,
     Relu,
     Dense<64, 64, f64>,
@@ -105,9 +105,9 @@ fn batch<const R: usize>(n: usize) -> impl Strategy<Value = OMatrix<f64, Const<R
 
 /// The seed network with He weights and small random biases (so no pre-activation sits on
 /// a kink by construction).
-fn seed_net(seed: u64) -> Seed {
+fn seed_net(seed: u64) -> SeedNet {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut net: Seed = Init::init(&mut rng, InitScheme::He);
+    let mut net: SeedNet = Init::init(&mut rng, InitScheme::He);
     let mut k = 0.0;
     for t in [1, 3, 5] {
         for b in net.tensor_mut(t) {
@@ -200,15 +200,16 @@ proptest! {
         seed in any::<u64>(),
         (x, c) in (1usize..=16).prop_flat_map(|n| (batch::<1>(n), batch::<1>(n))),
     ) {
-        // `fit` calls `backward_into(.., grad_input = false)`; the checks above go through
-        // `backward` (grad_input = true). Both must produce the same parameter gradient.
+        // The `Trainer` calls `backward_params` (no ∂L/∂x); the checks above go through
+        // `backward` (`backward_into`, with ∂L/∂x). Both must produce the same parameter
+        // gradient.
         let net = seed_net(seed);
         let (_, mut ws) = net.forward_train(&x);
         let (_, checked) = net.backward(&x, &mut ws, &c).unwrap();
-        let mut ws2 = <Seed as Forward<f64, Const<1>, Dyn>>::workspace(Dyn(x.ncols()));
+        let mut ws2 = <SeedNet as Forward<f64, Const<1>, Dyn>>::workspace(Dyn(x.ncols()));
         net.forward_into(&x, &mut ws2);
-        let mut trained = Seed::zeros();
-        net.backward_into(&x, &mut ws2, &c, &mut trained, false).unwrap();
+        let mut trained = SeedNet::zeros();
+        net.backward_params(&x, &mut ws2, &c, &mut trained).unwrap();
         prop_assert_eq!(checked, trained);
     }
 
@@ -235,7 +236,7 @@ proptest! {
         let before = loss::mse(&pred, &y).unwrap();
         let (_, grad) = net.backward(&x, &mut ws, &loss::mse_grad(&pred, &y).unwrap()).unwrap();
         let lr = 1e-6;
-        let norm2: f64 = (0..Seed::TENSORS).flat_map(|t| grad.tensor(t).iter().map(|g| g * g)).sum();
+        let norm2: f64 = (0..SeedNet::TENSORS).flat_map(|t| grad.tensor(t).iter().map(|g| g * g)).sum();
         // First order the loss falls by lr·|g|²; only claim it where that exceeds f64 round-off.
         prop_assume!(lr * norm2 > 1e-12 * (1.0 + before));
         Sgd::new(lr).unwrap().step(&mut net, &grad);
@@ -395,15 +396,6 @@ impl Params<f64> for BadBias {
 
 impl Forward<f64, Const<2>, Dyn> for BadBias {
     type Workspace = constnet::layer::Buffers<f64, Const<2>, Const<2>, Dyn>;
-    fn workspace(batch: Dyn) -> Self::Workspace {
-        constnet::layer::Buffers::new(batch)
-    }
-    fn output(ws: &Self::Workspace) -> &OMatrix<f64, Const<2>, Dyn> {
-        &ws.output
-    }
-    fn grad_input(ws: &Self::Workspace) -> &OMatrix<f64, Const<2>, Dyn> {
-        &ws.grad_input
-    }
     fn forward_into(&self, x: &OMatrix<f64, Const<2>, Dyn>, ws: &mut Self::Workspace) {
         ws.output = x.clone();
         for mut col in ws.output.column_iter_mut() {
@@ -416,7 +408,6 @@ impl Forward<f64, Const<2>, Dyn> for BadBias {
         ws: &mut Self::Workspace,
         g: &OMatrix<f64, Const<2>, Dyn>,
         grad: &mut Self,
-        _: bool,
     ) -> constnet::Result<()> {
         grad.0 = g.column_sum() * 2.0;
         ws.grad_input = g.clone();

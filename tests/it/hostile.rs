@@ -2,9 +2,9 @@
 //! panic, an abort or an allocation sized by the caller before it is needed.
 
 use constnet::data::{Dataset, synthetic};
-use constnet::train::{TrainConfig, fit};
 use constnet::{
-    Dense, Error, FormatError, Init, InitScheme, Momentum, Relu, Sgd, loss, net, persist,
+    Dense, Error, FormatError, Init, InitScheme, Momentum, Mse, Relu, Sgd, Trainer, loss, net,
+    persist,
 };
 use nalgebra::{Const, DMatrix, Dyn, OMatrix};
 use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
@@ -20,20 +20,12 @@ fn fit_with_usize_max_epochs_runs_until_it_stops_instead_of_reserving_them() {
     let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(32, |_, j| j as f32 / 8.0 - 2.0);
     let y = x.map(|v| v * v * v);
     let mut model: Small = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(1), InitScheme::He);
-    let config = TrainConfig {
-        epochs: usize::MAX,
-        ..TrainConfig::default()
-    };
     let mut seen = 0;
-    let err = fit(
-        &mut model,
-        &mut Sgd::new(50.0).unwrap(),
-        &x,
-        &y,
-        &config,
-        |_, _| seen += 1,
-    )
-    .unwrap_err();
+    let err = Trainer::new(&x, &y)
+        .epochs(usize::MAX)
+        .on_epoch(|_| seen += 1)
+        .fit(&mut model, &mut Sgd::new(50.0).unwrap(), &Mse)
+        .unwrap_err();
     assert!(
         matches!(err, Error::Diverged { epoch, .. } if epoch < 1000),
         "{err}"

@@ -5,10 +5,10 @@
 use constnet::data::{Dataset, KFold, cubic, synthetic};
 use constnet::diagnose::{Diagnostics, Failure, check_learned, diagnose};
 use constnet::gradcheck::{self, GradCheck};
-use constnet::train::{EarlyStopping, TrainConfig, Validation, fit, fit_validated};
+use constnet::train::{Curve, EarlyStopping, History};
 use constnet::{
-    AdamConfig, Dense, Error, FormatError, Init, InitScheme, Momentum, Optimizer, Relu, Rescale,
-    Scaled, Sgd, Standardize, eval, loss, net, persist, quant, safetensors,
+    AdamConfig, Dense, Error, FormatError, Init, InitScheme, Momentum, Mse, Optimizer, Relu,
+    Rescale, Scaled, Sgd, Standardize, Trainer, eval, loss, net, persist, quant, safetensors,
 };
 use nalgebra::{Const, DMatrix, Dyn, OMatrix};
 use rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
@@ -307,50 +307,51 @@ fn scalers_reject_hostile_parameters_and_data() {
     ));
 
     assert!(matches!(
-        Standardize::<1, f64>::fit(&row(&[])),
+        Standardize::<1, f64>::from_data(&row(&[])),
         Err(Error::EmptyData)
     ));
     assert!(matches!(
-        Rescale::<1, f64>::fit(&row(&[])),
+        Rescale::<1, f64>::from_data(&row(&[])),
         Err(Error::EmptyData)
     ));
-    let r = Standardize::<1, f64>::fit(&row(&[1.0, f64::NAN]));
+    let r = Standardize::<1, f64>::from_data(&row(&[1.0, f64::NAN]));
     assert!(matches!(r, Err(Error::NonFinite { index: 1, .. })));
     invalid(
-        Standardize::<1, f64>::fit(&row(&[f64::MAX, -f64::MAX])),
+        Standardize::<1, f64>::from_data(&row(&[f64::MAX, -f64::MAX])),
         "Standardize::fit data",
     );
     // Constant feature and a single sample: std 1, as scikit-learn.
     for x in [row(&[3.0, 3.0, 3.0]), row(&[3.0])] {
-        let s = Standardize::<1, f64>::fit(&x).unwrap();
+        let s = Standardize::<1, f64>::from_data(&x).unwrap();
         assert_eq!((s.mean[0], s.std[0]), (3.0, 1.0));
     }
 
-    let r = Scaled::fit(model(), &row(&[1.0]), &row(&[1.0, 2.0]));
+    let r = Scaled::from_data(model(), &row(&[1.0]), &row(&[1.0, 2.0]));
     assert!(matches!(r, Err(Error::LengthMismatch { .. })));
     assert!(matches!(
-        Scaled::fit(model(), &row(&[]), &row(&[])),
+        Scaled::from_data(model(), &row(&[]), &row(&[])),
         Err(Error::EmptyData)
     ));
-    let r = Scaled::fit(model(), &row(&[f64::NAN]), &row(&[1.0]));
+    let r = Scaled::from_data(model(), &row(&[f64::NAN]), &row(&[1.0]));
     assert!(matches!(r, Err(Error::NonFinite { .. })));
     // Scalers set by hand through the public fields: overflow is caught on the way out.
     let d = four();
-    let mut s = Scaled::fit(model(), d.x(), d.y()).unwrap();
+    let mut s = Scaled::from_data(model(), d.x(), d.y()).unwrap();
     s.output.std[0] = 0.0;
     let r = s.training_data(&d);
     assert!(matches!(r, Err(Error::NonFinite { what: "y", .. })));
 }
 
-fn cfg(epochs: usize) -> TrainConfig {
-    TrainConfig {
-        epochs,
-        ..TrainConfig::default()
-    }
+/// A trainer of the small network on rows of samples, before `fit`.
+type Run<'a> = Trainer<'a, f64, 1, X, Small>;
+
+fn cfg<'a>(x: &'a X, y: &'a X, epochs: usize) -> Run<'a> {
+    Trainer::new(x, y).epochs(epochs)
 }
 
-fn train(x: &X, y: &X, config: &TrainConfig) -> Result<Vec<f64>, Error> {
-    fit(&mut model(), &mut Sgd::new(0.01)?, x, y, config, |_, _| {})
+fn train(trainer: Run<'_>) -> Result<Curve, Error> {
+    let history: History = trainer.fit(&mut model(), &mut Sgd::new(0.01)?, &Mse)?;
+    Ok(history.train)
 }
 
 #[test]
@@ -358,10 +359,10 @@ fn fit_rejects_hostile_data_and_config() {
     let d = four();
     let (x, y) = (d.x(), d.y());
     assert!(matches!(
-        train(&row(&[]), &row(&[]), &cfg(3)),
+        train(cfg(&row(&[]), &row(&[]), 3)),
         Err(Error::EmptyData)
     ));
-    let r = train(&row(&[1.0]), &row(&[2.0, 3.0]), &cfg(3));
+    let r = train(cfg(&row(&[1.0]), &row(&[2.0, 3.0]), 3));
     assert!(matches!(
         r,
         Err(Error::LengthMismatch {
@@ -370,7 +371,7 @@ fn fit_rejects_hostile_data_and_config() {
             ..
         })
     ));
-    let r = train(&row(&[f64::NAN]), &row(&[2.0]), &cfg(3));
+    let r = train(cfg(&row(&[f64::NAN]), &row(&[2.0]), 3));
     assert!(matches!(
         r,
         Err(Error::NonFinite {
@@ -378,7 +379,7 @@ fn fit_rejects_hostile_data_and_config() {
             index: 0
         })
     ));
-    let r = train(&row(&[1.0]), &row(&[f64::NEG_INFINITY]), &cfg(3));
+    let r = train(cfg(&row(&[1.0]), &row(&[f64::NEG_INFINITY]), 3));
     assert!(matches!(
         r,
         Err(Error::NonFinite {
@@ -386,52 +387,44 @@ fn fit_rejects_hostile_data_and_config() {
             index: 0
         })
     ));
-    assert!(matches!(train(x, y, &cfg(0)), Err(Error::ZeroEpochs)));
+    assert!(matches!(train(cfg(x, y, 0)), Err(Error::ZeroEpochs)));
     for b in [0, 5, usize::MAX] {
-        let config = TrainConfig {
-            batch_size: Some(b),
-            ..cfg(2)
-        };
-        let r = train(x, y, &config);
+        let r = train(cfg(x, y, 2).batch_size(b));
         assert!(
             matches!(r, Err(Error::InvalidBatchSize { batch_size, samples: 4 }) if batch_size == b)
         );
     }
     // One sample, constant columns: sound finite losses.
     assert!(
-        train(&row(&[1.0]), &row(&[2.0]), &cfg(3))
+        train(cfg(&row(&[1.0]), &row(&[2.0]), 3))
             .unwrap()
+            .values()
             .iter()
             .all(|l| l.is_finite())
     );
-    let losses = train(&row(&[1.0; 3]), &row(&[2.0; 3]), &cfg(3)).unwrap();
+    let losses = train(cfg(&row(&[1.0; 3]), &row(&[2.0; 3]), 3)).unwrap();
     assert_eq!(losses.len(), 3);
 
-    let es = |patience, min_delta| TrainConfig {
-        early_stopping: Some(EarlyStopping {
+    let es = |patience, min_delta| {
+        cfg(x, y, 5).early_stopping(EarlyStopping {
             patience,
             min_delta,
             restore_best: true,
-        }),
-        ..cfg(5)
+        })
     };
-    invalid(train(x, y, &es(0, 0.0)), "patience");
+    invalid(train(es(0, 0.0)), "patience");
     for min_delta in [f64::NAN, -1.0, f64::INFINITY, f64::NEG_INFINITY] {
-        invalid(train(x, y, &es(1, min_delta)), "min_delta");
+        invalid(train(es(1, min_delta)), "min_delta");
     }
-    assert_eq!(train(x, y, &es(usize::MAX, 0.0)).unwrap().len(), 5);
+    assert_eq!(train(es(usize::MAX, 0.0)).unwrap().len(), 5);
     // No loss ever improves by f64::MAX: stops after `patience` epochs.
-    assert_eq!(train(x, y, &es(1, f64::MAX)).unwrap().len(), 2);
+    assert_eq!(train(es(1, f64::MAX)).unwrap().len(), 2);
 }
 
 #[test]
 fn fit_with_non_finite_parameters_is_diverged_not_ok() {
     let d = four();
-    let minibatch = TrainConfig {
-        batch_size: Some(2),
-        ..cfg(3)
-    };
-    for config in [cfg(3), minibatch] {
+    for batch_size in [None, Some(2)] {
         let mut nan_weight = model();
         nan_weight.first.first.w[0] = f64::NAN;
         let mut inf_bias = model();
@@ -441,39 +434,30 @@ fn fit_with_non_finite_parameters_is_diverged_not_ok() {
         hidden_nan.first.first.b.fill(-1e6);
         hidden_nan.second.w[0] = f64::NAN;
         for mut m in [nan_weight, inf_bias, hidden_nan] {
-            let r = fit(
-                &mut m,
-                &mut Sgd::new(0.01).unwrap(),
-                d.x(),
-                d.y(),
-                &config,
-                |_, _| {},
-            );
+            let mut trainer = cfg(d.x(), d.y(), 3);
+            if let Some(b) = batch_size {
+                trainer = trainer.batch_size(b);
+            }
+            let r = trainer.fit(&mut m, &mut Sgd::new(0.01).unwrap(), &Mse);
             assert!(matches!(r, Err(Error::Diverged { epoch: 0, .. })), "{r:?}");
         }
     }
 }
 
 #[test]
-fn fit_validated_rejects_hostile_validation_data() {
+fn fit_rejects_hostile_validation_data() {
     let d = four();
     let (empty, nan, one, two) = (row(&[]), row(&[f64::NAN]), row(&[1.0]), row(&[1.0, 2.0]));
-    let run = |vx: &X, vy: &X, config: &TrainConfig| {
-        let validation = Some(Validation { x: vx, y: vy });
-        let mut sgd = Sgd::new(0.01).unwrap();
-        fit_validated(
-            &mut model(),
-            &mut sgd,
-            d.x(),
-            d.y(),
-            validation,
-            config,
-            |_| {},
-        )
+    let run = |vx: &X, vy: &X, stopping: Option<EarlyStopping>| {
+        let mut trainer = cfg(d.x(), d.y(), 3).validation(vx, vy);
+        if let Some(es) = stopping {
+            trainer = trainer.early_stopping(es);
+        }
+        trainer.fit(&mut model(), &mut Sgd::new(0.01).unwrap(), &Mse)
     };
-    invalid(run(&empty, &empty, &cfg(3)), "validation data");
-    invalid(run(&empty, &one, &cfg(3)), "validation data");
-    let r = run(&nan, &one, &cfg(3));
+    invalid(run(&empty, &empty, None), "validation data");
+    invalid(run(&empty, &one, None), "validation data");
+    let r = run(&nan, &one, None);
     assert!(matches!(
         r,
         Err(Error::NonFinite {
@@ -481,7 +465,7 @@ fn fit_validated_rejects_hostile_validation_data() {
             index: 0
         })
     ));
-    let r = run(&one, &nan, &cfg(3));
+    let r = run(&one, &nan, None);
     assert!(matches!(
         r,
         Err(Error::NonFinite {
@@ -489,7 +473,7 @@ fn fit_validated_rejects_hostile_validation_data() {
             index: 0
         })
     ));
-    let r = run(&one, &two, &cfg(3));
+    let r = run(&one, &two, None);
     assert!(matches!(
         r,
         Err(Error::LengthMismatch {
@@ -498,24 +482,21 @@ fn fit_validated_rejects_hostile_validation_data() {
             ..
         })
     ));
-    let config = TrainConfig {
-        early_stopping: Some(EarlyStopping {
-            patience: 0,
-            ..EarlyStopping::default()
-        }),
-        ..cfg(3)
+    let stopping = EarlyStopping {
+        patience: 0,
+        ..EarlyStopping::default()
     };
-    invalid(run(&one, &one, &config), "patience");
+    invalid(run(&one, &one, Some(stopping)), "patience");
 }
 
 #[test]
 fn diagnose_rejects_hostile_data() {
     let m = model();
     assert!(matches!(
-        diagnose(&m, &row(&[]), &row(&[])),
+        diagnose(&m, &row(&[]), &row(&[]), &Mse),
         Err(Error::EmptyData)
     ));
-    let r = diagnose(&m, &row(&[1.0]), &row(&[1.0, 2.0]));
+    let r = diagnose(&m, &row(&[1.0]), &row(&[1.0, 2.0]), &Mse);
     assert!(matches!(
         r,
         Err(Error::LengthMismatch {
@@ -524,7 +505,7 @@ fn diagnose_rejects_hostile_data() {
             ..
         })
     ));
-    let r = diagnose(&m, &row(&[f64::NAN]), &row(&[1.0]));
+    let r = diagnose(&m, &row(&[f64::NAN]), &row(&[1.0]), &Mse);
     assert!(matches!(
         r,
         Err(Error::NonFinite {
@@ -532,7 +513,7 @@ fn diagnose_rejects_hostile_data() {
             index: 0
         })
     ));
-    let r = diagnose(&m, &row(&[1.0]), &row(&[f64::INFINITY]));
+    let r = diagnose(&m, &row(&[1.0]), &row(&[f64::INFINITY]), &Mse);
     assert!(matches!(
         r,
         Err(Error::NonFinite {
@@ -544,7 +525,7 @@ fn diagnose_rejects_hostile_data() {
     let mut bad = model();
     bad.second.b[0] = f64::NAN;
     assert!(
-        diagnose(&bad, four().x(), four().y())
+        diagnose(&bad, four().x(), four().y(), &Mse)
             .unwrap()
             .loss
             .is_nan()

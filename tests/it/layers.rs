@@ -1,14 +1,14 @@
 //! Layer construction, initialisation, activations' edge cases and the errors the layer
 //! API promises.
 
+use constnet::layer::{Back, Before};
 use constnet::nalgebra::{Const, Dyn, OMatrix, SMatrix, SVector};
 use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
 use constnet::{
-    Activation, Dense, Error, Forward, Fuse, Init, InitScheme, Params, Relu, Sigmoid, Tanh, loss,
-    net,
+    Activation, Dense, Error, Forward, Init, InitScheme, Params, Relu, Sigmoid, Tanh, loss, net,
 };
 
-type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type SeedNet = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
 
 #[test]
 fn from_slices_is_row_major_like_pytorch() {
@@ -55,8 +55,9 @@ fn from_slices_rejects_wrong_lengths_and_non_finite_values() {
 
 #[test]
 fn init_is_seeded_and_scaled() {
-    let draw =
-        |seed| -> Seed { Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(seed), InitScheme::He) };
+    let draw = |seed| -> SeedNet {
+        Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(seed), InitScheme::He)
+    };
     assert_eq!(draw(1), draw(1));
     assert_ne!(draw(1), draw(2));
     // He: Var(w) = 2 / fan_in. 4096 weights of the 64×64 layer: the sample variance is
@@ -119,7 +120,7 @@ fn activations_at_the_edges() {
 
 #[test]
 fn backward_with_a_mismatched_batch_is_an_error_not_a_panic() {
-    let net: Seed = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(5), InitScheme::He);
+    let net: SeedNet = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(5), InitScheme::He);
     let x = OMatrix::<f32, Const<1>, Dyn>::from_element(10, 0.5);
     let (pred, mut ws) = net.forward_train(&x);
     let short = OMatrix::<f32, Const<1>, Dyn>::zeros(9);
@@ -134,11 +135,11 @@ fn backward_with_a_mismatched_batch_is_an_error_not_a_panic() {
     // A workspace filled by another batch size is also caught.
     let other = OMatrix::<f32, Const<1>, Dyn>::from_element(7, 0.5);
     let grad_pred = loss::mse_grad(&pred, &x).unwrap();
-    let mut ws7 = <Seed as Forward<f32, Const<1>, Dyn>>::workspace(Dyn(7));
+    let mut ws7 = <SeedNet as Forward<f32, Const<1>, Dyn>>::workspace(Dyn(7));
     net.forward_into(&other, &mut ws7);
-    let mut grad = Seed::zeros();
+    let mut grad = SeedNet::zeros();
     assert!(
-        net.backward_into(&x, &mut ws7, &grad_pred, &mut grad, false)
+        net.backward_params(&x, &mut ws7, &grad_pred, &mut grad)
             .is_err()
     );
     // The fused hook too: an activation input of another batch size, for the tiled
@@ -150,8 +151,17 @@ fn backward_with_a_mismatched_batch_is_an_error_not_a_panic() {
         let mut ws = <Dense<64, 64> as Forward<f32, Const<64>, Dyn>>::workspace(Dyn(n));
         let mut out = OMatrix::<f32, Const<64>, Dyn>::zeros(n);
         let mut g = Dense::zeros();
+        let back = Back {
+            grad_out: &h,
+            grad: &mut g,
+        };
+        let act = Before {
+            act: &Relu,
+            input: &z,
+            grad: &mut out,
+        };
         assert!(matches!(
-            hidden.backward_activated(&Relu, &h, &mut ws, &h, &mut g, &z, &mut out),
+            hidden.backward_activated(&h, &mut ws, back, act),
             Err(Error::LengthMismatch { .. })
         ));
     }
@@ -171,7 +181,7 @@ fn backward_with_a_mismatched_batch_is_an_error_not_a_panic() {
 
 #[test]
 fn nan_inputs_give_nan_outputs() {
-    let net: Seed = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(7), InitScheme::He);
+    let net: SeedNet = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(7), InitScheme::He);
     assert!(net.forward(&SVector::from([f32::NAN]))[0].is_nan());
     let mut broken = net.clone();
     broken.first.first.first.first.w[3] = f32::NAN;
@@ -181,12 +191,12 @@ fn nan_inputs_give_nan_outputs() {
 
 #[test]
 fn a_workspace_of_another_size_is_resized_by_forward() {
-    let net: Seed = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(6), InitScheme::He);
+    let net: SeedNet = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(6), InitScheme::He);
     let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(12, |_, j| j as f32 / 6.0 - 1.0);
-    let mut ws = <Seed as Forward<f32, Const<1>, Dyn>>::workspace(Dyn(3));
+    let mut ws = <SeedNet as Forward<f32, Const<1>, Dyn>>::workspace(Dyn(3));
     net.forward_into(&x, &mut ws);
     assert_eq!(
-        <Seed as Forward<f32, Const<1>, Dyn>>::output(&ws),
+        <SeedNet as Forward<f32, Const<1>, Dyn>>::output(&ws),
         &net.forward(&x)
     );
 }

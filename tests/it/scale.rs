@@ -7,8 +7,8 @@ use constnet::gradcheck::GradCheck;
 use constnet::nalgebra::{Const, Dyn, OMatrix, SMatrix, SVector};
 use constnet::safetensors::{self, Options};
 use constnet::{
-    Adam, Dense, Error, Forward, Init, InitScheme, Momentum, Optimizer, Params, Relu, Rescale,
-    Scaled, Sgd, Standardize, Tanh, data::Dataset, export, net, persist, train,
+    Adam, Dense, Error, Forward, Init, InitScheme, Momentum, Mse, Optimizer, Params, Relu, Rescale,
+    Scaled, Sgd, Standardize, Tanh, Trainer, data::Dataset, export, net, persist,
 };
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
@@ -152,32 +152,32 @@ fn the_forward_pass_is_sklearns_arithmetic_in_the_networks_type() {
 }
 
 #[test]
-fn fit_computes_the_population_mean_and_std_per_feature() {
+fn from_data_computes_the_population_mean_and_std_per_feature() {
     // Feature 0: 1, 2, 3, 6 → mean 3, population variance (4 + 1 + 0 + 9) / 4 = 3.5.
     let x = OMatrix::<f64, Const<2>, Dyn>::from_column_slice(&[
         1.0, 10.0, 2.0, 10.0, 3.0, 10.0, 6.0, 10.0,
     ]);
-    let s = Standardize::fit(&x).unwrap();
+    let s = Standardize::from_data(&x).unwrap();
     assert_eq!((s.mean[0], s.std[0]), (3.0, 3.5f64.sqrt()));
     assert_eq!((s.mean[1], s.std[1]), (10.0, 1.0)); // constant → std 1, as sklearn
     // A constant whose f64 mean is inexact still counts as constant (sklearn's bound).
     let c = OMatrix::<f32, Const<1>, Dyn>::from_element(1001, 0.1);
-    assert_eq!(Rescale::fit(&c).unwrap().std[0], 1.0);
+    assert_eq!(Rescale::from_data(&c).unwrap().std[0], 1.0);
     // Large offset, small spread: the two-pass variance keeps it (f32 data, f64 statistics).
     let y = OMatrix::<f32, Const<1>, Dyn>::from_row_slice(&[10000.0, 10001.0, 10002.0, 10003.0]);
-    let r = Rescale::fit(&y).unwrap();
+    let r = Rescale::from_data(&y).unwrap();
     assert_eq!((r.mean[0], r.std[0]), (10001.5, 1.25f64.sqrt() as f32));
 }
 
 /// Where the f64 mean itself rounds, the deviations are taken from it (two passes), not
 /// through `Σv² − n·mean²`, which the rounding of a large offset ruins.
 #[test]
-fn fit_keeps_the_spread_when_the_mean_rounds() {
+fn from_data_keeps_the_spread_when_the_mean_rounds() {
     // The mean 1e12 + 2/3 rounds (f64 spacing 1.2e-4 there): the two-pass variance is
     // 2/9 to ~1e-8 (computed in Python: 0.22222222388), while Σ(v + mean)(v − mean) / n,
     // equal in exact arithmetic, gives 8.1e7.
     let x = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[1e12, 1e12 + 1.0, 1e12 + 1.0]);
-    let s = Standardize::fit(&x).unwrap();
+    let s = Standardize::from_data(&x).unwrap();
     assert!(
         (s.std[0] - (2.0f64 / 9.0).sqrt()).abs() < 0.01,
         "{}",
@@ -189,20 +189,23 @@ fn fit_keeps_the_spread_when_the_mean_rounds() {
     // A small but real spread near 0 is kept (variance 1e-10, far above the bound's
     // n·ε·var + (n·mean·ε)² ≈ 4e-26).
     let small = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[-1e-5, 1e-5]);
-    assert_eq!(Standardize::fit(&small).unwrap().std[0], 1e-5);
+    assert_eq!(Standardize::from_data(&small).unwrap().std[0], 1e-5);
     for v in [0.1, 0.7] {
         let c = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[v, v, v]);
-        assert_eq!(Standardize::fit(&c).unwrap().std[0], 1.0, "{v}");
+        assert_eq!(Standardize::from_data(&c).unwrap().std[0], 1.0, "{v}");
     }
 }
 
 #[test]
-fn fit_rejects_empty_non_finite_and_overflowing_data() {
+fn from_data_rejects_empty_non_finite_and_overflowing_data() {
     let empty = OMatrix::<f32, Const<2>, Dyn>::zeros(0);
-    assert!(matches!(Standardize::fit(&empty), Err(Error::EmptyData)));
+    assert!(matches!(
+        Standardize::from_data(&empty),
+        Err(Error::EmptyData)
+    ));
     let nan = OMatrix::<f32, Const<2>, Dyn>::from_column_slice(&[0.0, 1.0, 2.0, f32::NAN]);
     assert!(matches!(
-        Standardize::fit(&nan),
+        Standardize::from_data(&nan),
         Err(Error::NonFinite {
             what: "Standardize::fit data",
             index: 3
@@ -210,14 +213,14 @@ fn fit_rejects_empty_non_finite_and_overflowing_data() {
     ));
     let inf = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[0.0, f64::NEG_INFINITY]);
     assert!(matches!(
-        Rescale::fit(&inf),
+        Rescale::from_data(&inf),
         Err(Error::NonFinite {
             what: "Rescale::fit data",
             index: 1
         })
     ));
     let huge = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[-1.5e308, 1.5e308]);
-    let err = Rescale::fit(&huge).unwrap_err();
+    let err = Rescale::from_data(&huge).unwrap_err();
     assert!(
         matches!(
             err,
@@ -232,7 +235,7 @@ fn fit_rejects_empty_non_finite_and_overflowing_data() {
         OMatrix::<f32, Const<1>, Dyn>::zeros(3),
         OMatrix::<f32, Const<1>, Dyn>::zeros(2),
     );
-    let err = Scaled::fit(Dense::<1, 1>::zeros(), &x, &y).unwrap_err();
+    let err = Scaled::from_data(Dense::<1, 1>::zeros(), &x, &y).unwrap_err();
     assert!(matches!(
         err,
         Error::LengthMismatch {
@@ -271,7 +274,7 @@ fn training_data_is_standardized_inputs_and_targets_in_training_units() {
         x[(0, j)] * (i as f64 - 1.0) * 3.0 + 7.0
     });
     let data = Dataset::new(x, y).unwrap();
-    let model = Scaled::fit(model(0).net, data.x(), data.y()).unwrap();
+    let model = Scaled::from_data(model(0).net, data.x(), data.y()).unwrap();
     let scaled = model.training_data(&data).unwrap();
     let rows: Vec<Vec<f64>> = scaled
         .x()
@@ -318,11 +321,10 @@ fn scalers_survive<O: Optimizer<f64, Model>>(mut optimizer: O) {
         [3000.0, -0.25][i] + (j as f64 - 16.0) * [50.0, 0.01][i]
     });
     let y = OMatrix::<f64, Const<3>, Dyn>::from_fn(32, |i, j| (i + j) as f64 * 100.0);
-    let config = train::TrainConfig {
-        epochs: 5,
-        ..Default::default()
-    };
-    train::fit(&mut m, &mut optimizer, &x, &y, &config, |_, _| {}).unwrap();
+    Trainer::new(&x, &y)
+        .epochs(5)
+        .fit(&mut m, &mut optimizer, &Mse)
+        .unwrap();
     assert_eq!(bits(&m.input), bits(&before.input));
     assert_eq!(bits(&m.output), bits(&before.output));
     assert_ne!(bits(&m.net), bits(&before.net));
@@ -411,27 +413,19 @@ fn training_in_scaled_units_is_the_same_whatever_the_datas_units() {
     });
     let small = Dataset::new(x.clone(), y.clone()).unwrap();
     let large = Dataset::new(x.map(|v| v * 1000.0 + 3000.0), y.map(|v| v * 2500.0 - 1e4)).unwrap();
-    let config = train::TrainConfig {
-        epochs: 200,
-        ..Default::default()
-    };
     let losses = |data: &Dataset<f64, 2, 3>| {
-        let mut m = Scaled::fit(model(9).net, data.x(), data.y()).unwrap();
+        let mut m = Scaled::from_data(model(9).net, data.x(), data.y()).unwrap();
         let scaled = m.training_data(data).unwrap();
         let mut sgd = Sgd::new(0.1).unwrap();
-        train::fit(
-            &mut m.net,
-            &mut sgd,
-            scaled.x(),
-            scaled.y(),
-            &config,
-            |_, _| {},
-        )
-        .unwrap()
+        Trainer::new(scaled.x(), scaled.y())
+            .epochs(200)
+            .fit(&mut m.net, &mut sgd, &Mse)
+            .unwrap()
+            .train
     };
     let (a, b) = (losses(&small), losses(&large));
     assert!(a[199] < a[0] / 10.0, "it trains: {} → {}", a[0], a[199]);
-    for (e, (a, b)) in a.iter().zip(&b).enumerate() {
+    for (e, (a, b)) in a.values().iter().zip(b.values()).enumerate() {
         assert!((a - b).abs() <= 1e-9 * a.abs(), "epoch {e}: {a} vs {b}");
     }
 }

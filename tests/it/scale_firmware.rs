@@ -8,8 +8,8 @@
 
 use constnet::nalgebra::{Const, Dyn, OMatrix, SVector};
 use constnet::{
-    Adam, Dense, Forward, Init, InitScheme, Relu, Scaled, data::Dataset, export, metrics, net,
-    persist, train,
+    Adam, Dense, Forward, Init, InitScheme, Mse, Relu, Scaled, Trainer, data::Dataset, export,
+    metrics, net, persist,
 };
 use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
 
@@ -43,22 +43,13 @@ fn train_scaled() -> ScaledFw {
     let (train, _) = data();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
     let net = Init::init(&mut rng, InitScheme::He);
-    let mut model = ScaledFw::fit(net, train.x(), train.y()).unwrap();
+    let mut model = ScaledFw::from_data(net, train.x(), train.y()).unwrap();
     let scaled = model.training_data(&train).unwrap();
-    let config = train::TrainConfig {
-        epochs: 1500,
-        ..Default::default()
-    };
     let mut adam = Adam::new(0.01).unwrap();
-    train::fit(
-        &mut model.net,
-        &mut adam,
-        scaled.x(),
-        scaled.y(),
-        &config,
-        |_, _| {},
-    )
-    .unwrap();
+    Trainer::new(scaled.x(), scaled.y())
+        .epochs(1500)
+        .fit(&mut model.net, &mut adam, &Mse)
+        .unwrap();
     model
 }
 

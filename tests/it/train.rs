@@ -1,14 +1,14 @@
 //! The training loop: convergence, reproducibility, and every error it promises.
 
-use constnet::train::{TrainConfig, fit};
-use constnet::{Dense, Error, Init, InitScheme, Params, Relu, Sgd, net};
+use constnet::train::History;
+use constnet::{Dense, Error, Init, InitScheme, Mse, Params, Relu, Sgd, Trainer, net};
 use nalgebra::{Const, Dyn, OMatrix};
 use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
 
-type Seed = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
+type SeedNet = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
 type Row = OMatrix<f32, Const<1>, Dyn>;
 
-fn model(seed: u64) -> Seed {
+fn model(seed: u64) -> SeedNet {
     Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(seed), InitScheme::He)
 }
 
@@ -32,22 +32,12 @@ fn r2(pred: &Row, y: &Row) -> f64 {
     1.0 - (ss_res / ss_tot) as f64
 }
 
-/// `fit` with plain SGD at `lr` and no callback.
-fn sgd(
-    net: &mut Seed,
-    lr: f64,
-    x: &Row,
-    y: &Row,
-    config: &TrainConfig,
-) -> constnet::Result<Vec<f64>> {
-    fit(net, &mut Sgd::new(lr).unwrap(), x, y, config, |_, _| {})
-}
+/// A trainer of the seed network on rows of samples, before `fit`.
+type Run<'a> = Trainer<'a, f32, 1, Row, SeedNet>;
 
-fn epochs(epochs: usize) -> TrainConfig {
-    TrainConfig {
-        epochs,
-        ..TrainConfig::default()
-    }
+/// `trainer` with plain SGD at `lr` and no callback.
+fn sgd(net: &mut SeedNet, lr: f64, trainer: Run<'_>) -> constnet::Result<History> {
+    trainer.fit(net, &mut Sgd::new(lr).unwrap(), &Mse)
 }
 
 #[test]
@@ -55,7 +45,9 @@ fn reduced_cubic_run_converges() {
     // 200 samples, 400 full-batch epochs of the seed's SGD: a short version of the example.
     let (x, y) = cubic(200, 7);
     let mut net = model(7);
-    let losses = sgd(&mut net, 0.01, &x, &y, &epochs(400)).unwrap();
+    let losses = sgd(&mut net, 0.01, Trainer::new(&x, &y).epochs(400))
+        .unwrap()
+        .train;
     assert_eq!(losses.len(), 400);
     let fit_r2 = r2(&constnet::Forward::forward(&net, &x), &y);
     assert!(fit_r2 >= 0.9, "R² after 400 epochs: {fit_r2}");
@@ -71,23 +63,16 @@ fn reduced_cubic_run_converges() {
 fn mini_batches_converge_and_use_the_last_partial_batch() {
     let (x, y) = cubic(203, 3);
     let mut net = model(3);
-    let config = TrainConfig {
-        epochs: 60,
-        batch_size: Some(32),
-        shuffle_seed: 9,
-        drop_last: false,
-        early_stopping: None,
-    };
     let mut steps = 0;
-    let losses = fit(
-        &mut net,
-        &mut Sgd::new(0.01).unwrap(),
-        &x,
-        &y,
-        &config,
-        |_, _| steps += 1,
-    )
-    .unwrap();
+    let losses = Trainer::new(&x, &y)
+        .epochs(60)
+        .batch_size(32)
+        .shuffle_seed(9)
+        .drop_last(false)
+        .on_epoch(|_| steps += 1)
+        .fit(&mut net, &mut Sgd::new(0.01).unwrap(), &Mse)
+        .unwrap()
+        .train;
     assert_eq!(steps, 60);
     assert!(
         losses[59] < losses[0] / 5.0,
@@ -102,14 +87,12 @@ fn drop_last_changes_the_updates() {
     let (x, y) = cubic(40, 4);
     let run = |drop_last| {
         let mut net = model(4);
-        let config = TrainConfig {
-            epochs: 1,
-            batch_size: Some(16),
-            shuffle_seed: 1,
-            drop_last,
-            early_stopping: None,
-        };
-        sgd(&mut net, 0.01, &x, &y, &config).unwrap();
+        let trainer = Trainer::new(&x, &y)
+            .epochs(1)
+            .batch_size(16)
+            .shuffle_seed(1)
+            .drop_last(drop_last);
+        sgd(&mut net, 0.01, trainer).unwrap();
         net
     };
     // 40 = 16 + 16 + 8: with drop_last the 8-sample step is skipped, so the nets differ.
@@ -119,23 +102,21 @@ fn drop_last_changes_the_updates() {
 #[test]
 fn same_seed_same_bits() {
     let (x, y) = cubic(100, 5);
-    let config = TrainConfig {
-        epochs: 20,
-        batch_size: Some(25),
-        shuffle_seed: 11,
-        drop_last: false,
-        early_stopping: None,
-    };
     let run = || {
         let mut net = model(5);
-        let l = sgd(&mut net, 0.01, &x, &y, &config).unwrap();
+        let trainer = Trainer::new(&x, &y)
+            .epochs(20)
+            .batch_size(25)
+            .shuffle_seed(11)
+            .drop_last(false);
+        let l = sgd(&mut net, 0.01, trainer).unwrap().train;
         (net, l)
     };
     let (a, la) = run();
     let (b, lb) = run();
     assert_eq!(la, lb);
-    for t in 0..<Seed as Params<f32>>::TENSORS {
-        let bits = |n: &Seed| n.tensor(t).iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    for t in 0..<SeedNet as Params<f32>>::TENSORS {
+        let bits = |n: &SeedNet| n.tensor(t).iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&a), bits(&b));
     }
 }
@@ -144,7 +125,7 @@ fn same_seed_same_bits() {
 fn huge_learning_rate_is_reported_as_divergence() {
     let (x, y) = cubic(100, 6);
     let mut net = model(6);
-    let err = sgd(&mut net, 10.0, &x, &y, &epochs(900)).unwrap_err();
+    let err = sgd(&mut net, 10.0, Trainer::new(&x, &y).epochs(900)).unwrap_err();
     match err {
         Error::Diverged { epoch, loss } => {
             assert!(!loss.is_finite());
@@ -189,11 +170,11 @@ fn a_loss_that_overflows_before_any_step_is_not_called_divergence() {
     for batch_size in [None, Some(500)] {
         let mut net = model(9);
         let before = net.clone();
-        let config = TrainConfig {
-            batch_size,
-            ..epochs(10)
-        };
-        let err = sgd(&mut net, 0.01, &x, &y, &config).unwrap_err();
+        let mut trainer = Trainer::new(&x, &y).epochs(10);
+        if let Some(b) = batch_size {
+            trainer = trainer.batch_size(b);
+        }
+        let err = sgd(&mut net, 0.01, trainer).unwrap_err();
         match err {
             Error::LossOverflow { loss, scalar } => {
                 assert!(loss.is_infinite(), "{loss}");
@@ -216,7 +197,7 @@ fn a_loss_that_overflows_before_any_step_is_not_called_divergence() {
     // A network that is NaN itself is not the data's fault: that stays divergence.
     let mut net = model(9);
     net.second.b[0] = f32::NAN;
-    let err = sgd(&mut net, 0.01, &x, &x, &epochs(1)).unwrap_err();
+    let err = sgd(&mut net, 0.01, Trainer::new(&x, &x).epochs(1)).unwrap_err();
     assert!(matches!(err, Error::Diverged { epoch: 0, .. }), "{err:?}");
 }
 
@@ -224,20 +205,20 @@ fn a_loss_that_overflows_before_any_step_is_not_called_divergence() {
 fn bad_config_and_data_are_rejected_before_training() {
     let (x, y) = cubic(10, 1);
     let sgd = Sgd::new(0.01).unwrap();
-    let run = |x: &Row, y: &Row, config: TrainConfig| {
+    let run = |trainer: Run<'_>| {
         let mut net = model(1);
         let before = net.clone();
-        let result = fit(&mut net, &mut sgd.clone(), x, y, &config, |_, _| {});
+        let result = trainer.fit(&mut net, &mut sgd.clone(), &Mse);
         assert_eq!(net, before, "a rejected run must not touch the network");
         result.unwrap_err()
     };
-    assert!(matches!(run(&x, &y, epochs(0)), Error::ZeroEpochs));
+    let epochs = |x, y, epochs| Trainer::new(x, y).epochs(epochs);
+    assert!(matches!(run(epochs(&x, &y, 0)), Error::ZeroEpochs));
+    let empty = Row::zeros(0);
+    assert!(matches!(run(epochs(&empty, &empty, 1)), Error::EmptyData));
+    let short = Row::zeros(9);
     assert!(matches!(
-        run(&Row::zeros(0), &Row::zeros(0), epochs(1)),
-        Error::EmptyData
-    ));
-    assert!(matches!(
-        run(&x, &Row::zeros(9), epochs(1)),
+        run(epochs(&x, &short, 1)),
         Error::LengthMismatch {
             expected: 10,
             found: 9,
@@ -245,19 +226,15 @@ fn bad_config_and_data_are_rejected_before_training() {
         }
     ));
     for b in [0, 11] {
-        let config = TrainConfig {
-            batch_size: Some(b),
-            ..epochs(1)
-        };
         assert!(matches!(
-            run(&x, &y, config),
+            run(epochs(&x, &y, 1).batch_size(b)),
             Error::InvalidBatchSize { .. }
         ));
     }
     let mut bad_x = x.clone();
     bad_x[3] = f32::NAN;
     assert!(matches!(
-        run(&bad_x, &y, epochs(1)),
+        run(epochs(&bad_x, &y, 1)),
         Error::NonFinite {
             what: "inputs",
             index: 3
@@ -266,7 +243,7 @@ fn bad_config_and_data_are_rejected_before_training() {
     let mut bad_y = y.clone();
     bad_y[5] = f32::INFINITY;
     assert!(matches!(
-        run(&x, &bad_y, epochs(1)),
+        run(epochs(&x, &bad_y, 1)),
         Error::NonFinite {
             what: "targets",
             index: 5
@@ -296,12 +273,12 @@ fn an_update_that_breaks_the_parameters_is_divergence_even_in_the_last_epoch() {
     // hand back that network.
     let (x, y) = cubic(100, 8);
     let mut net = model(8);
-    let err = sgd(&mut net, 1e30, &x, &y, &epochs(1)).unwrap_err();
+    let err = sgd(&mut net, 1e30, Trainer::new(&x, &y).epochs(1)).unwrap_err();
     assert!(matches!(err, Error::Diverged { epoch: 0, .. }), "{err}");
     assert!(err.to_string().starts_with("training diverged"), "{err}");
     // An update that makes a weight itself non-finite is caught at the end of its epoch.
     let mut net = model(8);
-    let err = sgd(&mut net, 1e38, &x, &y, &epochs(3)).unwrap_err();
+    let err = sgd(&mut net, 1e38, Trainer::new(&x, &y).epochs(3)).unwrap_err();
     match err {
         Error::Diverged { epoch: 0, loss } => assert!(loss.is_finite(), "{loss}"),
         ref other => panic!("expected divergence at epoch 0, got {other}"),
@@ -317,7 +294,7 @@ fn ok_means_every_parameter_and_prediction_is_finite() {
     let (x, y) = cubic(64, 9);
     for lr in [1e-3, 1e-2, 0.1, 1.0, 10.0, 1e3] {
         let mut net = model(9);
-        if sgd(&mut net, lr, &x, &y, &epochs(50)).is_ok() {
+        if sgd(&mut net, lr, Trainer::new(&x, &y).epochs(50)).is_ok() {
             assert!(net.is_finite(), "lr {lr}");
             let pred = constnet::Forward::forward(&net, &x);
             assert!(pred.iter().all(|v| v.is_finite()), "lr {lr}");
@@ -330,7 +307,9 @@ fn history_records_the_loss_before_each_update() {
     let (x, y) = cubic(50, 10);
     let mut net = model(10);
     let start = constnet::loss::mse(&constnet::Forward::forward(&net, &x), &y).unwrap();
-    let losses = sgd(&mut net, 0.01, &x, &y, &epochs(2)).unwrap();
+    let losses = sgd(&mut net, 0.01, Trainer::new(&x, &y).epochs(2))
+        .unwrap()
+        .train;
     assert_eq!(
         losses[0], start as f64,
         "full batch: epoch 0 is the starting model's MSE"
@@ -348,15 +327,13 @@ fn mini_batch_history_is_the_sample_weighted_mean() {
         net.tensor_mut(t).fill(0.5); // non-zero biases: a 1e-30 step cannot move them
     }
     let start = constnet::loss::mse(&constnet::Forward::forward(&net, &x), &y).unwrap() as f64;
-    let config = TrainConfig {
-        epochs: 1,
-        batch_size: Some(3),
-        shuffle_seed: 2,
-        drop_last: false,
-        early_stopping: None,
-    };
+    let trainer = Trainer::new(&x, &y)
+        .epochs(1)
+        .batch_size(3)
+        .shuffle_seed(2)
+        .drop_last(false);
     let before = net.clone();
-    let losses = sgd(&mut net, 1e-30, &x, &y, &config).unwrap();
+    let losses = sgd(&mut net, 1e-30, trainer).unwrap().train;
     assert_eq!(
         net, before,
         "the step was meant to be too small to change anything"
@@ -370,27 +347,26 @@ fn mini_batch_history_is_the_sample_weighted_mean() {
 
 /// Every parameter's bits.
 #[cfg(feature = "parallel")]
-fn bits(net: &Seed) -> Vec<u32> {
-    (0..<Seed as Params<f32>>::TENSORS)
+fn bits(net: &SeedNet) -> Vec<u32> {
+    (0..<SeedNet as Params<f32>>::TENSORS)
         .flat_map(|t| net.tensor(t).iter().map(|v| v.to_bits()))
         .collect()
 }
 
 #[cfg(feature = "parallel")]
 #[test]
-fn fit_parallel_is_deterministic_and_matches_fit_up_to_rounding() {
-    use constnet::train::fit_parallel;
-    let config = epochs(5);
+fn parallel_fit_is_deterministic_and_matches_one_thread_up_to_rounding() {
     let train = |n, parallel: bool| {
         let (x, y) = cubic(n, 8);
         let mut net = model(8);
         let mut sgd = Sgd::new(0.01).unwrap();
-        let losses = if parallel {
-            fit_parallel(&mut net, &mut sgd, &x, &y, &config, |_, _| {})
+        let trainer = Trainer::new(&x, &y).epochs(5);
+        let history = if parallel {
+            trainer.threads(2).fit(&mut net, &mut sgd, &Mse)
         } else {
-            fit(&mut net, &mut sgd, &x, &y, &config, |_, _| {})
+            trainer.fit(&mut net, &mut sgd, &Mse)
         };
-        (net, losses.unwrap())
+        (net, history.unwrap().train)
     };
     // 5 000 samples = 20 blocks, 1 000 = 4 blocks: split over two threads, the same bits
     // run after run (whichever thread ends up computing the second half).
@@ -403,15 +379,15 @@ fn fit_parallel_is_deterministic_and_matches_fit_up_to_rounding() {
     }
     let (a, la) = train(5000, true);
     let (s, ls) = train(5000, false);
-    for (p, q) in la.iter().zip(&ls) {
+    for (p, q) in la.values().iter().zip(ls.values()) {
         assert!((p - q).abs() <= 1e-5 * q.abs(), "loss {p} vs {q}");
     }
-    for t in 0..<Seed as Params<f32>>::TENSORS {
+    for t in 0..<SeedNet as Params<f32>>::TENSORS {
         for (p, q) in a.tensor(t).iter().zip(s.tensor(t)) {
             assert!((p - q).abs() <= 1e-4 * (1.0 + q.abs()), "{p} vs {q}");
         }
     }
-    // 256 samples (one block) stay on one thread: exactly fit.
+    // 256 samples (one block) stay on one thread: exactly the one-thread run.
     let (a, la) = train(256, true);
     let (s, ls) = train(256, false);
     assert_eq!((bits(&a), la), (bits(&s), ls));
@@ -425,18 +401,13 @@ fn one_sample_with_two_outputs_trains() {
     let mut net: Two = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(2), InitScheme::He);
     let x = OMatrix::<f32, Const<1>, Dyn>::from_element(1, 0.5);
     let y = OMatrix::<f32, Const<2>, Dyn>::from_element(1, 0.25);
-    let losses = fit(
-        &mut net,
-        &mut Sgd::new(0.01).unwrap(),
-        &x,
-        &y,
-        &epochs(3),
-        |_, _| {},
-    );
-    let losses = losses.unwrap();
+    let losses = Trainer::new(&x, &y)
+        .epochs(3)
+        .fit(&mut net, &mut Sgd::new(0.01).unwrap(), &Mse);
+    let losses = losses.unwrap().train;
     assert_eq!(losses.len(), 3);
     assert!(
-        losses.iter().all(|l| l.is_finite() && *l > 0.0),
+        losses.values().iter().all(|l| l.is_finite() && *l > 0.0),
         "{losses:?}"
     );
 }
@@ -447,24 +418,17 @@ fn a_batch_of_every_sample_is_the_full_batch() {
     let (x, y) = cubic(40, 3);
     let run = |batch_size| {
         let mut net = model(3);
-        let config = TrainConfig {
-            batch_size,
-            ..epochs(5)
-        };
-        let losses = fit(
-            &mut net,
-            &mut Sgd::new(0.01).unwrap(),
-            &x,
-            &y,
-            &config,
-            |_, _| {},
-        );
-        (losses.unwrap(), net)
+        let mut trainer = Trainer::new(&x, &y).epochs(5);
+        if let Some(b) = batch_size {
+            trainer = trainer.batch_size(b);
+        }
+        let losses = trainer.fit(&mut net, &mut Sgd::new(0.01).unwrap(), &Mse);
+        (losses.unwrap().train, net)
     };
     let (full, a) = run(None);
     let (every, b) = run(Some(40));
     assert_eq!(full, every);
-    for t in 0..<Seed as Params<f32>>::TENSORS {
+    for t in 0..<SeedNet as Params<f32>>::TENSORS {
         assert_eq!(a.tensor(t), b.tensor(t), "tensor {t}");
     }
 }

@@ -40,7 +40,7 @@ pub fn step(s: &mut State, opt: &mut impl Optimizer<f32, Model>, x: &Batch, y: &
     let g = loss::mse_grad(pred, y).unwrap();
     let l = loss::mse(pred, y).unwrap();
     s.model
-        .backward_into(x, &mut s.ws, &g, &mut s.grad, false)
+        .backward_params(x, &mut s.ws, &g, &mut s.grad)
         .unwrap();
     opt.step(&mut s.model, &s.grad);
     l
