@@ -1,6 +1,7 @@
 //! Crash-safe file writes: write a temporary file next to the target, fsync it, rename it
-//! over the target, fsync the directory; and [`Staging`], which does the same for several
-//! files at once so that a run's outputs are replaced together or not at all.
+//! over the target, fsync the directory ([`write_atomic`]); and the parts of that,
+//! [`Pending`] and [`sync_dir`], with which a program replaces several files together
+//! (the `constnet` tool stages a run's outputs that way).
 //!
 //! # What is promised
 //!
@@ -8,21 +9,21 @@
 //!   its old contents or the complete new contents, never a mix, because `rename` within
 //!   one directory is atomic and the new contents are on disk before the rename is. A failed
 //!   write leaves the target untouched and no temporary file behind.
-//! - **Several files** ([`Staging`]): every file is written and synced to a temporary first;
-//!   only when all of them succeeded does [`Staging::commit`] rename them into place, one
-//!   after the other, in the order they were staged. A failure before the commit (a full
-//!   disk, a read-only folder, a plot that cannot be drawn) leaves every target as it was.
+//! - **Several files** (a [`Pending`] each): every file is written and synced to a
+//!   temporary first; only when all of them succeeded does the program rename them into
+//!   place, one after the other. A failure before that (a full disk, a read-only folder, a
+//!   plot that cannot be drawn) leaves every target as it was.
 //! - **Symbolic links** are written through: the new file replaces the file the link
 //!   points to (the temporary is made in *that* file's directory), and the link stays. An
 //!   existing target's permissions are kept.
 //!
 //! # What a crash during the final moves can leave
 //!
-//! The renames of [`Staging::commit`] are each atomic, but not atomic together: a process
-//! killed (or a machine losing power) between two of them leaves the targets renamed so far
-//! with their new contents and the others with their old ones, each file whole. Because the
-//! renames run in staging order, staging the file that describes the others last (as the
-//! `cubic` example does with `summary.json`) means: if that file is new, all are. The
+//! Renames are each atomic, but not atomic together: a process killed (or a machine losing
+//! power) between two of them leaves the targets renamed so far with their new contents
+//! and the others with their old ones, each file whole. Renaming the file that describes
+//! the others last (as the `constnet` tool does with `summary.json`) means: if that file
+//! is new, all are. The
 //! temporaries not yet renamed stay behind as hidden files `.<name>.tmp-<pid>-<n>[.<ext>]`;
 //! the next write to the same target removes them ("stale temporaries", below). A rename
 //! that *fails* part-way (rare: the temporaries sit in the targets' own directories) is
@@ -45,12 +46,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::{Error, Result};
 
-mod staging;
+mod pending;
 mod stale;
 #[cfg(test)]
 mod tests;
 
-pub use staging::Staging;
+pub use pending::Pending;
 
 /// Distinguishes temporary files of concurrent writes within one process.
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -97,9 +98,7 @@ const MAX_LINKS: usize = 40;
 /// including a panic in `write`, the temporary file is removed; except for a failed
 /// directory sync (after the rename), the target is untouched.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let mut staging = Staging::new();
-    staging.write(path, write)?;
-    staging.commit()
+    Pending::write(path, write)?.commit()
 }
 
 /// [`write_atomic`] for a byte buffer.
@@ -118,9 +117,18 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Res
 /// # Errors
 /// As [`write_atomic`]; a failed write names `path`.
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut staging = Staging::new();
-    staging.write_bytes(path, bytes)?;
-    staging.commit()
+    Pending::bytes(path, bytes)?.commit()
+}
+
+/// Removes the temporaries a crashed write of `path` left behind (see [Stale
+/// temporaries](self#stale-temporaries)); what a write does first, for a program that
+/// removes a file instead of writing it. Best effort: nothing is reported.
+pub fn remove_stale(path: &Path) {
+    if let Ok(target) = resolve_target(path)
+        && let (Some(dir), Some(name)) = (target.parent(), target.file_name())
+    {
+        stale::remove_stale(dir, name, target.extension());
+    }
 }
 
 /// The file a write to `path` replaces: symbolic links followed (the last component too),
@@ -204,6 +212,7 @@ fn names_folder(path: &Path) -> bool {
 }
 
 /// A temporary file that is removed when dropped, unless disarmed after the rename.
+#[derive(Debug)]
 struct TempFile {
     path: PathBuf,
 }
@@ -249,12 +258,19 @@ fn sync_file(path: &Path) -> io::Result<()> {
     OpenOptions::new().write(true).open(path)?.sync_all()
 }
 
-/// Makes a rename in `dir` durable. Unix only: Windows cannot open a directory as a file
-/// and makes renames durable on its own.
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    File::open(dir)?.sync_all()?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+/// Makes the renames into `dir` durable (an fsync of the directory). Unix only: Windows
+/// cannot open a directory as a file and makes renames durable on its own.
+///
+/// # Errors
+/// [`Error::Io`] naming `dir`.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    let sync = || -> io::Result<()> {
+        #[cfg(unix)]
+        File::open(dir)?.sync_all()?;
+        Ok(())
+    };
+    sync().map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })
 }

@@ -6,13 +6,13 @@
 
 #[test]
 fn compile_fail() {
-    trybuild::TestCases::new().compile_fail("tests/compile_fail/*.rs");
+    trybuild::TestCases::new().compile_fail("compile_fail/*.rs");
 }
 
 /// The README quotes the compiler's words: they must be the snapshot's, to the letter.
 #[test]
 fn readme_quotes_the_snapshot() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let stderr =
         std::fs::read_to_string(root.join("tests/compile_fail/hidden_width.stderr")).unwrap();

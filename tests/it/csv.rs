@@ -2,13 +2,14 @@
 
 use std::io::{self, BufRead, Read};
 
+use constnet::data::CsvError;
 use constnet::{Dataset, Error};
 
 use crate::scratch::Scratch;
 
 type Cubic = Dataset<f64, 1, 1>;
 
-fn parse(text: &str) -> constnet::Result<Cubic> {
+fn parse(text: &str) -> Result<Cubic, CsvError> {
     Cubic::from_csv_reader(text.as_bytes())
 }
 
@@ -16,7 +17,7 @@ fn parse(text: &str) -> constnet::Result<Cubic> {
 #[track_caller]
 fn assert_csv_err(result: constnet::Result<Cubic>, line: usize, column: usize, needle: &str) {
     match result {
-        Err(Error::Csv {
+        Err(CsvError::Line {
             line: l,
             column: c,
             message,
@@ -83,7 +84,7 @@ fn nan_and_infinity_are_rejected() {
 fn value_overflowing_f32_is_rejected() {
     let err = Dataset::<f32, 1, 1>::from_csv_reader("1,1e39\n".as_bytes()).unwrap_err();
     assert!(
-        matches!(err, Error::Csv { line: 1, column: 2, ref message, .. } if message.contains("overflows f32")),
+        matches!(err, CsvError::Line { line: 1, column: 2, ref message, .. } if message.contains("overflows f32")),
         "{err:?}"
     );
     assert!(Dataset::<f64, 1, 1>::from_csv_reader("1,1e39\n".as_bytes()).is_ok());
@@ -132,7 +133,7 @@ fn no_data_rows_is_empty_data() {
 fn invalid_utf8_is_a_csv_error() {
     let bytes: &[u8] = b"1,1\n2,\xff\n";
     match Cubic::from_csv_reader(bytes) {
-        Err(Error::Csv {
+        Err(CsvError::Line {
             line: 2, column: 0, ..
         }) => {}
         other => panic!("{other:?}"),
@@ -216,9 +217,9 @@ fn control_characters_in_a_field_are_escaped_in_the_message() {
 
 #[test]
 fn a_wrong_field_count_carries_its_counts() {
-    use constnet::error::CsvFields;
+    use constnet::data::CsvFields;
     let fields = |text: &str| match parse(text) {
-        Err(Error::Csv { fields, .. }) => fields,
+        Err(CsvError::Line { fields, .. }) => fields,
         other => panic!("{text:?}: expected a CSV error, got {other:?}"),
     };
     let first = |found| {
@@ -247,7 +248,7 @@ fn a_wrong_field_count_carries_its_counts() {
     let by_name =
         Dataset::<f64, 1, 1>::from_csv_columns_reader("a,b,c\n1,2\n".as_bytes(), ["a"], ["c"]);
     match by_name {
-        Err(Error::Csv { fields, .. }) => assert_eq!(
+        Err(CsvError::Line { fields, .. }) => assert_eq!(
             fields,
             Some(CsvFields {
                 found: 2,

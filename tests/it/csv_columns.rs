@@ -1,15 +1,16 @@
 //! `Dataset::from_csv_columns_reader` / `_path`: columns by header name, and every error
 //! located by file, line and column.
 
+use constnet::data::CsvError;
 use constnet::{Dataset, Error};
 
 use crate::scratch::Scratch;
 
-const ETHANOL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/ethanol.csv");
+const ETHANOL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/ethanol.csv");
 
 type Two = Dataset<f64, 2, 1>;
 
-fn parse(text: &str, inputs: [&str; 2], targets: [&str; 1]) -> constnet::Result<Two> {
+fn parse(text: &str, inputs: [&str; 2], targets: [&str; 1]) -> Result<Two, CsvError> {
     Two::from_csv_columns_reader(text.as_bytes(), inputs, targets)
 }
 
@@ -17,7 +18,7 @@ fn parse(text: &str, inputs: [&str; 2], targets: [&str; 1]) -> constnet::Result<
 #[track_caller]
 fn assert_csv_err(result: constnet::Result<Two>, line: usize, column: usize, needles: &[&str]) {
     match result {
-        Err(Error::Csv {
+        Err(CsvError::Line {
             line: l,
             column: c,
             message,
@@ -170,7 +171,7 @@ fn bad_fields_name_line_column_number_and_name() {
     let err =
         Dataset::<f32, 1, 1>::from_csv_columns_reader("a,t\n1e39,1\n".as_bytes(), ["a"], ["t"]);
     assert!(
-        matches!(&err, Err(Error::Csv { line: 2, column: 1, message, .. }) if message.contains("overflows f32")),
+        matches!(&err, Err(CsvError::Line { line: 2, column: 1, message, .. }) if message.contains("overflows f32")),
         "{err:?}"
     );
 }

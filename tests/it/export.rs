@@ -22,8 +22,9 @@ use rand::{RngExt, SeedableRng};
 /// (its run is unscaled), the type `firmware/src/model.rs` declares.
 type Firmware = constnet::Scaled<net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>], 1, 1>;
 
+/// The repository's root (this test package lives in `tests/`).
 pub(crate) fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
 fn bless() -> bool {

@@ -1,7 +1,7 @@
 //! Issue #12: sizes, shapes and files a hostile caller controls get typed errors, never a
 //! panic, an abort or an allocation sized by the caller before it is needed.
 
-use constnet::data::{Dataset, synthetic};
+use constnet::data::{CsvError, Dataset, synthetic};
 use constnet::{
     Dense, Error, FormatError, Init, InitScheme, Momentum, Mse, Relu, Sgd, Trainer, loss, net,
     persist,
@@ -193,7 +193,7 @@ fn csv_errors_name_the_file_and_the_likely_cause() {
         let err = Dataset::<f32, 1, 1>::from_csv_path(&path).unwrap_err();
         let msg = err.to_string();
         assert!(
-            matches!(err, Error::Csv { path: Some(ref p), .. } if *p == path),
+            matches!(err, CsvError::Line { path: Some(ref p), .. } if *p == path),
             "{msg}"
         );
         assert!(msg.starts_with(&path.display().to_string()), "{msg}");
@@ -202,7 +202,7 @@ fn csv_errors_name_the_file_and_the_likely_cause() {
     }
     // From a reader there is no file to name.
     let err = Dataset::<f32, 1, 1>::from_csv_reader("1;2\n".as_bytes()).unwrap_err();
-    assert!(matches!(err, Error::Csv { path: None, .. }));
+    assert!(matches!(err, CsvError::Line { path: None, .. }));
     assert!(err.to_string().starts_with("line 1: "), "{err}");
 }
 
@@ -232,7 +232,7 @@ fn a_csv_line_without_end_is_an_error_after_64_kib_not_a_read_until_memory_runs_
     assert!(
         matches!(
             err,
-            Error::Csv {
+            CsvError::Line {
                 line: 1,
                 column: 0,
                 ..

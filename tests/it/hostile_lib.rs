@@ -2,7 +2,7 @@
 //! (or a sound `Ok`), never a panic, an abort, an absurd allocation or a silent wrong
 //! result. One test per group of calls; each asserts the documented outcome.
 
-use constnet::data::{Dataset, KFold, cubic, synthetic};
+use constnet::data::{CsvError, Dataset, KFold, cubic, synthetic};
 use constnet::diagnose::{Diagnostics, Failure, check_learned, diagnose};
 use constnet::gradcheck::{self, GradCheck};
 use constnet::train::{Curve, EarlyStopping, History};
@@ -138,7 +138,7 @@ fn csv_readers_reject_hostile_text() {
     }
     fn at(r: Result<Dataset<f64, 1, 1>, Error>, line: usize, column: usize) {
         match r {
-            Err(Error::Csv {
+            Err(CsvError::Line {
                 path: None,
                 line: l,
                 column: c,
@@ -159,7 +159,7 @@ fn csv_readers_reject_hostile_text() {
     assert!(
         matches!(
             r,
-            Err(Error::Csv {
+            Err(CsvError::Line {
                 line: 1,
                 column: 1,
                 ..

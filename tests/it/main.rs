@@ -2,54 +2,36 @@
 //! per concern.
 
 mod alloc;
-#[cfg(feature = "std")]
 mod bits;
 mod blocks;
 mod common;
 mod compile_fail;
-#[cfg(feature = "std")]
 mod csv;
-#[cfg(feature = "std")]
 mod csv_columns;
 mod custom;
-#[cfg(feature = "std")]
 mod data;
 mod diagnose;
 mod early_stopping;
-#[cfg(feature = "alloc")]
 mod eval;
 mod export;
 mod fusion;
 mod grad;
-#[cfg(feature = "std")]
 mod hostile;
-#[cfg(all(feature = "std", feature = "safetensors"))]
 mod hostile_lib;
-#[cfg(feature = "std")]
 mod kfold;
 mod layers;
 mod metrics;
 mod optim;
 mod persist;
-#[cfg(feature = "plot")]
 mod plot;
-#[cfg(feature = "plot")]
 mod plot_diagnostics;
-#[cfg(feature = "std")]
 mod qemu;
-#[cfg(feature = "std")]
 mod quant;
-#[cfg(all(feature = "std", feature = "safetensors"))]
 mod safetensors;
-#[cfg(all(feature = "std", feature = "safetensors"))]
 mod safetensors_torch;
-#[cfg(all(feature = "std", feature = "safetensors"))]
 mod scale;
-#[cfg(feature = "std")]
 mod scale_firmware;
-#[cfg(feature = "std")]
 mod scratch; // helper: unique temp directories
-#[cfg(feature = "std")]
 mod synthetic;
 mod train;
 

@@ -182,68 +182,6 @@ fn dead_pid() -> u32 {
     pid
 }
 
-#[test]
-fn a_failure_part_way_through_staging_leaves_every_target_as_it_was() {
-    let dir = Scratch::new("staged-fail");
-    let (model, plot, summary) = (
-        dir.0.join("m.cnet"),
-        dir.0.join("fit.png"),
-        dir.0.join("summary.json"),
-    );
-    for (p, text) in [
-        (&model, "old model"),
-        (&plot, "old plot"),
-        (&summary, "old"),
-    ] {
-        fs::write(p, text).unwrap();
-    }
-    let mut staging = Staging::new();
-    staging.write_bytes(&model, b"new model").unwrap();
-    staging.write_bytes(&plot, b"new plot").unwrap();
-    let err = staging
-        .write(&summary, |_| Err(Error::Undefined("disk full")))
-        .unwrap_err();
-    assert!(matches!(err, Error::Undefined(_)));
-    drop(staging);
-    assert_eq!(fs::read_to_string(&model).unwrap(), "old model");
-    assert_eq!(fs::read_to_string(&plot).unwrap(), "old plot");
-    assert_eq!(fs::read_to_string(&summary).unwrap(), "old");
-    assert_eq!(dir.entries(), ["fit.png", "m.cnet", "summary.json"]);
-}
-
-#[test]
-fn a_commit_moves_everything_in_order_and_removes_staged_removals() {
-    let dir = Scratch::new("staged-ok");
-    fs::write(dir.0.join("loss.png"), "stale").unwrap();
-    let mut staging = Staging::new();
-    staging.write_bytes(&dir.0.join("a"), b"1").unwrap();
-    staging.remove(&dir.0.join("loss.png")).unwrap();
-    staging.write_bytes(&dir.0.join("b"), b"2").unwrap();
-    assert_eq!(dir.entries().len(), 3, "{:?}", dir.entries()); // two temporaries + loss.png
-    staging.commit().unwrap();
-    assert_eq!(dir.entries(), ["a", "b"]);
-}
-
-#[test]
-fn two_outputs_onto_one_file_are_refused_even_through_links_and_dots() {
-    let dir = Scratch::new("twice");
-    let target = dir.0.join("m.cnet");
-    let mut staging = Staging::new();
-    staging.write_bytes(&target, b"1").unwrap();
-    let dotted = dir.0.join(".").join("m.cnet");
-    let err = staging.write_bytes(&dotted, b"2").unwrap_err();
-    assert!(err.to_string().contains("same file"), "{err}");
-    #[cfg(unix)]
-    {
-        let link = dir.0.join("link.cnet");
-        std::os::unix::fs::symlink("m.cnet", &link).unwrap();
-        assert!(staging.write_bytes(&link, b"3").is_err());
-        assert!(staging.stages(&link).unwrap());
-    }
-    staging.commit().unwrap();
-    assert_eq!(fs::read(&target).unwrap(), b"1");
-}
-
 #[cfg(unix)]
 #[test]
 fn a_symbolic_link_is_written_through_and_kept() {
@@ -362,15 +300,6 @@ fn a_device_is_never_replaced_by_a_regular_file() {
 }
 
 #[test]
-fn removing_a_directory_is_refused_when_staged() {
-    let dir = Scratch::new("remove-dir");
-    fs::create_dir(dir.0.join("loss.png")).unwrap();
-    let mut staging = Staging::new();
-    assert!(staging.remove(&dir.0.join("loss.png")).is_err());
-    assert!(dir.0.join("loss.png").is_dir());
-}
-
-#[test]
 fn names_up_to_the_file_systems_limit_can_be_written_and_their_leftovers_found() {
     let dir = Scratch::new("long-names");
     let dead = dead_pid();
@@ -416,23 +345,6 @@ fn a_path_ending_in_a_separator_names_a_folder_not_a_file() {
     assert_eq!(fs::read(dir.0.join("m.cnet")).unwrap(), b"old");
     // A name that merely ends in a dot is a file.
     write_bytes_atomic(&dir.0.join("x."), b"x").unwrap();
-}
-
-#[test]
-fn a_staged_removal_also_removes_the_targets_stale_temporaries() {
-    let dir = Scratch::new("remove-stale");
-    let leftover = stale::temp_name("loss.png".as_ref(), Some("png".as_ref()), dead_pid(), 1);
-    fs::write(dir.0.join(&leftover), "leftover").unwrap();
-    fs::write(dir.0.join("loss.png"), "old").unwrap();
-    let mut staging = Staging::new();
-    staging.remove(&dir.0.join("loss.png")).unwrap();
-    staging.commit().unwrap();
-    let expected: Vec<String> = if cfg!(target_os = "linux") {
-        vec![]
-    } else {
-        vec![leftover.into_string().unwrap()]
-    };
-    assert_eq!(dir.entries(), expected);
 }
 
 #[test]
