@@ -53,6 +53,17 @@
 //! The version changes whenever the layout does; a reader rejects versions it does not
 //! know ([`FormatError::UnsupportedVersion`]) rather than guess.
 //!
+//! # Metadata, version 2
+//!
+//! A file may also carry text metadata (the `constnet` tool keeps the columns a model
+//! reads, its task and its classes there): [`encode_with`] writes version 2, whose values
+//! are followed, before the checksum, by the metadata block's length `m` (`u32`) and the
+//! block: a pair count (`u32`), then for each pair in key order the key's length (`u32`),
+//! its UTF-8 bytes, the value's length (`u32`) and its UTF-8 bytes; at most 1 MiB. The
+//! checksum covers it. [`decode`] reads both versions (ignoring metadata);
+//! [`decode_with`] returns it; [`describe`] reads any file's scalar type, shapes and
+//! metadata without knowing its network type.
+//!
 //! # Errors
 //!
 //! Every problem with the bytes is an [`Error::Format`](crate::Error::Format) holding a
@@ -65,8 +76,14 @@
 mod crc32;
 mod error;
 mod format;
+#[cfg(feature = "alloc")]
+mod meta;
 
 pub use error::FormatError;
+#[cfg(feature = "alloc")]
+pub use meta::{Description, Metadata, decode_with, describe, encode_with};
+#[cfg(feature = "std")]
+pub use meta::{load_with, save_with};
 
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
@@ -75,8 +92,12 @@ use crate::{Params, Real, Result};
 
 pub(crate) use format::bits;
 
-/// The format version this build reads and writes.
+/// The format version of a file without metadata, what [`encode`] writes; files with
+/// metadata ([`encode_with`]) are version [`VERSION_META`].
 pub const VERSION: u32 = format::VERSION;
+
+/// The format version of a file with metadata (see [Metadata](self#metadata-version-2)).
+pub const VERSION_META: u32 = format::VERSION_META;
 
 /// The first 8 bytes of every model file.
 pub const MAGIC: [u8; 8] = format::MAGIC;
@@ -158,7 +179,7 @@ pub fn encode<T: Real, N: Params<T>>(net: &N) -> Result<Vec<u8>> {
 /// [`Error::Format`](crate::Error::Format) naming the first problem found; see the
 /// [module docs](self#errors) for the order of the checks.
 pub fn decode<T: Real, N: Params<T>>(bytes: &[u8]) -> Result<N> {
-    Ok(format::read(bytes)?)
+    Ok(format::read(bytes)?.0)
 }
 
 /// Saves `net` to `path` atomically: the bytes go to a temporary file in the same
@@ -187,9 +208,9 @@ pub fn save<T: Real, N: Params<T>>(net: &N, path: impl AsRef<std::path::Path>) -
 
 /// Loads a network of type `N` from the file at `path` (needs `std`).
 ///
-/// Reads at most [`encoded_len`]` + 1` bytes, the most a file of this network can need
-/// plus one to tell a longer file apart, so a huge or endless file (`/dev/zero`) costs no
-/// more memory or time than a valid one.
+/// Reads at most the most a file of this network can need (with a metadata block of the
+/// largest size) plus one byte to tell a longer file apart, so a huge or endless file
+/// (`/dev/zero`) costs no more memory or time than a valid one.
 ///
 /// ```
 /// use constnet::{persist, Dense, Error};
@@ -210,7 +231,8 @@ pub fn load<T: Real, N: Params<T>>(path: impl AsRef<std::path::Path>) -> Result<
         source,
     };
     let file = std::fs::File::open(path).map_err(io_err)?;
-    let cap = encoded_len::<T, N>().saturating_add(1);
+    // Room for a metadata block (version 2) too.
+    let cap = encoded_len::<T, N>().saturating_add(4 + format::MAX_META + 1);
     let mut bytes = Vec::new();
     (&file)
         .take(u64::try_from(cap).unwrap_or(u64::MAX))

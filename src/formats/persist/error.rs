@@ -98,6 +98,8 @@ pub enum FormatError {
         /// Bytes available.
         found: usize,
     },
+    /// A version 2 file's metadata block is not pairs of UTF-8 text.
+    Metadata,
 }
 
 impl fmt::Display for FormatError {
@@ -170,6 +172,10 @@ impl fmt::Display for FormatError {
             FormatError::BufferTooSmall { needed, found } => write!(
                 f,
                 "buffer too small for the model: needs {needed} bytes, got {found}"
+            ),
+            FormatError::Metadata => write!(
+                f,
+                "the model file's metadata is damaged (not pairs of UTF-8 text)"
             ),
         }
     }

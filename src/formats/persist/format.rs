@@ -7,8 +7,12 @@ use crate::{Params, Real};
 
 /// The first 8 bytes of every model file.
 pub(crate) const MAGIC: [u8; 8] = *b"constnet";
-/// The format version this build reads and writes.
+/// The format version of a file without metadata (what [`write`] writes).
 pub(crate) const VERSION: u32 = 1;
+/// The format version of a file with a metadata block (see `persist::encode_with`).
+pub(crate) const VERSION_META: u32 = 2;
+/// The most metadata bytes a file may hold: far more than names and settings need.
+pub(crate) const MAX_META: usize = 1 << 20;
 /// Magic, version, scalar tag, tensor count.
 const FIXED_HEADER: usize = 8 + 4 + 4 + 4;
 /// The trailing CRC-32.
@@ -95,11 +99,12 @@ pub(crate) fn write<T: Real, N: Params<T>>(net: &N, buf: &mut [u8]) -> R<usize> 
     Ok(w.pos)
 }
 
-/// Reads a network of type `N` from exactly `bytes`.
+/// Reads a network of type `N` from exactly `bytes`; returns it and the file's metadata
+/// block (empty for version 1).
 ///
 /// Checks, in order: magic, version, scalar type, tensor count, shapes (so bytes made for
 /// another network name the difference), length, checksum, then every value's finiteness.
-pub(crate) fn read<T: Real, N: Params<T>>(bytes: &[u8]) -> R<N> {
+pub(crate) fn read<T: Real, N: Params<T>>(bytes: &[u8]) -> R<(N, &[u8])> {
     if bytes.is_empty() {
         return Err(FormatError::Empty);
     }
@@ -115,10 +120,10 @@ pub(crate) fn read<T: Real, N: Params<T>>(bytes: &[u8]) -> R<N> {
     };
     r.take(MAGIC.len())?;
     let version = r.u32()?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_META {
         return Err(FormatError::UnsupportedVersion {
             found: version,
-            supported: VERSION,
+            supported: VERSION_META,
         });
     }
     let found: [u8; 4] = r.array()?;
@@ -146,6 +151,25 @@ pub(crate) fn read<T: Real, N: Params<T>>(bytes: &[u8]) -> R<N> {
             });
         }
     }
+    // Version 2: a metadata block (its length, then the block) between values and checksum.
+    let values_end = expected - CHECKSUM;
+    let meta_len = if version == VERSION_META {
+        let field = bytes
+            .get(values_end..values_end + 4)
+            .ok_or(FormatError::Truncated {
+                expected: expected + 4,
+                found: bytes.len(),
+            })?;
+        let m = u32::from_le_bytes([field[0], field[1], field[2], field[3]]) as usize;
+        if m > MAX_META {
+            return Err(FormatError::TooLarge { value: m });
+        }
+        4 + m
+    } else {
+        0
+    };
+    let expected = expected + meta_len;
+    r.expected = expected;
     if bytes.len() > expected {
         return Err(FormatError::TrailingBytes {
             expected,
@@ -184,7 +208,8 @@ pub(crate) fn read<T: Real, N: Params<T>>(bytes: &[u8]) -> R<N> {
             *v = value;
         }
     }
-    Ok(net)
+    let meta = &bytes[values_end + meta_len.min(4)..values_end + meta_len];
+    Ok((net, meta))
 }
 
 /// Checks that tensor `i` of `N` holds as many values as its shape says.
