@@ -3,9 +3,12 @@
 //! A trained `f32` network becomes a [`QModel`]: typed int8 layers ([`QDense<IN, OUT>`]
 //! joined by [`QChain`], whose widths the compiler still checks), with
 //! integer-only arithmetic inside. Floats appear only at the two edges, and only if you use
-//! them: [`QModel::quantize_input`] (one division per input) and
-//! [`QModel::dequantize_output`] (one multiplication per output). [`QModel::run`] takes
-//! and returns int8 and never touches a float.
+//! them: [`QModel::quantize_input`] (one subtraction and division per input) and
+//! [`QModel::dequantize_output`] (one multiplication and addition per output).
+//! [`QModel::run`] takes and returns int8 and never touches a float; [`QModel::class`] is
+//! a classifier's answer, integers only. A [`Scaled`](crate::Scaled) model quantizes whole
+//! ([`quantize_scaled`]): its scalers fold into the edges, so the int8 model takes and
+//! gives raw units.
 //!
 //! ```
 //! use constnet::quant::{self, QNet};
@@ -35,7 +38,7 @@
 //! | requantization | `M = s_in · s_w[c] / s_out` as a 31-bit multiplier `m ∈ [2³⁰, 2³¹)` and a right shift; one 64-bit product, **one** rounding (half up) | the same multiplier; a saturating rounding doubling high multiply, then a rounding shift (two roundings) |
 //! | ReLU | fused: the output's clamp starts at the zero point (real 0) | the same (fused activation ranges) |
 //! | sigmoid / tanh | not supported (a network with them does not quantize: a compile error) | fixed-point kernels with fixed output scales |
-//! | edges | input `q = round(x / s) + z` (half away from zero, clamped), output `(q − z) · s`, both in `f32` | the same formulas, done by the application |
+//! | edges | input `q = round((x − o) / s) + z` (half away from zero, clamped), output `(q − z) · s + o`, in `f32`, per value (`o` = 0 and one `s` without scaling) | `round(x / s) + z` and `(q − z) · s`, done by the application |
 //!
 //! Single rounding is both simpler and, by a hair, more accurate than TFLite's two; the
 //! results therefore differ from TFLite's in the last bit now and then, never in scheme.
@@ -52,7 +55,7 @@ mod dense;
 pub mod export;
 
 #[cfg(feature = "alloc")]
-pub use calibrate::{Quantize, quantize};
+pub use calibrate::{Quantize, quantize, quantize_scaled};
 pub use dense::QDense;
 pub use export::QExportRs;
 
@@ -151,12 +154,78 @@ impl<A: QNet, B: QNet<Input = A::Output>> QNet for QChain<A, B> {
     }
 }
 
+/// How real values at an int8 network's edge map to int8 and back, one scale and offset per
+/// value: `q = round((x − offset) / scale) + zero` in, `x = (q − zero)·scale + offset` out.
+///
+/// A network quantized alone ([`quantize`]) has one scale for every value and offsets 0:
+/// [`QEdge::uniform`]. A [`Scaled`](crate::Scaled) model quantized whole
+/// ([`quantize_scaled`]) folds its input standardization and its target rescaling in:
+/// standardizing then quantizing is one affine map per input (`offset` the mean, `scale`
+/// the standard deviation times the quantization step), and so is dequantizing then
+/// rescaling per output, so the int8 model takes and gives raw units at the cost of the
+/// unscaled edge (one subtraction and one division in, one multiplication and one addition
+/// out, per value).
+///
+/// ```
+/// use constnet::quant::{QEdge, QParams};
+/// let edge = QEdge::<2> { scale: [0.5, 2.0], offset: [10.0, 0.0], zero: 0 };
+/// assert_eq!(edge.quantize(&[11.0, -4.0]), [2, -2]);
+/// assert_eq!(edge.dequantize(&[2, -2]), [11.0, -4.0]);
+/// assert_eq!(QEdge::<1>::uniform(QParams { scale: 0.5, zero: 3 }).quantize(&[1.0]), [5]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QEdge<const N: usize> {
+    /// The real value of one step, per value.
+    pub scale: [f32; N],
+    /// The real value int8 `zero` stands for, per value.
+    pub offset: [f32; N],
+    /// The int8 value that stands for `offset`.
+    pub zero: i8,
+}
+
+impl<const N: usize> QEdge<N> {
+    /// The same `scale` and `zero` for every value, offsets 0.
+    #[must_use]
+    pub fn uniform(p: QParams) -> Self {
+        QEdge {
+            scale: [p.scale; N],
+            offset: [0.0; N],
+            zero: p.zero,
+        }
+    }
+
+    /// Each value `x − offset` through [`QParams::quantize`] with its scale.
+    #[must_use]
+    pub fn quantize(&self, x: &[f32; N]) -> [i8; N] {
+        core::array::from_fn(|i| {
+            let p = QParams {
+                scale: self.scale[i],
+                zero: self.zero,
+            };
+            p.quantize(x[i] - self.offset[i])
+        })
+    }
+
+    /// Each value through [`QParams::dequantize`] with its scale, plus its offset.
+    #[must_use]
+    pub fn dequantize(&self, q: &[i8; N]) -> [f32; N] {
+        core::array::from_fn(|i| {
+            let p = QParams {
+                scale: self.scale[i],
+                zero: self.zero,
+            };
+            p.dequantize(q[i]) + self.offset[i]
+        })
+    }
+}
+
 /// A quantized network with its input and output quantization: what a firmware ships.
 ///
 /// ```
-/// use constnet::quant::{QDense, QModel, QParams};
+/// use constnet::quant::{QDense, QEdge, QModel, QParams};
 /// let layer = QDense::<1, 1> { w: [[1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
-/// let m = QModel { net: layer, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 0.5, zero: 0 } };
+/// let half = QEdge::uniform(QParams { scale: 0.5, zero: 0 });
+/// let m = QModel { net: layer, input: half, output: half };
 /// assert_eq!(m.predict(&[3.0]), [3.0]);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -164,57 +233,81 @@ pub struct QModel<N, const IN: usize, const OUT: usize> {
     /// The integer network.
     pub net: N,
     /// How real inputs map to int8.
-    pub input: QParams,
+    pub input: QEdge<IN>,
     /// How int8 outputs map to real values.
-    pub output: QParams,
+    pub output: QEdge<OUT>,
 }
 
 impl<N, const IN: usize, const OUT: usize> QModel<N, IN, OUT>
 where
     N: QNet<Input = [i8; IN], Output = [i8; OUT]>,
 {
-    /// The input edge: each value through [`QParams::quantize`] (one `f32` division each).
+    /// The input edge ([`QEdge::quantize`]: one `f32` subtraction and division each).
     ///
     /// ```
-    /// # use constnet::quant::{QDense, QModel, QParams};
+    /// # use constnet::quant::{QDense, QEdge, QModel, QParams};
     /// # let net = QDense::<2, 1> { w: [[1, 1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
-    /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 1.0, zero: 0 } };
+    /// let m = QModel { net, input: QEdge::uniform(QParams { scale: 0.5, zero: 0 }), output: QEdge::uniform(QParams { scale: 1.0, zero: 0 }) };
     /// assert_eq!(m.quantize_input(&[1.0, -0.5]), [2, -1]);
     /// ```
     pub fn quantize_input(&self, x: &[f32; IN]) -> [i8; IN] {
-        x.map(|v| self.input.quantize(v))
+        self.input.quantize(x)
     }
 
     /// Integer-only inference: int8 in, int8 out.
     ///
     /// ```
-    /// # use constnet::quant::{QDense, QModel, QParams};
+    /// # use constnet::quant::{QDense, QEdge, QModel, QParams};
     /// # let net = QDense::<2, 1> { w: [[1, 1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
-    /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 1.0, zero: 0 } };
+    /// let m = QModel { net, input: QEdge::uniform(QParams { scale: 0.5, zero: 0 }), output: QEdge::uniform(QParams { scale: 1.0, zero: 0 }) };
     /// assert_eq!(m.run(&[3, 4]), [7]);
     /// ```
     pub fn run(&self, x: &[i8; IN]) -> [i8; OUT] {
         self.net.run(x)
     }
 
-    /// The output edge: each value through [`QParams::dequantize`] (one `f32` product each).
+    /// Integer-only classification: the class whose int8 output (logit) is largest, the
+    /// first on a tie. Dequantizing is increasing, so this is the class of the real
+    /// outputs too, up to ties the int8 steps create.
     ///
     /// ```
-    /// # use constnet::quant::{QDense, QModel, QParams};
+    /// # use constnet::quant::{QDense, QEdge, QModel, QParams};
+    /// // Two logits, x and −x.
+    /// let net = QDense::<1, 2> { w: [[1], [-1]], bias: [0, 0], mult: [1 << 30; 2], shift: [30; 2], zero: 0, min: -128 };
+    /// let edge = QEdge::uniform(QParams { scale: 1.0, zero: 0 });
+    /// let m = QModel { net, input: edge, output: QEdge::uniform(QParams { scale: 1.0, zero: 0 }) };
+    /// assert_eq!((m.class(&[5]), m.class(&[-5])), (0, 1));
+    /// ```
+    pub fn class(&self, x: &[i8; IN]) -> usize {
+        let q = self.run(x);
+        let mut best = 0;
+        for (k, &v) in q.iter().enumerate() {
+            if v > q[best] {
+                best = k;
+            }
+        }
+        best
+    }
+
+    /// The output edge ([`QEdge::dequantize`]: one `f32` product and sum each).
+    ///
+    /// ```
+    /// # use constnet::quant::{QDense, QEdge, QModel, QParams};
     /// # let net = QDense::<2, 1> { w: [[1, 1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
-    /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 0.25, zero: 0 } };
+    /// let m = QModel { net, input: QEdge::uniform(QParams { scale: 0.5, zero: 0 }), output: QEdge::uniform(QParams { scale: 0.25, zero: 0 }) };
     /// assert_eq!(m.dequantize_output(&[4]), [1.0]);
     /// ```
     pub fn dequantize_output(&self, q: &[i8; OUT]) -> [f32; OUT] {
-        q.map(|v| self.output.dequantize(v))
+        self.output.dequantize(q)
     }
 
     /// Real in, real out: quantize, integer inference, dequantize.
     ///
     /// ```
-    /// # use constnet::quant::{QDense, QModel, QParams};
+    /// # use constnet::quant::{QDense, QEdge, QModel, QParams};
     /// # let net = QDense::<2, 1> { w: [[1, 1]], bias: [0], mult: [1 << 30], shift: [30], zero: 0, min: -128 };
-    /// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 0.5, zero: 0 } };
+    /// let half = QEdge::uniform(QParams { scale: 0.5, zero: 0 });
+    /// let m = QModel { net, input: half, output: QEdge::uniform(QParams { scale: 0.5, zero: 0 }) };
     /// assert_eq!(m.predict(&[1.0, 2.0]), [3.0]);
     /// ```
     pub fn predict(&self, x: &[f32; IN]) -> [f32; OUT] {

@@ -348,6 +348,27 @@ pub fn keys(bytes: &[u8]) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// Every tensor of a safetensors file: its key and shape, sorted by key; what a program
+/// reads to learn which network a file holds before loading it as one.
+///
+/// ```
+/// use constnet::{safetensors::{self, Options}, Dense};
+/// let bytes = safetensors::encode(&Dense::<3, 2>::zeros(), &Options::default())?;
+/// assert_eq!(safetensors::tensors(&bytes)?, [("0.bias".to_string(), vec![2]), ("0.weight".to_string(), vec![2, 3])]);
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Safetensors`] if the bytes are not a valid safetensors file.
+pub fn tensors(bytes: &[u8]) -> Result<Vec<(String, Vec<usize>)>> {
+    let mut all: Vec<(String, Vec<usize>)> = parse(bytes)?
+        .iter()
+        .map(|(name, view)| (String::from(name), view.shape().to_vec()))
+        .collect();
+    all.sort_unstable();
+    Ok(all)
+}
+
 /// The `__metadata__` of a safetensors file (empty if it has none).
 ///
 /// ```

@@ -5,8 +5,11 @@ use alloc::vec::Vec;
 
 use nalgebra::{Const, Dyn, OMatrix};
 
-use super::{QChain, QDense, QModel, QNet, QParams};
-use crate::{Chain, Dense, Error, Identity, Layer, Net, OutOf, Relu, Result};
+use super::{QChain, QDense, QEdge, QModel, QNet, QParams};
+use crate::{
+    Chain, Dense, Error, Forward, Identity, Layer, Net, Network, OutOf, Relu, Result, Scaled,
+    Standardize,
+};
 
 /// An `f32` network that post-training quantization can turn into a [`QNet`]:
 /// [`Dense`] layers, each optionally followed by [`Relu`] (fused into it) or
@@ -72,7 +75,81 @@ where
     let x = calib.as_slice();
     let input = params_for(x, "calibration inputs")?;
     let (net, output, _) = net.quantize_layers(input, x)?;
-    Ok(QModel { net, input, output })
+    Ok(QModel {
+        net,
+        input: QEdge::uniform(input),
+        output: QEdge::uniform(output),
+    })
+}
+
+/// Quantizes a [`Scaled`] model whole: its network is calibrated on `calib` (raw inputs,
+/// one sample per column) standardized by the model's input scaler, and both scalers fold
+/// into the int8 model's edges (see [`QEdge`]), so it takes raw inputs and gives raw
+/// outputs like the model.
+///
+/// ```
+/// use constnet::quant;
+/// use constnet::{net, Dense, Init, InitScheme, Relu, Scaled};
+/// use constnet::nalgebra::{Const, Dyn, OMatrix, SVector};
+/// use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
+/// use constnet::Forward;
+///
+/// let x = OMatrix::<f32, Const<1>, Dyn>::from_fn(200, |_, j| 1000.0 + 20.0 * j as f32);
+/// let y = x.map(|v| 3.0 * v - 500.0);
+/// let inner: net![Dense<1, 8>, Relu, Dense<8, 1>] =
+///     Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(2), InitScheme::He);
+/// let model = Scaled::from_data(inner, &x, &y)?;
+/// let q = quant::quantize_scaled(&model, &x)?;
+/// let raw = 3000.0f32;
+/// let (exact, approx) = (model.forward(&SVector::from([raw]))[0], q.predict(&[raw])[0]);
+/// assert!((exact - approx).abs() <= 0.02 * exact.abs().max(1.0), "{exact} vs {approx}");
+/// # Ok::<(), constnet::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`quantize`]; [`Error::NonFinite`] if a folded scale or offset is not finite (a
+/// scaler and an activation range so far apart that their product overflows `f32`).
+pub fn quantize_scaled<M, const IN: usize, const OUT: usize>(
+    model: &Scaled<M, IN, OUT, f32>,
+    calib: &OMatrix<f32, Const<IN>, Dyn>,
+) -> Result<QModel<M::Q, IN, OUT>>
+where
+    M: Network<IN, OUT, f32> + Quantize,
+    M::Q: QNet<Input = [i8; IN], Output = [i8; OUT]>,
+    Standardize<IN, f32>: Forward<f32, Const<IN>, Dyn>,
+{
+    let standardized =
+        <Standardize<IN, f32> as Forward<f32, Const<IN>, Dyn>>::forward(&model.input, calib);
+    let standardized = OMatrix::<f32, Const<IN>, Dyn>::from_column_slice(standardized.as_slice());
+    let q = quantize(&model.net, &standardized)?;
+    let (mean_in, std_in) = (model.input.mean.as_slice(), model.input.std.as_slice());
+    let (mean_out, std_out) = (model.output.mean.as_slice(), model.output.std.as_slice());
+    let input = QEdge {
+        scale: core::array::from_fn(|i| q.input.scale[i] * std_in[i]),
+        offset: core::array::from_fn(|i| mean_in[i]),
+        zero: q.input.zero,
+    };
+    let output = QEdge {
+        scale: core::array::from_fn(|j| q.output.scale[j] * std_out[j]),
+        offset: core::array::from_fn(|j| mean_out[j]),
+        zero: q.output.zero,
+    };
+    let values = input
+        .scale
+        .iter()
+        .chain(&output.scale)
+        .chain(&output.offset);
+    if let Some(index) = values.clone().position(|v| !v.is_finite() || *v == 0.0) {
+        return Err(Error::NonFinite {
+            what: "int8 edge scales and offsets (the scalers folded into the quantization)",
+            index,
+        });
+    }
+    Ok(QModel {
+        net: q.net,
+        input,
+        output,
+    })
 }
 
 /// Scale and zero point covering `values`' min…max widened to hold 0, over 255 steps.

@@ -2,7 +2,7 @@
 
 use core::fmt::{self, Write};
 
-use super::{QChain, QDense, QModel, QNet, QParams};
+use super::{QChain, QDense, QEdge, QModel, QNet};
 
 /// A quantized layer or network that can write itself as Rust source.
 ///
@@ -113,26 +113,32 @@ where
     }
 }
 
-fn write_params(f: &mut dyn Write, p: &QParams) -> fmt::Result {
-    write!(
-        f,
-        "constnet::quant::QParams {{ scale: f32::from_bits(0x{:08x}), zero: {} }}",
-        p.scale.to_bits(),
-        p.zero
-    )
+/// `constnet::quant::QEdge { scale: [bits…], offset: [bits…], zero }`.
+fn write_edge<const N: usize>(f: &mut dyn Write, e: &QEdge<N>, indent: usize) -> fmt::Result {
+    f.write_str("constnet::quant::QEdge {\n")?;
+    for (name, values) in [("scale", &e.scale), ("offset", &e.offset)] {
+        pad(f, indent + 1)?;
+        write!(f, "{name}: ")?;
+        crate::export::write_array(f, values, indent + 1)?;
+        f.write_str(",\n")?;
+    }
+    pad(f, indent + 1)?;
+    writeln!(f, "zero: {},", e.zero)?;
+    pad(f, indent)?;
+    f.write_str("}")
 }
 
 /// Writes a quantized model as Rust source: `pub type QModel` and `pub const QMODEL`, every
-/// integer as is and the two edge scales as exact `f32` bits.
+/// integer as is and the edges' scales and offsets as exact `f32` bits.
 ///
 /// ```
-/// use constnet::quant::{QDense, QModel, QParams, export::encode_into};
+/// use constnet::quant::{QDense, QEdge, QModel, QParams, export::encode_into};
 /// let net = QDense::<1, 1> { w: [[3]], bias: [-2], mult: [1 << 30], shift: [31], zero: 0, min: -128 };
-/// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 1.0, zero: 1 } };
+/// let m = QModel { net, input: QEdge::uniform(QParams { scale: 0.5, zero: 0 }), output: QEdge::uniform(QParams { scale: 1.0, zero: 1 }) };
 /// let mut src = String::new();
 /// encode_into(&m, &mut src)?;
 /// assert!(src.contains("pub type QModel = constnet::quant::QModel<constnet::quant::QDense<1, 1>, 1, 1>;"));
-/// assert!(src.contains("scale: f32::from_bits(0x3f000000), zero: 0"));
+/// assert!(src.contains("scale: [f32::from_bits(0x3f000000)],"));
 /// # Ok::<(), core::fmt::Error>(())
 /// ```
 pub fn encode_into<N, const IN: usize, const OUT: usize>(
@@ -159,18 +165,18 @@ where
     )?;
     model.net.write_value(f, 1)?;
     f.write_str(",\n    input: ")?;
-    write_params(f, &model.input)?;
+    write_edge(f, &model.input, 1)?;
     f.write_str(",\n    output: ")?;
-    write_params(f, &model.output)?;
+    write_edge(f, &model.output, 1)?;
     f.write_str(",\n};\n")
 }
 
 /// The generated file as a string (needs `alloc`); see [`encode_into`].
 ///
 /// ```
-/// use constnet::quant::{export::encode, QDense, QModel, QParams};
+/// use constnet::quant::{export::encode, QDense, QEdge, QModel, QParams};
 /// let net = QDense::<1, 1> { w: [[3]], bias: [-2], mult: [1 << 30], shift: [31], zero: 0, min: -128 };
-/// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 1.0, zero: 1 } };
+/// let m = QModel { net, input: QEdge::uniform(QParams { scale: 0.5, zero: 0 }), output: QEdge::uniform(QParams { scale: 1.0, zero: 1 }) };
 /// assert!(encode(&m).ends_with("};\n"));
 /// ```
 #[cfg(feature = "alloc")]
@@ -189,9 +195,9 @@ where
 /// Writes [`encode`]'s text to `path` atomically (temporary file, fsync, rename).
 ///
 /// ```
-/// use constnet::quant::{export::{encode, save}, QDense, QModel, QParams};
+/// use constnet::quant::{export::{encode, save}, QDense, QEdge, QModel, QParams};
 /// let net = QDense::<1, 1> { w: [[3]], bias: [-2], mult: [1 << 30], shift: [31], zero: 0, min: -128 };
-/// let m = QModel { net, input: QParams { scale: 0.5, zero: 0 }, output: QParams { scale: 1.0, zero: 1 } };
+/// let m = QModel { net, input: QEdge::uniform(QParams { scale: 0.5, zero: 0 }), output: QEdge::uniform(QParams { scale: 1.0, zero: 1 }) };
 /// let path = std::env::temp_dir().join(format!("constnet-doc-qmodel-{}.rs", std::process::id()));
 /// save(&m, &path)?;
 /// assert_eq!(std::fs::read_to_string(&path).unwrap(), encode(&m));
