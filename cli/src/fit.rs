@@ -1,69 +1,56 @@
-//! The seed experiment: learn `y = x³ + ε` with a 1 → 64 → 64 → 1 ReLU network, plain SGD,
-//! lr 0.01, 900 full-batch epochs, then report R² and draw the loss curve and the fit.
+//! `constnet fit`: train a network on the columns of a CSV file (or the synthetic cubic),
+//! judge it, and write the model, its export, the plots and `summary.json` together.
 //!
-//! `cargo run --release --example cubic` (add `-- --help` for the flags).
+//! `constnet fit --help` lists the flags. The input width is a type: the run reads the
+//! file's header, picks the columns, and runs the pipeline compiled for that width
+//! ([`with_inputs!`](crate::with_inputs)).
 
 mod args;
+mod classify;
 mod cv;
 mod fitting;
 mod outputs;
 mod summary;
 mod verdict;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use constnet::data::{Dataset, cubic};
-use constnet::error::CsvFields;
-use constnet::fsutil::Staging;
-use constnet::{Dense, Error, Params, Relu, Scaled, metrics, net};
+use constnet::{Error, Params, metrics};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
+use crate::columns::Columns;
+use crate::model::{self, Meta, RunResult, Task};
+use crate::staging::Staging;
+use crate::with_inputs;
 use args::Args;
 use fitting::Trained;
 use summary::{R2, Summary};
 
-/// The seed network: its shape is its type.
-type SeedNet = net![Dense<1, 64>, Relu, Dense<64, 64>, Relu, Dense<64, 1>];
-/// The model: the seed network between its input and target scalers (identity, the seed
-/// experiment's raw units, with `--scale none`), so it takes and gives raw units.
-type Model = Scaled<SeedNet, 1, 1>;
-type Data = Dataset<f32, 1, 1>;
-/// Any error of a run: the library's, or the example's own (a flag conflict, an output
-/// that would overwrite an input), printed as one line.
-type RunResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// The regression network of `IN` inputs: its shape is its type.
+pub(crate) type Net<const IN: usize> = model::Net<IN, 1>;
+/// The network between its input and target scalers (identity, the data's own units, with
+/// `--scale none`), so it takes and gives raw units.
+pub(crate) type Model<const IN: usize> = model::Model<IN, 1>;
+pub(crate) type Data<const IN: usize> = Dataset<f32, IN, 1>;
 
-fn main() -> ExitCode {
-    let args = match args::parse(std::env::args_os().skip(1)) {
+/// `constnet fit ARGS…`.
+pub fn main(raw: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args = match args::parse(raw) {
         Ok(args) => args,
-        Err(message) => {
-            eprintln!("cubic: error: {}", one_line(&message));
-            return ExitCode::from(2);
-        }
+        Err(message) => return crate::usage_error("fit", &message),
     };
     if args.help {
         print!("{}", args::help());
         return ExitCode::SUCCESS;
     }
-    match run(&args) {
-        Ok(line) => {
-            println!("{}", one_line(&line));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("cubic: error: {}", one_line(&e.to_string()));
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// A message on one line even if a path in it holds a line break.
-fn one_line(message: &str) -> String {
-    message.replace('\n', "\\n").replace('\r', "\\r")
+    crate::finish("fit", run(&args))
 }
 
 fn warn(message: &str) {
-    eprintln!("cubic: warning: {}", one_line(message));
+    crate::warn("fit", message);
 }
 
 /// Runs the experiment; returns the one-line human summary.
@@ -114,197 +101,177 @@ fn run(args: &Args) -> RunResult<String> {
     result
 }
 
-/// [`run`] once the `--out` folder exists.
+/// [`run`] once the `--out` folder exists: picks the columns (from the data's header, or
+/// the loaded model's metadata), then runs the pipeline of that many inputs.
 fn run_in(args: &Args) -> RunResult<String> {
     // Before any work: an output that would overwrite an input, or land in a folder that
     // does not exist, is an error now rather than after training.
     outputs::check(args)?;
+    let columns = columns(args)?;
+    if args.classify {
+        return classify::run(args, &columns);
+    }
+    with_inputs!(columns.inputs.len(), run_typed, (args, &columns))
+}
+
+/// The columns a run reads: the synthetic cubic's, a loaded model's (its metadata), or the
+/// ones the flags choose from the data's header.
+fn columns(args: &Args) -> RunResult<Columns> {
+    if let Some(load) = &args.load {
+        let layout = model::layout(load, "--load")?;
+        if let Some(meta) = layout.meta {
+            if meta.task != Task::Regression {
+                return Err(format!(
+                    "--load {}: a classifier (add --classify to evaluate it)",
+                    load.display()
+                )
+                .into());
+            }
+            return Ok(Columns {
+                inputs: meta.inputs,
+                target: meta.target,
+            });
+        }
+        // A file without the tool's metadata (a PyTorch state dict): the data's columns,
+        // as the flags choose them, must match its width.
+        if args.data.is_none() && layout.inputs != 1 {
+            return Err(format!(
+                "--load {}: a network of {} inputs, the synthetic cubic has 1 (give --data)",
+                load.display(),
+                layout.inputs
+            )
+            .into());
+        }
+    }
+    match &args.data {
+        None => Ok(Columns::cubic()),
+        Some(path) => Columns::choose(path, args.inputs.as_deref(), args.target.as_deref()),
+    }
+}
+
+/// The metadata a model trained on `columns` is saved with.
+fn meta(columns: &Columns) -> Meta {
+    Meta {
+        task: Task::Regression,
+        inputs: columns.inputs.clone(),
+        target: columns.target.clone(),
+    }
+}
+
+/// The run, for `IN` input columns.
+fn run_typed<const IN: usize>(args: &Args, columns: &Columns) -> RunResult<String> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     if let Some(k) = args.folds {
-        let data = load_all(args, &mut rng)?;
+        let data = load_all::<IN>(args, columns, &mut rng)?;
         return cv::run(args, k, &data, &mut rng);
     }
-    let (train, test) = load_data(args, &mut rng)?;
+    let (train, test) = load_data::<IN>(args, columns, &mut rng)?;
     let Some(load) = &args.load else {
-        return train_and_report(args, &train, &test, &mut rng);
+        return train_and_report(args, columns, &train, &test, &mut rng);
     };
-    let model = load_model(load)?;
+    let (model, _) = model::load::<IN, 1>(load, "--load")?;
     let mut staging = Staging::new();
-    outputs::stage_model(&mut staging, args, &model)?;
+    outputs::stage_model(&mut staging, args, &model, &meta(columns))?;
     let int8 = quantize(args, &model, &train, &test)?;
     outputs::stage_int8_export(&mut staging, args, int8.as_ref().map(|(q, _)| q))?;
     // The file's weights are the cause of a non-finite prediction: name it.
-    let summary = Summary::new(args, &model, &train, &test, None, None)
+    let summary = Summary::new(args, &model, &train, &test, None)
         .map_err(|e| format!("--load {}: {e}", load.display()))?;
-    outputs::write(staging, args, &model, &train, None, &summary)?;
+    outputs::write(staging, args, columns, (&model, &train), None, &summary)?;
     Ok(finish(summary.line(&args.out), int8.as_ref()))
 }
 
-/// Trains, judges, evaluates and plots, then writes the model, plots and summary together
-/// (nothing if any of it fails). A network that learned nothing is not saved: the run
-/// writes its plots and summary (so the user can look) and fails with the cause and the
-/// remedy.
-fn train_and_report(
+/// Trains, judges, evaluates and plots, then writes the model, plots and summary together.
+/// The one rule for what a run writes: only a run that succeeds writes anything. A run
+/// that fails — training that diverged, a network that learned nothing, an output that
+/// cannot be written — leaves every file as it was and says why on one line.
+fn train_and_report<const IN: usize>(
     args: &Args,
-    train: &Data,
-    test: &Data,
+    columns: &Columns,
+    train: &Data<IN>,
+    test: &Data<IN>,
     rng: &mut Xoshiro256PlusPlus,
 ) -> RunResult<String> {
-    let trained = match fitting::train(args, train, rng) {
-        Ok(trained) => trained,
-        Err(failed) => {
-            let why = verdict::explain(args, failed.error.as_ref(), train);
-            // A run that got going failed for its dynamics: what it recorded up to the
-            // failure is written, so the user can look. A setting rejected before the
-            // first epoch (e.g. a negative learning rate) writes nothing.
-            let dynamics = matches!(
-                failed.error.downcast_ref::<Error>(),
-                Some(Error::Diverged { .. } | Error::LossOverflow { .. })
-            );
-            if dynamics || !failed.losses.is_empty() {
-                let summary = Summary::failed(args, train, test, &failed, &why);
-                outputs::write_failed(args, &failed, &summary)?;
-            }
-            return Err(why.into());
-        }
-    };
-    let verdict = match unchanged(&trained, args) {
-        Some(why) => Err(why),
-        None => verdict::check(args, &trained, train),
-    };
-    let model = &trained.model;
-    // Staged now, moved into place with the plots and summary: a run killed or failing
-    // before that leaves the previous model beside the previous plots.
-    let mut staging = Staging::new();
-    let int8 = match verdict {
-        Ok(()) => {
-            outputs::stage_model(&mut staging, args, model)?;
-            let int8 = quantize(args, model, train, test)?;
-            outputs::stage_int8_export(&mut staging, args, int8.as_ref().map(|(q, _)| q))?;
-            int8
-        }
-        Err(_) => None,
-    };
-    let failure = verdict.as_ref().err().map(String::as_str);
-    let summary = Summary::new(args, model, train, test, Some(&trained), failure)?;
-    outputs::write(staging, args, model, train, Some(&trained), &summary)?;
+    let trained = fitting::train(args, train, rng)
+        .map_err(|failed| verdict::explain(args, failed.error.as_ref(), train))?;
     let h = &trained.history;
     let stopped = match h.stopped_by_caller {
         true => format!(
             " (training stopped at epoch {} of {})",
-            h.train.len(),
+            h.epochs(),
             args.epochs
         ),
         false => String::new(),
     };
+    let model = &trained.model;
+    let summary = Summary::new(args, model, train, test, Some(&trained))?;
+    let verdict = match unchanged(&trained, args) {
+        Some(why) => Err(why),
+        None => verdict::check(args, &trained, train)
+            .and_then(|()| verdict::check_test(summary.test_r2(), train.len(), test.len())),
+    };
     verdict.map_err(|why| format!("the network learned nothing{stopped}: {why}"))?;
+    // Staged together, moved into place together: a run killed or failing before that
+    // leaves the previous model beside the previous plots.
+    let mut staging = Staging::new();
+    outputs::stage_model(&mut staging, args, model, &meta(columns))?;
+    let int8 = quantize(args, model, train, test)?;
+    outputs::stage_int8_export(&mut staging, args, int8.as_ref().map(|(q, _)| q))?;
+    outputs::write(
+        staging,
+        args,
+        columns,
+        (model, train),
+        Some(&trained),
+        &summary,
+    )?;
     Ok(finish(summary.line(&args.out), int8.as_ref()))
 }
 
 /// The last line, with the int8 model's test R² if there is one.
-fn finish(line: String, int8: Option<&(Int8, R2)>) -> String {
+fn finish<const IN: usize>(line: String, int8: Option<&(Int8<IN>, R2)>) -> String {
     match int8 {
         Some((_, r2)) => format!("{line}; int8 test R² {}", r2.show()),
         None => line,
     }
 }
 
-/// Model files: a constnet model file or safetensors of [`Model`], or of the bare seed
-/// network (a file from before the model held its scaling, or a PyTorch `nn.Sequential`
-/// state dict), which loads with identity scaling.
-fn load_model(path: &std::path::Path) -> RunResult<Model> {
-    let named = |e: Error| -> Box<dyn std::error::Error> {
-        match e {
-            // Model-file errors do not carry the path: name it here.
-            Error::Format(_) | Error::Safetensors(_) => {
-                format!("--load {}: {e}", path.display()).into()
-            }
-            other => other.into(),
-        }
-    };
-    match constnet::safetensors::load_auto::<f32, Model>(path) {
-        Ok(model) => check_scalers(&model)
-            .map(|()| model)
-            .map_err(|why| format!("--load {}: {why}", path.display()).into()),
-        Err(e @ (Error::Format(_) | Error::Safetensors(_))) => {
-            match constnet::safetensors::load_auto::<f32, SeedNet>(path) {
-                Ok(seed) => Ok(Model::new(seed)),
-                // The file is neither: report it as the model it should have been.
-                Err(_) => Err(named(e)),
-            }
-        }
-        Err(e) => Err(named(e)),
-    }
-}
-
-/// A model file's scalers must be usable: finite means, finite non-zero deviations (a file
-/// checks its bytes, not what they mean; a zero `std` would make every prediction
-/// infinite).
-fn check_scalers(model: &Model) -> Result<(), String> {
-    let parts = [
-        (
-            "input",
-            model.input.mean.as_slice(),
-            model.input.std.as_slice(),
-        ),
-        (
-            "target",
-            model.output.mean.as_slice(),
-            model.output.std.as_slice(),
-        ),
-    ];
-    for (what, mean, std) in parts {
-        let bad_mean = mean.iter().any(|m| !m.is_finite());
-        let bad_std = std
-            .iter()
-            .any(|s| !s.is_finite() || *s == 0.0 || !(1.0 / s).is_finite());
-        if bad_mean || bad_std {
-            return Err(format!(
-                "the model's {what} scaling is unusable (mean {mean:?}, std {std:?}): \
-                 means must be finite and standard deviations finite and non-zero"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The int8 model of the seed network inside [`Model`].
-type Int8 = constnet::quant::QModel<<SeedNet as constnet::quant::Quantize>::Q, 1, 1>;
+/// The int8 model of a [`Model`]: its scalers folded into the edges (raw units in and out).
+pub(crate) type Int8<const IN: usize> =
+    constnet::quant::QModel<<Net<IN> as constnet::quant::Quantize>::Q, IN, 1>;
 
 /// At most this many training inputs calibrate the int8 ranges (a seeded sample of more):
 /// quantization keeps every layer's activations for them.
 const CALIBRATION_SAMPLES: usize = 20_000;
 
-/// `--quantize int8`: the seed network quantized on (a sample of) the training inputs in
-/// its own units, the data a deployment would calibrate on.
-fn quantize(
+/// `--quantize int8`: the model quantized whole (its scalers folded into the int8 model's
+/// edges), calibrated on (a sample of) the training inputs, the data a deployment would
+/// calibrate on; and its test R².
+fn quantize<const IN: usize>(
     args: &Args,
-    model: &Model,
-    train: &Data,
-    test: &Data,
-) -> RunResult<Option<(Int8, R2)>> {
+    model: &Model<IN>,
+    train: &Data<IN>,
+    test: &Data<IN>,
+) -> RunResult<Option<(Int8<IN>, R2)>> {
     if !args.quantize_int8 {
         return Ok(None);
     }
-    // The int8 export is the bare network: a model that scales (one loaded from a file
-    // trained with --scale standard) would run on the device in the wrong units.
-    if args.export_rs.is_some() && !identity_scaling(model) {
-        let from = match &args.load {
-            Some(path) => format!("the model loaded from {}", path.display()),
-            None => "this model".to_owned(),
-        };
-        return Err(format!(
-            "--export-rs with --quantize int8 writes the int8 network without the model's \
-             scaling, and {from} scales its inputs or targets: export the float model \
-             (drop --quantize int8), or train one with --scale none"
-        )
-        .into());
-    }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let sample = train.sample(CALIBRATION_SAMPLES, &mut rng)?;
-    let x = constnet::Forward::forward(&model.input, sample.x());
-    let q = constnet::quant::quantize(&model.net, &x)?;
-    let r2 = match int8_r2(&q, model, test) {
+    let q = constnet::quant::quantize_scaled(model, sample.x()).map_err(|e| {
+        // The calibration data's range (or a loaded file's weights) are the cause.
+        let cause = match &args.load {
+            Some(path) => format!("the model loaded from {}", path.display()),
+            None => "the training inputs".to_owned(),
+        };
+        format!("--quantize int8 (calibrated on {cause}): {e}")
+    })?;
+    let pred: Vec<f32> = test
+        .x()
+        .column_iter()
+        .map(|x| q.predict(&core::array::from_fn(|i| x[i]))[0])
+        .collect();
+    let r2 = match metrics::r2(&pred, test.y().as_slice()) {
         Ok(v) => R2::Value(v),
         // Constant test targets: undefined, as the float model's R² (not a failed run).
         Err(Error::Undefined(why)) => R2::Undefined(why),
@@ -313,33 +280,10 @@ fn quantize(
     Ok(Some((q, r2)))
 }
 
-/// Whether the model's scalers pass every value through (mean 0, std 1).
-fn identity_scaling(model: &Model) -> bool {
-    let unit =
-        |mean: &[f32], std: &[f32]| mean.iter().all(|&m| m == 0.0) && std.iter().all(|&s| s == 1.0);
-    unit(model.input.mean.as_slice(), model.input.std.as_slice())
-        && unit(model.output.mean.as_slice(), model.output.std.as_slice())
-}
-
-/// Test R² of the int8 model (integer inference between float edges), between the model's
-/// float scalers.
-fn int8_r2(q: &Int8, model: &Model, test: &Data) -> constnet::Result<f64> {
-    use constnet::Forward;
-    let x = model.input.forward(test.x());
-    let pred: Vec<f32> = x
-        .iter()
-        .map(|&x| {
-            let y = nalgebra::SVector::<f32, 1>::from([q.predict(&[x])[0]]);
-            model.output.forward(&y)[0]
-        })
-        .collect();
-    metrics::r2(&pred, test.y().as_slice())
-}
-
 /// `‖θ − θ₀‖ / ‖θ₀‖` over every parameter of the network.
-fn relative_change(before: &SeedNet, after: &SeedNet) -> f64 {
+fn relative_change<const IN: usize>(before: &Net<IN>, after: &Net<IN>) -> f64 {
     let (mut diff, mut norm) = (0.0f64, 0.0f64);
-    for i in 0..SeedNet::TENSORS {
+    for i in 0..<Net<IN> as Params<f32>>::TENSORS {
         for (&a, &b) in before.tensor(i).iter().zip(after.tensor(i)) {
             diff += (f64::from(b) - f64::from(a)).powi(2);
             norm += f64::from(a).powi(2);
@@ -352,7 +296,7 @@ fn relative_change(before: &SeedNet, after: &SeedNet) -> f64 {
 /// network between fitted scalers can score well on near-linear data): the updates were
 /// below the weights' resolution (e.g. `--lr 1e-30`), or early stopping went back to the
 /// untrained weights because every step made the loss worse.
-pub(crate) fn unchanged(trained: &Trained, args: &Args) -> Option<String> {
+pub(crate) fn unchanged<const IN: usize>(trained: &Trained<IN>, args: &Args) -> Option<String> {
     let change = relative_change(&trained.initial, &trained.model.net);
     if change >= f64::from(f32::EPSILON) {
         return None;
@@ -380,42 +324,43 @@ pub(crate) fn unchanged(trained: &Trained, args: &Args) -> Option<String> {
 
 /// All the data, for cross-validation: the user's CSV, or one synthetic draw of
 /// `--samples` points.
-fn load_all(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<Data> {
+fn load_all<const IN: usize>(
+    args: &Args,
+    columns: &Columns,
+    rng: &mut Xoshiro256PlusPlus,
+) -> RunResult<Data<IN>> {
     match &args.data {
-        None => Ok(synthetic(args, rng)?),
-        Some(path) => read_csv(path),
+        None => widen(synthetic(args, rng)?),
+        Some(path) => read_csv(path, columns),
     }
 }
 
-/// The CSV at `path`; errors that do not name the file (no data rows, a width mismatch)
-/// get its name.
-fn read_csv(path: &std::path::Path) -> RunResult<Data> {
-    Data::from_csv_path(path).map_err(|e| match e {
-        // More columns than `x,y` on the first line (header or first row): say what this
-        // example is for, and where several inputs go. A ragged row further down is just
-        // broken.
-        Error::Csv {
-            fields:
-                Some(CsvFields {
-                    found,
-                    first_line: true,
-                    ..
-                }),
-            ..
-        } if found > 2 => format!(
-            "{e}; this example learns one input column x -> one target y: for several \
-             inputs, read the columns by name with the library \
-             (Dataset::from_csv_columns_path; see examples/03_ethanol.rs)"
-        )
-        .into(),
-        Error::Io { .. } | Error::Csv { .. } => Box::<dyn std::error::Error>::from(e),
-        other => format!("--data {}: {other}", path.display()).into(),
-    })
+/// The synthetic data (one input) as the run's input width, which the dispatch makes 1 for
+/// the cubic.
+fn widen<const IN: usize>(data: Dataset<f32, 1, 1>) -> RunResult<Data<IN>> {
+    let (x, y) = data.into_parts();
+    let x =
+        constnet::nalgebra::OMatrix::<f32, constnet::nalgebra::Const<IN>, _>::from_iterator_generic(
+            constnet::nalgebra::Const::<IN>,
+            constnet::nalgebra::Dyn(y.ncols()),
+            x.iter().copied(),
+        );
+    Ok(Data::<IN>::new(x, y)?)
+}
+
+/// The chosen columns of the CSV at `path`.
+fn read_csv<const IN: usize>(path: &std::path::Path, columns: &Columns) -> RunResult<Data<IN>> {
+    let target = [columns.target.as_str()];
+    Ok(Data::<IN>::from_csv_columns_path(
+        path,
+        columns.input_array::<IN>(),
+        target,
+    )?)
 }
 
 /// `--samples` points of `y = x³ + ε`; a draw beyond `f32` (`--noise 1e39`) is blamed on
 /// `--noise`, not reported as a NaN in the targets.
-fn synthetic(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<Data> {
+fn synthetic(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<Dataset<f32, 1, 1>> {
     cubic(args.samples, args.noise, rng).map_err(|e| match e {
         Error::NonFinite { what: "y", .. } => format!(
             "--noise {}: y = x³ + ε overflows f32 (at most {:e}) for noise this large; \
@@ -430,11 +375,15 @@ fn synthetic(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<Data> {
 
 /// The default synthetic data (train and held-out test drawn alike), or the user's CSV split
 /// 80/20.
-fn load_data(args: &Args, rng: &mut Xoshiro256PlusPlus) -> RunResult<(Data, Data)> {
+fn load_data<const IN: usize>(
+    args: &Args,
+    columns: &Columns,
+    rng: &mut Xoshiro256PlusPlus,
+) -> RunResult<(Data<IN>, Data<IN>)> {
     match &args.data {
-        None => Ok((synthetic(args, rng)?, synthetic(args, rng)?)),
+        None => Ok((widen(synthetic(args, rng)?)?, widen(synthetic(args, rng)?)?)),
         Some(path) => {
-            let data = read_csv(path)?;
+            let data = read_csv::<IN>(path, columns)?;
             // R² needs at least two held-out samples: ceil(20%) ≥ 2 from 6 rows on.
             if data.len() < 6 {
                 return Err(Error::InvalidParameter {

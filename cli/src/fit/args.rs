@@ -72,6 +72,12 @@ pub struct Args {
     pub seed: u64,
     pub threads: usize,
     pub data: Option<PathBuf>,
+    /// `--inputs`: the input columns by name.
+    pub inputs: Option<Vec<String>>,
+    /// `--target`: the column to predict.
+    pub target: Option<String>,
+    /// `--classify`: the target holds class labels.
+    pub classify: bool,
     pub out: PathBuf,
     pub save: Option<PathBuf>,
     pub load: Option<PathBuf>,
@@ -100,7 +106,10 @@ impl Default for Args {
             seed: 42,
             threads: 1,
             data: None,
-            out: PathBuf::from("target/cubic"),
+            inputs: None,
+            target: None,
+            classify: false,
+            out: PathBuf::from("constnet-out"),
             save: None,
             load: None,
             export_rs: None,
@@ -181,11 +190,14 @@ pub use flags::FLAGS;
 /// The `--help` text, generated from [`FLAGS`].
 pub fn help() -> String {
     let mut out = String::from(
-        "Learn y = x³ + ε with Dense(64) → ReLU → Dense(64) → ReLU → Dense(1), MSE loss.\n\n\
-         USAGE:\n    cargo run --release --example cubic -- [FLAGS]\n\n\
-         Without --data: the seed experiment (synthetic data, raw units, plain SGD). With \
-         --data FILE.csv, flags you do not give take the real-data defaults (`with --data`): \
-         the model standardizes inputs and targets, Adam trains it.\n\n\
+        "Train Dense(IN → 64) → ReLU → Dense(64 → 64) → ReLU → Dense(64 → OUT) on the columns \
+         of a CSV file: a regression (MSE) or, with --classify, a classifier (softmax \
+         cross-entropy).\n\n\
+         USAGE:\n    constnet fit --data FILE.csv [--inputs a,b] [--target y] [--classify] [FLAGS]\n\n\
+         With --data FILE.csv, flags you do not give take the real-data defaults (`with \
+         --data`): the model standardizes its inputs (and a regression its targets), Adam \
+         trains it. Without --data: the seed experiment on synthetic y = x³ + ε (raw units, \
+         plain SGD).\n\n\
          A network that learned nothing (a dead hidden layer, an exploded loss, train R² \
          below 0.1) fails the run after its plots are written, naming the cause and the \
          remedy, and is not saved. The model, its export, the plots and summary.json are \
@@ -260,7 +272,7 @@ where
     // (not even --out) is created.
     // Only where the value is used: `--data f.csv --noise NaN` warns that --noise has no
     // effect there, as for any other flag a run ignores.
-    let shown = crate::verdict::flag_value;
+    let shown = super::verdict::flag_value;
     let trains = args.load.is_none();
     if trains && !(args.lr.is_finite() && args.lr > 0.0) {
         return Err(format!(

@@ -5,12 +5,13 @@
 use std::fmt::Write as _;
 
 use constnet::eval;
-use constnet::fsutil::Staging;
 use rand::rngs::Xoshiro256PlusPlus;
 use serde_json::{Value, json};
 
-use crate::args::Args;
-use crate::{Data, RunResult, fitting, verdict};
+use super::args::Args;
+use super::{Data, fitting, verdict};
+use crate::model::RunResult;
+use crate::staging::Staging;
 
 /// Each test fold must hold at least this many rows: R² needs two.
 const MIN_FOLD: usize = 2;
@@ -18,7 +19,12 @@ const MIN_FOLD: usize = 2;
 /// Runs the K folds on all of `data`; returns the stdout line. Writes `summary.json` (every
 /// fold, its test R² or why it failed) and `folds.csv` (each sample's fold, to run other
 /// tools on the same split) — also when a fold fails, which then fails the run.
-pub fn run(args: &Args, k: usize, data: &Data, rng: &mut Xoshiro256PlusPlus) -> RunResult<String> {
+pub fn run<const IN: usize>(
+    args: &Args,
+    k: usize,
+    data: &Data<IN>,
+    rng: &mut Xoshiro256PlusPlus,
+) -> RunResult<String> {
     check(k, data)?;
     let folds = data.kfold(k, rng)?;
     let mut rows = Vec::with_capacity(k);
@@ -28,7 +34,7 @@ pub fn run(args: &Args, k: usize, data: &Data, rng: &mut Xoshiro256PlusPlus) -> 
         let fold = format!("fold {}/{k}", i + 1);
         let outcome = fitting::train(args, &train, rng)
             .map_err(|f| f.error.to_string())
-            .and_then(|t| match crate::unchanged(&t, args) {
+            .and_then(|t| match super::unchanged(&t, args) {
                 // A fold whose network ends as it started learned nothing, whatever its R².
                 Some(why) => Err(why),
                 None => verdict::check(args, &t, &train).map(|()| t),
@@ -109,7 +115,7 @@ pub fn run(args: &Args, k: usize, data: &Data, rng: &mut Xoshiro256PlusPlus) -> 
 }
 
 /// What cannot work, said before any training: a test fold of one row, constant targets.
-fn check(k: usize, data: &Data) -> RunResult<()> {
+fn check<const IN: usize>(k: usize, data: &Data<IN>) -> RunResult<()> {
     let n = data.len();
     if k > n / MIN_FOLD {
         return Err(format!(

@@ -12,8 +12,8 @@ use nalgebra::{Const, Dyn, OMatrix};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
-use crate::args::{Args, OptimizerKind, ScaleKind};
-use crate::{Data, Model, SeedNet};
+use super::args::{Args, OptimizerKind, ScaleKind};
+use super::{Data, Model, Net};
 
 /// Diagnostics are taken at about this many epochs of a run (and at its last).
 const SNAPSHOTS: usize = 50;
@@ -26,28 +26,26 @@ const SNAPSHOT_SAMPLES: usize = 512;
 const DEAD_EPOCHS: usize = 90;
 
 /// A trained model and what its training recorded.
-pub struct Trained {
-    pub model: Model,
+pub struct Trained<const IN: usize> {
+    pub model: Model<IN>,
     /// The network before training (to tell a run whose steps changed nothing).
-    pub initial: SeedNet,
+    pub initial: Net<IN>,
     pub history: History,
     /// `(epoch, diagnostics on a sample of the data trained on)`.
     pub snapshots: Vec<(usize, Diagnostics)>,
     /// Training time, without the diagnostics snapshots.
     pub seconds: f64,
     /// The data trained on, in the network's (scaled) units: what the verdict inspects.
-    pub fitted: Data,
+    pub fitted: Data<IN>,
     /// Samples held out of `train` for validation.
     pub n_val: usize,
 }
 
-/// A training run that failed, with what it recorded up to the failure (for the plots).
+/// A training run that failed, and how far it got.
 pub struct Failed {
     pub error: Box<dyn std::error::Error>,
-    /// Training (and validation) loss of every epoch that completed.
+    /// Training loss of every epoch that completed.
     pub losses: Vec<f64>,
-    pub val: Vec<f64>,
-    pub snapshots: Vec<(usize, Diagnostics)>,
 }
 
 impl std::fmt::Debug for Failed {
@@ -62,8 +60,6 @@ impl<E: Into<Box<dyn std::error::Error>>> From<E> for Failed {
         Failed {
             error: error.into(),
             losses: Vec::new(),
-            val: Vec::new(),
-            snapshots: Vec::new(),
         }
     }
 }
@@ -74,7 +70,11 @@ const MIN_ROWS: usize = 2;
 
 /// Trains a fresh model on `train` as the flags say; `rng` draws the validation split and
 /// the initial weights.
-pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<Trained, Failed> {
+pub fn train<const IN: usize>(
+    args: &Args,
+    train: &Data<IN>,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Result<Trained<IN>, Failed> {
     let (fit_on, val) = match args.val_fraction {
         Some(f) => {
             let n = train.len();
@@ -94,12 +94,12 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
         }
         None => (train.clone(), None),
     };
-    let net: SeedNet = Init::init(rng, InitScheme::He);
+    let net: Net<IN> = Init::init(rng, InitScheme::He);
     let initial = net.clone();
     // Scalers from the data trained on only: never from validation or test data.
     let mut model = match args.scale {
-        ScaleKind::Standard => Model::from_data(net, fit_on.x(), fit_on.y())?,
-        ScaleKind::None => Model::new(net),
+        ScaleKind::Standard => Model::<IN>::from_data(net, fit_on.x(), fit_on.y())?,
+        ScaleKind::None => Model::<IN>::new(net),
     };
     let fitted = model.training_data(&fit_on)?;
     let scaled_val = val.as_ref().map(|v| model.training_data(v)).transpose()?;
@@ -134,7 +134,7 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
     let mut inspecting = Duration::ZERO;
     let mut failed = None;
     let mut dead_since: Option<usize> = None;
-    let on_epoch = |e: &Epoch<'_, SeedNet>| {
+    let on_epoch = |e: &Epoch<'_, Net<IN>>| {
         let n = e.epoch + 1;
         // Kept for the plots of a run that fails part-way (the library's history is
         // returned only on success).
@@ -167,7 +167,7 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
                                 .is_ok_and(|f| f.dead_layers().contains(&layer));
                         if all {
                             dead_since = Some(e.epoch);
-                            crate::warn(&format!(
+                            super::warn(&format!(
                                 "epoch {n}: every unit of hidden layer {layer} is inactive on \
                                  every training row"
                             ));
@@ -207,8 +207,6 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
             return Err(Failed {
                 error: e.into(),
                 losses,
-                val: val_losses,
-                snapshots,
             });
         }
     };
@@ -228,17 +226,18 @@ pub fn train(args: &Args, train: &Data, rng: &mut Xoshiro256PlusPlus) -> Result<
         snapshots,
         seconds,
         fitted,
-        n_val: val.as_ref().map_or(0, Data::len),
+        n_val: val.as_ref().map_or(0, Data::<IN>::len),
     })
 }
 
-type X = OMatrix<f32, Const<1>, Dyn>;
+/// A data set's targets: one value per sample.
+type Y = OMatrix<f32, Const<1>, Dyn>;
 
 /// Trains with the chosen optimizer.
-fn fit_with(
-    net: &mut SeedNet,
+fn fit_with<const IN: usize>(
+    net: &mut Net<IN>,
     args: &Args,
-    trainer: Trainer<'_, f32, 1, X, SeedNet, impl OnEpoch<SeedNet>>,
+    trainer: Trainer<'_, f32, IN, Y, Net<IN>, impl OnEpoch<Net<IN>>>,
 ) -> constnet::Result<History> {
     match args.optimizer {
         OptimizerKind::Sgd => run(net, &mut Sgd::new(args.lr)?, args, trainer),
@@ -261,20 +260,14 @@ fn fit_with(
 }
 
 /// `trainer` on the calling thread, or on two threads for `--threads 2`.
-fn run<O: Optimizer<f32, SeedNet>>(
-    net: &mut SeedNet,
+fn run<O: Optimizer<f32, Net<IN>>, const IN: usize>(
+    net: &mut Net<IN>,
     opt: &mut O,
     args: &Args,
-    trainer: Trainer<'_, f32, 1, X, SeedNet, impl OnEpoch<SeedNet>>,
+    trainer: Trainer<'_, f32, IN, Y, Net<IN>, impl OnEpoch<Net<IN>>>,
 ) -> constnet::Result<History> {
     match args.threads {
-        #[cfg(feature = "parallel")]
         2 => trainer.threads(2).fit(net, opt, &Mse),
-        #[cfg(not(feature = "parallel"))]
-        2 => Err(constnet::Error::InvalidParameter {
-            name: "--threads",
-            reason: "2 needs the example built with `--features parallel`",
-        }),
         _ => trainer.fit(net, opt, &Mse),
     }
 }

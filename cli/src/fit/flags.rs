@@ -110,7 +110,7 @@ pub const FLAGS: &[Flag] = &[
         long: "threads",
         short: None,
         value: Some("N"),
-        help: "1, or 2 to split steps of 256+ samples over two cores (needs --features parallel)",
+        help: "1, or 2 to split steps of 256+ samples over two cores",
         data_default: None,
         default: Some("1"),
         set: |a, v| {
@@ -125,11 +125,59 @@ pub const FLAGS: &[Flag] = &[
         long: "data",
         short: None,
         value: Some("FILE.csv"),
-        help: "train on your own `x,y` data (header optional); 20% is held out to test on",
+        help: "train on your own data: a CSV file whose first line names the columns; 20% of the rows are held out to test on",
         data_default: None,
         default: None,
         set: |a, v| {
             a.data = Some(path("--data", v)?);
+            Ok(())
+        },
+    },
+    Flag {
+        long: "inputs",
+        short: None,
+        value: Some("a,b,…"),
+        help: "the input columns, by name, in the network's order (1 to 16, 32 or 64 of them) [default: every column but the target]",
+        data_default: None,
+        default: None,
+        set: |a, v| {
+            let list = text("--inputs", v)?;
+            let names: Vec<String> = list.split(',').map(|n| n.trim().to_owned()).collect();
+            if names.iter().any(String::is_empty) {
+                return Err(format!(
+                    "--inputs `{}`: an empty column name",
+                    list.escape_debug()
+                ));
+            }
+            a.inputs = Some(names);
+            Ok(())
+        },
+    },
+    Flag {
+        long: "target",
+        short: None,
+        value: Some("NAME"),
+        help: "the column to predict: a number, or with --classify a class label 0, 1, 2, … [default: the last column]",
+        data_default: None,
+        default: None,
+        set: |a, v| {
+            let name = text("--target", v)?;
+            if name.trim().is_empty() {
+                return Err("--target: an empty column name".into());
+            }
+            a.target = Some(name);
+            Ok(())
+        },
+    },
+    Flag {
+        long: "classify",
+        short: None,
+        value: None,
+        help: "train a classifier: the target holds class labels 0 to K − 1 (K = 2 to 10); softmax cross-entropy, accuracy, confusion matrix",
+        data_default: None,
+        default: None,
+        set: |a, _| {
+            a.classify = true;
             Ok(())
         },
     },
@@ -139,7 +187,7 @@ pub const FLAGS: &[Flag] = &[
         value: Some("DIR"),
         help: "where loss.png, fit.png, diagnostics.png, summary.json (and folds.csv) go",
         data_default: None,
-        default: Some("target/cubic"),
+        default: Some("constnet-out"),
         set: |a, v| {
             a.out = path("--out", v)?;
             Ok(())

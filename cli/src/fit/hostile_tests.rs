@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::{args, scratch};
-use crate::run;
+use crate::fit::run;
 
 fn summary(out: &Path) -> Value {
     let text = fs::read_to_string(out.join("summary.json")).unwrap();
@@ -83,7 +83,7 @@ fn a_loaded_model_and_csv_data_record_null_for_what_means_nothing() {
         "--data".into(),
         data.clone().into(),
     ];
-    run(&crate::args::parse(raw).unwrap()).unwrap();
+    run(&crate::fit::args::parse(raw).unwrap()).unwrap();
     let s = summary(&out);
     assert_eq!(s["noise"], Value::Null);
     assert_eq!(s["samples"], Value::Null);
@@ -528,7 +528,7 @@ fn errors_from_the_library_are_one_line_with_the_file_named() {
         err.contains("semi.csv") && err.contains("semicolon"),
         "{err}"
     );
-    assert_eq!(crate::one_line("a\nb\rc"), "a\\nb\\rc");
+    assert_eq!(crate::fit::one_line("a\nb\rc"), "a\\nb\\rc");
     fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -554,9 +554,9 @@ fn a_loaded_model_that_overflows_is_named() {
     let dir = scratch("overflowing-model");
     let path = dir.join("huge.cnet");
     // Valid file, finite weights, but predictions beyond f32.
-    let mut model = <crate::Model as Params<f32>>::zeros();
-    for i in 0..<crate::Model as Params<f32>>::TENSORS {
-        if !<crate::Model as Params<f32>>::frozen(i) {
+    let mut model = <crate::fit::Model as Params<f32>>::zeros();
+    for i in 0..<crate::fit::Model as Params<f32>>::TENSORS {
+        if !<crate::fit::Model as Params<f32>>::frozen(i) {
             model.tensor_mut(i).fill(3e38);
         }
     }

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::{args, scratch};
-use crate::run;
+use crate::fit::run;
 
 const CHILD_ENV: &str = "CONSTNET_KILL_CHILD";
 const PAUSE_ENV: &str = "CONSTNET_KILL_PAUSE";
@@ -46,7 +46,7 @@ impl Drop for Killed {
 #[ignore = "run by killed_runs_leave_the_previous_outputs_or_all_new_ones"]
 fn child() {
     if let Ok(line) = std::env::var(CHILD_ENV) {
-        run(&crate::args::parse(line.split_whitespace()).unwrap()).unwrap();
+        run(&crate::fit::args::parse(line.split_whitespace()).unwrap()).unwrap();
     }
 }
 
@@ -108,7 +108,7 @@ fn killed_runs_leave_the_previous_outputs_or_all_new_ones() {
     let length = started.elapsed();
     let new = contents(&outputs(&reference, &reference.join("m.cnet")));
     // The previous run's outputs, in place.
-    run(&crate::args::parse(line(1).split_whitespace()).unwrap()).unwrap();
+    run(&crate::fit::args::parse(line(1).split_whitespace()).unwrap()).unwrap();
     let old = contents(&files);
     assert!(old.iter().zip(&new).all(|(a, b)| !same(a, b)));
 
@@ -184,12 +184,12 @@ fn killed_runs_leave_the_previous_outputs_or_all_new_ones() {
             m if m == files.len() => {
                 replaced += 1;
                 // Back to the previous outputs for the next kill.
-                run(&crate::args::parse(line(1).split_whitespace()).unwrap()).unwrap();
+                run(&crate::fit::args::parse(line(1).split_whitespace()).unwrap()).unwrap();
                 assert!(contents(&files).iter().zip(&old).all(|(a, b)| same(a, b)));
             }
             _ => {
                 mixed += 1;
-                run(&crate::args::parse(line(1).split_whitespace()).unwrap()).unwrap();
+                run(&crate::fit::args::parse(line(1).split_whitespace()).unwrap()).unwrap();
                 assert!(contents(&files).iter().zip(&old).all(|(a, b)| same(a, b)));
             }
         }

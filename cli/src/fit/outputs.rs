@@ -8,17 +8,20 @@
 
 use std::path::{Path, PathBuf};
 
-use constnet::fsutil::{Staging, resolve_target};
-use constnet::plot::{self, FitPlot, Series};
-use constnet::{Forward, export, persist, safetensors};
+use constnet::export;
+use constnet::fsutil::resolve_target;
+use constnet::plot::{self, PredictionPlot, Series};
 use nalgebra::{Const, Dyn, OMatrix};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
-use crate::args::Args;
-use crate::fitting::{Failed, Trained};
-use crate::summary::Summary;
-use crate::{Data, Int8, Model, RunResult};
+use super::args::Args;
+use super::fitting::Trained;
+use super::summary::Summary;
+use super::{Data, Int8, Model};
+use crate::columns::Columns;
+use crate::model::{self, Meta, RunResult};
+use crate::staging::Staging;
 
 /// Every file a run writes (or removes), with the flag that asked for it.
 fn outputs(args: &Args) -> Vec<(&'static str, PathBuf)> {
@@ -104,14 +107,14 @@ pub fn check(args: &Args) -> RunResult<()> {
 
 /// Stages `--save` and, unless an int8 model is still to be made (`--quantize int8`),
 /// `--export-rs` of the float model.
-pub fn stage_model(staging: &mut Staging, args: &Args, model: &Model) -> RunResult<()> {
+pub fn stage_model<const IN: usize>(
+    staging: &mut Staging,
+    args: &Args,
+    model: &Model<IN>,
+    meta: &Meta,
+) -> RunResult<()> {
     if let Some(path) = &args.save {
-        let bytes = if safetensors::is_safetensors_path(path) {
-            safetensors::encode(model, &safetensors::Options::default())?
-        } else {
-            persist::encode(model)?
-        };
-        staging.write_bytes(path, &bytes)?;
+        staging.write_bytes(path, &model::encode(model, meta, path)?)?;
     }
     if let (Some(path), false) = (&args.export_rs, args.quantize_int8) {
         staging.write_bytes(path, export::encode(model).as_bytes())?;
@@ -120,7 +123,11 @@ pub fn stage_model(staging: &mut Staging, args: &Args, model: &Model) -> RunResu
 }
 
 /// Stages `--export-rs` of the int8 model (`--quantize int8`), once it is made.
-pub fn stage_int8_export(staging: &mut Staging, args: &Args, int8: Option<&Int8>) -> RunResult<()> {
+pub fn stage_int8_export<const IN: usize>(
+    staging: &mut Staging,
+    args: &Args,
+    int8: Option<&Int8<IN>>,
+) -> RunResult<()> {
     let (Some(path), Some(q)) = (&args.export_rs, int8) else {
         return Ok(());
     };
@@ -128,45 +135,23 @@ pub fn stage_int8_export(staging: &mut Staging, args: &Args, int8: Option<&Int8>
     Ok(())
 }
 
-/// A run whose training failed: its loss curve and diagnostics up to the failure (if it
-/// got that far) and `summary.json` with the failure; no fit plot, no model.
-pub fn write_failed(args: &Args, failed: &Failed, summary: &Summary) -> RunResult<()> {
-    let mut staging = Staging::new();
-    let loss_png = args.out.join("loss.png");
-    let diagnostics_png = args.out.join("diagnostics.png");
-    staging.remove(&args.out.join("fit.png"))?;
-    staging.remove(&args.out.join("folds.csv"))?;
-    match failed.losses.is_empty() {
-        true => staging.remove(&loss_png)?,
-        false => {
-            let val = (!failed.val.is_empty()).then_some(failed.val.as_slice());
-            plot::stage_loss_curves(&mut staging, &loss_png, &failed.losses, val, None)?;
-        }
-    }
-    match failed.snapshots.is_empty() {
-        true => staging.remove(&diagnostics_png)?,
-        false => plot::stage_diagnostics(&mut staging, &diagnostics_png, &failed.snapshots)?,
-    }
-    staging.write_bytes(&args.out.join("summary.json"), summary.json().as_bytes())?;
-    staging.commit()?;
-    Ok(())
-}
-
 /// Stages the plots and `summary.json` after what `staging` holds (the model, if it is
 /// saved), then moves everything into place; on error nothing is moved. The `--out` folder
 /// must exist. `trained` is `None` for a loaded model.
-pub fn write(
+pub fn write<const IN: usize>(
     mut staging: Staging,
     args: &Args,
-    model: &Model,
-    train: &Data,
-    trained: Option<&Trained>,
+    columns: &Columns,
+    (model, train): (&Model<IN>, &Data<IN>),
+    trained: Option<&Trained<IN>>,
     summary: &Summary,
 ) -> RunResult<()> {
     let loss_png = args.out.join("loss.png");
     let diagnostics_png = args.out.join("diagnostics.png");
-    // Cross-validation's fold list belongs to another kind of run.
+    // Cross-validation's fold list belongs to another kind of run, and so does a
+    // classifier's confusion matrix.
     staging.remove(&args.out.join("folds.csv"))?;
+    staging.remove(&args.out.join("confusion.png"))?;
     match trained {
         // A loaded model has no loss curve or diagnostics: an earlier run's must not sit
         // beside this run's summary.
@@ -175,19 +160,24 @@ pub fn write(
             staging.remove(&diagnostics_png)?;
         }
         Some(t) => {
-            let h = &t.history;
-            let val = (!h.val.is_empty()).then(|| h.val.to_vec());
+            let mut history = t.history.clone();
             // The best epoch means something only when it chose the weights.
-            let best = h.best_epoch.filter(|_| args.patience.is_some());
-            let train = h.train.to_vec();
-            plot::stage_loss_curves(&mut staging, &loss_png, &train, val.as_deref(), best)?;
-            plot::stage_diagnostics(&mut staging, &diagnostics_png, &t.snapshots)?;
+            if args.patience.is_none() {
+                history.best_epoch = None;
+            }
+            let png = plot::history(&history, "MSE")?;
+            staging.write_bytes(&loss_png, png.as_bytes())?;
+            staging.write_bytes(
+                &diagnostics_png,
+                plot::diagnostics(&t.snapshots)?.as_bytes(),
+            )?;
         }
     }
-    stage_fit_plot(&mut staging, &args.out.join("fit.png"), model, train, args)?;
+    let fit = fit_plot(model, train, args, columns)?;
+    staging.write_bytes(&args.out.join("fit.png"), fit.as_bytes())?;
     staging.write_bytes(&args.out.join("summary.json"), summary.json().as_bytes())?;
     #[cfg(test)]
-    crate::tests::kill::pause_before_commit();
+    super::tests::kill::pause_before_commit();
     staging.commit()?;
     Ok(())
 }
@@ -197,48 +187,69 @@ pub fn write(
 const MAX_PLOT_POINTS: usize = 20_000;
 
 /// Training points (all of them up to [`MAX_PLOT_POINTS`], else a seeded sample of that
-/// many), the true cubic (for synthetic data) and the model's curve.
-fn stage_fit_plot(
-    staging: &mut Staging,
-    path: &Path,
-    model: &Model,
-    train: &Data,
+/// many) against the model: for one input, the points and the model's curve over their
+/// range (and the true cubic, for synthetic data), axes named after the columns; for more
+/// inputs, each point's prediction against its target, beside the diagonal of perfect
+/// predictions.
+fn fit_plot<const IN: usize>(
+    model: &Model<IN>,
+    train: &Data<IN>,
     args: &Args,
-) -> RunResult<()> {
+    columns: &Columns,
+) -> RunResult<plot::Png> {
     let synthetic = args.data.is_none();
     // Its own RNG, so the sample does not depend on how much training drew before.
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let points = train.sample(MAX_PLOT_POINTS, &mut rng)?;
-    let points_x = to_f64(points.x().as_slice());
-    let points_y = to_f64(points.y().as_slice());
+    let targets = to_f64(points.y().as_slice());
     // A sample says so in the legend: the picture must not pass for all the data.
-    let points_label = if points.len() < train.len() {
+    let label = if points.len() < train.len() {
         format!("training data ({} of {})", points.len(), train.len())
     } else {
         "training data".to_owned()
     };
+    let target = columns.target.as_str();
+    if IN > 1 {
+        let predicted = to_f64(constnet::eval::predict(model, points.x())?.as_slice());
+        let (lo, hi) = targets
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let diagonal = [lo, hi];
+        let (x_label, y_label) = (format!("{target} (data)"), format!("{target} (predicted)"));
+        let plot = PredictionPlot::new(
+            Series::new(&label, &targets, &predicted),
+            Series::new("perfect prediction", &diagonal, &diagonal),
+        )
+        .title("Predictions against the data")
+        .x_label(&x_label)
+        .y_label(&y_label);
+        return Ok(plot::predictions(&plot)?);
+    }
+    let points_x = to_f64(points.x().as_slice());
     let (lo, hi) = points_x
         .iter()
         .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let grid = OMatrix::<f32, Const<1>, Dyn>::from_fn(400, |_, j| {
+    let grid = OMatrix::<f32, Const<IN>, Dyn>::from_fn(400, |_, j| {
         (lo + (hi - lo) * j as f64 / 399.0) as f32
     });
     let curve_x = to_f64(grid.as_slice());
-    let curve_y = to_f64(model.forward(&grid).as_slice());
+    let curve_y = to_f64(constnet::eval::predict(model, &grid)?.as_slice());
     let truth_y: Vec<f64> = curve_x.iter().map(|x| x * x * x).collect();
-    let plot = FitPlot {
-        title: if synthetic {
-            "y = x³ + ε: prediction vs truth"
-        } else {
-            "Model fit"
-        },
-        truth: synthetic.then(|| Series::new("true y = x³", &curve_x, &truth_y)),
-        ..FitPlot::new(
-            Series::new(&points_label, &points_x, &points_y),
-            Series::new("network prediction", &curve_x, &curve_y),
-        )
-    };
-    Ok(plot::stage_fit(staging, path, &plot)?)
+    let mut plot = PredictionPlot::new(
+        Series::new(&label, &points_x, &targets),
+        Series::new("network prediction", &curve_x, &curve_y),
+    )
+    .title(if synthetic {
+        "y = x³ + ε: prediction vs truth"
+    } else {
+        "Model fit"
+    })
+    .x_label(&columns.inputs[0])
+    .y_label(target);
+    if synthetic {
+        plot = plot.truth(Series::new("true y = x³", &curve_x, &truth_y));
+    }
+    Ok(plot::predictions(&plot)?)
 }
 
 fn to_f64(values: &[f32]) -> Vec<f64> {

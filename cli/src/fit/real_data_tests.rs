@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::scratch;
-use crate::{args, run};
+use crate::fit::{args, run};
 
 fn json(path: &Path) -> Value {
     let text = fs::read_to_string(path).unwrap();
@@ -245,15 +245,15 @@ fn a_bare_seed_network_file_loads_with_identity_scaling() {
     use rand::SeedableRng;
     let dir = scratch("bare");
     let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(5);
-    let seed: crate::SeedNet = Init::init(&mut rng, InitScheme::He);
+    let seed: crate::fit::SeedNet = Init::init(&mut rng, InitScheme::He);
     for name in ["bare.cnet", "bare.safetensors"] {
         let path = dir.join(name);
         constnet::safetensors::save_auto(&seed, &path).unwrap();
-        let model = crate::load_model(&path).unwrap();
-        assert_eq!(model, crate::Model::new(seed.clone()), "{name}");
+        let model = crate::fit::load_model(&path).unwrap();
+        assert_eq!(model, crate::fit::Model::new(seed.clone()), "{name}");
     }
     fs::write(dir.join("junk.cnet"), b"not a model").unwrap();
-    let err = crate::load_model(&dir.join("junk.cnet"))
+    let err = crate::fit::load_model(&dir.join("junk.cnet"))
         .unwrap_err()
         .to_string();
     assert!(err.contains("--load") && err.contains("junk.cnet"), "{err}");
@@ -361,10 +361,10 @@ fn a_model_file_with_unusable_scaling_is_refused() {
     use constnet::Params;
     let dir = scratch("bad-scale");
     let path = dir.join("zero-std.cnet");
-    let mut model = crate::Model::zeros();
+    let mut model = crate::fit::Model::zeros();
     model.output.std[0] = 0.0;
     constnet::persist::save(&model, &path).unwrap();
-    let err = crate::load_model(&path).unwrap_err().to_string();
+    let err = crate::fit::load_model(&path).unwrap_err().to_string();
     assert!(
         err.contains("zero-std.cnet") && err.contains("target scaling is unusable"),
         "{err}"

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use constnet::Result;
 use serde_json::{Value, json};
 
-use crate::args::Args;
-use crate::fitting::{Failed, Trained};
-use crate::{Data, Model};
+use super::args::Args;
+use super::fitting::Trained;
+use super::{Data, Model};
 
 /// An R²: its value, or why it has none.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,15 +57,13 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// `trained` is `None` for a loaded model; `failure` is why the trained network was
-    /// refused, if it was.
-    pub fn new(
+    /// `trained` is `None` for a loaded model.
+    pub fn new<const IN: usize>(
         args: &Args,
-        model: &Model,
-        train: &Data,
-        test: &Data,
-        trained: Option<&Trained>,
-        failure: Option<&str>,
+        model: &Model<IN>,
+        train: &Data<IN>,
+        test: &Data<IN>,
+        trained: Option<&Trained<IN>>,
     ) -> Result<Self> {
         let (train_mse, train_r2) = evaluate(model, train)?;
         let (test_mse, test_r2) = evaluate(model, test)?;
@@ -119,7 +117,6 @@ impl Summary {
             "test_r2": test_r2.value(),
             "test_r2_undefined": test_r2.reason(),
             "train_seconds": trained.map_or(Value::Null, |t| number(t.seconds)),
-            "failure": failure.map_or(Value::Null, |f| json!(f)),
         });
         Ok(Summary {
             json,
@@ -131,56 +128,9 @@ impl Summary {
         })
     }
 
-    /// The summary of a run whose training failed: the settings, how far it got, why. The
-    /// same keys as [`Summary::new`]'s, `null` where the run has no value.
-    pub fn failed(args: &Args, train: &Data, test: &Data, failed: &Failed, why: &str) -> Self {
-        let synthetic = args.data.is_none();
-        let when = |cond: bool, v: Value| if cond { v } else { Value::Null };
-        let undefined = R2::Undefined("training failed");
-        let json = json!({
-            "trained": false,
-            "loaded_from": Value::Null,
-            "data": path(&args.data),
-            "epochs": args.epochs,
-            "epochs_run": failed.losses.len(),
-            "stopped_early": false,
-            "best_epoch": Value::Null,
-            "patience": json!(args.patience),
-            "val_fraction": json!(args.val_fraction),
-            "n_val": Value::Null,
-            "final_val_mse": failed.val.last().map_or(Value::Null, |&l| number(l)),
-            "lr": number(args.lr),
-            "optimizer": args.optimizer.name(),
-            "momentum": when(args.optimizer.uses_momentum(), number(args.momentum)),
-            "batch_size": json!(args.batch_size),
-            "scale": args.scale.name(),
-            "input_mean": Value::Null,
-            "input_std": Value::Null,
-            "target_mean": Value::Null,
-            "target_std": Value::Null,
-            "seed": args.seed,
-            "samples": when(synthetic, json!(args.samples)),
-            "noise": when(synthetic, number(args.noise)),
-            "n_train": train.len(),
-            "n_test": test.len(),
-            "final_train_loss": failed.losses.last().map_or(Value::Null, |&l| number(l)),
-            "train_mse": Value::Null,
-            "test_mse": Value::Null,
-            "train_r2": Value::Null,
-            "train_r2_undefined": undefined.reason(),
-            "test_r2": Value::Null,
-            "test_r2_undefined": undefined.reason(),
-            "train_seconds": Value::Null,
-            "failure": why,
-        });
-        Summary {
-            json,
-            train_r2: undefined.clone(),
-            test_r2: undefined,
-            seconds: 0.0,
-            epochs: 0,
-            stopped_early: false,
-        }
+    /// The test R².
+    pub fn test_r2(&self) -> &R2 {
+        &self.test_r2
     }
 
     /// The JSON text, pretty-printed (keys in alphabetical order).
@@ -224,7 +174,7 @@ impl Summary {
 /// MSE and R² of the model on a data set, in blocks (`constnet::eval::scores`: memory does
 /// not grow with the data); an undefined R² is a value of this run, not an error (the model
 /// is still good to save).
-pub fn evaluate(model: &Model, data: &Data) -> Result<(f64, R2)> {
+pub fn evaluate<const IN: usize>(model: &Model<IN>, data: &Data<IN>) -> Result<(f64, R2)> {
     let scores = constnet::eval::scores(model, data.x(), data.y())?;
     let r2 = match scores.r2 {
         Some(v) => R2::Value(v),

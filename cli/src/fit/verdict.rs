@@ -4,17 +4,27 @@
 use constnet::diagnose::{self, Failure};
 use constnet::{Error, eval};
 
-use crate::Data;
-use crate::args::{Args, OptimizerKind, ScaleKind};
-use crate::fitting::Trained;
+use super::Data;
+use super::args::{Args, OptimizerKind, ScaleKind};
+use super::fitting::Trained;
+use super::summary::R2;
 
 /// Inputs or targets beyond this magnitude (or spread) are far from the unit scale that He
 /// initialisation and a learning rate around 0.01 assume.
 const WIDE: f64 = 10.0;
+/// … or all within this magnitude.
+const NARROW: f64 = 1e-3;
+/// Fewer training rows than this is too little data for a network of thousands of weights
+/// to generalise from; said as the remedy of a held-out failure.
+const FEW_ROWS: usize = 50;
 
 /// `Ok` if the trained network learned something; else one line: the cause and the fix.
 /// `train` is the raw training split (for the ranges the message quotes).
-pub fn check(args: &Args, trained: &Trained, train: &Data) -> Result<(), String> {
+pub fn check<const IN: usize>(
+    args: &Args,
+    trained: &Trained<IN>,
+    train: &Data<IN>,
+) -> Result<(), String> {
     let fitted = &trained.fitted;
     let diag = diagnose::diagnose(&trained.model.net, fitted.x(), fitted.y(), &constnet::Mse)
         .map_err(|e| e.to_string())?;
@@ -25,7 +35,7 @@ pub fn check(args: &Args, trained: &Trained, train: &Data) -> Result<(), String>
     match diagnose::check_learned(&trained.history.train.to_vec(), r2, &diag) {
         Ok(()) => {
             if unscaled_and_wide(args, train) {
-                crate::warn(&format!("train R² {r2:.4}; {}", scale_hint(train)));
+                super::warn(&format!("train R² {r2:.4}; {}", scale_hint(train)));
             }
             Ok(())
         }
@@ -37,7 +47,11 @@ pub fn check(args: &Args, trained: &Trained, train: &Data) -> Result<(), String>
 }
 
 /// A training error as one line, with the remedy where it depends on the data's units.
-pub fn explain(args: &Args, error: &(dyn std::error::Error + 'static), train: &Data) -> String {
+pub fn explain<const IN: usize>(
+    args: &Args,
+    error: &(dyn std::error::Error + 'static),
+    train: &Data<IN>,
+) -> String {
     match error.downcast_ref::<Error>() {
         Some(Error::Diverged { .. } | Error::LossOverflow { .. })
             if unscaled_and_wide(args, train) =>
@@ -48,7 +62,12 @@ pub fn explain(args: &Args, error: &(dyn std::error::Error + 'static), train: &D
     }
 }
 
-fn remedy(args: &Args, failure: &Failure, trained: &Trained, train: &Data) -> String {
+fn remedy<const IN: usize>(
+    args: &Args,
+    failure: &Failure,
+    trained: &Trained<IN>,
+    train: &Data<IN>,
+) -> String {
     let (lo, hi) = range(train.x().as_slice());
     if lo == hi {
         return format!(
@@ -107,21 +126,51 @@ pub fn flag_value(x: f64) -> String {
     }
 }
 
-/// Raw units far from the unit scale, and no scaling asked for.
-fn unscaled_and_wide(args: &Args, train: &Data) -> bool {
-    args.scale == ScaleKind::None && {
-        let (xl, xh) = range(train.x().as_slice());
-        let (yl, yh) = range(train.y().as_slice());
-        [xl, xh, yl, yh].iter().any(|v| v.abs() > WIDE)
-    }
+/// Raw units far from the unit scale (beyond ±10, or all within ±0.001 and not all 0),
+/// and no scaling asked for: the first thing to fix, whatever else went wrong.
+fn unscaled_and_wide<const IN: usize>(args: &Args, train: &Data<IN>) -> bool {
+    let off_scale = |values: &[f32]| {
+        let (lo, hi) = range(values);
+        let top = lo.abs().max(hi.abs());
+        top > WIDE || (top > 0.0 && top < NARROW)
+    };
+    args.scale == ScaleKind::None
+        && (off_scale(train.x().as_slice()) || off_scale(train.y().as_slice()))
 }
 
-fn scale_hint(train: &Data) -> String {
+/// The held-out verdict: a network that predicts the test rows worse than their mean does
+/// (test R² below 0) learned nothing that generalises, whatever it did on the rows it was
+/// trained on. `n_train` rows were trained on, `n_test` held out.
+pub fn check_test(test_r2: &R2, n_train: usize, n_test: usize) -> Result<(), String> {
+    let R2::Value(r2) = *test_r2 else {
+        return Ok(());
+    };
+    if r2 >= 0.0 {
+        return Ok(());
+    }
+    let remedy = if n_train < FEW_ROWS {
+        format!(
+            "{n_train} training rows are too few to learn from: use more data (at least \
+             {FEW_ROWS} rows)"
+        )
+    } else {
+        "it fits the training rows but not new ones: stop earlier (--val-fraction 0.2 \
+         --patience 20) or train fewer --epochs"
+            .to_owned()
+    };
+    Err(format!(
+        "it predicts the {n_test} held-out rows worse than their mean does (test R² \
+         {r2:.4}, below 0); {remedy}"
+    ))
+}
+
+fn scale_hint<const IN: usize>(train: &Data<IN>) -> String {
     let (xl, xh) = range(train.x().as_slice());
     let (yl, yh) = range(train.y().as_slice());
     format!(
-        "the inputs span {} to {} and the targets {} to {}: use --scale standard (the model \
-         then standardizes both, and stores the scaling)",
+        "the inputs span {} to {} and the targets {} to {}, far from the unit scale a \
+         network starts at: use --scale standard (the model then standardizes both, and \
+         stores the scaling)",
         short(xl),
         short(xh),
         short(yl),
