@@ -26,7 +26,7 @@ use crate::model::{self, Meta, RunResult, Task};
 use crate::staging::Staging;
 use crate::with_inputs;
 use args::Args;
-use fitting::Trained;
+use fitting::Regression;
 use summary::{R2, Summary};
 
 /// The regression network of `IN` inputs: its shape is its type.
@@ -35,6 +35,8 @@ pub(crate) type Net<const IN: usize> = model::Net<IN, 1>;
 /// `--scale none`), so it takes and gives raw units.
 pub(crate) type Model<const IN: usize> = model::Model<IN, 1>;
 pub(crate) type Data<const IN: usize> = Dataset<f32, IN, 1>;
+/// A trained regression model and what its training recorded.
+pub(crate) type Trained<const IN: usize> = fitting::Trained<IN, 1, Regression>;
 
 /// `constnet fit ARGS…`.
 pub fn main(raw: impl IntoIterator<Item = OsString>) -> ExitCode {
@@ -192,7 +194,7 @@ fn train_and_report<const IN: usize>(
     test: &Data<IN>,
     rng: &mut Xoshiro256PlusPlus,
 ) -> RunResult<String> {
-    let trained = fitting::train(args, train, rng)
+    let trained = fitting::train::<IN, 1, Regression>(args, train, rng)
         .map_err(|failed| verdict::explain(args, failed.error.as_ref(), train))?;
     let h = &trained.history;
     let stopped = match h.stopped_by_caller {
@@ -281,9 +283,9 @@ fn quantize<const IN: usize>(
 }
 
 /// `‖θ − θ₀‖ / ‖θ₀‖` over every parameter of the network.
-fn relative_change<const IN: usize>(before: &Net<IN>, after: &Net<IN>) -> f64 {
+fn relative_change<N: Params<f32>>(before: &N, after: &N) -> f64 {
     let (mut diff, mut norm) = (0.0f64, 0.0f64);
-    for i in 0..<Net<IN> as Params<f32>>::TENSORS {
+    for i in 0..N::TENSORS {
         for (&a, &b) in before.tensor(i).iter().zip(after.tensor(i)) {
             diff += (f64::from(b) - f64::from(a)).powi(2);
             norm += f64::from(a).powi(2);
@@ -296,7 +298,10 @@ fn relative_change<const IN: usize>(before: &Net<IN>, after: &Net<IN>) -> f64 {
 /// network between fitted scalers can score well on near-linear data): the updates were
 /// below the weights' resolution (e.g. `--lr 1e-30`), or early stopping went back to the
 /// untrained weights because every step made the loss worse.
-pub(crate) fn unchanged<const IN: usize>(trained: &Trained<IN>, args: &Args) -> Option<String> {
+pub(crate) fn unchanged<const IN: usize, const OUT: usize, T: fitting::Task<IN, OUT>>(
+    trained: &fitting::Trained<IN, OUT, T>,
+    args: &Args,
+) -> Option<String> {
     let change = relative_change(&trained.initial, &trained.model.net);
     if change >= f64::from(f32::EPSILON) {
         return None;
@@ -306,6 +311,14 @@ pub(crate) fn unchanged<const IN: usize>(trained: &Trained<IN>, args: &Args) -> 
     // Every later loss above the first (or not finite): each step made it worse.
     let worse = losses.len() > 1 && losses[1..].iter().all(|&l| l > losses[0] || l.is_nan());
     Some(match trained.history.best_epoch {
+        // One epoch with early stopping: its loss is measured before its update, so the
+        // weights restored are the untrained ones, whatever the learning rate.
+        Some(0) if args.patience.is_some() && change == 0.0 && losses.len() == 1 => format!(
+            "--epochs {} with --patience: the one epoch's loss is the untrained network's \
+             (measured before its update), so early stopping kept those weights; train more \
+             epochs",
+            args.epochs
+        ),
         Some(0) if args.patience.is_some() && change == 0.0 && worse => format!(
             "no epoch improved on the untrained network's loss, so early stopping kept its \
              weights: the learning rate {} is likely too large (try --lr {})",

@@ -66,12 +66,13 @@ macro_rules! with_classes {
             other => Err($crate::model::unsupported_inputs(other)),
         }
     };
-    (@classes $w:literal, $k:expr, $f:ident, ($($arg:expr),*), [$($c:literal)*]) => {
+    (@classes $w:literal, $k:expr, $f:ident, $args:tt, [$($c:literal)*]) => {
         match $k {
-            $($c => $f::<$w, $c>($($arg),*),)*
+            $($c => $crate::with_classes!(@call $f, $w, $c, $args),)*
             other => Err($crate::model::unsupported_classes(other)),
         }
     };
+    (@call $f:ident, $w:literal, $c:literal, ($($arg:expr),*)) => { $f::<$w, $c>($($arg),*) };
 }
 
 /// The error for an input width the tool is not built for.

@@ -1,10 +1,415 @@
-//! `constnet fit --classify`: a classifier.
+//! `constnet fit --classify`: a classifier of `K` classes, the target column holding labels
+//! 0 to K − 1. Softmax cross-entropy over K logits; accuracy, per-class precision, recall
+//! and F1, the confusion matrix; stratified splits and folds (each fold holds each class in
+//! about its share).
+//!
+//! A run fails — honestly, writing nothing — when the classifier is no better on its test
+//! rows than always answering their most frequent class, or when it learned nothing for
+//! the reasons a regression fails (a dead hidden layer, an exploded loss, weights that did
+//! not move).
+
+use std::fmt::Write as _;
+
+use constnet::data::{KFold, Labeled, csv_classes};
+use constnet::diagnose::{self, Failure};
+use constnet::metrics::Confusion;
+use constnet::plot;
+use constnet::quant::{QModel, Quantize};
+use constnet::{CrossEntropy, eval};
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+use serde_json::{Value, json};
 
 use super::args::Args;
+use super::fitting::{self, Classification};
+use super::outputs::number;
+use super::{unchanged, verdict};
 use crate::columns::Columns;
-use crate::model::RunResult;
+use crate::model::{self, Meta, RunResult, Task};
+use crate::staging::Staging;
+use crate::with_classes;
 
-/// The classification run.
-pub fn run(_args: &Args, _columns: &Columns) -> RunResult<String> {
-    Err("not yet".into())
+type Trained<const IN: usize, const K: usize> = fitting::Trained<IN, K, Classification>;
+type Int8<const IN: usize, const K: usize> =
+    QModel<<model::Net<IN, K> as Quantize>::Q, IN, K>;
+
+/// The classification run: reads the label column's classes, then runs the pipeline of
+/// that many inputs and classes.
+pub fn run(args: &Args, columns: &Columns) -> RunResult<String> {
+    let Some(path) = &args.data else {
+        return Err("--classify needs --data FILE.csv with a column of class labels".into());
+    };
+    let counts = csv_classes(path, &columns.target)?;
+    if let Some(class) = counts.iter().position(|&c| c == 0) {
+        return Err(format!(
+            "{}: no row has class {class} in column `{}` (labels found: {}): the labels of K \
+             classes must run from 0 to K − 1, each with at least one row",
+            path.display(),
+            columns.target,
+            present(&counts)
+        )
+        .into());
+    }
+    if counts.len() < 2 {
+        return Err(format!(
+            "{}: every row of column `{}` has class 0: a classifier needs at least two classes",
+            path.display(),
+            columns.target
+        )
+        .into());
+    }
+    with_classes!(columns.inputs.len(), counts.len(), run_typed, (args, columns, &counts))
+}
+
+/// `0 (50 rows), 1 (3 rows), …`.
+fn present(counts: &[usize]) -> String {
+    let found: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(k, c)| format!("{k} ({c} rows)"))
+        .collect();
+    found.join(", ")
+}
+
+/// The run for `IN` inputs and `K` classes.
+fn run_typed<const IN: usize, const K: usize>(
+    args: &Args,
+    columns: &Columns,
+    counts: &[usize],
+) -> RunResult<String> {
+    let path = args.data.as_deref().expect("checked by run");
+    let data = Labeled::<f32, IN, K>::from_csv_labels_path(path, columns.input_array::<IN>(), &columns.target)?;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
+    if let Some(k) = args.folds {
+        return cross_validate(args, k, &data, &mut rng);
+    }
+    if data.len() < 10 {
+        return Err(format!(
+            "{}: {} rows are too few to train on and test a classifier (at least 10)",
+            path.display(),
+            data.len()
+        )
+        .into());
+    }
+    // A stratified fifth of the rows to test on: fold 1 of a stratified 5-fold split.
+    let folds = KFold::stratified(data.y().as_slice(), 5, &mut rng)?;
+    let (train, test) = data.fold(&folds, 0)?;
+    let trained = fitting::train::<IN, K, Classification>(args, &train, &mut rng)
+        .map_err(|failed| verdict::explain_error(failed.error.as_ref()))?;
+    let model = &trained.model;
+    let test_c = eval::confusion(model, test.x(), test.y().as_slice())?;
+    let train_c = eval::confusion(model, train.x(), train.y().as_slice())?;
+    judge(args, &trained, &test_c)
+        .map_err(|why| format!("the classifier learned nothing: {why}"))?;
+    let meta = Meta {
+        task: Task::Classification { classes: K },
+        inputs: columns.inputs.clone(),
+        target: columns.target.clone(),
+    };
+    let mut staging = Staging::new();
+    if let Some(path) = &args.save {
+        staging.write_bytes(path, &model::encode(model, &meta, path)?)?;
+    }
+    let int8 = quantize(args, &trained, &train, &test)?;
+    match (&args.export_rs, &int8) {
+        (Some(path), Some((q, _))) => {
+            staging.write_bytes(path, constnet::quant::export::encode(q).as_bytes())?;
+        }
+        (Some(path), None) => {
+            staging.write_bytes(path, constnet::export::encode(model).as_bytes())?;
+        }
+        (None, _) => {}
+    }
+    let summary = summary(args, columns, counts, &trained, (&train_c, &test_c), int8.as_ref().map(|(_, a)| *a));
+    write(staging, args, &trained, &test_c, &summary)?;
+    let int8_line = int8.map_or(String::new(), |(_, a)| format!("; int8 test accuracy {a:.4}"));
+    let h = &trained.history;
+    Ok(format!(
+        "train accuracy {:.4}, test accuracy {:.4} (macro-F1 {:.4}; {K} classes, {} test rows; \
+         trained {} epochs{} in {:.3} s){int8_line}; plots and summary.json in {}",
+        train_c.accuracy()?,
+        test_c.accuracy()?,
+        test_c.macro_f1(),
+        test.len(),
+        h.epochs(),
+        if h.stopped_early { ", stopped early" } else { "" },
+        trained.seconds,
+        args.out.display()
+    ))
+}
+
+/// `Ok` if the classifier learned something: no dead layer, no explosion, weights that
+/// moved, and a test accuracy above always answering the test rows' most frequent class.
+fn judge<const IN: usize, const K: usize>(
+    args: &Args,
+    trained: &Trained<IN, K>,
+    test: &Confusion<K>,
+) -> Result<(), String> {
+    if let Some(why) = unchanged(trained, args) {
+        return Err(why);
+    }
+    let fitted = &trained.fitted;
+    let loss = CrossEntropy::<K>::new();
+    let diag = diagnose::diagnose(&trained.model.net, fitted.x(), fitted.y(), &loss)
+        .map_err(|e| e.to_string())?;
+    // The R² rule is a regression's: a classifier is judged on its accuracy below.
+    match diagnose::check_learned(&trained.history.train.to_vec(), 1.0, &diag) {
+        Ok(()) => {}
+        Err(failure @ Failure::DeadLayer { .. }) => {
+            return Err(format!(
+                "{failure}; use a smaller learning rate (--lr {}) or another --seed",
+                verdict::flag_value(args.lr / 10.0)
+            ));
+        }
+        Err(failure) => {
+            return Err(format!(
+                "{failure}; use a smaller learning rate (--lr {})",
+                verdict::flag_value(args.lr / 10.0)
+            ));
+        }
+    }
+    let (accuracy, floor) = (test.accuracy().map_err(|e| e.to_string())?, test.majority_share().map_err(|e| e.to_string())?);
+    if accuracy <= floor {
+        return Err(format!(
+            "its test accuracy {accuracy:.4} is no better than always answering the most \
+             frequent class ({floor:.4} of the {} test rows): the inputs may not tell the \
+             classes apart, or training needs more epochs (--epochs {}) or another learning \
+             rate",
+            test.total(),
+            args.epochs * 2
+        ));
+    }
+    Ok(())
+}
+
+/// At most this many training inputs calibrate the int8 ranges.
+const CALIBRATION_SAMPLES: usize = 20_000;
+
+/// `--quantize int8`: the classifier quantized whole (input scaling folded in), and its
+/// test accuracy with integer-only inference (`QModel::class`).
+fn quantize<const IN: usize, const K: usize>(
+    args: &Args,
+    trained: &Trained<IN, K>,
+    train: &Labeled<f32, IN, K>,
+    test: &Labeled<f32, IN, K>,
+) -> RunResult<Option<(Int8<IN, K>, f64)>> {
+    if !args.quantize_int8 {
+        return Ok(None);
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
+    let sample = train.sample(CALIBRATION_SAMPLES, &mut rng)?;
+    let q = constnet::quant::quantize_scaled(&trained.model, sample.x())
+        .map_err(|e| format!("--quantize int8 (calibrated on the training inputs): {e}"))?;
+    let right = test
+        .x()
+        .column_iter()
+        .zip(test.y().as_slice())
+        .filter(|(x, label)| {
+            let xq = q.quantize_input(&core::array::from_fn(|i| x[i]));
+            q.class(&xq) == usize::from(**label)
+        })
+        .count();
+    Ok(Some((q, right as f64 / test.len() as f64)))
+}
+
+/// Per-class precision, recall, F1 and support, as JSON.
+fn per_class<const K: usize>(c: &Confusion<K>) -> Value {
+    (0..K)
+        .map(|k| {
+            json!({
+                "class": k,
+                "precision": number(c.precision(k)),
+                "recall": number(c.recall(k)),
+                "f1": number(c.f1(k)),
+                "support": c.support(k),
+            })
+        })
+        .collect()
+}
+
+/// `summary.json` of a trained classifier.
+fn summary<const IN: usize, const K: usize>(
+    args: &Args,
+    columns: &Columns,
+    counts: &[usize],
+    trained: &Trained<IN, K>,
+    (train, test): (&Confusion<K>, &Confusion<K>),
+    int8: Option<f64>,
+) -> Value {
+    let h = &trained.history;
+    let accuracy = |c: &Confusion<K>| c.accuracy().map_or(Value::Null, number);
+    json!({
+        "task": "classification",
+        "data": args.data.as_ref().map(|p| p.to_string_lossy()),
+        "inputs": columns.inputs,
+        "target": columns.target,
+        "classes": K,
+        "class_counts": counts,
+        "n_train": train.total(),
+        "n_val": trained.n_val,
+        "n_test": test.total(),
+        "seed": args.seed,
+        "scale": args.scale.name(),
+        "optimizer": args.optimizer.name(),
+        "lr": number(args.lr),
+        "epochs": args.epochs,
+        "batch_size": args.batch_size.map(|b| b.min(trained.fitted.len())),
+        "val_fraction": args.val_fraction,
+        "patience": args.patience,
+        "epochs_run": h.epochs(),
+        "stopped_early": h.stopped_early,
+        "best_epoch": h.best_epoch.filter(|_| args.patience.is_some()).map(|e| e + 1),
+        "final_train_loss": h.train.last().map_or(Value::Null, number),
+        "final_val_loss": h.val.last().map_or(Value::Null, number),
+        "train_accuracy": accuracy(train),
+        "test_accuracy": accuracy(test),
+        "test_macro_f1": number(test.macro_f1()),
+        "test_majority_share": test.majority_share().map_or(Value::Null, number),
+        "test_per_class": per_class(test),
+        "test_confusion": test.counts().iter().map(|row| row.to_vec()).collect::<Vec<_>>(),
+        "int8_test_accuracy": int8.map_or(Value::Null, number),
+        "train_seconds": number(trained.seconds),
+    })
+}
+
+/// The plots and `summary.json` after the model's files in `staging`, moved in together.
+fn write<const IN: usize, const K: usize>(
+    mut staging: Staging,
+    args: &Args,
+    trained: &Trained<IN, K>,
+    test: &Confusion<K>,
+    summary: &Value,
+) -> RunResult<()> {
+    let mut history = trained.history.clone();
+    if args.patience.is_none() {
+        history.best_epoch = None;
+    }
+    let out = &args.out;
+    staging.remove(&out.join("folds.csv"))?;
+    staging.remove(&out.join("fit.png"))?;
+    staging.write_bytes(&out.join("loss.png"), plot::history(&history, "cross-entropy")?.as_bytes())?;
+    staging.write_bytes(&out.join("diagnostics.png"), plot::diagnostics(&trained.snapshots)?.as_bytes())?;
+    let names: Vec<String> = (0..K).map(|k| k.to_string()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let counts: Vec<u64> = test.counts().iter().flatten().copied().collect();
+    staging.write_bytes(&out.join("confusion.png"), plot::confusion(&counts, &names)?.as_bytes())?;
+    let text = serde_json::to_string_pretty(summary)? + "\n";
+    staging.write_bytes(&out.join("summary.json"), text.as_bytes())?;
+    staging.commit()?;
+    Ok(())
+}
+
+/// Each fold must hold at least this many test rows.
+const MIN_FOLD: usize = 2;
+
+/// `--folds K`: stratified K-fold cross-validation (scikit-learn's `StratifiedKFold(K,
+/// shuffle=True)` protocol): each fold's classifier is trained (scaler included) on the
+/// other folds only and scored on its own. Writes `summary.json` (every fold's test
+/// accuracy, their mean and min) and `folds.csv` (each sample's fold, to run other tools on
+/// the same folds).
+fn cross_validate<const IN: usize, const K: usize>(
+    args: &Args,
+    k: usize,
+    data: &Labeled<f32, IN, K>,
+    rng: &mut Xoshiro256PlusPlus,
+) -> RunResult<String> {
+    let n = data.len();
+    if k > n / MIN_FOLD {
+        return Err(format!(
+            "--folds {k} on {n} rows leaves test folds of fewer than {MIN_FOLD} rows: use at \
+             most {}",
+            n / MIN_FOLD
+        )
+        .into());
+    }
+    let labels = data.y().as_slice();
+    let folds = KFold::stratified(labels, k, rng)?;
+    let fewest = data.y().counts().into_iter().min().unwrap_or(0);
+    if fewest < k {
+        super::warn(&format!(
+            "a class has {fewest} rows, fewer than the {k} folds: some test folds hold none of it"
+        ));
+    }
+    let (mut rows, mut accuracies, mut failures) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..k {
+        let (train, test) = data.fold(&folds, i)?;
+        let fold = format!("fold {}/{k}", i + 1);
+        let outcome = fitting::train::<IN, K, Classification>(args, &train, rng)
+            .map_err(|f| verdict::explain_error(f.error.as_ref()))
+            .and_then(|t| {
+                let c = eval::confusion(&t.model, test.x(), test.y().as_slice())
+                    .map_err(|e| e.to_string())?;
+                judge(args, &t, &c)?;
+                Ok((t, c))
+            });
+        let mut row = json!({ "fold": i + 1, "n_train": train.len(), "n_test": test.len() });
+        match outcome {
+            Ok((trained, c)) => {
+                let accuracy = c.accuracy().map_err(|e| e.to_string())?;
+                if !args.quiet {
+                    eprintln!("{fold}: {} train, {} test rows, test accuracy {accuracy:.4}", train.len(), test.len());
+                }
+                row["test_accuracy"] = number(accuracy);
+                row["test_macro_f1"] = number(c.macro_f1());
+                row["n_val"] = json!(trained.n_val);
+                row["epochs_run"] = json!(trained.history.epochs());
+                row["best_epoch"] = json!(trained.history.best_epoch.filter(|_| args.patience.is_some()).map(|e| e + 1));
+                accuracies.push(accuracy);
+            }
+            Err(why) => {
+                if !args.quiet {
+                    eprintln!("constnet fit: {fold} failed: {why}");
+                }
+                row["failure"] = json!(why);
+                failures.push(format!("{fold}: {why}"));
+            }
+        }
+        rows.push(row);
+    }
+    if let Some(first) = failures.first() {
+        return Err(format!("{} of {k} folds failed; {first}", failures.len()).into());
+    }
+    let mean = accuracies.iter().sum::<f64>() / k as f64;
+    let min = accuracies.iter().copied().fold(f64::INFINITY, f64::min);
+    let summary = json!({
+        "task": "classification",
+        "folds": rows,
+        "k": k,
+        "n": n,
+        "classes": K,
+        "seed": args.seed,
+        "data": args.data.as_ref().map(|p| p.to_string_lossy()),
+        "scale": args.scale.name(),
+        "optimizer": args.optimizer.name(),
+        "lr": number(args.lr),
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "val_fraction": args.val_fraction,
+        "patience": args.patience,
+        "fold_test_accuracy": accuracies.iter().map(|&a| number(a)).collect::<Vec<_>>(),
+        "mean_test_accuracy": number(mean),
+        "min_test_accuracy": number(min),
+    });
+    let mut staging = Staging::new();
+    for stale in ["loss.png", "fit.png", "diagnostics.png", "confusion.png"] {
+        staging.remove(&args.out.join(stale))?;
+    }
+    let mut csv = String::from("sample,fold\n");
+    for i in 0..k {
+        for &s in folds.test(i)? {
+            let _ = writeln!(csv, "{s},{}", i + 1);
+        }
+    }
+    staging.write_bytes(&args.out.join("folds.csv"), csv.as_bytes())?;
+    let text = serde_json::to_string_pretty(&summary)? + "\n";
+    staging.write_bytes(&args.out.join("summary.json"), text.as_bytes())?;
+    staging.commit()?;
+    let each: Vec<String> = accuracies.iter().map(|a| format!("{a:.4}")).collect();
+    Ok(format!(
+        "{k}-fold stratified cross-validation: test accuracy mean {mean:.4}, min {min:.4} \
+         (folds: {}); summary.json and folds.csv in {}",
+        each.join(", "),
+        args.out.display()
+    ))
 }

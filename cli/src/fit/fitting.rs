@@ -5,15 +5,98 @@
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
+use constnet::data::{Dataset, Labels, TargetSet};
 use constnet::diagnose::{self, Diagnostics};
+use constnet::loss::{Loss, Targets};
+use constnet::nalgebra::{Const, Dyn, OMatrix};
 use constnet::train::{EarlyStopping, Epoch, History, OnEpoch};
-use constnet::{AdamConfig, Init, InitScheme, Momentum, Mse, Optimizer, Sgd, Trainer};
-use nalgebra::{Const, Dyn, OMatrix};
+use constnet::{
+    AdamConfig, CrossEntropy, Forward, Init, InitScheme, Momentum, Mse, Optimizer, Sgd,
+    Standardize, Trainer,
+};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
 use super::args::{Args, OptimizerKind, ScaleKind};
-use super::{Data, Model, Net};
+use crate::model::{Model, Net};
+
+/// What a regression and a classifier train differently: their targets, their loss, and
+/// how the model scales them.
+pub trait Task<const IN: usize, const OUT: usize> {
+    /// A data set's targets: values, or labels.
+    type Y: TargetSet + Targets<Sample = <Self::L as Loss<f32, OUT>>::Target> + Sync;
+    /// The loss.
+    type L: Loss<f32, OUT, Target: Send + Sync> + Sync;
+    /// The loss.
+    fn loss() -> Self::L;
+    /// The model around a fresh network, its scalers set from `data` (`--scale standard`)
+    /// or identity.
+    fn model(
+        net: Net<IN, OUT>,
+        data: &Dataset<f32, IN, OUT, Self::Y>,
+        scale: ScaleKind,
+    ) -> constnet::Result<Model<IN, OUT>>;
+    /// `data` as the network sees it, through the model's scalers.
+    fn fitted(
+        model: &Model<IN, OUT>,
+        data: &Dataset<f32, IN, OUT, Self::Y>,
+    ) -> constnet::Result<Dataset<f32, IN, OUT, Self::Y>>;
+}
+
+/// A regression: one value per sample, MSE, inputs and targets standardized.
+pub struct Regression;
+
+impl<const IN: usize> Task<IN, 1> for Regression {
+    type Y = OMatrix<f32, Const<1>, Dyn>;
+    type L = Mse;
+    fn loss() -> Mse {
+        Mse
+    }
+    fn model(
+        net: Net<IN, 1>,
+        data: &Dataset<f32, IN, 1>,
+        scale: ScaleKind,
+    ) -> constnet::Result<Model<IN, 1>> {
+        match scale {
+            ScaleKind::Standard => Model::<IN, 1>::from_data(net, data.x(), data.y()),
+            ScaleKind::None => Ok(Model::<IN, 1>::new(net)),
+        }
+    }
+    fn fitted(model: &Model<IN, 1>, data: &Dataset<f32, IN, 1>) -> constnet::Result<Dataset<f32, IN, 1>> {
+        model.training_data(data)
+    }
+}
+
+/// A classifier of `K` classes: a label per sample, cross-entropy over `K` logits, inputs
+/// standardized (the logits are not rescaled).
+pub struct Classification;
+
+impl<const IN: usize, const K: usize> Task<IN, K> for Classification {
+    type Y = Labels<K>;
+    type L = CrossEntropy<K>;
+    fn loss() -> CrossEntropy<K> {
+        CrossEntropy::new()
+    }
+    fn model(
+        net: Net<IN, K>,
+        data: &Dataset<f32, IN, K, Labels<K>>,
+        scale: ScaleKind,
+    ) -> constnet::Result<Model<IN, K>> {
+        let mut model = Model::<IN, K>::new(net);
+        if scale == ScaleKind::Standard {
+            model.input = Standardize::from_data(data.x())?;
+        }
+        Ok(model)
+    }
+    fn fitted(
+        model: &Model<IN, K>,
+        data: &Dataset<f32, IN, K, Labels<K>>,
+    ) -> constnet::Result<Dataset<f32, IN, K, Labels<K>>> {
+        let x = <Standardize<IN, f32> as Forward<f32, Const<IN>, Dyn>>::forward(&model.input, data.x());
+        let x = OMatrix::<f32, Const<IN>, Dyn>::from_column_slice(x.as_slice());
+        Dataset::labeled(x, data.y().clone())
+    }
+}
 
 /// Diagnostics are taken at about this many epochs of a run (and at its last).
 const SNAPSHOTS: usize = 50;
@@ -26,17 +109,17 @@ const SNAPSHOT_SAMPLES: usize = 512;
 const DEAD_EPOCHS: usize = 90;
 
 /// A trained model and what its training recorded.
-pub struct Trained<const IN: usize> {
-    pub model: Model<IN>,
+pub struct Trained<const IN: usize, const OUT: usize, T: Task<IN, OUT>> {
+    pub model: Model<IN, OUT>,
     /// The network before training (to tell a run whose steps changed nothing).
-    pub initial: Net<IN>,
+    pub initial: Net<IN, OUT>,
     pub history: History,
     /// `(epoch, diagnostics on a sample of the data trained on)`.
     pub snapshots: Vec<(usize, Diagnostics)>,
     /// Training time, without the diagnostics snapshots.
     pub seconds: f64,
     /// The data trained on, in the network's (scaled) units: what the verdict inspects.
-    pub fitted: Data<IN>,
+    pub fitted: Dataset<f32, IN, OUT, T::Y>,
     /// Samples held out of `train` for validation.
     pub n_val: usize,
 }
@@ -70,11 +153,11 @@ const MIN_ROWS: usize = 2;
 
 /// Trains a fresh model on `train` as the flags say; `rng` draws the validation split and
 /// the initial weights.
-pub fn train<const IN: usize>(
+pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
     args: &Args,
-    train: &Data<IN>,
+    train: &Dataset<f32, IN, OUT, T::Y>,
     rng: &mut Xoshiro256PlusPlus,
-) -> Result<Trained<IN>, Failed> {
+) -> Result<Trained<IN, OUT, T>, Failed> {
     let (fit_on, val) = match args.val_fraction {
         Some(f) => {
             let n = train.len();
@@ -94,15 +177,13 @@ pub fn train<const IN: usize>(
         }
         None => (train.clone(), None),
     };
-    let net: Net<IN> = Init::init(rng, InitScheme::He);
+    let net: Net<IN, OUT> = Init::init(rng, InitScheme::He);
     let initial = net.clone();
     // Scalers from the data trained on only: never from validation or test data.
-    let mut model = match args.scale {
-        ScaleKind::Standard => Model::<IN>::from_data(net, fit_on.x(), fit_on.y())?,
-        ScaleKind::None => Model::<IN>::new(net),
-    };
-    let fitted = model.training_data(&fit_on)?;
-    let scaled_val = val.as_ref().map(|v| model.training_data(v)).transpose()?;
+    let mut model = T::model(net, &fit_on, args.scale)?;
+    let fitted = T::fitted(&model, &fit_on)?;
+    let scaled_val = val.as_ref().map(|v| T::fitted(&model, v)).transpose()?;
+    let loss = T::loss();
     // Its own RNG: the sample must not change what training draws.
     let mut sample_rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let sample = fitted.sample(SNAPSHOT_SAMPLES, &mut sample_rng)?;
@@ -134,7 +215,7 @@ pub fn train<const IN: usize>(
     let mut inspecting = Duration::ZERO;
     let mut failed = None;
     let mut dead_since: Option<usize> = None;
-    let on_epoch = |e: &Epoch<'_, Net<IN>>| {
+    let on_epoch = |e: &Epoch<'_, Net<IN, OUT>>| {
         let n = e.epoch + 1;
         // Kept for the plots of a run that fails part-way (the library's history is
         // returned only on success).
@@ -154,7 +235,7 @@ pub fn train<const IN: usize>(
         }
         let started = Instant::now();
         let mut flow = ControlFlow::Continue(());
-        match diagnose::diagnose(e.net, sample.x(), sample.y(), &Mse) {
+        match diagnose::diagnose(e.net, sample.x(), sample.y(), &loss) {
             Ok(d) => {
                 let dead = d.dead_layers().first().copied();
                 match (dead, dead_since) {
@@ -163,7 +244,7 @@ pub fn train<const IN: usize>(
                         // Confirmed on every training row (a sample can miss the rows
                         // that still fire), and said as it happens.
                         let all = sample.len() == fitted.len()
-                            || diagnose::diagnose(e.net, fitted.x(), fitted.y(), &Mse)
+                            || diagnose::diagnose(e.net, fitted.x(), fitted.y(), &loss)
                                 .is_ok_and(|f| f.dead_layers().contains(&layer));
                         if all {
                             dead_since = Some(e.epoch);
@@ -199,7 +280,7 @@ pub fn train<const IN: usize>(
         flow
     };
     let started = Instant::now();
-    let result = fit_with(&mut model.net, args, trainer.on_epoch(on_epoch));
+    let result = fit_with(&mut model.net, args, trainer.on_epoch(on_epoch), &loss);
     let seconds = started.elapsed().saturating_sub(inspecting).as_secs_f64();
     let history = match (result, failed) {
         (Ok(history), None) => history,
@@ -216,7 +297,7 @@ pub fn train<const IN: usize>(
         snapshots.retain(|(e, _)| *e != last);
         snapshots.push((
             last,
-            diagnose::diagnose(&model.net, sample.x(), sample.y(), &Mse)?,
+            diagnose::diagnose(&model.net, sample.x(), sample.y(), &loss)?,
         ));
     }
     Ok(Trained {
@@ -226,48 +307,58 @@ pub fn train<const IN: usize>(
         snapshots,
         seconds,
         fitted,
-        n_val: val.as_ref().map_or(0, Data::<IN>::len),
+        n_val: val.as_ref().map_or(0, Dataset::len),
     })
 }
 
-/// A data set's targets: one value per sample.
-type Y = OMatrix<f32, Const<1>, Dyn>;
-
 /// Trains with the chosen optimizer.
-fn fit_with<const IN: usize>(
-    net: &mut Net<IN>,
+fn fit_with<const IN: usize, const OUT: usize, Y, L>(
+    net: &mut Net<IN, OUT>,
     args: &Args,
-    trainer: Trainer<'_, f32, IN, Y, Net<IN>, impl OnEpoch<Net<IN>>>,
-) -> constnet::Result<History> {
+    trainer: Trainer<'_, f32, IN, Y, Net<IN, OUT>, impl OnEpoch<Net<IN, OUT>>>,
+    loss: &L,
+) -> constnet::Result<History>
+where
+    Y: Targets + Sync,
+    L: Loss<f32, OUT, Target = Y::Sample> + Sync,
+    Y::Sample: Send + Sync,
+{
     match args.optimizer {
-        OptimizerKind::Sgd => run(net, &mut Sgd::new(args.lr)?, args, trainer),
+        OptimizerKind::Sgd => run(net, &mut Sgd::new(args.lr)?, args, trainer, loss),
         OptimizerKind::Momentum => {
             let mut opt = Momentum::new(args.lr, args.momentum)?;
-            run(net, &mut opt, args, trainer)
+            run(net, &mut opt, args, trainer, loss)
         }
         OptimizerKind::Nesterov => {
             let mut opt = Momentum::nesterov(args.lr, args.momentum)?;
-            run(net, &mut opt, args, trainer)
+            run(net, &mut opt, args, trainer, loss)
         }
         OptimizerKind::Adam => {
             let adam = AdamConfig {
                 lr: args.lr,
                 ..AdamConfig::default()
             };
-            run(net, &mut adam.build()?, args, trainer)
+            run(net, &mut adam.build()?, args, trainer, loss)
         }
     }
 }
 
 /// `trainer` on the calling thread, or on two threads for `--threads 2`.
-fn run<O: Optimizer<f32, Net<IN>>, const IN: usize>(
-    net: &mut Net<IN>,
+fn run<O, Y, L, const IN: usize, const OUT: usize>(
+    net: &mut Net<IN, OUT>,
     opt: &mut O,
     args: &Args,
-    trainer: Trainer<'_, f32, IN, Y, Net<IN>, impl OnEpoch<Net<IN>>>,
-) -> constnet::Result<History> {
+    trainer: Trainer<'_, f32, IN, Y, Net<IN, OUT>, impl OnEpoch<Net<IN, OUT>>>,
+    loss: &L,
+) -> constnet::Result<History>
+where
+    O: Optimizer<f32, Net<IN, OUT>>,
+    Y: Targets + Sync,
+    L: Loss<f32, OUT, Target = Y::Sample> + Sync,
+    Y::Sample: Send + Sync,
+{
     match args.threads {
-        2 => trainer.threads(2).fit(net, opt, &Mse),
-        _ => trainer.fit(net, opt, &Mse),
+        2 => trainer.threads(2).fit(net, opt, loss),
+        _ => trainer.fit(net, opt, loss),
     }
 }

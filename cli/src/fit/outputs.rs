@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
 use super::args::Args;
-use super::fitting::Trained;
+use super::Trained;
 use super::summary::Summary;
 use super::{Data, Int8, Model};
 use crate::columns::Columns;
@@ -254,4 +254,9 @@ fn fit_plot<const IN: usize>(
 
 fn to_f64(values: &[f32]) -> Vec<f64> {
     values.iter().map(|&v| f64::from(v)).collect()
+}
+
+/// A JSON number, or `null` for a non-finite value (JSON has no NaN).
+pub fn number(v: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }

@@ -13,7 +13,7 @@ use constnet::Result;
 use serde_json::{Value, json};
 
 use super::args::Args;
-use super::fitting::Trained;
+use super::Trained;
 use super::{Data, Model};
 
 /// An R²: its value, or why it has none.

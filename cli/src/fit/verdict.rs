@@ -6,7 +6,7 @@ use constnet::{Error, eval};
 
 use super::Data;
 use super::args::{Args, OptimizerKind, ScaleKind};
-use super::fitting::Trained;
+use super::Trained;
 use super::summary::R2;
 
 /// Inputs or targets beyond this magnitude (or spread) are far from the unit scale that He
@@ -190,5 +190,15 @@ fn short(v: f64) -> String {
         format!("{v:.3e}")
     } else {
         format!("{}", (v * 1e4).round() / 1e4)
+    }
+}
+
+/// A training error of a classifier as one line.
+pub fn explain_error(error: &(dyn std::error::Error + 'static)) -> String {
+    match error.downcast_ref::<Error>() {
+        Some(Error::Diverged { .. }) => {
+            format!("{error} (the default learning rate is --lr 0.001 with --classify)")
+        }
+        _ => error.to_string(),
     }
 }
