@@ -325,7 +325,7 @@ fn scalers_reject_hostile_parameters_and_data() {
     assert!(matches!(r, Err(Error::NonFinite { index: 1, .. })));
     invalid(
         Standardize::<1, f64>::from_data(&row(&[f64::MAX, -f64::MAX])),
-        "Standardize::fit data",
+        "Standardize::from_data data",
     );
     // Constant feature and a single sample: std 1, as scikit-learn.
     for x in [row(&[3.0, 3.0, 3.0]), row(&[3.0])] {
