@@ -125,7 +125,10 @@ fn a_partly_numeric_line_1_is_an_error_not_a_header() {
 #[test]
 fn no_data_rows_is_empty_data() {
     for text in ["", "\n\n  \n", "x,y\n", "x,y\n\n"] {
-        assert!(matches!(parse(text), Err(CsvError::Data(Error::EmptyData))), "{text:?}");
+        assert!(
+            matches!(parse(text), Err(CsvError::Data(Error::EmptyData))),
+            "{text:?}"
+        );
     }
 }
 

@@ -155,7 +155,10 @@ fn csv_readers_reject_hostile_text() {
         }
     }
     assert!(matches!(csv(b""), Err(CsvError::Data(Error::EmptyData))));
-    assert!(matches!(csv(b"x,y\n"), Err(CsvError::Data(Error::EmptyData))));
+    assert!(matches!(
+        csv(b"x,y\n"),
+        Err(CsvError::Data(Error::EmptyData))
+    ));
     at(csv(b"1,NaN\n"), 1, 2);
     at(csv(b"inf,1\n"), 1, 1);
     at(csv(b"1e400,1\n"), 1, 1);
@@ -182,8 +185,14 @@ fn csv_readers_reject_hostile_text() {
     let cols = |text: &[u8], i: &str, t: &str| {
         Dataset::<f64, 1, 1>::from_csv_columns_reader(text, [i], [t])
     };
-    assert!(matches!(cols(b"", "a", "b"), Err(CsvError::Data(Error::EmptyData))));
-    assert!(matches!(cols(b"a,b\n", "a", "b"), Err(CsvError::Data(Error::EmptyData))));
+    assert!(matches!(
+        cols(b"", "a", "b"),
+        Err(CsvError::Data(Error::EmptyData))
+    ));
+    assert!(matches!(
+        cols(b"a,b\n", "a", "b"),
+        Err(CsvError::Data(Error::EmptyData))
+    ));
     invalid_csv(cols(b"a,b\n1,2\n", "a", "a"), "CSV column names");
     invalid_csv(cols(b"a,b\n1,2\n", " ", "b"), "CSV column names");
     at(cols(b"a,b,a\n1,2,3\n", "a", "b"), 1, 3);
