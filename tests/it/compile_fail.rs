@@ -2,7 +2,7 @@
 //!
 //! Each `tests/compile_fail/*.rs` is a small program that must not compile; its `.stderr`
 //! snapshot pins the message. Regenerate the snapshots after changing a diagnostic with
-//! `TRYBUILD=overwrite cargo test --test it compile_fail`, then read them.
+//! `TRYBUILD=overwrite cargo test -p constnet-tests --test it compile_fail`, then read them.
 
 #[test]
 fn compile_fail() {

@@ -15,7 +15,7 @@ fn parse(text: &str) -> Result<Cubic, CsvError> {
 
 /// Asserts a CSV error at `line`/`column` whose message contains `needle`.
 #[track_caller]
-fn assert_csv_err(result: constnet::Result<Cubic>, line: usize, column: usize, needle: &str) {
+fn assert_csv_err(result: Result<Cubic, CsvError>, line: usize, column: usize, needle: &str) {
     match result {
         Err(CsvError::Line {
             line: l,
@@ -125,7 +125,10 @@ fn a_partly_numeric_line_1_is_an_error_not_a_header() {
 #[test]
 fn no_data_rows_is_empty_data() {
     for text in ["", "\n\n  \n", "x,y\n", "x,y\n\n"] {
-        assert!(matches!(parse(text), Err(Error::EmptyData)), "{text:?}");
+        assert!(
+            matches!(parse(text), Err(CsvError::Data(Error::EmptyData))),
+            "{text:?}"
+        );
     }
 }
 
@@ -171,7 +174,7 @@ impl BufRead for Failing {
 #[test]
 fn reader_io_error_is_an_io_error() {
     match Cubic::from_csv_reader(Failing(b"1,1\n")) {
-        Err(Error::Io { source, .. }) => assert_eq!(source.to_string(), "disk on fire"),
+        Err(CsvError::Io { source, .. }) => assert_eq!(source.to_string(), "disk on fire"),
         other => panic!("{other:?}"),
     }
 }
@@ -188,7 +191,7 @@ fn from_path_reads_a_file_and_names_missing_ones() {
 
     let missing = dir.join("missing.csv");
     match Cubic::from_csv_path(&missing) {
-        Err(Error::Io { path, source }) => {
+        Err(CsvError::Io { path, source }) => {
             assert_eq!(path, missing);
             assert_eq!(source.kind(), io::ErrorKind::NotFound);
         }
@@ -197,7 +200,7 @@ fn from_path_reads_a_file_and_names_missing_ones() {
     // A directory is not a CSV file either.
     assert!(matches!(
         Cubic::from_csv_path(dir.path()),
-        Err(Error::Io { .. })
+        Err(CsvError::Io { .. })
     ));
 }
 

@@ -16,7 +16,7 @@ fn parse(text: &str, inputs: [&str; 2], targets: [&str; 1]) -> Result<Two, CsvEr
 
 /// Asserts a CSV error at `line`/`column` whose message contains every `needle`.
 #[track_caller]
-fn assert_csv_err(result: constnet::Result<Two>, line: usize, column: usize, needles: &[&str]) {
+fn assert_csv_err(result: Result<Two, CsvError>, line: usize, column: usize, needles: &[&str]) {
     match result {
         Err(CsvError::Line {
             line: l,
@@ -121,7 +121,7 @@ fn a_name_asked_twice_or_empty_is_a_parameter_error() {
         (["a", " "], ["t"]),
     ] {
         match parse("a,b,t\n1,2,3\n", inputs, targets) {
-            Err(Error::InvalidParameter { name, reason }) => {
+            Err(CsvError::Data(Error::InvalidParameter { name, reason })) => {
                 assert_eq!(name, "CSV column names", "{reason}");
             }
             other => panic!("{inputs:?} {targets:?}: {other:?}"),
@@ -139,11 +139,11 @@ fn a_header_is_required() {
     );
     assert!(matches!(
         parse("\n \n", ["a", "b"], ["t"]),
-        Err(Error::EmptyData)
+        Err(CsvError::Data(Error::EmptyData))
     ));
     assert!(matches!(
         parse("a,b,t\n\n", ["a", "b"], ["t"]),
-        Err(Error::EmptyData)
+        Err(CsvError::Data(Error::EmptyData))
     ));
 }
 
@@ -219,7 +219,7 @@ fn path_errors_name_the_file() {
         "{shown}"
     );
     let missing = Two::from_csv_columns_path(dir.join("none.csv"), ["a", "b"], ["t"]);
-    assert!(matches!(missing, Err(Error::Io { path: p, .. }) if p == dir.join("none.csv")));
+    assert!(matches!(missing, Err(CsvError::Io { path: p, .. }) if p == dir.join("none.csv")));
 }
 
 /// Names asked for are trimmed as the header's are.

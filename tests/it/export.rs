@@ -5,7 +5,8 @@
 //!
 //! The fixtures are generated, never edited. The firmware model comes from the example:
 //! `cargo run --release --example cubic -- --save firmware/model.cnet --export-rs firmware/src/model.rs`.
-//! The f64 fixture: `CONSTNET_BLESS=1 cargo test --test it export`, then `cargo test` again.
+//! The f64 fixture: `CONSTNET_BLESS=1 cargo test -p constnet-tests --test it export`, then
+//! `cargo test -p constnet-tests` again.
 
 use std::path::{Path, PathBuf};
 

@@ -133,10 +133,17 @@ fn kfold_of_more_samples_than_fit_in_memory_is_too_large_not_a_panic() {
 
 #[test]
 fn csv_readers_reject_hostile_text() {
-    fn csv(text: &[u8]) -> Result<Dataset<f64, 1, 1>, Error> {
+    fn csv(text: &[u8]) -> Result<Dataset<f64, 1, 1>, CsvError> {
         Dataset::from_csv_reader(text)
     }
-    fn at(r: Result<Dataset<f64, 1, 1>, Error>, line: usize, column: usize) {
+    /// [`invalid`] for a CSV reader's result: the parameter error is its data error.
+    fn invalid_csv(r: Result<impl std::fmt::Debug, CsvError>, param: &str) {
+        match r {
+            Err(CsvError::Data(Error::InvalidParameter { name, .. })) if name == param => {}
+            other => panic!("expected InvalidParameter {{ name: {param:?} }}, got {other:?}"),
+        }
+    }
+    fn at(r: Result<Dataset<f64, 1, 1>, CsvError>, line: usize, column: usize) {
         match r {
             Err(CsvError::Line {
                 path: None,
@@ -147,8 +154,11 @@ fn csv_readers_reject_hostile_text() {
             other => panic!("expected a CSV error at {line}:{column}, got {other:?}"),
         }
     }
-    assert!(matches!(csv(b""), Err(Error::EmptyData)));
-    assert!(matches!(csv(b"x,y\n"), Err(Error::EmptyData)));
+    assert!(matches!(csv(b""), Err(CsvError::Data(Error::EmptyData))));
+    assert!(matches!(
+        csv(b"x,y\n"),
+        Err(CsvError::Data(Error::EmptyData))
+    ));
     at(csv(b"1,NaN\n"), 1, 2);
     at(csv(b"inf,1\n"), 1, 1);
     at(csv(b"1e400,1\n"), 1, 1);
@@ -167,7 +177,7 @@ fn csv_readers_reject_hostile_text() {
         ),
         "{r:?}"
     );
-    invalid(
+    invalid_csv(
         Dataset::<f64, 0, 1>::from_csv_reader(&b"1\n"[..]),
         "Dataset width",
     );
@@ -175,10 +185,16 @@ fn csv_readers_reject_hostile_text() {
     let cols = |text: &[u8], i: &str, t: &str| {
         Dataset::<f64, 1, 1>::from_csv_columns_reader(text, [i], [t])
     };
-    assert!(matches!(cols(b"", "a", "b"), Err(Error::EmptyData)));
-    assert!(matches!(cols(b"a,b\n", "a", "b"), Err(Error::EmptyData)));
-    invalid(cols(b"a,b\n1,2\n", "a", "a"), "CSV column names");
-    invalid(cols(b"a,b\n1,2\n", " ", "b"), "CSV column names");
+    assert!(matches!(
+        cols(b"", "a", "b"),
+        Err(CsvError::Data(Error::EmptyData))
+    ));
+    assert!(matches!(
+        cols(b"a,b\n", "a", "b"),
+        Err(CsvError::Data(Error::EmptyData))
+    ));
+    invalid_csv(cols(b"a,b\n1,2\n", "a", "a"), "CSV column names");
+    invalid_csv(cols(b"a,b\n1,2\n", " ", "b"), "CSV column names");
     at(cols(b"a,b,a\n1,2,3\n", "a", "b"), 1, 3);
     assert_eq!(cols(b"a,b,c\n1,2,zz\n", "a", "b").unwrap().len(), 1); // unused text column
 }
@@ -318,7 +334,7 @@ fn scalers_reject_hostile_parameters_and_data() {
     assert!(matches!(r, Err(Error::NonFinite { index: 1, .. })));
     invalid(
         Standardize::<1, f64>::from_data(&row(&[f64::MAX, -f64::MAX])),
-        "Standardize::fit data",
+        "Standardize::from_data data",
     );
     // Constant feature and a single sample: std 1, as scikit-learn.
     for x in [row(&[3.0, 3.0, 3.0]), row(&[3.0])] {

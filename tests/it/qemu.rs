@@ -5,8 +5,9 @@
 //!
 //! The device side needs QEMU and a thumb target, so `.ci/run` runs it
 //! (`bash firmware/qemu/run TARGET DIR`) and then this module's ignored test:
-//! `CONSTNET_QEMU_OUT=DIR cargo test --test it qemu -- --ignored`.
-//! The inputs fixture is regenerated with `CONSTNET_BLESS=1 cargo test --test it qemu`.
+//! `CONSTNET_QEMU_OUT=DIR cargo test -p constnet-tests --test it qemu -- --ignored`.
+//! The inputs fixture is regenerated with
+//! `CONSTNET_BLESS=1 cargo test -p constnet-tests --test it qemu`.
 
 use std::fmt::Write;
 use std::path::PathBuf;

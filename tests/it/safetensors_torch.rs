@@ -5,7 +5,8 @@
 //!
 //! The fixtures are generated, never edited: `python3 tools/torch_fixture.py` writes
 //! `fixtures/torch_seq*.{safetensors,csv}`; the exported source `fixtures/torch_seq.rs`:
-//! `CONSTNET_BLESS=1 cargo test --test it safetensors_torch`, then `cargo test` again.
+//! `CONSTNET_BLESS=1 cargo test -p constnet-tests --test it safetensors_torch`, then
+//! `cargo test -p constnet-tests` again.
 
 use constnet::nalgebra::SVector;
 use constnet::safetensors::{self, Keys, Options};

@@ -207,7 +207,7 @@ fn from_data_rejects_empty_non_finite_and_overflowing_data() {
     assert!(matches!(
         Standardize::from_data(&nan),
         Err(Error::NonFinite {
-            what: "Standardize::fit data",
+            what: "Standardize::from_data data",
             index: 3
         })
     ));
@@ -215,7 +215,7 @@ fn from_data_rejects_empty_non_finite_and_overflowing_data() {
     assert!(matches!(
         Rescale::from_data(&inf),
         Err(Error::NonFinite {
-            what: "Rescale::fit data",
+            what: "Rescale::from_data data",
             index: 1
         })
     ));
@@ -225,7 +225,7 @@ fn from_data_rejects_empty_non_finite_and_overflowing_data() {
         matches!(
             err,
             Error::InvalidParameter {
-                name: "Rescale::fit data",
+                name: "Rescale::from_data data",
                 ..
             }
         ),

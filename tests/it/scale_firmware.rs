@@ -3,8 +3,9 @@
 //! `firmware/src/model_scaled.rs`; `firmware::scaled::predict` takes raw x and must give
 //! host inference's bits (the QEMU run in `qemu.rs` checks the device too).
 //!
-//! Regenerate both files with `CONSTNET_BLESS=1 cargo test --test it scale_firmware`, then
-//! run it again without the variable (the firmware crate compiles the new source).
+//! Regenerate both files with
+//! `CONSTNET_BLESS=1 cargo test -p constnet-tests --test it scale_firmware`, then run it
+//! again without the variable (the firmware crate compiles the new source).
 
 use constnet::nalgebra::{Const, Dyn, OMatrix, SVector};
 use constnet::{

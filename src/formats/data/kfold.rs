@@ -155,8 +155,10 @@ impl KFold {
         }
         let mut fold_of = vec![0usize; n];
         for c in 0..counts.len() {
-            let mut folds: Vec<usize> = (0..k)
-                .flat_map(|i| core::iter::repeat_n(i, allocation[i][c]))
+            let mut folds: Vec<usize> = allocation
+                .iter()
+                .enumerate()
+                .flat_map(|(i, per_class)| core::iter::repeat_n(i, per_class[c]))
                 .collect();
             folds.shuffle(rng);
             let members = (0..n).filter(|&j| encoded[j] == c);

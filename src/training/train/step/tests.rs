@@ -46,7 +46,7 @@ fn direct_and_block_paths_give_the_same_bits_on_one_block() {
         let count = (n * 3) as f32;
         let mut direct = Blocks::<f32, Net, 2, 3>::new(n);
         let mut blocked = Blocks::<f32, Net, 2, 3>::new(n);
-        let ys = &y.as_slice().as_chunks::<3>().0[..];
+        let ys = y.as_slice().as_chunks::<3>().0;
         let sse_direct = direct.gradient_of(&net, (&x, ys), 0..n, (&Mse, count));
         let sse_direct = sse_direct.unwrap().sum;
         let sse_blocked = blocked.blocks_gradient((&x, ys), &net, 0..n, (&Mse, count));
@@ -73,7 +73,7 @@ fn forward_and_gradient_passes_agree_over_several_blocks() {
     for n in [BLOCK + 1, 2 * BLOCK, 600] {
         let (x, y) = data(n, n as u64);
         let mut blocks = Blocks::<f32, Net, 2, 3>::new(n);
-        let ys = &y.as_slice().as_chunks::<3>().0[..];
+        let ys = y.as_slice().as_chunks::<3>().0;
         let count = (n * 3) as f32;
         let from_gradient = blocks.blocks_gradient((&x, ys), &net, 0..n, (&Mse, count));
         let from_gradient = from_gradient.unwrap().sum;
