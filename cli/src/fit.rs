@@ -194,7 +194,7 @@ fn train_and_report<const IN: usize>(
     test: &Data<IN>,
     rng: &mut Xoshiro256PlusPlus,
 ) -> RunResult<String> {
-    let trained = fitting::train::<IN, 1, Regression>(args, train, rng)
+    let trained = fitting::train::<IN, 1, Regression>(&Regression, args, train, rng)
         .map_err(|failed| verdict::explain(args, failed.error.as_ref(), train))?;
     let h = &trained.history;
     let stopped = match h.stopped_by_caller {

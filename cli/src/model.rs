@@ -75,6 +75,22 @@ macro_rules! with_classes {
     (@call $f:ident, $w:literal, $c:literal, ($($arg:expr),*)) => { $f::<$w, $c>($($arg),*) };
 }
 
+/// Calls `f::<IN, K>(args…)` for a run-time class count `k` (2 to 10), `IN` a const
+/// parameter in scope.
+#[macro_export]
+macro_rules! with_k {
+    ($k:expr, $f:ident::<$in:ident>, $args:tt) => {
+        $crate::with_k!(@classes $k, $f, $in, $args, [2 3 4 5 6 7 8 9 10])
+    };
+    (@classes $k:expr, $f:ident, $in:ident, $args:tt, [$($c:literal)*]) => {
+        match $k {
+            $($c => $crate::with_k!(@call $f, $in, $c, $args),)*
+            other => Err($crate::model::unsupported_classes(other)),
+        }
+    };
+    (@call $f:ident, $in:ident, $c:literal, ($($arg:expr),*)) => { $f::<$in, $c>($($arg),*) };
+}
+
 /// The error for an input width the tool is not built for.
 pub fn unsupported_inputs(n: usize) -> Box<dyn std::error::Error> {
     format!(

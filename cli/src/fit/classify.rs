@@ -10,31 +10,30 @@
 
 use std::fmt::Write as _;
 
-use constnet::data::{KFold, Labeled, csv_classes};
+use constnet::data::{KFold, Labeled, Labels, csv_classes};
 use constnet::diagnose::{self, Failure};
 use constnet::metrics::Confusion;
-use constnet::plot;
-use constnet::quant::{QModel, Quantize};
-use constnet::{CrossEntropy, eval};
+use constnet::{Params, Scaled, eval, plot};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use serde_json::{Value, json};
 
 use super::args::Args;
-use super::fitting::{self, Classification};
+use super::fitting::{self, Classification, MAX_CLASSES};
 use super::outputs::number;
 use super::{unchanged, verdict};
 use crate::columns::Columns;
-use crate::model::{self, Meta, RunResult, Task};
+use crate::model::{self, Meta, Model, RunResult, Task};
 use crate::staging::Staging;
-use crate::with_classes;
+use crate::{with_inputs, with_k};
 
-type Trained<const IN: usize, const K: usize> = fitting::Trained<IN, K, Classification>;
-type Int8<const IN: usize, const K: usize> =
-    QModel<<model::Net<IN, K> as Quantize>::Q, IN, K>;
+/// A classifier trained with the tool's head of [`MAX_CLASSES`] logits.
+type Trained<const IN: usize> = fitting::Trained<IN, MAX_CLASSES, Classification>;
+/// Its data: inputs and labels (below the file's class count).
+type Data<const IN: usize> = Labeled<f32, IN, MAX_CLASSES>;
 
-/// The classification run: reads the label column's classes, then runs the pipeline of
-/// that many inputs and classes.
+/// The classification run: reads the label column's classes, then trains the network of
+/// that many inputs and cuts it to that many classes.
 pub fn run(args: &Args, columns: &Columns) -> RunResult<String> {
     let Some(path) = &args.data else {
         return Err("--classify needs --data FILE.csv with a column of class labels".into());
@@ -58,7 +57,10 @@ pub fn run(args: &Args, columns: &Columns) -> RunResult<String> {
         )
         .into());
     }
-    with_classes!(columns.inputs.len(), counts.len(), run_typed, (args, columns, &counts))
+    if counts.len() > MAX_CLASSES {
+        return Err(model::unsupported_classes(counts.len()));
+    }
+    with_inputs!(columns.inputs.len(), run_typed, (args, columns, &counts))
 }
 
 /// `0 (50 rows), 1 (3 rows), …`.
@@ -72,22 +74,30 @@ fn present(counts: &[usize]) -> String {
     found.join(", ")
 }
 
-/// The run for `IN` inputs and `K` classes.
-fn run_typed<const IN: usize, const K: usize>(
-    args: &Args,
-    columns: &Columns,
-    counts: &[usize],
-) -> RunResult<String> {
+/// The file's rows: inputs and labels (read for its `K`, every class checked to have a
+/// row, then held as labels below [`MAX_CLASSES`]).
+fn read<const IN: usize>(args: &Args, columns: &Columns, k: usize) -> RunResult<Data<IN>> {
+    with_k!(k, read_k::<IN>, (args, columns))
+}
+
+fn read_k<const IN: usize, const K: usize>(args: &Args, columns: &Columns) -> RunResult<Data<IN>> {
     let path = args.data.as_deref().expect("checked by run");
     let data = Labeled::<f32, IN, K>::from_csv_labels_path(path, columns.input_array::<IN>(), &columns.target)?;
+    let (x, y) = data.into_parts();
+    Ok(Data::<IN>::labeled(x, Labels::new(y.into_vec())?)?)
+}
+
+/// The run for `IN` inputs.
+fn run_typed<const IN: usize>(args: &Args, columns: &Columns, counts: &[usize]) -> RunResult<String> {
+    let k = counts.len();
+    let data = read::<IN>(args, columns, k)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
-    if let Some(k) = args.folds {
-        return cross_validate(args, k, &data, &mut rng);
+    if let Some(folds) = args.folds {
+        return cross_validate(args, folds, k, &data, &mut rng);
     }
     if data.len() < 10 {
         return Err(format!(
-            "{}: {} rows are too few to train on and test a classifier (at least 10)",
-            path.display(),
+            "{} rows are too few to train on and test a classifier (at least 10)",
             data.len()
         )
         .into());
@@ -95,13 +105,75 @@ fn run_typed<const IN: usize, const K: usize>(
     // A stratified fifth of the rows to test on: fold 1 of a stratified 5-fold split.
     let folds = KFold::stratified(data.y().as_slice(), 5, &mut rng)?;
     let (train, test) = data.fold(&folds, 0)?;
-    let trained = fitting::train::<IN, K, Classification>(args, &train, &mut rng)
+    let task = Classification { classes: k };
+    let trained = fitting::train::<IN, MAX_CLASSES, Classification>(&task, args, &train, &mut rng)
         .map_err(|failed| verdict::explain_error(failed.error.as_ref()))?;
-    let model = &trained.model;
-    let test_c = eval::confusion(model, test.x(), test.y().as_slice())?;
-    let train_c = eval::confusion(model, train.x(), train.y().as_slice())?;
-    judge(args, &trained, &test_c)
-        .map_err(|why| format!("the classifier learned nothing: {why}"))?;
+    with_k!(k, finish::<IN>, (args, columns, counts, &trained, (&train, &test)))
+}
+
+/// The trained network cut to its `K` used logits: the classifier that is scored, saved
+/// and exported (see [`Classification`] for why training has more).
+fn cut<const IN: usize, const K: usize>(wide: &Model<IN, MAX_CLASSES>) -> Model<IN, K> {
+    let mut net = <model::Net<IN, K> as Params<f32>>::zeros();
+    // Every tensor but the last layer's is the same; the last layer keeps its first K rows.
+    net.first = wide.net.first.clone();
+    let last = &wide.net.second;
+    net.second.w = last.w.fixed_rows::<K>(0).into_owned();
+    net.second.b = last.b.fixed_rows::<K>(0).into_owned();
+    let mut model = Scaled::new(net);
+    model.input = wide.input.clone();
+    model
+}
+
+/// What a classifier scored on some rows, without its type.
+struct Score {
+    accuracy: f64,
+    macro_f1: f64,
+    majority: f64,
+    rows: u64,
+    /// Row-major `K × K` counts.
+    counts: Vec<u64>,
+    per_class: Value,
+}
+
+fn score<const K: usize>(c: &Confusion<K>) -> RunResult<Score> {
+    let per_class = (0..K)
+        .map(|k| {
+            json!({
+                "class": k,
+                "precision": number(c.precision(k)),
+                "recall": number(c.recall(k)),
+                "f1": number(c.f1(k)),
+                "support": c.support(k),
+            })
+        })
+        .collect();
+    Ok(Score {
+        accuracy: c.accuracy()?,
+        macro_f1: c.macro_f1(),
+        majority: c.majority_share()?,
+        rows: c.total(),
+        counts: c.counts().iter().flatten().copied().collect(),
+        per_class,
+    })
+}
+
+/// The cut classifier's score on `data`.
+fn evaluate<const IN: usize, const K: usize>(model: &Model<IN, K>, data: &Data<IN>) -> RunResult<Score> {
+    score(&eval::confusion(model, data.x(), data.y().as_slice())?)
+}
+
+/// Scores, judges and writes a trained classifier of `K` classes.
+fn finish<const IN: usize, const K: usize>(
+    args: &Args,
+    columns: &Columns,
+    counts: &[usize],
+    trained: &Trained<IN>,
+    (train, test): (&Data<IN>, &Data<IN>),
+) -> RunResult<String> {
+    let model = cut::<IN, K>(&trained.model);
+    let (train_s, test_s) = (evaluate(&model, train)?, evaluate(&model, test)?);
+    judge(args, trained, &test_s).map_err(|why| format!("the classifier learned nothing: {why}"))?;
     let meta = Meta {
         task: Task::Classification { classes: K },
         inputs: columns.inputs.clone(),
@@ -109,29 +181,29 @@ fn run_typed<const IN: usize, const K: usize>(
     };
     let mut staging = Staging::new();
     if let Some(path) = &args.save {
-        staging.write_bytes(path, &model::encode(model, &meta, path)?)?;
+        staging.write_bytes(path, &model::encode(&model, &meta, path)?)?;
     }
-    let int8 = quantize(args, &trained, &train, &test)?;
+    let int8 = match args.quantize_int8 {
+        true => Some(quantize(args, &model, train, test)?),
+        false => None,
+    };
     match (&args.export_rs, &int8) {
-        (Some(path), Some((q, _))) => {
-            staging.write_bytes(path, constnet::quant::export::encode(q).as_bytes())?;
-        }
-        (Some(path), None) => {
-            staging.write_bytes(path, constnet::export::encode(model).as_bytes())?;
-        }
+        (Some(path), Some((source, _))) => staging.write_bytes(path, source.as_bytes())?,
+        (Some(path), None) => staging.write_bytes(path, constnet::export::encode(&model).as_bytes())?,
         (None, _) => {}
     }
-    let summary = summary(args, columns, counts, &trained, (&train_c, &test_c), int8.as_ref().map(|(_, a)| *a));
-    write(staging, args, &trained, &test_c, &summary)?;
-    let int8_line = int8.map_or(String::new(), |(_, a)| format!("; int8 test accuracy {a:.4}"));
+    let int8_accuracy = int8.as_ref().map(|(_, a)| *a);
+    let summary = summary(args, (columns, counts), trained, (&train_s, &test_s), int8_accuracy);
+    write(staging, args, trained, &test_s, K, &summary)?;
+    let int8_line = int8_accuracy.map_or(String::new(), |a| format!("; int8 test accuracy {a:.4}"));
     let h = &trained.history;
     Ok(format!(
         "train accuracy {:.4}, test accuracy {:.4} (macro-F1 {:.4}; {K} classes, {} test rows; \
          trained {} epochs{} in {:.3} s){int8_line}; plots and summary.json in {}",
-        train_c.accuracy()?,
-        test_c.accuracy()?,
-        test_c.macro_f1(),
-        test.len(),
+        train_s.accuracy,
+        test_s.accuracy,
+        test_s.macro_f1,
+        test_s.rows,
         h.epochs(),
         if h.stopped_early { ", stopped early" } else { "" },
         trained.seconds,
@@ -141,42 +213,32 @@ fn run_typed<const IN: usize, const K: usize>(
 
 /// `Ok` if the classifier learned something: no dead layer, no explosion, weights that
 /// moved, and a test accuracy above always answering the test rows' most frequent class.
-fn judge<const IN: usize, const K: usize>(
-    args: &Args,
-    trained: &Trained<IN, K>,
-    test: &Confusion<K>,
-) -> Result<(), String> {
+fn judge<const IN: usize>(args: &Args, trained: &Trained<IN>, test: &Score) -> Result<(), String> {
     if let Some(why) = unchanged(trained, args) {
         return Err(why);
     }
     let fitted = &trained.fitted;
-    let loss = CrossEntropy::<K>::new();
+    let loss = fitting::Masked {
+        classes: test.per_class.as_array().map_or(2, Vec::len),
+    };
     let diag = diagnose::diagnose(&trained.model.net, fitted.x(), fitted.y(), &loss)
         .map_err(|e| e.to_string())?;
     // The R² rule is a regression's: a classifier is judged on its accuracy below.
-    match diagnose::check_learned(&trained.history.train.to_vec(), 1.0, &diag) {
-        Ok(()) => {}
-        Err(failure @ Failure::DeadLayer { .. }) => {
-            return Err(format!(
-                "{failure}; use a smaller learning rate (--lr {}) or another --seed",
-                verdict::flag_value(args.lr / 10.0)
-            ));
-        }
-        Err(failure) => {
-            return Err(format!(
-                "{failure}; use a smaller learning rate (--lr {})",
-                verdict::flag_value(args.lr / 10.0)
-            ));
-        }
+    if let Err(failure) = diagnose::check_learned(&trained.history.train.to_vec(), 1.0, &diag) {
+        let remedy = match failure {
+            Failure::DeadLayer { .. } => "; use a smaller learning rate (--lr {}) or another --seed",
+            _ => "; use a smaller learning rate (--lr {})",
+        };
+        return Err(format!("{failure}{}", remedy.replace("{}", &verdict::flag_value(args.lr / 10.0))));
     }
-    let (accuracy, floor) = (test.accuracy().map_err(|e| e.to_string())?, test.majority_share().map_err(|e| e.to_string())?);
-    if accuracy <= floor {
+    if test.accuracy <= test.majority {
         return Err(format!(
-            "its test accuracy {accuracy:.4} is no better than always answering the most \
-             frequent class ({floor:.4} of the {} test rows): the inputs may not tell the \
-             classes apart, or training needs more epochs (--epochs {}) or another learning \
-             rate",
-            test.total(),
+            "its test accuracy {:.4} is no better than always answering the most frequent \
+             class ({:.4} of the {} test rows): the inputs may not tell the classes apart, or \
+             training needs more epochs (--epochs {}) or another learning rate",
+            test.accuracy,
+            test.majority,
+            test.rows,
             args.epochs * 2
         ));
     }
@@ -186,20 +248,17 @@ fn judge<const IN: usize, const K: usize>(
 /// At most this many training inputs calibrate the int8 ranges.
 const CALIBRATION_SAMPLES: usize = 20_000;
 
-/// `--quantize int8`: the classifier quantized whole (input scaling folded in), and its
-/// test accuracy with integer-only inference (`QModel::class`).
+/// `--quantize int8`: the classifier quantized whole (input scaling folded in), its export
+/// source, and its test accuracy with integer-only inference (`QModel::class`).
 fn quantize<const IN: usize, const K: usize>(
     args: &Args,
-    trained: &Trained<IN, K>,
-    train: &Labeled<f32, IN, K>,
-    test: &Labeled<f32, IN, K>,
-) -> RunResult<Option<(Int8<IN, K>, f64)>> {
-    if !args.quantize_int8 {
-        return Ok(None);
-    }
+    model: &Model<IN, K>,
+    train: &Data<IN>,
+    test: &Data<IN>,
+) -> RunResult<(String, f64)> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let sample = train.sample(CALIBRATION_SAMPLES, &mut rng)?;
-    let q = constnet::quant::quantize_scaled(&trained.model, sample.x())
+    let q = constnet::quant::quantize_scaled(model, sample.x())
         .map_err(|e| format!("--quantize int8 (calibrated on the training inputs): {e}"))?;
     let right = test
         .x()
@@ -210,45 +269,29 @@ fn quantize<const IN: usize, const K: usize>(
             q.class(&xq) == usize::from(**label)
         })
         .count();
-    Ok(Some((q, right as f64 / test.len() as f64)))
-}
-
-/// Per-class precision, recall, F1 and support, as JSON.
-fn per_class<const K: usize>(c: &Confusion<K>) -> Value {
-    (0..K)
-        .map(|k| {
-            json!({
-                "class": k,
-                "precision": number(c.precision(k)),
-                "recall": number(c.recall(k)),
-                "f1": number(c.f1(k)),
-                "support": c.support(k),
-            })
-        })
-        .collect()
+    Ok((constnet::quant::export::encode(&q), right as f64 / test.len() as f64))
 }
 
 /// `summary.json` of a trained classifier.
-fn summary<const IN: usize, const K: usize>(
+fn summary<const IN: usize>(
     args: &Args,
-    columns: &Columns,
-    counts: &[usize],
-    trained: &Trained<IN, K>,
-    (train, test): (&Confusion<K>, &Confusion<K>),
+    (columns, counts): (&Columns, &[usize]),
+    trained: &Trained<IN>,
+    (train, test): (&Score, &Score),
     int8: Option<f64>,
 ) -> Value {
     let h = &trained.history;
-    let accuracy = |c: &Confusion<K>| c.accuracy().map_or(Value::Null, number);
+    let k = counts.len();
     json!({
         "task": "classification",
         "data": args.data.as_ref().map(|p| p.to_string_lossy()),
         "inputs": columns.inputs,
         "target": columns.target,
-        "classes": K,
+        "classes": k,
         "class_counts": counts,
-        "n_train": train.total(),
+        "n_train": train.rows,
         "n_val": trained.n_val,
-        "n_test": test.total(),
+        "n_test": test.rows,
         "seed": args.seed,
         "scale": args.scale.name(),
         "optimizer": args.optimizer.name(),
@@ -262,23 +305,24 @@ fn summary<const IN: usize, const K: usize>(
         "best_epoch": h.best_epoch.filter(|_| args.patience.is_some()).map(|e| e + 1),
         "final_train_loss": h.train.last().map_or(Value::Null, number),
         "final_val_loss": h.val.last().map_or(Value::Null, number),
-        "train_accuracy": accuracy(train),
-        "test_accuracy": accuracy(test),
-        "test_macro_f1": number(test.macro_f1()),
-        "test_majority_share": test.majority_share().map_or(Value::Null, number),
-        "test_per_class": per_class(test),
-        "test_confusion": test.counts().iter().map(|row| row.to_vec()).collect::<Vec<_>>(),
+        "train_accuracy": number(train.accuracy),
+        "test_accuracy": number(test.accuracy),
+        "test_macro_f1": number(test.macro_f1),
+        "test_majority_share": number(test.majority),
+        "test_per_class": test.per_class,
+        "test_confusion": test.counts.chunks(k).map(<[u64]>::to_vec).collect::<Vec<_>>(),
         "int8_test_accuracy": int8.map_or(Value::Null, number),
         "train_seconds": number(trained.seconds),
     })
 }
 
 /// The plots and `summary.json` after the model's files in `staging`, moved in together.
-fn write<const IN: usize, const K: usize>(
+fn write<const IN: usize>(
     mut staging: Staging,
     args: &Args,
-    trained: &Trained<IN, K>,
-    test: &Confusion<K>,
+    trained: &Trained<IN>,
+    test: &Score,
+    k: usize,
     summary: &Value,
 ) -> RunResult<()> {
     let mut history = trained.history.clone();
@@ -288,14 +332,18 @@ fn write<const IN: usize, const K: usize>(
     let out = &args.out;
     staging.remove(&out.join("folds.csv"))?;
     staging.remove(&out.join("fit.png"))?;
-    staging.write_bytes(&out.join("loss.png"), plot::history(&history, "cross-entropy")?.as_bytes())?;
-    staging.write_bytes(&out.join("diagnostics.png"), plot::diagnostics(&trained.snapshots)?.as_bytes())?;
-    let names: Vec<String> = (0..K).map(|k| k.to_string()).collect();
+    let loss = plot::history(&history, "cross-entropy")?;
+    staging.write_bytes(&out.join("loss.png"), loss.as_bytes())?;
+    let diagnostics = plot::diagnostics(&trained.snapshots)?;
+    staging.write_bytes(&out.join("diagnostics.png"), diagnostics.as_bytes())?;
+    let names: Vec<String> = (0..k).map(|c| c.to_string()).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let counts: Vec<u64> = test.counts().iter().flatten().copied().collect();
-    staging.write_bytes(&out.join("confusion.png"), plot::confusion(&counts, &names)?.as_bytes())?;
+    let confusion = plot::confusion(&test.counts, &names)?;
+    staging.write_bytes(&out.join("confusion.png"), confusion.as_bytes())?;
     let text = serde_json::to_string_pretty(summary)? + "\n";
     staging.write_bytes(&out.join("summary.json"), text.as_bytes())?;
+    #[cfg(test)]
+    super::tests::kill::pause_before_commit();
     staging.commit()?;
     Ok(())
 }
@@ -308,10 +356,11 @@ const MIN_FOLD: usize = 2;
 /// other folds only and scored on its own. Writes `summary.json` (every fold's test
 /// accuracy, their mean and min) and `folds.csv` (each sample's fold, to run other tools on
 /// the same folds).
-fn cross_validate<const IN: usize, const K: usize>(
+fn cross_validate<const IN: usize>(
     args: &Args,
     k: usize,
-    data: &Labeled<f32, IN, K>,
+    classes: usize,
+    data: &Data<IN>,
     rng: &mut Xoshiro256PlusPlus,
 ) -> RunResult<String> {
     let n = data.len();
@@ -323,39 +372,44 @@ fn cross_validate<const IN: usize, const K: usize>(
         )
         .into());
     }
-    let labels = data.y().as_slice();
-    let folds = KFold::stratified(labels, k, rng)?;
-    let fewest = data.y().counts().into_iter().min().unwrap_or(0);
+    let folds = KFold::stratified(data.y().as_slice(), k, rng)?;
+    let fewest = data.y().counts()[..classes].iter().copied().min().unwrap_or(0);
     if fewest < k {
         super::warn(&format!(
             "a class has {fewest} rows, fewer than the {k} folds: some test folds hold none of it"
         ));
     }
+    let task = Classification { classes };
     let (mut rows, mut accuracies, mut failures) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..k {
         let (train, test) = data.fold(&folds, i)?;
         let fold = format!("fold {}/{k}", i + 1);
-        let outcome = fitting::train::<IN, K, Classification>(args, &train, rng)
+        let outcome = fitting::train::<IN, MAX_CLASSES, Classification>(&task, args, &train, rng)
             .map_err(|f| verdict::explain_error(f.error.as_ref()))
             .and_then(|t| {
-                let c = eval::confusion(&t.model, test.x(), test.y().as_slice())
-                    .map_err(|e| e.to_string())?;
-                judge(args, &t, &c)?;
-                Ok((t, c))
+                let s = with_k!(classes, fold_score::<IN>, (&t, &test)).map_err(|e| e.to_string())?;
+                judge(args, &t, &s)?;
+                Ok((t, s))
             });
         let mut row = json!({ "fold": i + 1, "n_train": train.len(), "n_test": test.len() });
         match outcome {
-            Ok((trained, c)) => {
-                let accuracy = c.accuracy().map_err(|e| e.to_string())?;
+            Ok((trained, s)) => {
                 if !args.quiet {
-                    eprintln!("{fold}: {} train, {} test rows, test accuracy {accuracy:.4}", train.len(), test.len());
+                    eprintln!(
+                        "{fold}: {} train, {} test rows, test accuracy {:.4}",
+                        train.len(),
+                        test.len(),
+                        s.accuracy
+                    );
                 }
-                row["test_accuracy"] = number(accuracy);
-                row["test_macro_f1"] = number(c.macro_f1());
+                row["test_accuracy"] = number(s.accuracy);
+                row["test_macro_f1"] = number(s.macro_f1);
                 row["n_val"] = json!(trained.n_val);
                 row["epochs_run"] = json!(trained.history.epochs());
-                row["best_epoch"] = json!(trained.history.best_epoch.filter(|_| args.patience.is_some()).map(|e| e + 1));
-                accuracies.push(accuracy);
+                row["best_epoch"] = json!(
+                    trained.history.best_epoch.filter(|_| args.patience.is_some()).map(|e| e + 1)
+                );
+                accuracies.push(s.accuracy);
             }
             Err(why) => {
                 if !args.quiet {
@@ -377,7 +431,7 @@ fn cross_validate<const IN: usize, const K: usize>(
         "folds": rows,
         "k": k,
         "n": n,
-        "classes": K,
+        "classes": classes,
         "seed": args.seed,
         "data": args.data.as_ref().map(|p| p.to_string_lossy()),
         "scale": args.scale.name(),
@@ -412,4 +466,9 @@ fn cross_validate<const IN: usize, const K: usize>(
         each.join(", "),
         args.out.display()
     ))
+}
+
+/// A fold's test score, with the network cut to its `K` classes.
+fn fold_score<const IN: usize, const K: usize>(trained: &Trained<IN>, test: &Data<IN>) -> RunResult<Score> {
+    evaluate(&cut::<IN, K>(&trained.model), test)
 }

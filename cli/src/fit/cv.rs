@@ -32,7 +32,7 @@ pub fn run<const IN: usize>(
     for i in 0..k {
         let (train, test) = data.fold(&folds, i)?;
         let fold = format!("fold {}/{k}", i + 1);
-        let outcome = fitting::train::<IN, 1, fitting::Regression>(args, &train, rng)
+        let outcome = fitting::train::<IN, 1, fitting::Regression>(&fitting::Regression, args, &train, rng)
             .map_err(|f| f.error.to_string())
             .and_then(|t| match super::unchanged(&t, args) {
                 // A fold whose network ends as it started learned nothing, whatever its R².

@@ -11,7 +11,7 @@ use constnet::loss::{Loss, Targets};
 use constnet::nalgebra::{Const, Dyn, OMatrix};
 use constnet::train::{EarlyStopping, Epoch, History, OnEpoch};
 use constnet::{
-    AdamConfig, CrossEntropy, Forward, Init, InitScheme, Momentum, Mse, Optimizer, Sgd,
+    Adam, AdamConfig, Forward, Init, InitScheme, Momentum, Mse, Optimizer, Sgd,
     Standardize, Trainer,
 };
 use rand::SeedableRng;
@@ -28,7 +28,7 @@ pub trait Task<const IN: usize, const OUT: usize> {
     /// The loss.
     type L: Loss<f32, OUT, Target: Send + Sync> + Sync;
     /// The loss.
-    fn loss() -> Self::L;
+    fn loss(&self) -> Self::L;
     /// The model around a fresh network, its scalers set from `data` (`--scale standard`)
     /// or identity.
     fn model(
@@ -49,7 +49,7 @@ pub struct Regression;
 impl<const IN: usize> Task<IN, 1> for Regression {
     type Y = OMatrix<f32, Const<1>, Dyn>;
     type L = Mse;
-    fn loss() -> Mse {
+    fn loss(&self) -> Mse {
         Mse
     }
     fn model(
@@ -67,35 +67,137 @@ impl<const IN: usize> Task<IN, 1> for Regression {
     }
 }
 
-/// A classifier of `K` classes: a label per sample, cross-entropy over `K` logits, inputs
-/// standardized (the logits are not rescaled).
-pub struct Classification;
+/// The most classes a classifier of the tool can have.
+pub const MAX_CLASSES: usize = 10;
 
-impl<const IN: usize, const K: usize> Task<IN, K> for Classification {
-    type Y = Labels<K>;
-    type L = CrossEntropy<K>;
-    fn loss() -> CrossEntropy<K> {
-        CrossEntropy::new()
+/// A classifier of `classes` classes (2 to [`MAX_CLASSES`]): a label per sample,
+/// cross-entropy over the first `classes` of the network's [`MAX_CLASSES`] logits
+/// ([`Masked`]), inputs standardized (the logits are not rescaled).
+///
+/// Why one head of [`MAX_CLASSES`] outputs, not `classes`: the training loop is compiled
+/// once per network type, so training `Net<IN, K>` for every input width and every `K`
+/// would compile it 162 times (minutes of build). The unused logits take no part in the
+/// loss, so their gradient is exactly 0 and their weights never move, and the hidden
+/// layers' gradients are those of a `K`-output network (exact zeros add nothing to a sum).
+/// The trained network is then cut to `Net<IN, K>` ([`super::classify`]), the model that
+/// is scored, saved and exported.
+pub struct Classification {
+    /// The number of classes.
+    pub classes: usize,
+}
+
+impl<const IN: usize> Task<IN, MAX_CLASSES> for Classification {
+    type Y = Labels<MAX_CLASSES>;
+    type L = Masked;
+    fn loss(&self) -> Masked {
+        Masked {
+            classes: self.classes,
+        }
     }
     fn model(
-        net: Net<IN, K>,
-        data: &Dataset<f32, IN, K, Labels<K>>,
+        net: Net<IN, MAX_CLASSES>,
+        data: &Dataset<f32, IN, MAX_CLASSES, Labels<MAX_CLASSES>>,
         scale: ScaleKind,
-    ) -> constnet::Result<Model<IN, K>> {
-        let mut model = Model::<IN, K>::new(net);
+    ) -> constnet::Result<Model<IN, MAX_CLASSES>> {
+        let mut model = Model::<IN, MAX_CLASSES>::new(net);
         if scale == ScaleKind::Standard {
             model.input = Standardize::from_data(data.x())?;
         }
         Ok(model)
     }
     fn fitted(
-        model: &Model<IN, K>,
-        data: &Dataset<f32, IN, K, Labels<K>>,
-    ) -> constnet::Result<Dataset<f32, IN, K, Labels<K>>> {
+        model: &Model<IN, MAX_CLASSES>,
+        data: &Dataset<f32, IN, MAX_CLASSES, Labels<MAX_CLASSES>>,
+    ) -> constnet::Result<Dataset<f32, IN, MAX_CLASSES, Labels<MAX_CLASSES>>> {
         let x = <Standardize<IN, f32> as Forward<f32, Const<IN>, Dyn>>::forward(&model.input, data.x());
         let x = OMatrix::<f32, Const<IN>, Dyn>::from_column_slice(x.as_slice());
         Dataset::labeled(x, data.y().clone())
     }
+}
+
+/// Softmax cross-entropy over the first `classes` logits of [`MAX_CLASSES`]: the
+/// [`CrossEntropy`] of a `classes`-output network (the same arithmetic, in the same order),
+/// the other logits left out of the loss, their gradient 0.
+pub struct Masked {
+    pub classes: usize,
+}
+
+impl Loss<f32, MAX_CLASSES> for Masked {
+    type Target = u16;
+
+    fn count(&self, target: &[u16]) -> f64 {
+        target.len() as f64
+    }
+
+    fn sum_and_grad(
+        &self,
+        pred: &[[f32; MAX_CLASSES]],
+        target: &[u16],
+        grad: &mut [[f32; MAX_CLASSES]],
+        count: f32,
+    ) -> f32 {
+        let k = self.classes;
+        let mut sum = 0.0;
+        for ((z, &c), g) in pred.iter().zip(target).zip(grad.iter_mut()) {
+            sum += masked(&z[..k], c, &mut g[..k], count);
+            g[k..].fill(0.0);
+        }
+        sum
+    }
+
+    fn sum(&self, pred: &[[f32; MAX_CLASSES]], target: &[u16]) -> f32 {
+        let mut scratch = [0.0f32; MAX_CLASSES];
+        pred.iter()
+            .zip(target)
+            .map(|(z, &c)| masked(&z[..self.classes], c, &mut scratch[..self.classes], 1.0))
+            .sum()
+    }
+
+    fn check(&self, target: &[u16], what: &'static str) -> constnet::Result<()> {
+        match target.iter().position(|&c| usize::from(c) >= self.classes) {
+            None => Ok(()),
+            Some(index) => Err(constnet::Error::InvalidLabel {
+                what,
+                index,
+                label: usize::from(target[index]),
+                classes: self.classes,
+            }),
+        }
+    }
+
+    const CLASSIFIES: bool = true;
+
+    fn correct(&self, pred: &[[f32; MAX_CLASSES]], target: &[u16]) -> usize {
+        pred.iter()
+            .zip(target)
+            .filter(|(z, c)| argmax(&z[..self.classes]) == usize::from(**c))
+            .count()
+    }
+}
+
+/// One sample's loss `lse − z_c` over `z`, and `(p − one-hot) / count` into `g`:
+/// [`CrossEntropy`]'s arithmetic without weights or smoothing.
+fn masked(z: &[f32], c: u16, g: &mut [f32], count: f32) -> f32 {
+    let m = z.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    let lse = m + z.iter().fold(0.0, |s, &v| s + (v - m).exp()).ln();
+    let c = usize::from(c);
+    for (k, (gk, &zk)) in g.iter_mut().zip(z).enumerate() {
+        let p = (zk - lse).exp();
+        let hot = if k == c { 1.0 } else { 0.0 };
+        *gk = (p - hot) / count;
+    }
+    lse - z[c]
+}
+
+/// The first largest value's index.
+pub fn argmax(z: &[f32]) -> usize {
+    let mut best = 0;
+    for (k, &v) in z.iter().enumerate().skip(1) {
+        if v > z[best] {
+            best = k;
+        }
+    }
+    best
 }
 
 /// Diagnostics are taken at about this many epochs of a run (and at its last).
@@ -154,6 +256,7 @@ const MIN_ROWS: usize = 2;
 /// Trains a fresh model on `train` as the flags say; `rng` draws the validation split and
 /// the initial weights.
 pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
+    task: &T,
     args: &Args,
     train: &Dataset<f32, IN, OUT, T::Y>,
     rng: &mut Xoshiro256PlusPlus,
@@ -183,7 +286,7 @@ pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
     let mut model = T::model(net, &fit_on, args.scale)?;
     let fitted = T::fitted(&model, &fit_on)?;
     let scaled_val = val.as_ref().map(|v| T::fitted(&model, v)).transpose()?;
-    let loss = T::loss();
+    let loss = task.loss();
     // Its own RNG: the sample must not change what training draws.
     let mut sample_rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let sample = fitted.sample(SNAPSHOT_SAMPLES, &mut sample_rng)?;
@@ -311,7 +414,25 @@ pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
     })
 }
 
-/// Trains with the chosen optimizer.
+/// The optimizer the flags chose, as one type: the training loop is then compiled once per
+/// network, not once per optimizer (with 180 network types, that is minutes of build).
+enum Chosen<N> {
+    Sgd(Sgd<f32>),
+    Momentum(Momentum<f32, N>),
+    Adam(Adam<f32, N>),
+}
+
+impl<N: constnet::Params<f32>> Optimizer<f32, N> for Chosen<N> {
+    fn step(&mut self, net: &mut N, grad: &N) {
+        match self {
+            Chosen::Sgd(o) => o.step(net, grad),
+            Chosen::Momentum(o) => o.step(net, grad),
+            Chosen::Adam(o) => o.step(net, grad),
+        }
+    }
+}
+
+/// Trains with the chosen optimizer, on one thread or two (`--threads`).
 fn fit_with<const IN: usize, const OUT: usize, Y, L>(
     net: &mut Net<IN, OUT>,
     args: &Args,
@@ -323,42 +444,18 @@ where
     L: Loss<f32, OUT, Target = Y::Sample> + Sync,
     Y::Sample: Send + Sync,
 {
-    match args.optimizer {
-        OptimizerKind::Sgd => run(net, &mut Sgd::new(args.lr)?, args, trainer, loss),
-        OptimizerKind::Momentum => {
-            let mut opt = Momentum::new(args.lr, args.momentum)?;
-            run(net, &mut opt, args, trainer, loss)
-        }
-        OptimizerKind::Nesterov => {
-            let mut opt = Momentum::nesterov(args.lr, args.momentum)?;
-            run(net, &mut opt, args, trainer, loss)
-        }
-        OptimizerKind::Adam => {
-            let adam = AdamConfig {
+    let mut opt = match args.optimizer {
+        OptimizerKind::Sgd => Chosen::Sgd(Sgd::new(args.lr)?),
+        OptimizerKind::Momentum => Chosen::Momentum(Momentum::new(args.lr, args.momentum)?),
+        OptimizerKind::Nesterov => Chosen::Momentum(Momentum::nesterov(args.lr, args.momentum)?),
+        OptimizerKind::Adam => Chosen::Adam(
+            AdamConfig {
                 lr: args.lr,
                 ..AdamConfig::default()
-            };
-            run(net, &mut adam.build()?, args, trainer, loss)
-        }
-    }
-}
-
-/// `trainer` on the calling thread, or on two threads for `--threads 2`.
-fn run<O, Y, L, const IN: usize, const OUT: usize>(
-    net: &mut Net<IN, OUT>,
-    opt: &mut O,
-    args: &Args,
-    trainer: Trainer<'_, f32, IN, Y, Net<IN, OUT>, impl OnEpoch<Net<IN, OUT>>>,
-    loss: &L,
-) -> constnet::Result<History>
-where
-    O: Optimizer<f32, Net<IN, OUT>>,
-    Y: Targets + Sync,
-    L: Loss<f32, OUT, Target = Y::Sample> + Sync,
-    Y::Sample: Send + Sync,
-{
-    match args.threads {
-        2 => trainer.threads(2).fit(net, opt, loss),
-        _ => trainer.fit(net, opt, loss),
-    }
+            }
+            .build()?,
+        ),
+    };
+    // One code path for both: one thread is `threads(1)`, the same loop.
+    trainer.threads(args.threads).fit(net, &mut opt, loss)
 }
