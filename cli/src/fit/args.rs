@@ -87,6 +87,8 @@ pub struct Args {
     pub folds: Option<usize>,
     pub val_fraction: Option<f64>,
     pub patience: Option<usize>,
+    /// `--min-delta`: the least improvement `--patience` counts.
+    pub min_delta: f64,
     pub quiet: bool,
     pub help: bool,
     /// The long names of the flags given, in order of first use.
@@ -118,6 +120,7 @@ impl Default for Args {
             folds: None,
             val_fraction: None,
             patience: None,
+            min_delta: 0.0,
             quiet: false,
             help: false,
             given: Vec::new(),
@@ -134,12 +137,24 @@ impl Args {
     /// With `--data`, the settings a user of real data needs, for every flag not given:
     /// scaling on, and Adam in mini-batches (see `DATA_DEFAULTS` and the README for the
     /// measurements behind them). The synthetic run keeps the seed experiment's.
+    ///
+    /// A classifier then takes [`CLASSIFY_DEFAULTS`] for the flags not given.
     fn resolve(&mut self) {
         if self.data.is_none() {
             return;
         }
         for flag in FLAGS {
             if let (Some(value), false) = (flag.data_default, self.has(flag.long)) {
+                (flag.set)(self, Some(value.into())).expect("the table's defaults parse");
+            }
+        }
+        if !self.classify {
+            return;
+        }
+        for &(long, value) in CLASSIFY_DEFAULTS {
+            let flag = FLAGS.iter().find(|f| f.long == long);
+            let flag = flag.expect("CLASSIFY_DEFAULTS names flags of the table");
+            if !self.has(long) {
                 (flag.set)(self, Some(value.into())).expect("the table's defaults parse");
             }
         }
@@ -159,6 +174,7 @@ impl Args {
                 "scale",
                 "val-fraction",
                 "patience",
+                "min-delta",
             ]);
         }
         if self.data.is_some() {
@@ -185,7 +201,7 @@ pub struct Flag {
     set: Setter,
 }
 
-pub use flags::FLAGS;
+pub use flags::{CLASSIFY_DEFAULTS, FLAGS};
 
 /// The `--help` text, generated from [`FLAGS`].
 pub fn help() -> String {
@@ -213,11 +229,18 @@ pub fn help() -> String {
         if let Some(value) = flag.value {
             left = format!("{left} {value}");
         }
-        let default = match (flag.default, flag.data_default) {
-            (Some(d), Some(dd)) => format!(" [default: {d}; with --data: {dd}]"),
-            (None, Some(dd)) => format!(" [with --data: {dd}]"),
-            (Some(d), None) => format!(" [default: {d}]"),
-            (None, None) => String::new(),
+        let classify = CLASSIFY_DEFAULTS.iter().find(|(long, _)| *long == flag.long);
+        let defaults: Vec<String> = [
+            flag.default.map(|d| format!("default: {d}")),
+            flag.data_default.map(|d| format!("with --data: {d}")),
+            classify.map(|(_, d)| format!("with --classify: {d}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let default = match defaults.is_empty() {
+            true => String::new(),
+            false => format!(" [{}]", defaults.join("; ")),
         };
         let _ = writeln!(out, "    {left:<24}{}{default}", flag.help);
     }
@@ -311,6 +334,9 @@ where
              scaling: add --scale none (or export the float model)"
                 .into(),
         );
+    }
+    if args.has("min-delta") && args.patience.is_none() {
+        return Err("--min-delta applies only with --patience".into());
     }
     if args.has("momentum") && !args.optimizer.uses_momentum() {
         return Err(format!(
