@@ -260,23 +260,28 @@ pub fn read(path: &Path, flag: &str) -> RunResult<Vec<u8>> {
 }
 
 /// The tensors' shapes this tool's model has, in order: the scalers (4 vectors) around the
-/// network (3 layers of weight and bias), or the network alone.
-fn expected(inputs: usize, outputs: usize, scaled: bool) -> Vec<Vec<usize>> {
+/// network (3 layers of weight and bias), or the network alone. A vector is `[n]` in
+/// safetensors and an `n × 1` matrix in a constnet file.
+fn expected(inputs: usize, outputs: usize, scaled: bool, format: Format) -> Vec<Vec<usize>> {
+    let vector = |n: usize| match format {
+        Format::Safetensors => vec![n],
+        Format::Cnet => vec![n, 1],
+    };
     let net = [
         vec![HIDDEN, inputs],
-        vec![HIDDEN],
+        vector(HIDDEN),
         vec![HIDDEN, HIDDEN],
-        vec![HIDDEN],
+        vector(HIDDEN),
         vec![outputs, HIDDEN],
-        vec![outputs],
+        vector(outputs),
     ];
     let mut all = Vec::new();
     if scaled {
-        all.extend([vec![inputs], vec![inputs]]);
+        all.extend([vector(inputs), vector(inputs)]);
     }
     all.extend(net);
     if scaled {
-        all.extend([vec![outputs], vec![outputs]]);
+        all.extend([vector(outputs), vector(outputs)]);
     }
     all
 }
@@ -290,11 +295,7 @@ pub fn layout(path: &Path, flag: &str) -> RunResult<Layout> {
         match format {
             Format::Cnet => {
                 let d = persist::describe(&bytes).map_err(named)?;
-                let shapes = d
-                    .shapes
-                    .iter()
-                    .map(|&(r, c)| if c == 1 { vec![r] } else { vec![r, c] })
-                    .collect();
+                let shapes = d.shapes.iter().map(|&(r, c)| vec![r, c]).collect();
                 (d.scalar.to_owned(), shapes, d.metadata)
             }
             Format::Safetensors => {
@@ -317,13 +318,14 @@ pub fn layout(path: &Path, flag: &str) -> RunResult<Layout> {
             .join(", ")
     };
     let scaled = shapes.len() == 10;
-    let (inputs, outputs) = match (shapes.first(), shapes.get(if scaled { 6 } else { 4 })) {
-        (Some(first), Some(last)) if shapes.len() == 10 || shapes.len() == 6 => {
-            (*first.last().unwrap_or(&0), *last.first().unwrap_or(&0))
-        }
+    // The widths from the first and last weights; `expected` then checks every shape.
+    let at = |i: usize, d: usize| shapes.get(i).and_then(|s| s.get(d)).copied().unwrap_or(0);
+    let (inputs, outputs) = match shapes.len() {
+        10 => (at(2, 1), at(6, 0)),
+        6 => (at(0, 1), at(4, 0)),
         _ => (0, 0),
     };
-    if inputs == 0 || shapes != expected(inputs, outputs, scaled) {
+    if inputs == 0 || shapes != expected(inputs, outputs, scaled, format) {
         return Err(format!(
             "{flag} {}: holds tensors of shapes [{}], not this tool's network (Dense(IN → \
              {HIDDEN}) → ReLU → Dense({HIDDEN} → {HIDDEN}) → ReLU → Dense({HIDDEN} → OUT), \

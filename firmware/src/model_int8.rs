@@ -521,6 +521,14 @@ pub const QMODEL: QModel = constnet::quant::QModel {
             min: -128,
         },
     },
-    input: constnet::quant::QParams { scale: f32::from_bits(0x3c803262), zero: -1 },
-    output: constnet::quant::QParams { scale: f32::from_bits(0x3d5f3070), zero: -10 },
+    input: constnet::quant::QEdge {
+        scale: [f32::from_bits(0x3c803262)],
+        offset: [f32::from_bits(0x00000000)],
+        zero: -1,
+    },
+    output: constnet::quant::QEdge {
+        scale: [f32::from_bits(0x3d5f3070)],
+        offset: [f32::from_bits(0x80000000)],
+        zero: -10,
+    },
 };

@@ -32,8 +32,27 @@ fn seed_model() -> Seed {
     model.net
 }
 
+/// What `constnet fit --load firmware/model.cnet --quantize int8` builds: the scaled model
+/// quantized whole (its identity scalers folded into the edges).
 fn quantized() -> QSeed {
-    quant::quantize(&seed_model(), &example_train_x()).unwrap()
+    let model: constnet::Scaled<Seed, 1, 1> =
+        persist::load(root().join("firmware/model.cnet")).unwrap();
+    quant::quantize_scaled(&model, &example_train_x()).unwrap()
+}
+
+#[test]
+fn identity_scalers_fold_into_the_same_int8_model() {
+    // Folding identity scalers changes no scale, zero point or prediction.
+    let plain = quant::quantize(&seed_model(), &example_train_x()).unwrap();
+    let folded = quantized();
+    assert_eq!(plain.net, folded.net);
+    assert_eq!(plain.input.scale, folded.input.scale);
+    assert_eq!(plain.output.scale, folded.output.scale);
+    assert_eq!((plain.input.zero, plain.output.zero), (folded.input.zero, folded.output.zero));
+    for &x in example_test_set().x().iter() {
+        let (a, b) = (plain.predict(&[x])[0], folded.predict(&[x])[0]);
+        assert_eq!(a.to_bits(), b.to_bits(), "x = {x}");
+    }
 }
 
 #[test]
@@ -75,9 +94,9 @@ fn int8_inference_is_integer_only_between_the_edges() {
     let q = quantized();
     for &x in example_test_set().x().iter().take(50) {
         let xq = q.quantize_input(&[x]);
-        assert_eq!(xq, [q.input.quantize(x)]);
+        assert_eq!(xq, q.input.quantize(&[x]));
         let yq = q.net.run(&xq);
-        assert_eq!(q.predict(&[x]), [q.output.dequantize(yq[0])]);
+        assert_eq!(q.predict(&[x]), q.output.dequantize(&yq));
     }
 }
 

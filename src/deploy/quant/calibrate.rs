@@ -134,12 +134,12 @@ where
         offset: core::array::from_fn(|j| mean_out[j]),
         zero: q.output.zero,
     };
-    let values = input
-        .scale
-        .iter()
-        .chain(&output.scale)
-        .chain(&output.offset);
-    if let Some(index) = values.clone().position(|v| !v.is_finite() || *v == 0.0) {
+    // Scales must be finite and non-zero (an edge divides by the input's); offsets (means,
+    // 0 for an identity scaler) only finite.
+    let scales = input.scale.iter().chain(&output.scale).map(|&v| (v, true));
+    let offsets = input.offset.iter().chain(&output.offset).map(|&v| (v, false));
+    let mut values = scales.chain(offsets);
+    if let Some(index) = values.position(|(v, scale)| !v.is_finite() || (scale && v == 0.0)) {
         return Err(Error::NonFinite {
             what: "int8 edge scales and offsets (the scalers folded into the quantization)",
             index,
