@@ -48,7 +48,10 @@ fn identity_scalers_fold_into_the_same_int8_model() {
     assert_eq!(plain.net, folded.net);
     assert_eq!(plain.input.scale, folded.input.scale);
     assert_eq!(plain.output.scale, folded.output.scale);
-    assert_eq!((plain.input.zero, plain.output.zero), (folded.input.zero, folded.output.zero));
+    assert_eq!(
+        (plain.input.zero, plain.output.zero),
+        (folded.input.zero, folded.output.zero)
+    );
     for &x in example_test_set().x().iter() {
         let (a, b) = (plain.predict(&[x])[0], folded.predict(&[x])[0]);
         assert_eq!(a.to_bits(), b.to_bits(), "x = {x}");

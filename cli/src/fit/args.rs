@@ -229,7 +229,9 @@ pub fn help() -> String {
         if let Some(value) = flag.value {
             left = format!("{left} {value}");
         }
-        let classify = CLASSIFY_DEFAULTS.iter().find(|(long, _)| *long == flag.long);
+        let classify = CLASSIFY_DEFAULTS
+            .iter()
+            .find(|(long, _)| *long == flag.long);
         let defaults: Vec<String> = [
             flag.default.map(|d| format!("default: {d}")),
             flag.data_default.map(|d| format!("with --data: {d}")),
@@ -322,18 +324,6 @@ where
             "--folds only evaluates (K models, none kept): drop --{flag}, or run without \
              --folds to train the model to keep"
         ));
-    }
-    // A loaded model brings its own scaling, checked once it is read.
-    if args.quantize_int8
-        && args.export_rs.is_some()
-        && args.scale == ScaleKind::Standard
-        && args.load.is_none()
-    {
-        return Err(
-            "--export-rs with --quantize int8 writes the int8 network without the model's \
-             scaling: add --scale none (or export the float model)"
-                .into(),
-        );
     }
     if args.has("min-delta") && args.patience.is_none() {
         return Err("--min-delta applies only with --patience".into());

@@ -82,13 +82,21 @@ fn read<const IN: usize>(args: &Args, columns: &Columns, k: usize) -> RunResult<
 
 fn read_k<const IN: usize, const K: usize>(args: &Args, columns: &Columns) -> RunResult<Data<IN>> {
     let path = args.data.as_deref().expect("checked by run");
-    let data = Labeled::<f32, IN, K>::from_csv_labels_path(path, columns.input_array::<IN>(), &columns.target)?;
+    let data = Labeled::<f32, IN, K>::from_csv_labels_path(
+        path,
+        columns.input_array::<IN>(),
+        &columns.target,
+    )?;
     let (x, y) = data.into_parts();
     Ok(Data::<IN>::labeled(x, Labels::new(y.into_vec())?)?)
 }
 
 /// The run for `IN` inputs.
-fn run_typed<const IN: usize>(args: &Args, columns: &Columns, counts: &[usize]) -> RunResult<String> {
+fn run_typed<const IN: usize>(
+    args: &Args,
+    columns: &Columns,
+    counts: &[usize],
+) -> RunResult<String> {
     let k = counts.len();
     let data = read::<IN>(args, columns, k)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
@@ -108,7 +116,11 @@ fn run_typed<const IN: usize>(args: &Args, columns: &Columns, counts: &[usize]) 
     let task = Classification { classes: k };
     let trained = fitting::train::<IN, MAX_CLASSES, Classification>(&task, args, &train, &mut rng)
         .map_err(|failed| verdict::explain_error(failed.error.as_ref()))?;
-    with_k!(k, finish::<IN>, (args, columns, counts, &trained, (&train, &test)))
+    with_k!(
+        k,
+        finish::<IN>,
+        (args, columns, counts, &trained, (&train, &test))
+    )
 }
 
 /// The trained network cut to its `K` used logits: the classifier that is scored, saved
@@ -159,7 +171,10 @@ fn score<const K: usize>(c: &Confusion<K>) -> RunResult<Score> {
 }
 
 /// The cut classifier's score on `data`.
-fn evaluate<const IN: usize, const K: usize>(model: &Model<IN, K>, data: &Data<IN>) -> RunResult<Score> {
+fn evaluate<const IN: usize, const K: usize>(
+    model: &Model<IN, K>,
+    data: &Data<IN>,
+) -> RunResult<Score> {
     score(&eval::confusion(model, data.x(), data.y().as_slice())?)
 }
 
@@ -173,7 +188,8 @@ fn finish<const IN: usize, const K: usize>(
 ) -> RunResult<String> {
     let model = cut::<IN, K>(&trained.model);
     let (train_s, test_s) = (evaluate(&model, train)?, evaluate(&model, test)?);
-    judge(args, trained, &test_s).map_err(|why| format!("the classifier learned nothing: {why}"))?;
+    judge(args, trained, &test_s)
+        .map_err(|why| format!("the classifier learned nothing: {why}"))?;
     let meta = Meta {
         task: Task::Classification { classes: K },
         inputs: columns.inputs.clone(),
@@ -189,11 +205,19 @@ fn finish<const IN: usize, const K: usize>(
     };
     match (&args.export_rs, &int8) {
         (Some(path), Some((source, _))) => staging.write_bytes(path, source.as_bytes())?,
-        (Some(path), None) => staging.write_bytes(path, constnet::export::encode(&model).as_bytes())?,
+        (Some(path), None) => {
+            staging.write_bytes(path, constnet::export::encode(&model).as_bytes())?
+        }
         (None, _) => {}
     }
     let int8_accuracy = int8.as_ref().map(|(_, a)| *a);
-    let summary = summary(args, (columns, counts), trained, (&train_s, &test_s), int8_accuracy);
+    let summary = summary(
+        args,
+        (columns, counts),
+        trained,
+        (&train_s, &test_s),
+        int8_accuracy,
+    );
     write(staging, args, trained, &test_s, K, &summary)?;
     let int8_line = int8_accuracy.map_or(String::new(), |a| format!("; int8 test accuracy {a:.4}"));
     let h = &trained.history;
@@ -205,7 +229,11 @@ fn finish<const IN: usize, const K: usize>(
         test_s.macro_f1,
         test_s.rows,
         h.epochs(),
-        if h.stopped_early { ", stopped early" } else { "" },
+        if h.stopped_early {
+            ", stopped early"
+        } else {
+            ""
+        },
         trained.seconds,
         args.out.display()
     ))
@@ -226,10 +254,15 @@ fn judge<const IN: usize>(args: &Args, trained: &Trained<IN>, test: &Score) -> R
     // The R² rule is a regression's: a classifier is judged on its accuracy below.
     if let Err(failure) = diagnose::check_learned(&trained.history.train.to_vec(), 1.0, &diag) {
         let remedy = match failure {
-            Failure::DeadLayer { .. } => "; use a smaller learning rate (--lr {}) or another --seed",
+            Failure::DeadLayer { .. } => {
+                "; use a smaller learning rate (--lr {}) or another --seed"
+            }
             _ => "; use a smaller learning rate (--lr {})",
         };
-        return Err(format!("{failure}{}", remedy.replace("{}", &verdict::flag_value(args.lr / 10.0))));
+        return Err(format!(
+            "{failure}{}",
+            remedy.replace("{}", &verdict::flag_value(args.lr / 10.0))
+        ));
     }
     if test.accuracy <= test.majority {
         return Err(format!(
@@ -269,7 +302,10 @@ fn quantize<const IN: usize, const K: usize>(
             q.class(&xq) == usize::from(**label)
         })
         .count();
-    Ok((constnet::quant::export::encode(&q), right as f64 / test.len() as f64))
+    Ok((
+        constnet::quant::export::encode(&q),
+        right as f64 / test.len() as f64,
+    ))
 }
 
 /// `summary.json` of a trained classifier.
@@ -373,7 +409,11 @@ fn cross_validate<const IN: usize>(
         .into());
     }
     let folds = KFold::stratified(data.y().as_slice(), k, rng)?;
-    let fewest = data.y().counts()[..classes].iter().copied().min().unwrap_or(0);
+    let fewest = data.y().counts()[..classes]
+        .iter()
+        .copied()
+        .min()
+        .unwrap_or(0);
     if fewest < k {
         super::warn(&format!(
             "a class has {fewest} rows, fewer than the {k} folds: some test folds hold none of it"
@@ -387,7 +427,8 @@ fn cross_validate<const IN: usize>(
         let outcome = fitting::train::<IN, MAX_CLASSES, Classification>(&task, args, &train, rng)
             .map_err(|f| verdict::explain_error(f.error.as_ref()))
             .and_then(|t| {
-                let s = with_k!(classes, fold_score::<IN>, (&t, &test)).map_err(|e| e.to_string())?;
+                let s =
+                    with_k!(classes, fold_score::<IN>, (&t, &test)).map_err(|e| e.to_string())?;
                 judge(args, &t, &s)?;
                 Ok((t, s))
             });
@@ -407,7 +448,11 @@ fn cross_validate<const IN: usize>(
                 row["n_val"] = json!(trained.n_val);
                 row["epochs_run"] = json!(trained.history.epochs());
                 row["best_epoch"] = json!(
-                    trained.history.best_epoch.filter(|_| args.patience.is_some()).map(|e| e + 1)
+                    trained
+                        .history
+                        .best_epoch
+                        .filter(|_| args.patience.is_some())
+                        .map(|e| e + 1)
                 );
                 accuracies.push(s.accuracy);
             }
@@ -469,6 +514,9 @@ fn cross_validate<const IN: usize>(
 }
 
 /// A fold's test score, with the network cut to its `K` classes.
-fn fold_score<const IN: usize, const K: usize>(trained: &Trained<IN>, test: &Data<IN>) -> RunResult<Score> {
+fn fold_score<const IN: usize, const K: usize>(
+    trained: &Trained<IN>,
+    test: &Data<IN>,
+) -> RunResult<Score> {
     evaluate(&cut::<IN, K>(&trained.model), test)
 }

@@ -11,8 +11,8 @@ use constnet::loss::{Loss, Targets};
 use constnet::nalgebra::{Const, Dyn, OMatrix};
 use constnet::train::{EarlyStopping, Epoch, History, OnEpoch};
 use constnet::{
-    Adam, AdamConfig, Forward, Init, InitScheme, Momentum, Mse, Optimizer, Sgd,
-    Standardize, Trainer,
+    Adam, AdamConfig, Forward, Init, InitScheme, Momentum, Mse, Optimizer, Sgd, Standardize,
+    Trainer,
 };
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -66,7 +66,10 @@ impl<const IN: usize> Task<IN, 1> for Regression {
             ScaleKind::None => Ok(Model::<IN, 1>::new(net)),
         }
     }
-    fn fitted(model: &Model<IN, 1>, data: &Dataset<f32, IN, 1>) -> constnet::Result<Dataset<f32, IN, 1>> {
+    fn fitted(
+        model: &Model<IN, 1>,
+        data: &Dataset<f32, IN, 1>,
+    ) -> constnet::Result<Dataset<f32, IN, 1>> {
         model.training_data(data)
     }
 }
@@ -116,7 +119,8 @@ impl<const IN: usize> Task<IN, MAX_CLASSES> for Classification {
         model: &Model<IN, MAX_CLASSES>,
         data: &Dataset<f32, IN, MAX_CLASSES, Labels<MAX_CLASSES>>,
     ) -> constnet::Result<Dataset<f32, IN, MAX_CLASSES, Labels<MAX_CLASSES>>> {
-        let x = <Standardize<IN, f32> as Forward<f32, Const<IN>, Dyn>>::forward(&model.input, data.x());
+        let x =
+            <Standardize<IN, f32> as Forward<f32, Const<IN>, Dyn>>::forward(&model.input, data.x());
         let x = OMatrix::<f32, Const<IN>, Dyn>::from_column_slice(x.as_slice());
         Dataset::labeled(x, data.y().clone())
     }
@@ -185,7 +189,9 @@ impl Loss<f32, MAX_CLASSES> for Masked {
 /// One sample's loss `lse − z_c` over `z`, and `(p − one-hot) / count` into `g`:
 /// [`CrossEntropy`]'s arithmetic without weights or smoothing.
 fn masked(z: &[f32], c: u16, g: &mut [f32], count: f32) -> f32 {
-    let m = z.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    let m = z
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
     let lse = m + z.iter().fold(0.0, |s, &v| s + (v - m).exp()).ln();
     let c = usize::from(c);
     for (k, (gk, &zk)) in g.iter_mut().zip(z).enumerate() {

@@ -245,7 +245,7 @@ pub const FLAGS: &[Flag] = &[
         long: "quantize",
         short: None,
         value: Some("int8"),
-        help: "int8 post-training quantization calibrated on (up to 20000) training inputs: report its test R²; --export-rs then writes the int8 model (needs --scale none)",
+        help: "int8 post-training quantization calibrated on (up to 20000) training inputs: report its test R² (a classifier: its accuracy); --export-rs then writes the int8 model, its scalers folded into the integer edges (raw units in and out)",
         data_default: None,
         default: None,
         set: |a, v| match text("--quantize", v)?.as_str() {

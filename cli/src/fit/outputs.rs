@@ -15,8 +15,8 @@ use nalgebra::{Const, Dyn, OMatrix};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
-use super::args::Args;
 use super::Trained;
+use super::args::Args;
 use super::summary::Summary;
 use super::{Data, Int8, Model};
 use crate::columns::Columns;

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use constnet::Result;
 use serde_json::{Value, json};
 
-use super::args::Args;
 use super::Trained;
+use super::args::Args;
 use super::{Data, Model};
 
 /// An R²: its value, or why it has none.

@@ -5,8 +5,8 @@ use constnet::diagnose::{self, Failure};
 use constnet::{Error, eval};
 
 use super::Data;
-use super::args::{Args, OptimizerKind, ScaleKind};
 use super::Trained;
+use super::args::{Args, OptimizerKind, ScaleKind};
 use super::summary::R2;
 
 /// Inputs or targets beyond this magnitude (or spread) are far from the unit scale that He

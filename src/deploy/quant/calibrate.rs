@@ -137,7 +137,11 @@ where
     // Scales must be finite and non-zero (an edge divides by the input's); offsets (means,
     // 0 for an identity scaler) only finite.
     let scales = input.scale.iter().chain(&output.scale).map(|&v| (v, true));
-    let offsets = input.offset.iter().chain(&output.offset).map(|&v| (v, false));
+    let offsets = input
+        .offset
+        .iter()
+        .chain(&output.offset)
+        .map(|&v| (v, false));
     let mut values = scales.chain(offsets);
     if let Some(index) = values.position(|(v, scale)| !v.is_finite() || (scale && v == 0.0)) {
         return Err(Error::NonFinite {
