@@ -29,7 +29,22 @@ impl Columns {
         inputs: Option<&[String]>,
         target: Option<&str>,
     ) -> RunResult<Columns> {
+        crate::input::regular_file(path, "--data")?;
         let header = csv_header(path).map_err(|e| header_error(e, path))?;
+        // One column whose name holds the usual other separators: a file of another dialect.
+        if let [only] = header.as_slice()
+            && let Some((sep, name)) = [(';', "semicolons"), ('\t', "tabs")]
+                .into_iter()
+                .find(|(c, _)| only.contains(*c))
+        {
+            return Err(format!(
+                "{}: its first line `{}` looks separated by {name}: the tool reads                  comma-separated files (replace each `{}` with a comma)",
+                path.display(),
+                only.escape_debug(),
+                sep.escape_debug()
+            )
+            .into());
+        }
         let target = match target {
             Some(t) => t.trim().to_owned(),
             None => header.last().cloned().unwrap_or_default(),

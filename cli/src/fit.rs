@@ -55,6 +55,12 @@ fn warn(message: &str) {
     crate::warn("fit", message);
 }
 
+/// `constnet fit` with these flags (split at spaces), for the other commands' tests.
+#[cfg(test)]
+pub(crate) fn run_line(line: &str) -> RunResult<String> {
+    run(&args::parse(line.split_whitespace())?)
+}
+
 /// Runs the experiment; returns the one-line human summary.
 fn run(args: &Args) -> RunResult<String> {
     for flag in args.ignored() {

@@ -14,10 +14,13 @@
 
 mod columns;
 mod fit;
+mod input;
 mod inspect;
 mod model;
 mod predict;
 mod staging;
+#[cfg(test)]
+mod testing;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -91,6 +91,35 @@ macro_rules! with_k {
     (@call $f:ident, $in:ident, $c:literal, ($($arg:expr),*)) => { $f::<$in, $c>($($arg),*) };
 }
 
+/// Calls `f::<IN, OUT>(args…)` for a run-time output count `n` (1 to 10: a regression's
+/// outputs or a classifier's logits), `IN` a const parameter in scope.
+#[macro_export]
+macro_rules! with_outputs {
+    ($n:expr, $f:ident::<$in:ident>, $args:tt) => {
+        $crate::with_outputs!(@outputs $n, $f, $in, $args, [1 2 3 4 5 6 7 8 9 10])
+    };
+    (@outputs $n:expr, $f:ident, $in:ident, $args:tt, [$($c:literal)*]) => {
+        match $n {
+            $($c => $crate::with_outputs!(@call $f, $in, $c, $args),)*
+            other => Err(format!(
+                "{other} outputs: the tool runs networks of 1 to 10 outputs"
+            ).into()),
+        }
+    };
+    (@call $f:ident, $in:ident, $c:literal, ($($arg:expr),*)) => { $f::<$in, $c>($($arg),*) };
+}
+
+/// A classifier's class: the first largest logit's index (numpy's and PyTorch's `argmax`).
+pub fn argmax(z: &[f32]) -> usize {
+    let mut best = 0;
+    for (k, &v) in z.iter().enumerate().skip(1) {
+        if v > z[best] {
+            best = k;
+        }
+    }
+    best
+}
+
 /// The error for an input width the tool is not built for.
 pub fn unsupported_inputs(n: usize) -> Box<dyn std::error::Error> {
     format!(
@@ -227,8 +256,6 @@ pub struct Layout {
     /// scaling).
     pub scaled: bool,
     pub meta: Option<Meta>,
-    /// The input and target scalers' means and standard deviations, if it holds them.
-    pub scalers: Option<[Vec<f64>; 4]>,
 }
 
 /// The most bytes a model file of this tool can take (the widest network, 64 inputs and
@@ -238,12 +265,9 @@ const MAX_FILE: u64 = 4 << 20;
 
 /// The bytes of model file `path`, at most [`MAX_FILE`].
 pub fn read(path: &Path, flag: &str) -> RunResult<Vec<u8>> {
+    crate::input::regular_file(path, flag)?;
     let named = |e: std::io::Error| format!("{flag} {}: {e}", path.display());
     let file = std::fs::File::open(path).map_err(named)?;
-    let meta = file.metadata().map_err(named)?;
-    if meta.is_dir() {
-        return Err(format!("{flag} {}: is a folder, not a model file", path.display()).into());
-    }
     let mut bytes = Vec::new();
     file.take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
@@ -361,7 +385,6 @@ pub fn layout(path: &Path, flag: &str) -> RunResult<Layout> {
         outputs,
         scaled,
         meta,
-        scalers: None,
     })
 }
 

@@ -44,22 +44,11 @@ impl Staging {
         Staging::default()
     }
 
-    /// Stages new contents for `path`: `write` fills the temporary it is given (see
-    /// [`Pending::write`]).
+    /// Stages new contents for `path` (see [`Pending::bytes`]).
     ///
     /// # Errors
     /// [`Error::Io`] if `path` is already staged (through links and `..` too) or cannot be
-    /// written; whatever `write` returns. Nothing is staged on error.
-    pub fn write(&mut self, path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-        self.check_new(path)?;
-        self.entries.push(Entry::Move(Pending::write(path, write)?));
-        Ok(())
-    }
-
-    /// [`write`](Self::write) of a byte buffer.
-    ///
-    /// # Errors
-    /// As [`write`](Self::write).
+    /// written. Nothing is staged on error.
     pub fn write_bytes(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
         self.check_new(path)?;
         self.entries.push(Entry::Move(Pending::bytes(path, bytes)?));
@@ -85,15 +74,6 @@ impl Staging {
             path: path.to_path_buf(),
         });
         Ok(())
-    }
-
-    /// Whether `path` (resolved) is staged.
-    ///
-    /// # Errors
-    /// As [`resolve_target`].
-    pub fn stages(&self, path: &Path) -> Result<bool> {
-        let target = resolve_target(path)?;
-        Ok(self.entries.iter().any(|e| e.target() == target))
     }
 
     /// Moves every staged file into place, in staging order, and removes the staged

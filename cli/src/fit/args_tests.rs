@@ -12,7 +12,7 @@ fn defaults_are_the_seed_experiment() {
     assert_eq!((args.epochs, args.lr, args.batch_size), (900, 0.01, None));
     assert_eq!((args.samples, args.noise, args.seed), (1000, 0.1, 42));
     assert_eq!(args.optimizer, OptimizerKind::Sgd);
-    assert_eq!(args.out, PathBuf::from("target/cubic"));
+    assert_eq!(args.out, PathBuf::from("constnet-out"));
     assert!(args.given.is_empty());
 }
 
@@ -22,7 +22,7 @@ fn every_flag_parses_in_both_forms() {
         "--epochs 5 --lr=0.5 --batch-size 32 --optimizer momentum --momentum=0.8 --samples 7 \
          --noise 0.2 --seed 3 --data d.csv --out o --save m.cnet --load l.cnet \
          --export-rs m.rs --threads=2 --quantize int8 --scale=none --val-fraction 0.2 \
-         --patience 7 --quiet --help",
+         --patience 7 --min-delta 0.5 --inputs a,b --target y --classify --quiet --help",
     )
     .unwrap();
     assert_eq!((args.epochs, args.lr, args.batch_size), (5, 0.5, Some(32)));
@@ -40,6 +40,9 @@ fn every_flag_parses_in_both_forms() {
     assert_eq!((args.threads, args.quantize_int8), (2, true));
     assert_eq!(args.scale, ScaleKind::None);
     assert_eq!((args.val_fraction, args.patience), (Some(0.2), Some(7)));
+    assert_eq!(args.min_delta, 0.5);
+    assert_eq!(args.inputs, Some(vec!["a".to_owned(), "b".to_owned()]));
+    assert_eq!((args.target.as_deref(), args.classify), (Some("y"), true));
     // Every flag but --folds, which only evaluates and so refuses --save and the like.
     assert_eq!(args.given.len(), FLAGS.len() - 1);
     assert_eq!(parse_str("--folds 5").unwrap().folds, Some(5));
@@ -157,7 +160,8 @@ fn help_lists_every_flag_from_the_table() {
             flag.long
         );
     }
-    assert!(help.contains("-q, --quiet") && help.contains("[default: 900; with --data: 200]"));
+    assert!(help.contains("-q, --quiet"));
+    assert!(help.contains("[default: 900; with --data: 200; with --classify: 1000]"));
 }
 
 #[test]
@@ -170,16 +174,21 @@ fn real_data_flags_reject_bad_values_in_one_line() {
         ("--patience 0", "--patience must be at least 1"),
         ("--folds 0", "at least 2"),
         (
-            "--data d.csv --quantize int8 --export-rs m.rs",
-            "add --scale none",
+            "--min-delta 0.1",
+            "--min-delta applies only with --patience",
         ),
+        (
+            "--patience 3 --min-delta -1",
+            "--min-delta: -1 is not a loss difference",
+        ),
+        ("--patience 3 --min-delta inf", "is not a loss difference"),
     ] {
         let err = parse_str(line).unwrap_err();
         assert!(err.contains(expected), "{line}: {err}");
         assert!(!err.contains('\n'), "{line}: {err}");
     }
-    // Unscaled, the int8 export is the model: allowed.
-    assert!(parse_str("--data d.csv --scale none --quantize int8 --export-rs m.rs").is_ok());
+    // A scaled model's int8 export folds its scalers into the integer edges: allowed.
+    assert!(parse_str("--data d.csv --quantize int8 --export-rs m.rs").is_ok());
 }
 
 #[test]
@@ -195,6 +204,14 @@ fn data_defaults_apply_only_to_flags_not_given() {
     assert_eq!(
         (b.epochs, b.batch_size, b.optimizer, b.scale),
         (7, None, OptimizerKind::Sgd, ScaleKind::None)
+    );
+    // A classifier: MLPClassifier's settings where they differ, for flags not given only.
+    let k = parse_str("--data d.csv --classify --lr 0.01").unwrap();
+    assert_eq!((k.epochs, k.lr, k.batch_size), (1000, 0.01, Some(32)));
+    assert_eq!((k.patience, k.min_delta), (Some(10), 1e-4));
+    assert_eq!(
+        (k.optimizer, k.scale),
+        (OptimizerKind::Adam, ScaleKind::Standard)
     );
     // The synthetic run keeps the seed experiment's.
     let c = parse_str("").unwrap();

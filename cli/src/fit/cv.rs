@@ -17,8 +17,8 @@ use crate::staging::Staging;
 const MIN_FOLD: usize = 2;
 
 /// Runs the K folds on all of `data`; returns the stdout line. Writes `summary.json` (every
-/// fold, its test R² or why it failed) and `folds.csv` (each sample's fold, to run other
-/// tools on the same split) — also when a fold fails, which then fails the run.
+/// fold and its test R²) and `folds.csv` (each sample's fold, to run other tools on the
+/// same split). A fold that fails fails the run, which then writes nothing.
 pub fn run<const IN: usize>(
     args: &Args,
     k: usize,
@@ -74,15 +74,13 @@ pub fn run<const IN: usize>(
                 // Progress, as the lines above: with --quiet the one error line at the end
                 // (which names the first failure) is all.
                 if !args.quiet {
-                    eprintln!("cubic: {fold} failed: {why}");
+                    eprintln!("constnet fit: {fold} failed: {why}");
                 }
-                row["failure"] = json!(why);
                 failures.push(format!("{fold}: {why}"));
             }
         }
         rows.push(row);
     }
-    let all = failures.is_empty();
     let mean = r2s.iter().sum::<f64>() / k as f64;
     let min = r2s.iter().copied().fold(f64::INFINITY, f64::min);
     let summary = json!({
@@ -95,17 +93,22 @@ pub fn run<const IN: usize>(
         "optimizer": args.optimizer.name(),
         "lr": number(args.lr),
         "epochs": args.epochs,
-        "mean_test_r2": if all { number(mean) } else { Value::Null },
-        "min_test_r2": if all { number(min) } else { Value::Null },
+        "mean_test_r2": number(mean),
+        "min_test_r2": number(min),
     });
-    write(args, k, &folds, &summary)?;
+    // One rule for every failure: a failed run writes nothing (the error names each fold).
     if let Some(first) = failures.first() {
         return Err(format!(
-            "{} of {k} folds failed (summary.json lists each); {first}",
-            failures.len()
+            "{} of {k} folds failed; {first}{}",
+            failures.len(),
+            match failures.len() {
+                1 => String::new(),
+                _ => format!(" (and {})", failures[1..].join("; ")),
+            }
         )
         .into());
     }
+    write(args, k, &folds, &summary)?;
     let each: Vec<String> = r2s.iter().map(|r| format!("{r:.4}")).collect();
     Ok(format!(
         "{k}-fold cross-validation: test R² mean {mean:.4}, min {min:.4} (folds: {}); \

@@ -202,16 +202,7 @@ fn masked(z: &[f32], c: u16, g: &mut [f32], count: f32) -> f32 {
     lse - z[c]
 }
 
-/// The first largest value's index.
-pub fn argmax(z: &[f32]) -> usize {
-    let mut best = 0;
-    for (k, &v) in z.iter().enumerate().skip(1) {
-        if v > z[best] {
-            best = k;
-        }
-    }
-    best
-}
+pub use crate::model::argmax;
 
 /// Diagnostics are taken at about this many epochs of a run (and at its last).
 const SNAPSHOTS: usize = 50;

@@ -116,7 +116,7 @@ fn killed_runs_leave_the_previous_outputs_or_all_new_ones() {
     let child = |pause: Option<&Path>| {
         let mut command = Command::new(&exe);
         command
-            .args(["tests::kill::child", "--exact", "--ignored", "--quiet"])
+            .args(["fit::tests::kill::child", "--exact", "--ignored", "--quiet"])
             .env(CHILD_ENV, line(2))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());

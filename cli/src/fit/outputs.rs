@@ -6,7 +6,7 @@
 //! everything beside it (a crash during the moves themselves can leave new files before it
 //! beside old ones after it).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use constnet::export;
 use constnet::fsutil::resolve_target;

@@ -22,7 +22,8 @@ fn run_flags(out: &Path, flags: &str) -> Result<String, String> {
 }
 
 fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+    // The data sets live at the workspace root, beside cli/.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
 }
 
 /// `y = ((x − 3000) / 1000)³ · 3000 + noise`, x in [1000, 5000]: real offsets and scale.
@@ -71,7 +72,7 @@ fn data_in_physical_units_fits_with_no_flag_and_the_model_holds_the_scaling() {
 }
 
 #[test]
-fn a_network_that_learned_nothing_fails_after_writing_its_plots_and_keeps_the_old_model() {
+fn a_network_that_learned_nothing_fails_writes_nothing_and_keeps_the_old_model() {
     let dir = scratch("nothing");
     let data = dir.join("narrow.csv");
     // x in [100, 104] unscaled: every ReLU dies or the fit stays flat.
@@ -103,11 +104,7 @@ fn a_network_that_learned_nothing_fails_after_writing_its_plots_and_keeps_the_ol
         "the message quotes the inputs' span: {err}"
     );
     assert_eq!(fs::read(&model).unwrap(), b"the user's previous model");
-    for name in ["loss.png", "fit.png", "diagnostics.png"] {
-        assert!(out.join(name).exists(), "{name} not written");
-    }
-    let s = json(&out.join("summary.json"));
-    assert!(s["failure"].as_str().unwrap().contains("--scale standard"));
+    assert!(!out.exists(), "a failed run writes nothing");
     // The same data with the defaults fits.
     run_flags(&dir.join("ok"), &format!("--data {}", data.display())).unwrap();
     fs::remove_dir_all(&dir).unwrap();
@@ -245,15 +242,15 @@ fn a_bare_seed_network_file_loads_with_identity_scaling() {
     use rand::SeedableRng;
     let dir = scratch("bare");
     let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(5);
-    let seed: crate::fit::SeedNet = Init::init(&mut rng, InitScheme::He);
+    let seed: crate::fit::Net<1> = Init::init(&mut rng, InitScheme::He);
     for name in ["bare.cnet", "bare.safetensors"] {
         let path = dir.join(name);
         constnet::safetensors::save_auto(&seed, &path).unwrap();
-        let model = crate::fit::load_model(&path).unwrap();
-        assert_eq!(model, crate::fit::Model::new(seed.clone()), "{name}");
+        let model = crate::model::load::<1, 1>(&path, "--load").unwrap().0;
+        assert_eq!(model, crate::fit::Model::<1>::new(seed.clone()), "{name}");
     }
     fs::write(dir.join("junk.cnet"), b"not a model").unwrap();
-    let err = crate::fit::load_model(&dir.join("junk.cnet"))
+    let err = crate::model::load::<1, 1>(&dir.join("junk.cnet"), "--load")
         .unwrap_err()
         .to_string();
     assert!(err.contains("--load") && err.contains("junk.cnet"), "{err}");
@@ -286,37 +283,41 @@ fn cross_validation_refuses_what_cannot_work_before_training() {
 }
 
 #[test]
-fn a_failing_fold_is_recorded_and_fails_the_run_and_old_plots_go() {
+fn a_failing_fold_fails_the_run_and_old_plots_go_only_with_a_good_one() {
     let dir = scratch("cv-fail");
     let out = dir.join("run");
     // A single run first: its plots must not sit beside the cross-validation's summary.
     run_flags(&out, "--samples 100 --epochs 5").unwrap();
     assert!(out.join("loss.png").exists());
-    // Plain SGD at lr 10 diverges in every fold.
+    let before: Vec<_> = ["loss.png", "summary.json"]
+        .map(|f| fs::read(out.join(f)).unwrap())
+        .into();
+    // Plain SGD at lr 10 diverges in every fold: the run fails, naming each fold, and
+    // leaves the previous run's files as they were.
     let err = run_flags(&out, "--samples 100 --folds 2 --lr 10").unwrap_err();
     assert!(
-        err.contains("2 of 2 folds failed") && err.contains("fold 1/2"),
+        err.contains("2 of 2 folds failed") && err.contains("fold 1/2") && err.contains("diverged"),
         "{err}"
     );
-    let s = json(&out.join("summary.json"));
+    let after: Vec<_> = ["loss.png", "summary.json"]
+        .map(|f| fs::read(out.join(f)).unwrap())
+        .into();
     assert!(
-        s["folds"][1]["failure"]
-            .as_str()
-            .unwrap()
-            .contains("diverged")
+        before == after,
+        "a failed cross-validation changed the previous outputs"
     );
-    assert_eq!(s["mean_test_r2"], Value::Null);
+    // With --patience, each fold's best epoch is counted from 1, as a single run's.
+    run_flags(&out, "--samples 100 --folds 2 --epochs 30 --patience 200").unwrap();
+    let s = json(&out.join("summary.json"));
+    assert!(s["folds"][0]["best_epoch"].as_u64().unwrap() >= 1);
+    assert!(s["folds"][0]["best_epoch"].as_u64() <= s["folds"][0]["epochs_run"].as_u64());
+    // The good cross-validation removed the single run's plots: they would not match it.
     for stale in ["loss.png", "fit.png", "diagnostics.png"] {
         assert!(
             !out.join(stale).exists(),
             "{stale} left beside the CV summary"
         );
     }
-    // With --patience, each fold's best epoch is counted from 1, as a single run's.
-    run_flags(&out, "--samples 100 --folds 2 --epochs 30 --patience 200").unwrap();
-    let s = json(&out.join("summary.json"));
-    assert!(s["folds"][0]["best_epoch"].as_u64().unwrap() >= 1);
-    assert!(s["folds"][0]["best_epoch"].as_u64() <= s["folds"][0]["epochs_run"].as_u64());
     fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -336,8 +337,12 @@ fn a_validation_part_of_one_row_is_refused() {
 fn an_overflowing_loss_names_the_scaling_fix() {
     let dir = scratch("overflow");
     let data = dir.join("huge.csv");
-    let rows: String = (0..50)
-        .map(|i| format!("{},{}e19\n", i as f64 / 50.0, 1 + i % 7))
+    // A smooth curve (so that the scaled run can learn it) at 1e19–4e19.
+    let rows: String = (0..100)
+        .map(|i| {
+            let x = i as f64 / 100.0;
+            format!("{x},{}e19\n", 1.0 + 3.0 * x * x)
+        })
         .collect();
     fs::write(&data, format!("x,y\n{rows}")).unwrap();
     let err = run_flags(
@@ -361,10 +366,12 @@ fn a_model_file_with_unusable_scaling_is_refused() {
     use constnet::Params;
     let dir = scratch("bad-scale");
     let path = dir.join("zero-std.cnet");
-    let mut model = crate::fit::Model::zeros();
+    let mut model = crate::fit::Model::<1>::zeros();
     model.output.std[0] = 0.0;
     constnet::persist::save(&model, &path).unwrap();
-    let err = crate::fit::load_model(&path).unwrap_err().to_string();
+    let err = crate::model::load::<1, 1>(&path, "--load")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("zero-std.cnet") && err.contains("target scaling is unusable"),
         "{err}"
@@ -398,9 +405,14 @@ fn a_dead_network_stops_training_early() {
         err.contains("training stopped at epoch") && err.contains("inactive"),
         "{err}"
     );
-    let run = json(&out.join("summary.json"))["epochs_run"]
-        .as_u64()
-        .unwrap();
+    // "training stopped at epoch N": long before the 5000 asked for.
+    let run: u64 = err
+        .split("training stopped at epoch ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no epoch in: {err}"));
     assert!(run < 1000, "{run} epochs ran");
+    assert!(!out.exists(), "a failed run writes nothing");
     fs::remove_dir_all(&dir).unwrap();
 }

@@ -151,8 +151,8 @@ fn errors_are_reported_and_write_nothing() {
         assert!(err.contains(expected), "{flags}: {err}");
         assert!(!target.exists(), "{flags}: wrote output despite the error");
     }
-    // A run that diverges got going: its loss curve up to the failure and a summary that
-    // says why are written, so the user can look; no fit plot, no model.
+    // A run that diverges got going, but fails: one rule for every failure, nothing is
+    // written (no plots, no summary, no model).
     let model = out.join("m.cnet");
     let err = run(&args(
         &target,
@@ -161,23 +161,7 @@ fn errors_are_reported_and_write_nothing() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("diverged"), "{err}");
-    assert!(target.join("loss.png").exists() && !target.join("fit.png").exists());
-    let summary = std::fs::read_to_string(target.join("summary.json")).unwrap();
-    assert!(
-        summary.contains("\"failure\": \"training diverged"),
-        "{summary}"
-    );
-    assert!(!model.exists());
-    // The same keys as a run that trained, null where there is no value (train_r2, noise
-    // and others were missing).
-    let keys = |text: &str| -> Vec<String> {
-        let json: serde_json::Value = serde_json::from_str(text).unwrap();
-        json.as_object().unwrap().keys().cloned().collect()
-    };
-    let good = out.join("good");
-    run(&args(&good, "--epochs 5")).unwrap();
-    let trained = std::fs::read_to_string(good.join("summary.json")).unwrap();
-    assert_eq!(keys(&summary), keys(&trained));
+    assert!(!target.exists() && !model.exists());
     std::fs::remove_dir_all(&out).unwrap();
 }
 
@@ -216,13 +200,12 @@ fn threads_flag_defaults_to_one_and_accepts_only_one_or_two() {
         parse("--threads 3").unwrap_err(),
         "--threads must be 1 or 2"
     );
-    #[cfg(not(feature = "parallel"))]
-    {
-        let out = scratch("threads");
-        let err = run(&args(&out, "--threads 2")).unwrap_err().to_string();
-        assert!(err.contains("--features parallel"), "{err}");
-        std::fs::remove_dir_all(&out).unwrap();
-    }
+    // Two threads are built into the tool: a run with them trains (here: batches of 256+
+    // samples, split over the two cores) as well as with one.
+    let out = scratch("threads");
+    run(&args(&out, "--threads 2 --epochs 300")).unwrap();
+    assert!(field(&out, "test_r2") > 0.9);
+    std::fs::remove_dir_all(&out).unwrap();
 }
 
 #[test]
