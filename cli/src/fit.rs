@@ -130,7 +130,8 @@ fn columns(args: &Args) -> RunResult<Columns> {
         if let Some(meta) = layout.meta {
             if meta.task != Task::Regression {
                 return Err(format!(
-                    "--load {}: a classifier (add --classify to evaluate it)",
+                    "--load {}: a classifier: `constnet predict --model {0} --data FILE.csv` \
+                     gives its classes and probabilities",
                     load.display()
                 )
                 .into());

@@ -38,6 +38,14 @@ pub fn run(args: &Args, columns: &Columns) -> RunResult<String> {
     let Some(path) = &args.data else {
         return Err("--classify needs --data FILE.csv with a column of class labels".into());
     };
+    if let Some(load) = &args.load {
+        return Err(format!(
+            "--classify trains a classifier; to run the saved one in {}: `constnet predict \
+             --model {0} --data FILE.csv`",
+            load.display()
+        )
+        .into());
+    }
     let counts = csv_classes(path, &columns.target)?;
     if let Some(class) = counts.iter().position(|&c| c == 0) {
         return Err(format!(
@@ -520,3 +528,7 @@ fn fold_score<const IN: usize, const K: usize>(
 ) -> RunResult<Score> {
     evaluate(&cut::<IN, K>(&trained.model), test)
 }
+
+#[cfg(test)]
+#[path = "classify_tests.rs"]
+mod tests;
