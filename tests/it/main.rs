@@ -16,6 +16,7 @@ mod eval;
 mod export;
 mod fusion;
 mod grad;
+mod gradcheck_settings;
 mod hostile;
 mod hostile_lib;
 mod kfold;
