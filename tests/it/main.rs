@@ -33,6 +33,7 @@ mod safetensors_torch;
 mod scale;
 mod scale_firmware;
 mod scratch; // helper: unique temp directories
+mod survivors;
 mod synthetic;
 mod train;
 
