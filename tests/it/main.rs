@@ -4,8 +4,10 @@
 mod alloc;
 mod bits;
 mod blocks;
+mod cls_grad;
 mod common;
 mod compile_fail;
+mod cross_entropy;
 mod csv;
 mod csv_columns;
 mod custom;
