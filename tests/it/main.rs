@@ -40,6 +40,7 @@ mod scratch; // helper: unique temp directories
 mod stratified;
 mod survivors;
 mod synthetic;
+mod torch_cls;
 mod train;
 
 /// Counts heap allocations per thread, so tests running in parallel do not see each other's.
