@@ -18,6 +18,29 @@
 //! bias gradient, wrong derivative) is off by O(1) relative and fails by orders of
 //! magnitude.
 //!
+//! # Settings that would make the check vacuous
+//! Some settings let any backward pass through, so they are refused
+//! ([`Failure::Setting`], naming the setting and why) rather than reported as a pass:
+//!
+//! - a step above [`GradCheck::MAX_STEP`] (`1e-4`): `S` is measured at `θ ± h` and grows with
+//!   `f(θ ± h)`, so for `f(x) = x²/2` at `h = 1e10`, `S ≈ 5·10¹⁹` and the floor `abs_tol·S
+//!   ≈ 5·10¹¹` accepts anything; long before that, a smooth coordinate's slope changes by
+//!   `h·f''` within `±h` and is taken for a kink, where any value between the one-sided
+//!   slopes passes;
+//! - a relative tolerance above [`GradCheck::MAX_REL_TOL`] (`1e-2`): a wrong backward pass is
+//!   off by a factor (a missing ½, a wrong derivative), and at `rel_tol ≥ 1` every value of
+//!   the right sign passes;
+//! - an absolute tolerance above [`GradCheck::MAX_ABS_TOL`] (`1e-6`, 100× the default): the
+//!   floor `abs_tol·S` accepts every error below it, and one coordinate's gradient is
+//!   usually a small part of `S` (a sum over the whole batch);
+//! - a [`max_kinks`](GradCheck::max_kinks) above [`GradCheck::MAX_KINKS`] (`0.5`): a check
+//!   whose coordinates are mostly one-sided comparisons proves little, and at 1 every
+//!   coordinate may be one.
+//!
+//! A network, input or coefficient that is NaN or infinite is refused too, naming it
+//! ([`Failure::NonFiniteParam`], [`Failure::NonFiniteInput`]): it has no derivative to
+//! check, and its central differences would only say NaN.
+//!
 //! # Kinks
 //! ReLU-like functions have kinks, where no derivative exists, and the central difference
 //! across one mixes two slopes. A coordinate whose analytic value misses the central
@@ -46,7 +69,6 @@
 //! ```
 
 use alloc::vec::Vec;
-use core::fmt;
 
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, DimName, OMatrix};
@@ -54,7 +76,12 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::seq::index;
 
-use crate::{Error, Forward, Params};
+use crate::{Forward, Params};
+
+mod failure;
+
+pub use failure::Failure;
+use failure::finite;
 
 /// Settings of a gradient check; [`Default`] is what the [module docs](self) argue for.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -85,6 +112,30 @@ impl GradCheck {
         seed: 0,
         max_kinks: 0.2,
     };
+
+    /// The largest [`step`](Self::step) (100× the default): beyond it smooth coordinates
+    /// look like kinks and the tolerance grows with the step (see the [module
+    /// docs](self#settings-that-would-make-the-check-vacuous)).
+    ///
+    /// ```
+    /// use constnet::gradcheck::{Failure, GradCheck};
+    /// use constnet::nalgebra::{Const, Dyn, OMatrix};
+    ///
+    /// let x = OMatrix::<f64, Const<1>, Dyn>::from_row_slice(&[0.5, -1.0]);
+    /// let c = x.map(|_| 1.0);
+    /// let mut huge = GradCheck::default();
+    /// huge.step = 1e10; // would let any derivative of a smooth function pass
+    /// let err = huge.check(&constnet::Tanh, &x, &c).unwrap_err();
+    /// assert!(matches!(err, Failure::Setting { name: "step", .. }));
+    /// assert!(err.to_string().starts_with("gradient-check setting `step` = 1e10: must be"));
+    /// ```
+    pub const MAX_STEP: f64 = 1e-4;
+    /// The largest [`rel_tol`](Self::rel_tol) (100× the default).
+    pub const MAX_REL_TOL: f64 = 1e-2;
+    /// The largest [`abs_tol`](Self::abs_tol) (100× the default).
+    pub const MAX_ABS_TOL: f64 = 1e-6;
+    /// The largest [`max_kinks`](Self::max_kinks): at most half the coordinates at kinks.
+    pub const MAX_KINKS: f64 = 0.5;
 }
 
 impl Default for GradCheck {
@@ -105,81 +156,6 @@ pub struct Report {
     /// among the `checked` coordinates: at most 1.
     pub worst: f64,
 }
-
-/// Why a check failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Failure {
-    /// `∂L/∂x[index]` disagrees with its finite difference.
-    Input {
-        /// Column-major index into the input batch.
-        index: usize,
-        /// The backward pass's value.
-        analytic: f64,
-        /// The central difference.
-        numeric: f64,
-    },
-    /// `∂L/∂θ` of tensor `tensor`, entry `index`, disagrees with its finite difference.
-    Param {
-        /// Tensor index in the [`Params`] list.
-        tensor: usize,
-        /// Column-major index into the tensor.
-        index: usize,
-        /// The backward pass's value.
-        analytic: f64,
-        /// The central difference.
-        numeric: f64,
-    },
-    /// Too many coordinates sat at kinks to say much.
-    TooManyKinks {
-        /// Coordinates matched by the central difference.
-        checked: usize,
-        /// Coordinates at kinks.
-        kinks: usize,
-    },
-    /// Nothing was compared, or every analytic and numeric value was exactly zero.
-    Vacuous,
-    /// A setting is out of range (step not positive and finite, a negative tolerance).
-    Config(&'static str),
-    /// The backward pass itself returned an error.
-    Backward(Error),
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Input {
-                index,
-                analytic,
-                numeric,
-            } => write!(
-                f,
-                "dL/dx[{index}]: backward gives {analytic:e}, finite differences {numeric:e}"
-            ),
-            Failure::Param {
-                tensor,
-                index,
-                analytic,
-                numeric,
-            } => write!(
-                f,
-                "dL/dθ tensor {tensor} [{index}]: backward gives {analytic:e}, finite differences {numeric:e}"
-            ),
-            Failure::TooManyKinks { checked, kinks } => write!(
-                f,
-                "{kinks} coordinates sat at kinks ({checked} checked): move the inputs or parameters off them"
-            ),
-            Failure::Vacuous => f.write_str(
-                "nothing was checked, or every gradient was exactly zero: use inputs and coefficients that exercise the layer",
-            ),
-            Failure::Config(what) => write!(f, "invalid gradient-check setting: {what}"),
-            Failure::Backward(e) => write!(f, "backward pass failed: {e}"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for Failure {}
 
 /// [`GradCheck::check`] with the default settings.
 ///
@@ -219,6 +195,7 @@ impl GradCheck {
         DefaultAllocator: Allocator<I, B> + Allocator<N::Out, B>,
     {
         self.validate()?;
+        finite::<N, I, B>(net, x, c)?;
         let (_, mut ws) = net.forward_train(x);
         let (grad_x, grad) = net.backward(x, &mut ws, c).map_err(Failure::Backward)?;
         let objective = |net: &N, x: &OMatrix<f64, I, B>| {
@@ -282,15 +259,52 @@ impl GradCheck {
         Ok(report)
     }
 
+    /// Every setting in its range (see [`Failure::Setting`]).
     fn validate(&self) -> Result<(), Failure> {
-        let ok = |v: f64| v.is_finite() && v >= 0.0;
-        if !(self.step.is_finite() && self.step > 0.0) {
-            return Err(Failure::Config("step must be positive and finite"));
-        }
-        if !ok(self.rel_tol) || !ok(self.abs_tol) || !ok(self.max_kinks) {
-            return Err(Failure::Config(
-                "tolerances and max_kinks must be finite and not negative",
-            ));
+        let settings = [
+            (
+                "step",
+                self.step,
+                self.step > 0.0,
+                Self::MAX_STEP,
+                "must be above 0 and at most 1e-4: a larger step makes smooth coordinates \
+                 look like kinks and grows the tolerance with f(θ ± step), so a wrong \
+                 gradient passes",
+            ),
+            (
+                "rel_tol",
+                self.rel_tol,
+                self.rel_tol >= 0.0,
+                Self::MAX_REL_TOL,
+                "must be from 0 to 1e-2: a wrong gradient is off by a factor, and a relative \
+                 tolerance of 1 accepts any value of the right sign",
+            ),
+            (
+                "abs_tol",
+                self.abs_tol,
+                self.abs_tol >= 0.0,
+                Self::MAX_ABS_TOL,
+                "must be from 0 to 1e-6: the floor abs_tol·S accepts every error below it, \
+                 and one coordinate's gradient is a small part of S",
+            ),
+            (
+                "max_kinks",
+                self.max_kinks,
+                self.max_kinks >= 0.0,
+                Self::MAX_KINKS,
+                "must be from 0 to 0.5: a check of mostly kinks compares mostly one-sided \
+                 slopes, between which any value passes",
+            ),
+        ];
+        for (name, value, lower, max, reason) in settings {
+            // `!(…)`: a NaN fails every comparison, so it is refused too.
+            if !(lower && value <= max) {
+                return Err(Failure::Setting {
+                    name,
+                    value,
+                    reason,
+                });
+            }
         }
         Ok(())
     }

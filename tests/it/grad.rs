@@ -362,7 +362,7 @@ fn gradcheck_refuses_to_pass_vacuously() {
     let c = OMatrix::<f64, Const<1>, Dyn>::from_element(2, 1.0);
     assert!(matches!(
         bad.check(&Sigmoid, &x, &c),
-        Err(Failure::Config(_))
+        Err(Failure::Setting { name: "step", .. })
     ));
 }
 

@@ -804,7 +804,11 @@ fn gradcheck_and_quantize_on_hostile_inputs() {
     ));
     assert!(matches!(
         gradcheck::check(&m, &row(&[f64::NAN, 0.5]), &c(2)),
-        Err(G::Input { .. })
+        Err(G::NonFiniteInput {
+            what: "x",
+            index: 0,
+            ..
+        })
     ));
     let r = gradcheck::check(&m, &row(&[0.1, 0.5]), &c(3));
     assert!(matches!(r, Err(G::Backward(Error::LengthMismatch { .. }))));
@@ -812,7 +816,7 @@ fn gradcheck_and_quantize_on_hostile_inputs() {
     settings.step = f64::NAN;
     assert!(matches!(
         settings.check(&m, &row(&[0.1, 0.5]), &c(2)),
-        Err(G::Config(_))
+        Err(G::Setting { name: "step", .. })
     ));
 
     let m32: Small32 = Init::init(&mut rng(), InitScheme::He);

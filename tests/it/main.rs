@@ -4,8 +4,11 @@
 mod alloc;
 mod bits;
 mod blocks;
+mod cls_grad;
 mod common;
 mod compile_fail;
+mod confusion;
+mod cross_entropy;
 mod csv;
 mod csv_columns;
 mod custom;
@@ -16,9 +19,11 @@ mod eval;
 mod export;
 mod fusion;
 mod grad;
+mod gradcheck_settings;
 mod hostile;
 mod hostile_lib;
 mod kfold;
+mod labels_csv;
 mod layers;
 mod metrics;
 mod optim;
@@ -32,7 +37,10 @@ mod safetensors_torch;
 mod scale;
 mod scale_firmware;
 mod scratch; // helper: unique temp directories
+mod stratified;
+mod survivors;
 mod synthetic;
+mod torch_cls;
 mod train;
 
 /// Counts heap allocations per thread, so tests running in parallel do not see each other's.

@@ -19,23 +19,33 @@
 //! a finite loss and gradient.
 //!
 //! With label smoothing `ε`, the target is `q_k = (1 − ε)·[k = c] + ε/K` and
-//! `ℓ = Σ_k q_k (lse − z_k)`, whose gradient is `p − q`. With class weights `w`, PyTorch's
-//! `CrossEntropyLoss(weight=w, label_smoothing=ε)` weighs the one-hot part by `w_c` and each
-//! smoothing term by `w_k`, and its mean divides by `Σ_i w_{c_i}` over the batch:
+//! `ℓ = Σ_k q_k (lse − z_k)`, whose gradient is `p − q`: `∂/∂z_j` of `Σ_k q_k lse` is
+//! `(Σ_k q_k)·p_j = p_j` (the `q_k` sum to 1), and of `−Σ_k q_k z_k` it is `−q_j`.
+//!
+//! With class weights `w`, PyTorch's `CrossEntropyLoss(weight=w, label_smoothing=ε)` weighs
+//! the one-hot part by `w_c` and each smoothing term by `w_k`, and its mean divides by
+//! `Σ_i w_{c_i}` over the batch:
 //!
 //! ```text
 //! ℓ = (1 − ε)·w_c·(lse − z_c) + (ε/K)·Σ_k w_k (lse − z_k)
 //! ∂ℓ/∂z_j = (1 − ε)·w_c·(p_j − [j = c]) + (ε/K)·(W·p_j − w_j),   W = Σ_k w_k
 //! ```
 //!
-//! which is what [`CrossEntropy`] computes (`tools/ce_fixture.py` checks it against that
-//! formula in NumPy). A sample's predicted class is its largest logit (the first on a tie).
+//! term by term as above: the one-hot part's gradient is `w_c` times `p − onehot`, and
+//! `∂/∂z_j Σ_k w_k (lse − z_k) = (Σ_k w_k)·p_j − w_j`. That is what [`CrossEntropy`]
+//! computes; `tests/it/cross_entropy.rs` checks it, loss and gradient, against NumPy's
+//! evaluation of PyTorch's formula (`tools/ce_fixture.py`) to rounding, and against finite
+//! differences (`tests/it/cls_grad.rs`). A sample's predicted class is its largest logit
+//! (the first on a tie).
 //!
 //! # Binary cross-entropy over one logit
 //!
 //! For one logit `z` and a label `y ∈ {0, 1}`, `p = σ(z) = 1/(1 + e^{−z})` and
 //! `ℓ = −y ln p − (1 − y) ln(1 − p) = max(z, 0) − z·y + ln(1 + e^{−|z|})` (PyTorch's
-//! `BCEWithLogitsLoss`), with `∂ℓ/∂z = p − y`. The class is 1 when `z > 0`.
+//! `BCEWithLogitsLoss`; `−ln p = ln(1 + e^{−z})` and `−ln(1 − p) = z + ln(1 + e^{−z})`, and
+//! `ln(1 + e^{−z}) = max(−z, 0) + ln(1 + e^{−|z|})` keeps every exponent ≤ 0). With
+//! `σ' = σ(1 − σ)`: `∂ℓ/∂z = −y(1 − p) + (1 − y)p = p − y`. It is the two-class softmax
+//! cross-entropy with logits `(0, z)`. The class is 1 when `z > 0`.
 
 use crate::{Activation, Error, Real, Result, Sigmoid};
 

@@ -112,8 +112,8 @@ impl Curve {
             .enumerate()
             .map(move |(i, &v)| (i * stride, v));
         let last_kept = self.kept.len().saturating_sub(1) * stride;
-        let extra =
-            (self.len > 0 && self.len - 1 != last_kept).then_some((self.len - 1, self.last));
+        // `then`, not `then_some`: the last epoch `len − 1` exists only when `len > 0`.
+        let extra = (self.len > 0 && self.len - 1 != last_kept).then(|| (self.len - 1, self.last));
         kept.chain(extra)
     }
 
@@ -198,6 +198,23 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_curve_has_no_points() {
+        // `points` once computed `len - 1` for its last point before checking `len > 0`:
+        // an overflow panic with overflow checks, a wrapped epoch without.
+        let c = Curve::default();
+        assert_eq!(c.points().count(), 0);
+        assert!(c.to_vec().is_empty());
+        assert_eq!((c.first(), c.last(), c.get(0)), (None, None, None));
+    }
+
+    #[test]
+    fn one_value_is_one_point() {
+        let mut c = Curve::default();
+        c.push(2.5);
+        assert_eq!(c.points().collect::<Vec<_>>(), [(0, 2.5)]);
+    }
 
     #[test]
     fn a_curve_keeps_every_epoch_up_to_its_capacity_then_halves() {
