@@ -371,11 +371,16 @@ fn widen<const IN: usize>(data: Dataset<f32, 1, 1>) -> RunResult<Data<IN>> {
 /// The chosen columns of the CSV at `path`.
 fn read_csv<const IN: usize>(path: &std::path::Path, columns: &Columns) -> RunResult<Data<IN>> {
     let target = [columns.target.as_str()];
-    Ok(Data::<IN>::from_csv_columns_path(
-        path,
-        columns.input_array::<IN>(),
-        target,
-    )?)
+    let data = Data::<IN>::from_csv_columns_path(path, columns.input_array::<IN>(), target)?;
+    let x = data.x();
+    let inputs = columns
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.as_str(), x.row(i).iter().copied().collect()));
+    let target = std::iter::once((columns.target.as_str(), data.y().as_slice().to_vec()));
+    crate::outliers::check(path, inputs.chain(target))?;
+    Ok(data)
 }
 
 /// `--samples` points of `y = x³ + ε`; a draw beyond `f32` (`--noise 1e39`) is blamed on

@@ -17,6 +17,7 @@ mod fit;
 mod input;
 mod inspect;
 mod model;
+mod outliers;
 mod predict;
 mod staging;
 #[cfg(test)]

@@ -117,10 +117,8 @@ fn parse(raw: impl IntoIterator<Item: Into<OsString>>) -> Result<Args, String> {
             }
         }
     }
-    if !args.help {
-        if args.model.is_none() || args.data.is_none() {
-            return Err("needs --model MODEL and --data FILE.csv (see --help)".into());
-        }
+    if !args.help && (args.model.is_none() || args.data.is_none()) {
+        return Err("needs --model MODEL and --data FILE.csv (see --help)".into());
     }
     Ok(args)
 }

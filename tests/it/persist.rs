@@ -245,19 +245,19 @@ fn bad_magic_future_version_trailing_bytes() {
     );
 
     let mut future = bytes.clone();
-    future[8..12].copy_from_slice(&2u32.to_le_bytes());
+    future[8..12].copy_from_slice(&3u32.to_le_bytes());
     fix_crc(&mut future);
     let err = format_err(decode::<f32, Seed32>(&future));
     assert_eq!(
         err,
         FormatError::UnsupportedVersion {
-            found: 2,
-            supported: persist::VERSION
+            found: 3,
+            supported: persist::VERSION_META
         }
     );
     assert_eq!(
         err.to_string(),
-        "model file format version 2 is not supported (this build reads version 1)"
+        "model file format version 3 is not supported (this build reads versions 1 to 2)"
     );
 
     let mut long = bytes.clone();

@@ -96,6 +96,12 @@ fn read_k<const IN: usize, const K: usize>(args: &Args, columns: &Columns) -> Ru
         &columns.target,
     )?;
     let (x, y) = data.into_parts();
+    let inputs = columns
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.as_str(), x.row(i).iter().copied().collect()));
+    crate::outliers::check(path, inputs)?;
     Ok(Data::<IN>::labeled(x, Labels::new(y.into_vec())?)?)
 }
 

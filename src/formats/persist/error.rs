@@ -22,7 +22,7 @@ pub enum FormatError {
     UnsupportedVersion {
         /// The file's version.
         found: u32,
-        /// The version this build reads and writes.
+        /// The newest version this build reads (it reads every version from 1 up).
         supported: u32,
     },
     /// The file holds another scalar type (e.g. `f64` values for an `f32` network).
@@ -114,8 +114,8 @@ impl fmt::Display for FormatError {
             }
             FormatError::UnsupportedVersion { found, supported } => write!(
                 f,
-                "model file format version {found} is not supported (this build reads version \
-                 {supported})"
+                "model file format version {found} is not supported (this build reads versions 1 \
+                 to {supported})"
             ),
             FormatError::ScalarType { expected, found } => {
                 let end = found.iter().position(|&b| b == 0).unwrap_or(found.len());
