@@ -11,6 +11,7 @@ mod csv_columns;
 mod custom;
 mod data;
 mod diagnose;
+mod digits;
 mod early_stopping;
 mod eval;
 mod export;
