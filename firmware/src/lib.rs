@@ -201,3 +201,4 @@ pub mod ethanol {
     }
 }
 
+pub mod wine;

@@ -27,6 +27,7 @@ mod persist;
 mod plot;
 mod plot_diagnostics;
 mod qemu;
+mod qemu_train;
 mod quant;
 mod safetensors;
 mod safetensors_torch;
