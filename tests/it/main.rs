@@ -15,6 +15,7 @@ mod digits;
 mod early_stopping;
 mod eval;
 mod export;
+mod figures;
 mod fusion;
 mod grad;
 mod hostile;
