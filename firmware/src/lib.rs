@@ -82,3 +82,123 @@ pub mod scaled {
         NET.forward(&SVector::from([x]))[0]
     }
 }
+
+/// A handwritten-digit classifier (8×8 images, grey levels 0–16, digits 0–9) trained by the
+/// `constnet` tool on `data/digits.csv`, as `f32` ([`digits::logits`]) and int8
+/// ([`digits::int8::class`]). Regenerate its three files with the tool (built by
+/// `cargo build --release -p constnet-cli`):
+///
+/// ```text
+/// target/release/constnet fit --data data/digits.csv --classify --save firmware/digits.cnet \
+///     --export-rs firmware/src/digits.rs --out target/fit-digits
+/// target/release/constnet fit --data data/digits.csv --classify --quantize int8 \
+///     --export-rs firmware/src/digits_int8.rs --out target/fit-digits-int8
+/// ```
+///
+/// (the second run trains the same model again, the tool's `--load` not taking a
+/// classifier; constnet's `tests/it/digits.rs` checks both exports are the committed
+/// model's). The model standardises its 64 inputs itself, so it takes raw pixels.
+pub mod digits {
+    use constnet::Forward;
+    use constnet::nalgebra::SVector;
+
+    include!("digits.rs");
+
+    /// The `f32` classifier, stored once in read-only memory.
+    pub static NET: Model = MODEL;
+
+    /// The 10 logits of one image (64 raw grey levels, row by row).
+    #[must_use]
+    pub fn logits(x: &[f32; 64]) -> [f32; 10] {
+        NET.forward(&SVector::from(*x)).into()
+    }
+
+    /// The digit of one image: its largest logit, the first on a tie.
+    #[must_use]
+    pub fn class(x: &[f32; 64]) -> usize {
+        let z = logits(x);
+        let mut best = 0;
+        for k in 1..z.len() {
+            if z[k] > z[best] {
+                best = k;
+            }
+        }
+        best
+    }
+
+    /// The same classifier quantized to int8 (`digits_int8.rs`), its input standardisation
+    /// folded into the int8 input edge: integer-only inference and an integer argmax
+    /// (`QModel::class`) after one `f32` subtraction and division per pixel.
+    pub mod int8 {
+        include!("digits_int8.rs");
+
+        /// The int8 classifier, stored once in read-only memory.
+        pub static NET: QModel = QMODEL;
+
+        /// The digit of one image of raw grey levels.
+        #[must_use]
+        pub fn class(x: &[f32; 64]) -> usize {
+            NET.class(&NET.quantize_input(x))
+        }
+
+        /// The 10 logits in units of 2⁻¹⁶ of the output's int8 step, what [`class`]
+        /// compares.
+        #[must_use]
+        pub fn logits(x: &[f32; 64]) -> [i32; 10] {
+            NET.logits(&NET.quantize_input(x))
+        }
+    }
+}
+
+/// A regression in raw units trained by the `constnet` tool on `data/ethanol.csv` (engine
+/// compression ratio and equivalence ratio → NOx emission, µg/J), as `f32` and int8: the
+/// tool's `--data` defaults standardise inputs and target inside the model, and the int8
+/// export folds both scalers into its edges, so both take and give raw units. Regenerate
+/// with
+///
+/// ```text
+/// target/release/constnet fit --data data/ethanol.csv --quantize int8 --save firmware/ethanol.cnet \
+///     --export-rs firmware/src/ethanol_int8.rs --out target/fit-ethanol-int8
+/// target/release/constnet fit --data data/ethanol.csv --load firmware/ethanol.cnet \
+///     --export-rs firmware/src/ethanol.rs --out target/fit-ethanol
+/// ```
+pub mod ethanol {
+    use constnet::Forward;
+    use constnet::nalgebra::SVector;
+
+    include!("ethanol.rs");
+
+    /// The `f32` model, stored once in read-only memory.
+    pub static NET: Model = MODEL;
+
+    /// NOx (µg/J) at a compression ratio and an equivalence ratio.
+    ///
+    /// ```
+    /// // The data's first row: 12, 0.907 → 3.741.
+    /// assert!((firmware::ethanol::predict([12.0, 0.907]) - 3.741).abs() < 0.5);
+    /// ```
+    #[must_use]
+    pub fn predict(x: [f32; 2]) -> f32 {
+        NET.forward(&SVector::from(x))[0]
+    }
+
+    /// The int8 model (`ethanol_int8.rs`): raw units in and out, integers inside.
+    pub mod int8 {
+        include!("ethanol_int8.rs");
+
+        /// The int8 model, stored once in read-only memory.
+        pub static NET: QModel = QMODEL;
+
+        /// NOx (µg/J) at a compression ratio and an equivalence ratio.
+        ///
+        /// ```
+        /// assert!((firmware::ethanol::int8::predict([12.0, 0.907]) - 3.741).abs() < 0.5);
+        /// ```
+        #[must_use]
+        pub fn predict(x: [f32; 2]) -> f32 {
+            NET.predict(&x)[0]
+        }
+    }
+}
+
+pub mod wine;

@@ -6,7 +6,8 @@
 //! them: [`QModel::quantize_input`] (one subtraction and division per input) and
 //! [`QModel::dequantize_output`] (one multiplication and addition per output).
 //! [`QModel::run`] takes and returns int8 and never touches a float; [`QModel::class`] is
-//! a classifier's answer, integers only. A [`Scaled`](crate::Scaled) model quantizes whole
+//! a classifier's answer, integers only (an argmax over the last layer's outputs kept at
+//! 2⁻¹⁶ of an int8 step, [`QLogits`], so rounding to int8 creates no ties). A [`Scaled`](crate::Scaled) model quantizes whole
 //! ([`quantize_scaled`]): its scalers fold into the edges, so the int8 model takes and
 //! gives raw units.
 //!
@@ -38,6 +39,7 @@
 //! | requantization | `M = s_in · s_w[c] / s_out` as a 31-bit multiplier `m ∈ [2³⁰, 2³¹)` and a right shift; one 64-bit product, **one** rounding (half up) | the same multiplier; a saturating rounding doubling high multiply, then a rounding shift (two roundings) |
 //! | ReLU | fused: the output's clamp starts at the zero point (real 0) | the same (fused activation ranges) |
 //! | sigmoid / tanh | not supported (a network with them does not quantize: a compile error) | fixed-point kernels with fixed output scales |
+//! | classification | [`QModel::class`]: integer argmax over the last layer's outputs at 2⁻¹⁶ of a step ([`QLogits`]), before rounding and saturation to int8 | left to the application, which reads the int8 output tensor |
 //! | edges | input `q = round((x − o) / s) + z` (half away from zero, clamped), output `(q − z) · s + o`, in `f32`, per value (`o` = 0 and one `s` without scaling) | `round(x / s) + z` and `(q − z) · s`, done by the application |
 //!
 //! Single rounding is both simpler and, by a hair, more accurate than TFLite's two; the
@@ -125,6 +127,35 @@ pub trait QNet {
     fn run(&self, x: &Self::Input) -> Self::Output;
 }
 
+/// Fractional bits of [`QLogits::logits`]: a classifier's last layer keeps its outputs
+/// 2¹⁶ times finer than an int8 step.
+pub const LOGIT_FRACTION_BITS: u32 = 16;
+
+/// A quantized network whose last layer can hand out its outputs before they are rounded to
+/// int8: what a classifier's integer argmax ([`QModel::class`]) compares.
+///
+/// Rounding logits to int8 steps makes near-equal logits equal (a tie the argmax can only
+/// break by position) and clamps every logit above the calibrated range to 127 (a tie
+/// again). The fine logits keep 2^[`LOGIT_FRACTION_BITS`] sub-steps and no ceiling, at no
+/// extra cost: the same int32 sums, requantized with a smaller shift.
+///
+/// ```
+/// use constnet::quant::{QDense, QLogits, QNet};
+/// // Two outputs, 3x/2 and 4x/2 (multiplier 2³⁰ · 2⁻³¹ = 1/2, weights 3 and 4).
+/// let layer = QDense::<1, 2> { w: [[3], [4]], bias: [0, 0], mult: [1 << 30; 2], shift: [31; 2],
+///                               zero: 0, min: -128 };
+/// assert_eq!(layer.run(&[1]), [2, 2]); // 1.5 and 2 both round to 2
+/// assert_eq!(layer.logits(&[1]), [3 << 15, 4 << 15]); // 1.5 and 2 in units of 2⁻¹⁶
+/// ```
+pub trait QLogits<const OUT: usize>: QNet {
+    /// Runs the network on one quantized sample; the last layer's `OUT` outputs are
+    /// `2^16 · ((acc · mult · 2^−shift) + zero)`, the product rounded half up to a 2⁻¹⁶
+    /// step and bounded to ±2³⁰, floored at `2^16 · min` (a fused ReLU's zero point, or
+    /// −128), with no ceiling. Where [`QNet::run`]'s int8 output is neither −128 nor 127
+    /// nor clamped at `min`, it is within half a step (2¹⁵) of this.
+    fn logits(&self, x: &Self::Input) -> [i32; OUT];
+}
+
 /// Two quantized parts run one after the other; `B`'s input must be `A`'s output, which
 /// the type itself demands, so a mismatch is an error where the chain's type is written.
 ///
@@ -151,6 +182,16 @@ impl<A: QNet, B: QNet<Input = A::Output>> QNet for QChain<A, B> {
     type Output = B::Output;
     fn run(&self, x: &A::Input) -> B::Output {
         self.second.run(&self.first.run(x))
+    }
+}
+
+impl<A, B, const OUT: usize> QLogits<OUT> for QChain<A, B>
+where
+    A: QNet,
+    B: QNet<Input = A::Output> + QLogits<OUT>,
+{
+    fn logits(&self, x: &A::Input) -> [i32; OUT] {
+        self.second.logits(&self.first.run(x))
     }
 }
 
@@ -266,29 +307,6 @@ where
         self.net.run(x)
     }
 
-    /// Integer-only classification: the class whose int8 output (logit) is largest, the
-    /// first on a tie. Dequantizing is increasing, so this is the class of the real
-    /// outputs too, up to ties the int8 steps create.
-    ///
-    /// ```
-    /// # use constnet::quant::{QDense, QEdge, QModel, QParams};
-    /// // Two logits, x and −x.
-    /// let net = QDense::<1, 2> { w: [[1], [-1]], bias: [0, 0], mult: [1 << 30; 2], shift: [30; 2], zero: 0, min: -128 };
-    /// let edge = QEdge::uniform(QParams { scale: 1.0, zero: 0 });
-    /// let m = QModel { net, input: edge, output: QEdge::uniform(QParams { scale: 1.0, zero: 0 }) };
-    /// assert_eq!((m.class(&[5]), m.class(&[-5])), (0, 1));
-    /// ```
-    pub fn class(&self, x: &[i8; IN]) -> usize {
-        let q = self.run(x);
-        let mut best = 0;
-        for (k, &v) in q.iter().enumerate() {
-            if v > q[best] {
-                best = k;
-            }
-        }
-        best
-    }
-
     /// The output edge ([`QEdge::dequantize`]: one `f32` product and sum each).
     ///
     /// ```
@@ -312,5 +330,54 @@ where
     /// ```
     pub fn predict(&self, x: &[f32; IN]) -> [f32; OUT] {
         self.dequantize_output(&self.run(&self.quantize_input(x)))
+    }
+}
+
+impl<N, const IN: usize, const OUT: usize> QModel<N, IN, OUT>
+where
+    N: QNet<Input = [i8; IN], Output = [i8; OUT]> + QLogits<OUT>,
+{
+    /// Integer-only inference to the last layer's fine outputs ([`QLogits::logits`]):
+    /// int8 in, the logits in int32 units of 2⁻¹⁶ of the output's int8 step.
+    ///
+    /// ```
+    /// # use constnet::quant::{QDense, QEdge, QModel, QParams};
+    /// let net = QDense::<1, 1> { w: [[3]], bias: [0], mult: [1 << 30], shift: [31], zero: 0, min: -128 };
+    /// let m = QModel { net, input: QEdge::uniform(QParams { scale: 1.0, zero: 0 }),
+    ///                  output: QEdge::uniform(QParams { scale: 1.0, zero: 0 }) };
+    /// assert_eq!((m.run(&[1]), m.logits(&[1])), ([2], [3 << 15])); // 1.5: int8 rounds to 2
+    /// ```
+    pub fn logits(&self, x: &[i8; IN]) -> [i32; OUT] {
+        self.net.logits(x)
+    }
+
+    /// Integer-only classification: the class whose logit is largest, the first on a tie.
+    /// It compares the fine logits ([`logits`](Self::logits)), not the int8 outputs of
+    /// [`run`](Self::run): rounding to int8 steps would tie logits less than a step apart,
+    /// and clamp every logit above the calibrated range to 127. Dequantizing is
+    /// increasing, so this is the class of the real outputs too, up to ties 2⁻¹⁶ of a step
+    /// apart.
+    ///
+    /// ```
+    /// # use constnet::quant::{QDense, QEdge, QModel, QParams};
+    /// // Two logits, x and −x.
+    /// let net = QDense::<1, 2> { w: [[1], [-1]], bias: [0, 0], mult: [1 << 30; 2], shift: [30; 2], zero: 0, min: -128 };
+    /// let edge = QEdge::uniform(QParams { scale: 1.0, zero: 0 });
+    /// let m = QModel { net, input: edge, output: QEdge::uniform(QParams { scale: 1.0, zero: 0 }) };
+    /// assert_eq!((m.class(&[5]), m.class(&[-5])), (0, 1));
+    /// // 3x/2 and 4x/2: int8 rounds both to 2 at x = 1, the fine logits do not.
+    /// let net = QDense::<1, 2> { w: [[3], [4]], bias: [0, 0], mult: [1 << 30; 2], shift: [31; 2], zero: 0, min: -128 };
+    /// let m = QModel { net, input: edge, output: QEdge::uniform(QParams { scale: 1.0, zero: 0 }) };
+    /// assert_eq!((m.run(&[1]), m.class(&[1])), ([2, 2], 1));
+    /// ```
+    pub fn class(&self, x: &[i8; IN]) -> usize {
+        let z = self.logits(x);
+        let mut best = 0;
+        for (k, &v) in z.iter().enumerate() {
+            if v > z[best] {
+                best = k;
+            }
+        }
+        best
     }
 }

@@ -26,6 +26,13 @@ pub struct Calibration {
     pub ticks: u64,
 }
 
+impl Calibration {
+    /// The mean emulated instructions of `n` spans that took `ticks` in all.
+    pub fn mean(&self, ticks: u64, n: usize) -> u64 {
+        ticks * self.instructions / self.ticks / n as u64
+    }
+}
+
 impl Counter {
     /// Starts SysTick on the core clock, counting down from 2²⁴ − 1, without interrupts.
     pub fn start() -> Self {

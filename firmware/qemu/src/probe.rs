@@ -1,9 +1,15 @@
 //! Shared by the `probe_*` binaries: runs one piece of work, measures the stack it used by
-//! painting the free RAM first, prints `stack <bytes>` and exits QEMU.
+//! painting the free RAM first, prints `stack <work> <peak>` and exits QEMU.
 //!
-//! Each probe is a whole linked binary, so `llvm-size` on it gives the flash
-//! (`.vector_table`, `.text`, `.rodata` and `.data`) and static RAM (`.data` and `.bss`) of
-//! that use; `probe_empty` is the baseline (runtime, semihosting, panic handler, this module).
+//! `work` is the stack below this function's frame that the work itself used; `peak` is
+//! everything from the top of RAM down to the lowest word written, the reset handler's and
+//! `main`'s frames included (a `main` that builds a large value before moving it into a
+//! static reserves that much here). A board needs static RAM + `peak` bytes.
+//!
+//! Each probe is a whole linked binary, so the section sizes of its ELF file give the flash
+//! (`.vector_table`, `.text`, `.rodata` and `.data`) and static RAM (`.data`, `.bss` and
+//! `.uninit`) of that use; `probe_empty` is the baseline (runtime, semihosting, panic
+//! handler, this module).
 
 use core::ptr::{addr_of, read_volatile, write_volatile};
 
@@ -17,10 +23,11 @@ const MARGIN: usize = 16;
 unsafe extern "C" {
     /// End of `.bss` (start of the unused RAM), from cortex-m-rt's `link.x`.
     static __sheap: u32;
+    /// The initial stack pointer (the top of RAM), from cortex-m-rt's `link.x`.
+    static _stack_start: u32;
 }
 
-/// Paints the free stack, runs `work`, prints its stack use (bytes below this function's
-/// stack pointer) and exits.
+/// Paints the free stack, runs `work`, prints its stack use and exits.
 pub fn measure<R>(work: impl FnOnce() -> R) -> ! {
     let sp = cortex_m::register::msp::read() as usize;
     let bottom = addr_of!(__sheap) as usize;
@@ -43,7 +50,8 @@ pub fn measure<R>(work: impl FnOnce() -> R) -> ! {
         }
         a
     };
-    hprintln!("stack {}", sp - lowest);
+    let stack_top = addr_of!(_stack_start) as usize;
+    hprintln!("stack {} {}", sp - lowest, stack_top - lowest);
     debug::exit(debug::EXIT_SUCCESS);
     #[allow(clippy::empty_loop)]
     loop {}

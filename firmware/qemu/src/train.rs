@@ -1,9 +1,12 @@
 //! Shared by the training probes: on-device fine-tuning of the exported f32 model on a
-//! fixed batch, with every buffer in a static (so `llvm-size` counts it as RAM).
+//! fixed batch, with every buffer in a static (so the ELF sections count it as RAM), built
+//! in place (see `statics.rs`).
 
 use constnet::nalgebra::{Const, SMatrix};
-use constnet::{Forward, Optimizer, loss};
+use constnet::{Forward, Optimizer, Params, loss};
 use firmware::Model;
+
+use crate::statics::zeroed_static;
 
 /// Samples per step.
 pub const BATCH: usize = 8;
@@ -23,13 +26,18 @@ pub struct State {
 }
 
 impl State {
-    /// The exported model and zeroed buffers.
-    pub fn new() -> Self {
-        State {
-            model: firmware::MODEL,
-            grad: <Model as constnet::Params<f32>>::zeros(),
-            ws: <Model as Forward<f32, Const<1>, Const<BATCH>>>::workspace(Const),
+    /// The state in its static: zero gradient and buffers, the model copied tensor by
+    /// tensor from the exported one in flash. Callable once.
+    pub fn in_static() -> &'static mut State {
+        // All-zero bytes are a valid State: matrices of f32 and zero-sized activations.
+        let s = zeroed_static!(State);
+        for i in 0..<Model as Params<f32>>::TENSORS {
+            s.model
+                .tensor_mut(i)
+                .copy_from_slice(firmware::NET.tensor(i));
         }
+        assert!(s.model == firmware::NET);
+        s
     }
 }
 
