@@ -214,11 +214,13 @@ pub fn help() -> String {
          --data`): the model standardizes its inputs (and a regression its targets), Adam \
          trains it. Without --data: the seed experiment on synthetic y = x³ + ε (raw units, \
          plain SGD).\n\n\
-         A network that learned nothing (a dead hidden layer, an exploded loss, train R² \
-         below 0.1) fails the run after its plots are written, naming the cause and the \
-         remedy, and is not saved. The model, its export, the plots and summary.json are \
-         written to temporaries and moved into place together, only when all of them \
-         were written: a failed or killed run leaves existing files as they were. A \
+         A network that learned nothing fails the run with one line naming the cause and \
+         the remedy: a dead hidden layer, an exploded loss, train R² below 0.1, test R² below \
+         0 (a classifier: no better than always answering the most frequent class), or with \
+         --folds a mean test R² below 0.\n\n\
+         One rule for files: the model, its export, the plots and summary.json are written \
+         to temporaries and moved into place together, only when the whole run succeeded. A \
+         failed or killed run writes nothing and leaves existing files as they were. A \
          repeated flag: the last value wins.\n\nFLAGS:\n",
     );
     for flag in FLAGS {

@@ -13,8 +13,10 @@ use super::{Data, fitting, verdict};
 use crate::model::RunResult;
 use crate::staging::Staging;
 
-/// Each test fold must hold at least this many rows: R² needs two.
-const MIN_FOLD: usize = 2;
+/// Each test fold must hold at least this many rows. R² needs two; over fewer than ten it
+/// swings by whole units from one row to the next (100 folds of 2 rows of `y = x³`: fold
+/// R² from −1175 to 1.0), which measures the split, not the network.
+pub const MIN_FOLD: usize = 10;
 
 /// Runs the K folds on all of `data`; returns the stdout line. Writes `summary.json` (every
 /// fold and its test R²) and `folds.csv` (each sample's fold, to run other tools on the
@@ -48,16 +50,21 @@ pub fn run<const IN: usize>(
                         .ok_or(constnet::metrics::CONSTANT_TARGETS.to_owned())?;
                     Ok((t, scores.mse, r2))
                 });
-        let mut row = json!({ "fold": i + 1, "n_train": train.len(), "n_test": test.len() });
+        let mut row = json!({ "fold": i + 1, "n_test": test.len() });
         match outcome {
             Ok((trained, mse, r2)) => {
+                // The rows the network was trained on: the fold's training part less the
+                // validation rows --val-fraction took from it.
+                let n_fit = train.len() - trained.n_val;
                 if !args.quiet {
                     eprintln!(
-                        "{fold}: {} train, {} test rows, test R² {r2:.4}",
-                        train.len(),
+                        "{fold}: {n_fit} train, {} validation, {} test rows, test R² {r2:.4}",
+                        trained.n_val,
                         test.len()
                     );
                 }
+                row["n_train"] = json!(n_fit);
+                row["n_val"] = json!(trained.n_val);
                 let h = &trained.history;
                 row["test_r2"] = number(r2);
                 row["test_mse"] = number(mse);
@@ -93,6 +100,10 @@ pub fn run<const IN: usize>(
         "optimizer": args.optimizer.name(),
         "lr": number(args.lr),
         "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "val_fraction": args.val_fraction,
+        "patience": args.patience,
+        "min_delta": args.min_delta,
         "mean_test_r2": number(mean),
         "min_test_r2": number(min),
     });
@@ -104,6 +115,28 @@ pub fn run<const IN: usize>(
             match failures.len() {
                 1 => String::new(),
                 _ => format!(" (and {})", failures[1..].join("; ")),
+            }
+        )
+        .into());
+    }
+    // Each fold's network learned something on its own rows; held out, on average, they do
+    // no better than their mean: nothing that generalises was learned.
+    if mean < 0.0 {
+        return Err(format!(
+            "the network learned nothing: over the {k} folds it predicts held-out rows worse \
+             than their mean does (mean test R² {mean:.4}, min {min:.4}); {}",
+            if data.len() / k < 4 * MIN_FOLD {
+                format!(
+                    "{} rows per test fold are too few to judge a fit: use fewer --folds (at \
+                     most {}) or more data",
+                    data.len() / k,
+                    data.len() / (4 * MIN_FOLD)
+                )
+            } else {
+                "it fits the training folds but not new rows: stop earlier (--val-fraction 0.2 \
+                 --patience 20) or train fewer --epochs; if that does not help, the inputs \
+                 may not predict the target"
+                    .to_owned()
             }
         )
         .into());
@@ -121,10 +154,17 @@ pub fn run<const IN: usize>(
 /// What cannot work, said before any training: a test fold of one row, constant targets.
 fn check<const IN: usize>(k: usize, data: &Data<IN>) -> RunResult<()> {
     let n = data.len();
+    if n < 2 * MIN_FOLD {
+        return Err(format!(
+            "--folds needs at least {} rows (two test folds of {MIN_FOLD}); the data has {n}",
+            2 * MIN_FOLD
+        )
+        .into());
+    }
     if k > n / MIN_FOLD {
         return Err(format!(
-            "--folds {k} on {n} rows leaves test folds of fewer than {MIN_FOLD} rows (R² needs \
-             two): use at most {}",
+            "--folds {k} on {n} rows leaves test folds of fewer than {MIN_FOLD} rows (an R² over \
+             so few swings by whole units from row to row): use at most --folds {}",
             n / MIN_FOLD
         )
         .into());

@@ -271,8 +271,9 @@ pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
             let n_val = (f * n as f64).ceil() as usize;
             if n_val < MIN_ROWS || n - n_val.min(n) < MIN_ROWS {
                 return Err(format!(
-                    "--val-fraction {f} of {n} training rows leaves {n_val} for validation and \
+                    "--val-fraction {} of {n} training rows leaves {n_val} for validation and \
                      {} to train on: each needs at least {MIN_ROWS}",
+                    super::verdict::flag_value(f),
                     n - n_val.min(n)
                 )
                 .into());

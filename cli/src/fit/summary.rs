@@ -86,6 +86,7 @@ impl Summary {
                 .map_or(Value::Null, |e| json!(e + 1)),
             "patience": when(is_trained, json!(args.patience)),
             "val_fraction": when(is_trained, json!(args.val_fraction)),
+            "min_delta": when(is_trained && args.patience.is_some(), number(args.min_delta)),
             "n_val": trained.map_or(Value::Null, |t| json!(t.n_val)),
             "final_val_mse": history
                 .and_then(|h| h.val.last())
@@ -104,7 +105,9 @@ impl Summary {
             "seed": args.seed,
             "samples": when(synthetic, json!(args.samples)),
             "noise": when(synthetic, number(args.noise)),
-            "n_train": train.len(),
+            // Rows the network was trained on; the validation rows --val-fraction took from
+            // the training split are `n_val` (train_r2 and train_mse cover both).
+            "n_train": train.len() - trained.map_or(0, |t| t.n_val),
             "n_test": test.len(),
             // The last epoch's loss as training saw it: in the network's (scaled) units.
             "final_train_loss": history

@@ -169,6 +169,8 @@ fn errors_are_reported_and_write_nothing() {
 mod hostile;
 #[path = "kill_tests.rs"]
 pub(super) mod kill;
+#[path = "probe_tests.rs"]
+mod probe;
 #[path = "real_data_tests.rs"]
 mod real_data;
 #[test]
