@@ -14,6 +14,10 @@
 //!    `#![no_std]` crate: `predict([compression, equivalence])` in raw units.
 //!
 //! `cargo run --release --example 03_ethanol [-- --seed N --out DIR --data FILE.csv]`
+//!
+//! It writes two files into `--out` and nothing else: never through a symbolic link, never
+//! over its own input. For your own data with every guarantee (atomic files, a failed run
+//! writes nothing), use the tool: `constnet fit --data FILE.csv`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +41,12 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 const INPUTS: [&str; 2] = ["compression", "equivalence"];
 const TARGET: [&str; 1] = ["nox"];
 const FOLDS: usize = 5;
+/// Each test fold holds at least this many rows: an R² over fewer swings by whole units.
+const MIN_FOLD: usize = 10;
+const HELP: &str = "usage: 03_ethanol [--data FILE.csv] [--out DIR] [--seed N]
+  --data FILE.csv  columns compression, equivalence, nox [default: data/ethanol.csv]
+  --out DIR        where ethanol.cnet and ethanol_model.rs go [default: target/ethanol]
+  --seed N         seed of the folds, the split and the weights [default: 42]";
 
 /// How a model is trained.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -64,8 +74,12 @@ struct Options {
 }
 
 fn main() -> ExitCode {
-    let options = match parse() {
-        Ok(o) => o,
+    let options = match parse(std::env::args_os().skip(1)) {
+        Ok(None) => {
+            println!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Some(o)) => o,
         Err(e) => {
             eprintln!("03_ethanol: error: {e}");
             return ExitCode::from(2);
@@ -83,28 +97,44 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse() -> Result<Options, lexopt::Error> {
+/// The options, or `None` for `--help`.
+fn parse(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Option<Options>, lexopt::Error> {
     use lexopt::prelude::*;
     let mut options = Options {
         data: PathBuf::from("data/ethanol.csv"),
         out: PathBuf::from("target/ethanol"),
         seed: 42,
     };
-    let mut parser = lexopt::Parser::from_env();
+    let mut parser = lexopt::Parser::from_args(args);
     while let Some(arg) = parser.next()? {
         match arg {
+            Short('h') | Long("help") => return Ok(None),
             Long("data") => options.data = parser.value()?.into(),
             Long("out") => options.out = parser.value()?.into(),
             Long("seed") => options.seed = parser.value()?.parse()?,
             _ => return Err(arg.unexpected()),
         }
     }
-    Ok(options)
+    Ok(Some(options))
 }
 
 /// Runs the whole path; returns the last line.
 fn run(options: &Options) -> Res<String> {
     let data = Data::from_csv_columns_path(&options.data, INPUTS, TARGET)?;
+    if data.len() < FOLDS * MIN_FOLD {
+        return Err(format!(
+            "{}: {} rows; {FOLDS}-fold cross-validation needs at least {} (test folds of \
+             {MIN_FOLD})",
+            options.data.display(),
+            data.len(),
+            FOLDS * MIN_FOLD
+        )
+        .into());
+    }
+    // Before any work: where the files go must be writable without harm.
+    let [file, source] = outputs(options)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed);
     // 2. Both recipes on the same folds of all the rows (as scikit-learn's reference).
     let folds = data.kfold(FOLDS, &mut rng)?;
@@ -126,6 +156,14 @@ fn run(options: &Options) -> Res<String> {
         );
         means.push((recipe, mean));
     }
+    if means[0].1 < 0.0 {
+        return Err(format!(
+            "the network learned nothing: held out, the folds are predicted worse than by \
+             their mean (CV mean R² {:.4}); nothing written",
+            means[0].1
+        )
+        .into());
+    }
 
     // 3. The recipe fixed in code (200 epochs: on these 88 rows, holding out a validation
     //    fifth for early stopping costs more than it saves, as the lines above measure),
@@ -142,16 +180,15 @@ fn run(options: &Options) -> Res<String> {
     );
 
     // 4. Save, load back, export.
-    std::fs::create_dir_all(&options.out)?;
-    let file = options.out.join("ethanol.cnet");
-    persist::save(&model, &file)?;
+    std::fs::create_dir_all(&options.out)
+        .map_err(|e| format!("--out {}: {e}", options.out.display()))?;
+    persist::save(&model, &file).map_err(|e| format!("{}: {e}", file.display()))?;
     let loaded: Model = persist::load(&file)?;
     let same = bits(&loaded.forward(test.x())) == bits(&model.forward(test.x()));
     if !same {
         return Err("the loaded model predicts different bits".into());
     }
-    let source = options.out.join("ethanol_model.rs");
-    export::save(&model, &source)?;
+    export::save(&model, &source).map_err(|e| format!("{}: {e}", source.display()))?;
     let probe = nalgebra::SVector::<f32, 2>::from([12.0, 0.9]);
     let cv_mean = means[0].1;
     Ok(format!(
@@ -162,6 +199,38 @@ fn run(options: &Options) -> Res<String> {
         source.display(),
         model.forward(&probe)[0]
     ))
+}
+
+/// The two files the example writes. Each may be new or a regular file (a previous run's),
+/// but not a link, a folder or the input itself: the example writes nothing the user gave it.
+fn outputs(options: &Options) -> Res<[PathBuf; 2]> {
+    let out = &options.out;
+    if out.exists() && !out.is_dir() {
+        return Err(format!("--out {}: exists and is not a folder", out.display()).into());
+    }
+    let input = std::fs::canonicalize(&options.data)?;
+    let files = ["ethanol.cnet", "ethanol_model.rs"].map(|name| out.join(name));
+    for file in &files {
+        let Ok(meta) = std::fs::symlink_metadata(file) else {
+            continue;
+        };
+        if !meta.is_file() || std::fs::canonicalize(file)? == input {
+            return Err(format!(
+                "{}: exists and is {}; the example writes only its own files: choose another \
+                 --out",
+                file.display(),
+                if meta.is_symlink() {
+                    "a symbolic link"
+                } else if meta.is_file() {
+                    "the input --data"
+                } else {
+                    "not a regular file"
+                }
+            )
+            .into());
+        }
+    }
+    Ok(files)
 }
 
 /// Fits the scalers on `train` only, then trains the network in its own units.
@@ -242,5 +311,66 @@ mod tests {
             "{source:.300}"
         );
         std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    #[cfg(unix)]
+    /// #23.4 and #23.17: too few rows, a link in --out, the input as an output, --help.
+    #[test]
+    fn hostile_options_are_refused_and_the_users_files_kept() {
+        let dir = std::env::temp_dir().join(format!("constnet-ethanol-bad-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("out")).unwrap();
+        let ethanol = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ethanol.csv");
+        let text = std::fs::read_to_string(&ethanol).unwrap();
+        let options = |data: &std::path::Path, out: &std::path::Path| Options {
+            data: data.to_owned(),
+            out: out.to_owned(),
+            seed: 42,
+        };
+        // Ten rows: refused before any training (5 folds of 2 rows measured nothing).
+        let tiny = dir.join("tiny.csv");
+        let ten: Vec<&str> = text.lines().take(11).collect();
+        std::fs::write(&tiny, ten.join("\n")).unwrap();
+        let err = run(&options(&tiny, &dir.join("out")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("10 rows") && err.contains("at least 50"),
+            "{err}"
+        );
+        // A link named like an output, pointing at the input: refused, the input intact.
+        let input = dir.join("input.csv");
+        std::fs::write(&input, &text).unwrap();
+        std::os::unix::fs::symlink(&input, dir.join("out/ethanol_model.rs")).unwrap();
+        let err = run(&options(&input, &dir.join("out")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ethanol_model.rs") && err.contains("symbolic link"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), text);
+        // The input itself as an output file.
+        let own = dir.join("own");
+        std::fs::create_dir_all(&own).unwrap();
+        std::fs::write(own.join("ethanol.cnet"), &text).unwrap();
+        let err = run(&options(&own.join("ethanol.cnet"), &own))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("the input --data"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(own.join("ethanol.cnet")).unwrap(),
+            text
+        );
+        // --out a file: named.
+        let err = run(&options(&input, &input)).unwrap_err().to_string();
+        assert!(
+            err.contains("input.csv: exists and is not a folder"),
+            "{err}"
+        );
+        // --help is not an error.
+        assert!(parse(["--help".into()]).unwrap().is_none());
+        assert!(parse(["--bogus".into()]).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -186,6 +186,20 @@ fn run_typed<const IN: usize>(args: &Args, columns: &Columns) -> RunResult<Strin
     // The file's weights are the cause of a non-finite prediction: name it.
     let summary = Summary::new(args, &model, &train, &test, None)
         .map_err(|e| format!("--load {}: {e}", load.display()))?;
+    // A model that predicts this data worse than its mean explains nothing of it: said, not
+    // reported as a result (an all-zero network, another data set's model, other units).
+    if let R2::Value(r2) = summary.test_r2()
+        && *r2 < 0.0
+    {
+        return Err(format!(
+            "--load {}: the model explains nothing of this data: it predicts the {} held-out \
+             rows worse than their mean does (test R² {r2:.4}, below 0); is it the model of \
+             this data, in these units?",
+            load.display(),
+            test.len()
+        )
+        .into());
+    }
     outputs::write(staging, args, columns, (&model, &train), None, &summary)?;
     Ok(finish(summary.line(&args.out), int8.as_ref()))
 }

@@ -414,7 +414,6 @@ fn a_validation_loss_that_overflows_never_counts_as_best() {
     assert_ne!(bits(&net), bits(&before));
 }
 
-#[cfg(feature = "parallel")]
 #[test]
 fn the_parallel_loop_validates_and_stops_the_same_way() {
     // 600 training samples: steps of three blocks, split over the two threads.

@@ -522,3 +522,31 @@ proptest! {
         let _ = safetensors::decode::<f32, Seed>(&bytes, &Options::default());
     }
 }
+
+/// #23.13: a file with 7 bytes appended says how many data bytes it really holds (the
+/// reader stops one byte past the declared data, so the count comes from the file's size).
+#[test]
+fn appended_bytes_are_counted_from_the_file() {
+    let dir = Scratch::new("safetensors-appended");
+    let path = dir.join("model.safetensors");
+    safetensors::save(&seed(), &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let header = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let data = bytes.len() - header;
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(b"garbage");
+    std::fs::write(&path, &longer).unwrap();
+    let err = safetensors::load::<f32, Seed>(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Safetensors(E::TrailingBytes { covered, available })
+                if covered == data && available == data + 7
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains(&format!("holds {}", data + 7)),
+        "{err}"
+    );
+}

@@ -346,14 +346,12 @@ fn mini_batch_history_is_the_sample_weighted_mean() {
 }
 
 /// Every parameter's bits.
-#[cfg(feature = "parallel")]
 fn bits(net: &SeedNet) -> Vec<u32> {
     (0..<SeedNet as Params<f32>>::TENSORS)
         .flat_map(|t| net.tensor(t).iter().map(|v| v.to_bits()))
         .collect()
 }
 
-#[cfg(feature = "parallel")]
 #[test]
 fn parallel_fit_is_deterministic_and_matches_one_thread_up_to_rounding() {
     let train = |n, parallel: bool| {

@@ -233,13 +233,13 @@ pub struct Trained<const IN: usize, const OUT: usize, T: Task<IN, OUT>> {
 /// A training run that failed, and how far it got.
 pub struct Failed {
     pub error: Box<dyn std::error::Error>,
-    /// Training loss of every epoch that completed.
-    pub losses: Vec<f64>,
+    /// Epochs that completed (a count: memory stays bounded whatever --epochs is).
+    pub epochs: usize,
 }
 
 impl std::fmt::Debug for Failed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (after {} epochs)", self.error, self.losses.len())
+        write!(f, "{} (after {} epochs)", self.error, self.epochs)
     }
 }
 
@@ -248,7 +248,7 @@ impl<E: Into<Box<dyn std::error::Error>>> From<E> for Failed {
     fn from(error: E) -> Self {
         Failed {
             error: error.into(),
-            losses: Vec::new(),
+            epochs: 0,
         }
     }
 }
@@ -317,7 +317,7 @@ pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
         trainer = trainer.validation(v.x(), v.y());
     }
     let mut every = (args.epochs / SNAPSHOTS).max(1);
-    let (mut losses, mut val_losses) = (Vec::new(), Vec::new());
+    let mut epochs = 0;
     let progress_every = (args.epochs / 10).max(1);
     let mut snapshots = Vec::new();
     let mut inspecting = Duration::ZERO;
@@ -325,10 +325,7 @@ pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
     let mut dead_since: Option<usize> = None;
     let on_epoch = |e: &Epoch<'_, Net<IN, OUT>>| {
         let n = e.epoch + 1;
-        // Kept for the plots of a run that fails part-way (the library's history is
-        // returned only on success).
-        losses.push(e.loss);
-        val_losses.extend(e.val_loss);
+        epochs = n;
         if !args.quiet && (n.is_multiple_of(progress_every) || n == args.epochs) {
             match e.val_loss {
                 Some(v) => eprintln!(
@@ -395,7 +392,7 @@ pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
         (Err(e), _) | (Ok(_), Some(e)) => {
             return Err(Failed {
                 error: e.into(),
-                losses,
+                epochs,
             });
         }
     };

@@ -178,3 +178,26 @@ fn a_run_that_learns_nothing_leaves_the_previous_runs_files() {
     assert!(err.contains("learned nothing"), "{err}");
     assert_eq!(files(&dir), before, "a failed run changed or left files");
 }
+
+/// #23.3: a loaded model that explains nothing of the data (all-zero weights: it predicts
+/// 0 everywhere) fails the run instead of reporting R² −0.0008 as a result.
+#[test]
+fn a_loaded_model_that_explains_nothing_is_named_as_such() {
+    use constnet::Params;
+    let dir = Scratch::new("probe-load");
+    let path = dir.join("zero.safetensors");
+    constnet::safetensors::save_auto(&<crate::fit::Net<1> as Params<f32>>::zeros(), &path).unwrap();
+    let out = dir.join("run");
+    let err = run_line(&format!(
+        "--quiet --samples 200 --load {} --out {}",
+        path.display(),
+        out.display()
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("zero.safetensors") && err.contains("explains nothing"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

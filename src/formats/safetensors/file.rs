@@ -82,7 +82,25 @@ pub fn load_with<T: Real, N: Params<T>>(path: impl AsRef<Path>, opts: &Options) 
             })
             .saturating_mul(8)
     });
-    decode(&read_bounded(path.as_ref(), max)?, opts)
+    let path = path.as_ref();
+    let bytes = read_bounded(path, max)?;
+    decode(&bytes, opts).map_err(|e| match e {
+        // Only one byte past the declared data was read: the file's size says how many
+        // bytes it really holds after the header.
+        Error::Safetensors(SafetensorsError::TrailingBytes { covered, available }) => {
+            let header = bytes
+                .first_chunk::<8>()
+                .map_or(0, |b| u64::from_le_bytes(*b))
+                .saturating_add(8);
+            let size = std::fs::metadata(path).map_or(0, |m| m.len());
+            let held = usize::try_from(size.saturating_sub(header)).unwrap_or(usize::MAX);
+            Error::Safetensors(SafetensorsError::TrailingBytes {
+                covered,
+                available: available.max(held),
+            })
+        }
+        e => e,
+    })
 }
 
 /// The safetensors crate's own limit on the JSON header (`MAX_HEADER_SIZE`, private).
