@@ -15,8 +15,8 @@
 //!
 //! `cargo run --release --example 03_ethanol [-- --seed N --out DIR --data FILE.csv]`
 //!
-//! It writes two files into `--out` and nothing else: never through a symbolic link, never
-//! over its own input. For your own data with every guarantee (atomic files, a failed run
+//! It writes two files into `--out` and nothing else: never through a link named like one of
+//! them, never over its own input. For your own data with every guarantee (atomic files, a failed run
 //! writes nothing), use the tool: `constnet fit --data FILE.csv`.
 
 use std::path::PathBuf;

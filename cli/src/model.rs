@@ -324,6 +324,7 @@ pub fn layout(path: &Path, flag: &str) -> RunResult<Layout> {
             }
             Format::Safetensors => {
                 let tensors = safetensors::tensors(&bytes).map_err(named)?;
+                prefixed(&tensors).map_err(|why| format!("{flag} {}: {why}", path.display()))?;
                 let meta = safetensors::metadata(&bytes).map_err(named)?;
                 let scalar = meta
                     .get("constnet.scalar")
@@ -386,6 +387,31 @@ pub fn layout(path: &Path, flag: &str) -> RunResult<Layout> {
         scaled,
         meta,
     })
+}
+
+/// Keys under a module prefix (`model.0.weight`, as a `state_dict()` of a module holding
+/// the `nn.Sequential` as `self.model` writes them): named, with the fix, instead of a
+/// missing `0.weight` later.
+fn prefixed(tensors: &[(String, Vec<usize>)]) -> Result<(), String> {
+    let prefix = |key: &str| {
+        let (module, _) = key.rsplit_once('.')?;
+        module.rsplit_once('.').map(|(p, _)| p.to_owned())
+    };
+    let Some(first) = tensors.first().and_then(|(k, _)| prefix(k)) else {
+        return Ok(());
+    };
+    if tensors
+        .iter()
+        .all(|(k, _)| prefix(k).as_deref() == Some(first.as_str()))
+    {
+        return Err(format!(
+            "its keys carry the prefix `{first}.` (`{}`), this tool reads an nn.Sequential's \
+             own keys (`0.weight`, `0.bias`, …): save the nn.Sequential's state_dict(), or \
+             strip `{first}.` from the keys",
+            tensors[0].0
+        ));
+    }
+    Ok(())
 }
 
 /// A safetensors file's shapes in the network's order: `nn.Sequential` indices ascending

@@ -1,7 +1,7 @@
 //! A `#![no_std]`, heap-free crate running a network trained with constnet.
 //!
-//! `src/model.rs` and `model.cnet` are the cubic example's trained network, written by
-//! `cargo run --release --example cubic -- --save firmware/model.cnet --export-rs firmware/src/model.rs`
+//! `src/model.rs` and `model.cnet` are the seed experiment's trained network, written by
+//! `cargo run --release -p constnet-cli -- fit --save firmware/model.cnet --export-rs firmware/src/model.rs`
 //! (the seed network `1 → 64 → ReLU → 64 → ReLU → 1` between identity scalers, as the
 //! unscaled run stores it; 900 epochs of SGD on y = x³ + ε,
 //! test R² 0.9834). constnet's tests check that the two files agree and that [`predict`]
@@ -35,7 +35,7 @@ pub fn predict(x: f32) -> f32 {
 }
 
 /// The same network quantized to int8 (`model_int8.rs`, written by
-/// `cargo run --release --example cubic -- --load firmware/model.cnet --quantize int8
+/// `cargo run --release -p constnet-cli -- fit --load firmware/model.cnet --quantize int8
 /// --export-rs firmware/src/model_int8.rs`): integer-only inside, for cores without an FPU.
 pub mod int8 {
     include!("model_int8.rs");

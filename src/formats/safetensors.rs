@@ -220,6 +220,7 @@ pub fn encode<T: Real, N: Params<T>>(net: &N, opts: &Options) -> Result<Vec<u8>>
     meta.insert("constnet.scalar".into(), T::NAME.into());
     meta.insert("constnet.version".into(), env!("CARGO_PKG_VERSION").into());
     ::safetensors::serialize(tensors, Some(meta.into_iter().collect()))
+        .map(diagnose::canonical)
         .map_err(|e| SafetensorsError::InvalidHeader(alloc::format!("{e:?}")).into())
 }
 
@@ -414,6 +415,7 @@ pub fn without_constants(bytes: &[u8]) -> Result<Vec<u8>> {
         .collect();
     let meta = metadata(bytes)?;
     ::safetensors::serialize(tensors, Some(meta.into_iter().collect()))
+        .map(diagnose::canonical)
         .map_err(|e| SafetensorsError::InvalidHeader(alloc::format!("{e:?}")).into())
 }
 
@@ -443,7 +445,11 @@ fn map_error(bytes: &[u8], e: SafeTensorError) -> Error {
         S::InvalidHeaderDeserialization(e) | S::JsonError(e) => {
             SafetensorsError::InvalidHeader(e.to_string())
         }
-        S::InvalidOffset(key) => SafetensorsError::BadOffsets { key },
+        // The crate names whichever tensor its hash map met first; name the first one in
+        // offset order instead, the same on every run.
+        S::InvalidOffset(key) => SafetensorsError::BadOffsets {
+            key: diagnose::bad_offsets(bytes).unwrap_or(key),
+        },
         S::TensorInvalidInfo | S::ValidationOverflow | S::MisalignedSlice => {
             SafetensorsError::SizeMismatch {
                 key: diagnose::size_mismatch(bytes),

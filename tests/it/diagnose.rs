@@ -475,3 +475,16 @@ fn an_explosion_is_dated_by_the_first_epoch_of_its_peak() {
         "{failure:?}"
     );
 }
+
+/// #23.10's probe: a fit far off (train R² −4.09e52) is quoted in exponent notation, not
+/// as 53 digits; an ordinary one with four decimals.
+#[test]
+fn a_far_off_r2_is_quoted_in_exponent_notation() {
+    let far = Failure::NoFit {
+        train_r2: -4.0935629e52,
+    }
+    .to_string();
+    assert!(far.contains("train R² -4.0936e52 (below 0.1)"), "{far}");
+    let near = Failure::NoFit { train_r2: 0.0089 }.to_string();
+    assert!(near.contains("train R² 0.0089 (below 0.1)"), "{near}");
+}

@@ -4,7 +4,7 @@
 //! every activation.
 //!
 //! The fixtures are generated, never edited. The firmware model comes from the example:
-//! `cargo run --release --example cubic -- --save firmware/model.cnet --export-rs firmware/src/model.rs`.
+//! `cargo run --release -p constnet-cli -- fit --save firmware/model.cnet --export-rs firmware/src/model.rs`.
 //! The f64 fixture: `CONSTNET_BLESS=1 cargo test -p constnet-tests --test it export`, then
 //! `cargo test -p constnet-tests` again.
 

@@ -10,8 +10,8 @@
 //!
 //! The device side needs QEMU and a thumb target, so `.ci/run` runs it
 //! (`bash firmware/qemu/run TARGET DIR`, which writes `DIR/<binary>/<machine>.out`) and then
-//! the ignored tests: `CONSTNET_QEMU_OUT=DIR cargo test -p constnet-tests --test it qemu --
-//! --ignored`. The input fixtures are regenerated with
+//! the ignored tests: `CONSTNET_QEMU_OUT=DIR cargo test --test it qemu -- --ignored`, `DIR`
+//! an absolute path (cargo runs the tests from `tests/`). The input fixtures are regenerated with
 //! `CONSTNET_BLESS=1 cargo test -p constnet-tests --test it qemu`.
 
 use std::fmt::Write;

@@ -1,7 +1,7 @@
 //! int8 post-training quantization of the firmware's cubic model: accuracy against the
 //! f32 model, the committed int8 export, host and firmware agreeing bit for bit, errors.
 //!
-//! The int8 firmware source comes from the example: `cargo run --release --example cubic --
+//! The int8 firmware source comes from the tool: `cargo run --release -p constnet-cli -- fit
 //! --load firmware/model.cnet --quantize int8 --export-rs firmware/src/model_int8.rs`.
 
 use constnet::data::cubic;

@@ -370,7 +370,16 @@ fn malformed_headers_are_typed_errors() {
         r#"{"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},"0.bias":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#,
         &[0; 8],
     );
-    assert!(matches!(load(&overlap), E::BadOffsets { .. }));
+    // Named by offset order, the same tensor on every run (the crate's own choice followed
+    // its hash map: another tensor from run to run).
+    for _ in 0..8 {
+        assert_eq!(
+            load(&overlap),
+            E::BadOffsets {
+                key: "0.weight".into()
+            }
+        );
+    }
     // Offsets that lie about the size: 12 bytes for 2 floats.
     let lying = raw(
         r#"{"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,12]},"0.bias":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}}"#,
@@ -549,4 +558,32 @@ fn appended_bytes_are_counted_from_the_file() {
         err.to_string().contains(&format!("holds {}", data + 7)),
         "{err}"
     );
+}
+
+/// #23.7: the same model and metadata give the same bytes, save after save (the crate
+/// writes `__metadata__` from a hash map; the header is written back with sorted keys).
+#[test]
+fn the_same_model_gives_the_same_bytes() {
+    let opts = || {
+        Options::default()
+            .metadata("b", "2")
+            .metadata("a", "1")
+            .metadata("z", "26")
+            .metadata("m", "13")
+    };
+    let first = safetensors::encode(&seed(), &opts()).unwrap();
+    for _ in 0..16 {
+        assert_eq!(safetensors::encode(&seed(), &opts()).unwrap(), first);
+    }
+    // Still a valid file, read back bit for bit, its header padded to 8 bytes.
+    let n = u64::from_le_bytes(first[..8].try_into().unwrap()) as usize;
+    assert!(n.is_multiple_of(8));
+    let header = std::str::from_utf8(&first[8..8 + n]).unwrap();
+    assert!(
+        header.starts_with(r#"{"__metadata__":{"a":"1","b":"2","constnet.scalar":"f32""#),
+        "{header:.120}"
+    );
+    let back: Seed = safetensors::decode(&first, &Options::default()).unwrap();
+    assert_eq!(bits(&back), bits(&seed()));
+    assert_eq!(safetensors::metadata(&first).unwrap()["z"], "26");
 }

@@ -511,7 +511,7 @@ fn cross_validate<const IN: usize>(
         "batch_size": args.batch_size,
         "val_fraction": args.val_fraction,
         "patience": args.patience,
-        "min_delta": args.min_delta,
+        "min_delta": args.patience.map(|_| args.min_delta),
         "fold_test_accuracy": accuracies.iter().map(|&a| number(a)).collect::<Vec<_>>(),
         "mean_test_accuracy": number(mean),
         "min_test_accuracy": number(min),

@@ -103,7 +103,7 @@ pub fn run<const IN: usize>(
         "batch_size": args.batch_size,
         "val_fraction": args.val_fraction,
         "patience": args.patience,
-        "min_delta": args.min_delta,
+        "min_delta": args.patience.map(|_| args.min_delta),
         "mean_test_r2": number(mean),
         "min_test_r2": number(min),
     });
@@ -125,12 +125,20 @@ pub fn run<const IN: usize>(
         return Err(format!(
             "the network learned nothing: over the {k} folds it predicts held-out rows worse \
              than their mean does (mean test R² {mean:.4}, min {min:.4}); {}",
-            if data.len() / k < 4 * MIN_FOLD {
+            if data.len() / k < 4 * MIN_FOLD && data.len() / (4 * MIN_FOLD) >= 2 {
                 format!(
                     "{} rows per test fold are too few to judge a fit: use fewer --folds (at \
                      most {}) or more data",
                     data.len() / k,
                     data.len() / (4 * MIN_FOLD)
+                )
+            } else if data.len() / k < 4 * MIN_FOLD {
+                format!(
+                    "{} rows per test fold are too few to judge a fit: use more data (at least \
+                     {} rows for two test folds of {})",
+                    data.len() / k,
+                    8 * MIN_FOLD,
+                    4 * MIN_FOLD
                 )
             } else {
                 "it fits the training folds but not new rows: stop earlier (--val-fraction 0.2 \

@@ -86,6 +86,17 @@ fn cross_validation_that_explains_nothing_fails_and_writes_nothing() {
         "{err}"
     );
     assert!(!out.exists(), "a failed run wrote {out:?}");
+    // On 60 rows no number of folds gives test folds of 40: the remedy is more data, not
+    // an impossible `--folds 1`.
+    let small = noise(&dir, 60);
+    let err = run_line(&format!(
+        "--quiet --data {} --folds 2 --out {}",
+        small.display(),
+        out.display()
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("use more data (at least 80 rows"), "{err}");
 }
 
 /// #23.15: summary.json of `--folds 5 --val-fraction 0.2 --patience 5` records the flags

@@ -79,3 +79,21 @@ fn the_command_line_takes_one_model() {
     assert_eq!(p("--help").unwrap(), None);
     assert_eq!(p("m.cnet").unwrap(), Some("m.cnet".into()));
 }
+
+/// #23.8: a state dict whose keys carry a module prefix (`model.0.weight`) is named as
+/// such, with the fix, not as a missing `0.weight`.
+#[test]
+fn prefixed_keys_are_named_with_the_fix() {
+    use constnet::Params;
+    use constnet::safetensors::{Keys, Options};
+    let dir = Scratch::new("inspect-prefixed");
+    let path = dir.join("prefixed.safetensors");
+    let net = <crate::model::Net<1, 1> as Params<f32>>::zeros();
+    let opts = Options::default().keys(Keys::default().prefix("model."));
+    std::fs::write(&path, constnet::safetensors::encode(&net, &opts).unwrap()).unwrap();
+    let err = describe(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("prefix `model.`") && err.contains("(`model."),
+        "{err}"
+    );
+}

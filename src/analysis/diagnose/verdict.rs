@@ -78,6 +78,12 @@ impl fmt::Display for Failure {
                  ended at {last:.4e}, no lower than it started",
                 peak_epoch + 1
             ),
+            // A far-off fit (R² −4e52) in exponent notation, not 53 digits.
+            Failure::NoFit { train_r2 } if train_r2.abs() >= 1e6 => write!(
+                f,
+                "the network explains almost none of its training data: train R² \
+                 {train_r2:.4e} (below {MIN_TRAIN_R2})"
+            ),
             Failure::NoFit { train_r2 } => write!(
                 f,
                 "the network explains almost none of its training data: train R² {train_r2:.4} \

@@ -46,6 +46,77 @@ fn entries(map: Map<String, Value>) -> Vec<Entry> {
     out
 }
 
+/// The first tensor, in offset order (then by key), that does not start where the one
+/// before it ends: the data section must be the tensors back to back from byte 0.
+pub(super) fn bad_offsets(bytes: &[u8]) -> Option<String> {
+    let (map, _) = header(bytes)?;
+    let mut expected = 0;
+    for (key, start, end, _, _) in entries(map) {
+        if start != expected || end < start {
+            return Some(key);
+        }
+        expected = end;
+    }
+    None
+}
+
+/// `bytes` (a file the safetensors crate just wrote) with its JSON header's keys in a fixed
+/// order at every level. The crate writes `__metadata__` from a hash map, so the same
+/// model gave other bytes from run to run; the offsets are untouched, so the data section
+/// is unchanged. The header stays padded with spaces to a multiple of 8 bytes, as the
+/// crate pads it.
+pub(super) fn canonical(bytes: Vec<u8>) -> Vec<u8> {
+    let Some((map, _)) = header(&bytes) else {
+        return bytes;
+    };
+    let n =
+        usize::try_from(u64::from_le_bytes(bytes[..8].try_into().unwrap_or([0; 8]))).unwrap_or(0);
+    let mut text = sorted(&Value::Object(map));
+    while !text.len().is_multiple_of(8) {
+        text.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + text.len() + bytes.len() - 8 - n);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&bytes[8 + n..]);
+    out
+}
+
+/// `v` as compact JSON with every object's keys in a fixed order (whatever order `Map`
+/// keeps).
+fn sorted(v: &Value) -> String {
+    match v {
+        Value::Object(map) => {
+            // The crate's own order where it has one (`__metadata__` first; a tensor's
+            // `dtype`, `shape`, `data_offsets`), then by name.
+            let rank = |k: &str| match k {
+                "__metadata__" | "dtype" => 0,
+                "shape" => 1,
+                "data_offsets" => 2,
+                _ => 3,
+            };
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_by_key(|k| (rank(k), *k));
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    alloc::format!(
+                        "{}:{}",
+                        serde_json::to_string(k).unwrap_or_default(),
+                        sorted(&map[k])
+                    )
+                })
+                .collect();
+            alloc::format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(sorted).collect();
+            alloc::format!("[{}]", items.join(","))
+        }
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
 /// The first tensor whose byte range is not `shape × dtype size` long.
 pub(super) fn size_mismatch(bytes: &[u8]) -> Option<String> {
     let (map, _) = header(bytes)?;
