@@ -30,8 +30,23 @@ type Row = OMatrix<f32, Const<1>, Dyn>;
 /// activations stay in the CPU's cache; the blocks' gradients add up to the whole batch's.
 const BLOCK: usize = 256;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (epochs, lr, seed, out) = flags()?;
+const USAGE: &str = "usage: cubic [--epochs 900] [--lr 0.01] [--seed 42] [--out .]";
+
+fn main() -> std::process::ExitCode {
+    match flags().map(|f| f.map(run)) {
+        Ok(None) => println!("{USAGE}"),
+        Ok(Some(Ok(()))) => {}
+        Ok(Some(Err(e))) | Err(e) => {
+            eprintln!("cubic: error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}
+
+fn run(
+    (epochs, lr, seed, out): (usize, f32, u64, PathBuf),
+) -> Result<(), Box<dyn std::error::Error>> {
     // 1. The data: x ~ U(−2, 2), y = x³ + ε, ε ~ N(0, 0.1²); 1 000 samples to train on and
     //    1 000 more to test on.
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -133,8 +148,9 @@ fn train_sgd(
     Ok(losses)
 }
 
-/// `--epochs N`, `--lr X`, `--seed S`, `--out DIR` (the seed's 900, 0.01 and 42; `.`).
-fn flags() -> Result<(usize, f32, u64, PathBuf), String> {
+/// `--epochs N`, `--lr X`, `--seed S`, `--out DIR` (the seed's 900, 0.01 and 42; `.`), or
+/// `None` for `--help`.
+fn flags() -> Result<Option<(usize, f32, u64, PathBuf)>, Box<dyn std::error::Error>> {
     let (mut epochs, mut lr, mut seed, mut out) = (900, 0.01f64, 42, PathBuf::from("."));
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -145,19 +161,17 @@ fn flags() -> Result<(usize, f32, u64, PathBuf), String> {
             "--lr" => lr = value.parse().map_err(|e| bad(&e))?,
             "--seed" => seed = value.parse().map_err(|e| bad(&e))?,
             "--out" if !value.is_empty() => out = PathBuf::from(value),
-            "-h" | "--help" => {
-                return Err("usage: cubic [--epochs 900] [--lr 0.01] [--seed 42] [--out .]".into());
-            }
-            _ => return Err(bad(&"unknown flag or missing value")),
+            "-h" | "--help" => return Ok(None),
+            _ => return Err(bad(&"unknown flag or missing value").into()),
         }
     }
     let lr32 = lr as f32;
     if epochs == 0 || !(lr32.is_finite() && lr32 > 0.0) {
-        return Err(format!(
-            "--epochs must be ≥ 1 and --lr a positive f32 (got {epochs}, {lr})"
-        ));
+        return Err(
+            format!("--epochs must be ≥ 1 and --lr a positive f32 (got {epochs}, {lr})").into(),
+        );
     }
-    Ok((epochs, lr32, seed, out))
+    Ok(Some((epochs, lr32, seed, out)))
 }
 
 #[cfg(test)]
