@@ -30,6 +30,8 @@ type Row = OMatrix<f32, Const<1>, Dyn>;
 /// activations stay in the CPU's cache; the blocks' gradients add up to the whole batch's.
 const BLOCK: usize = 256;
 
+/// The flags: epochs, learning rate, seed, output folder.
+type Flags = (usize, f32, u64, PathBuf);
 const USAGE: &str = "usage: cubic [--epochs 900] [--lr 0.01] [--seed 42] [--out .]";
 
 fn main() -> std::process::ExitCode {
@@ -44,9 +46,7 @@ fn main() -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-fn run(
-    (epochs, lr, seed, out): (usize, f32, u64, PathBuf),
-) -> Result<(), Box<dyn std::error::Error>> {
+fn run((epochs, lr, seed, out): Flags) -> Result<(), Box<dyn std::error::Error>> {
     // 1. The data: x ~ U(−2, 2), y = x³ + ε, ε ~ N(0, 0.1²); 1 000 samples to train on and
     //    1 000 more to test on.
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -150,7 +150,7 @@ fn train_sgd(
 
 /// `--epochs N`, `--lr X`, `--seed S`, `--out DIR` (the seed's 900, 0.01 and 42; `.`), or
 /// `None` for `--help`.
-fn flags() -> Result<Option<(usize, f32, u64, PathBuf)>, Box<dyn std::error::Error>> {
+fn flags() -> Result<Option<Flags>, Box<dyn std::error::Error>> {
     let (mut epochs, mut lr, mut seed, mut out) = (900, 0.01f64, 42, PathBuf::from("."));
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
