@@ -3,7 +3,7 @@
 //! Every model is `Scaled<net![Dense<IN, 64>, Relu, Dense<64, 64>, Relu, Dense<64, OUT>]>`:
 //! raw units in, raw units out (a classifier's outputs are its `K` logits). The widths are
 //! types, so the tool is compiled for a set of them ([`INPUT_WIDTHS`], [`CLASS_COUNTS`]) and
-//! picks the one a file needs at run time ([`with_inputs!`], [`with_classes!`]).
+//! picks the one a file needs at run time ([`with_inputs!`](crate::with_inputs), [`with_classes!`](crate::with_classes)).
 //!
 //! A model file is a constnet model file (`.cnet`, format version 2 with metadata) or a
 //! PyTorch state dict (`.safetensors`); both carry the task, the input columns' names and

@@ -127,7 +127,7 @@ impl<const IN: usize> Task<IN, MAX_CLASSES> for Classification {
 }
 
 /// Softmax cross-entropy over the first `classes` logits of [`MAX_CLASSES`]: the
-/// [`CrossEntropy`] of a `classes`-output network (the same arithmetic, in the same order),
+/// [`CrossEntropy`](constnet::CrossEntropy) of a `classes`-output network (the same arithmetic, in the same order),
 /// the other logits left out of the loss, their gradient 0.
 pub struct Masked {
     pub classes: usize,
@@ -187,7 +187,7 @@ impl Loss<f32, MAX_CLASSES> for Masked {
 }
 
 /// One sample's loss `lse − z_c` over `z`, and `(p − one-hot) / count` into `g`:
-/// [`CrossEntropy`]'s arithmetic without weights or smoothing.
+/// [`CrossEntropy`](constnet::CrossEntropy)'s arithmetic without weights or smoothing.
 fn masked(z: &[f32], c: u16, g: &mut [f32], count: f32) -> f32 {
     let m = z
         .iter()
