@@ -165,24 +165,9 @@ fn a_run_that_learns_nothing_leaves_the_previous_runs_files() {
         rs.display()
     );
     run_line(&format!("{common} --epochs 200")).unwrap();
-    let files = |d: &Scratch| {
-        let mut all: Vec<(String, Vec<u8>)> = Vec::new();
-        for name in d.entries() {
-            let p = d.join(&name);
-            if p.is_dir() {
-                for e in fs::read_dir(&p).unwrap() {
-                    let e = e.unwrap().path();
-                    all.push((e.display().to_string(), fs::read(&e).unwrap()));
-                }
-            } else {
-                all.push((name, fs::read(&p).unwrap()));
-            }
-        }
-        all.sort();
-        all
-    };
+    let files = |d: &Scratch| super::hostile::snapshot(&d.0);
     let before = files(&dir);
-    assert!(before.iter().any(|(n, _)| n.ends_with("loss.png")));
+    assert!(before.iter().any(|(p, _)| p.ends_with("loss.png")));
     let err = run_line(&format!("{common} --epochs 50 --lr 1e-30"))
         .unwrap_err()
         .to_string();
