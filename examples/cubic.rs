@@ -2,15 +2,13 @@
 //! `y = x³ + ε` by full-batch gradient descent, each step written out: forward pass, loss
 //! gradient, backward pass, SGD update. Then R², the loss curve and the predictions.
 //!
-//! ```sh
-//! cargo run --release --example cubic               # writes loss.png, fit.png, summary.json
-//! cargo run --release --example cubic -- --epochs 2000 --lr 0.005 --seed 7 --out runs/7
-//! ```
-//!
-//! The same loop with mini-batches, validation and early stopping is `constnet::Trainer`;
-//! your own CSV goes to the `constnet` tool. Next: `examples/02_custom_layer.rs`.
+//! `cargo run --release --example cubic [-- --epochs 900 --lr 0.01 --seed 42 --out .]`
+//! writes loss.png, fit.png and summary.json. The same loop with mini-batches, validation
+//! and early stopping is `constnet::Trainer`; your own CSV goes to the `constnet` tool.
+//! Next: `examples/02_custom_layer.rs`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use constnet::data::{Dataset, cubic};
@@ -34,16 +32,12 @@ const BLOCK: usize = 256;
 type Flags = (usize, f32, u64, PathBuf);
 const USAGE: &str = "usage: cubic [--epochs 900] [--lr 0.01] [--seed 42] [--out .]";
 
-fn main() -> std::process::ExitCode {
-    match flags().map(|f| f.map(run)) {
-        Ok(None) => println!("{USAGE}"),
-        Ok(Some(Ok(()))) => {}
-        Ok(Some(Err(e))) | Err(e) => {
-            eprintln!("cubic: error: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
+fn main() -> ExitCode {
+    if let Err(e) = flags().and_then(|flags| flags.map_or(Ok(()), run)) {
+        eprintln!("cubic: error: {e}");
+        return ExitCode::FAILURE;
     }
-    std::process::ExitCode::SUCCESS
+    ExitCode::SUCCESS
 }
 
 fn run((epochs, lr, seed, out): Flags) -> Result<(), Box<dyn std::error::Error>> {
@@ -65,10 +59,11 @@ fn run((epochs, lr, seed, out): Flags) -> Result<(), Box<dyn std::error::Error>>
     // 5. The loss curve, and the predictions beside the test data and the true cubic.
     std::fs::create_dir_all(&out)?;
     plot::loss_curve(&losses)?.save(out.join("loss.png"))?;
-    let f64s = |m: &Row| m.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>();
+    let v = |m: &Row| m.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>();
     let grid = Row::from_fn(401, |_, j| j as f32 / 100.0 - 2.0);
-    let (gx, tx, ty) = (f64s(&grid), f64s(test.x()), f64s(test.y()));
-    let (pred, truth) = (f64s(&net.forward(&grid)), f64s(&grid.map(|x| x * x * x)));
+    let (gx, pred) = (v(&grid), v(&net.forward(&grid)));
+    let truth = v(&grid.map(|x| x * x * x));
+    let (tx, ty) = (v(test.x()), v(test.y()));
     let data = Series::new("test data", &tx, &ty);
     let fit = PredictionPlot::new(data, Series::new("network", &gx, &pred));
     let fit = fit.truth(Series::new("y = x³", &gx, &truth));
@@ -119,28 +114,17 @@ fn train_sgd(
             let g = if b == 0 { &mut grad } else { &mut block_grad };
             net.backward_into(&xb, &mut ws, &dy, g)
                 .map_err(|e| e.to_string())?;
-            for i in (0..SeedNet::TENSORS).filter(|_| b > 0) {
-                grad.tensor_mut(i)
-                    .iter_mut()
-                    .zip(block_grad.tensor(i))
-                    .for_each(|(t, &g)| *t += g);
+            if b > 0 {
+                each(&mut grad, &block_grad, |total, g| total + g);
             }
         }
         let loss = sse / n as f32;
         if !loss.is_finite() {
-            return Err(format!(
-                "training diverged in epoch {}: loss {loss}",
-                epoch + 1
-            ));
+            return Err(format!("diverged in epoch {}: loss {loss}", epoch + 1));
         }
         losses.push(loss.into());
         // SGD: every parameter θ ← θ − lr · ∂L/∂θ.
-        for i in 0..SeedNet::TENSORS {
-            net.tensor_mut(i)
-                .iter_mut()
-                .zip(grad.tensor(i))
-                .for_each(|(p, &g)| *p -= lr * g);
-        }
+        each(net, &grad, |p, g| p - lr * g);
         if (epoch + 1) % (epochs / 10).max(1) == 0 {
             println!("epoch {:>5}/{epochs}  loss {loss:.6}", epoch + 1);
         }
@@ -148,10 +132,18 @@ fn train_sgd(
     Ok(losses)
 }
 
+/// `a ← f(a, b)` for every parameter of two networks of one type.
+fn each(a: &mut SeedNet, b: &SeedNet, f: impl Fn(f32, f32) -> f32) {
+    for i in 0..SeedNet::TENSORS {
+        let pairs = a.tensor_mut(i).iter_mut().zip(b.tensor(i));
+        pairs.for_each(|(a, &b)| *a = f(*a, b));
+    }
+}
+
 /// `--epochs N`, `--lr X`, `--seed S`, `--out DIR` (the seed's 900, 0.01 and 42; `.`), or
-/// `None` for `--help`.
+/// `None` after printing the usage for `--help`.
 fn flags() -> Result<Option<Flags>, Box<dyn std::error::Error>> {
-    let (mut epochs, mut lr, mut seed, mut out) = (900, 0.01f64, 42, PathBuf::from("."));
+    let (mut epochs, mut lr, mut seed, mut out) = (900, 0.01f32, 42, PathBuf::from("."));
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let (flag, value) = (pair[0].as_str(), pair.get(1).map_or("", String::as_str));
@@ -161,37 +153,22 @@ fn flags() -> Result<Option<Flags>, Box<dyn std::error::Error>> {
             "--lr" => lr = value.parse().map_err(|e| bad(&e))?,
             "--seed" => seed = value.parse().map_err(|e| bad(&e))?,
             "--out" if !value.is_empty() => out = PathBuf::from(value),
-            "-h" | "--help" => return Ok(None),
-            _ => return Err(bad(&"unknown flag or missing value").into()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            _ => Err(bad(&"unknown flag or missing value"))?,
         }
     }
-    let lr32 = lr as f32;
-    if epochs == 0 || !(lr32.is_finite() && lr32 > 0.0) {
-        return Err(
-            format!("--epochs must be ≥ 1 and --lr a positive f32 (got {epochs}, {lr})").into(),
-        );
+    if epochs == 0 || !(lr.is_finite() && lr > 0.0) {
+        Err(format!(
+            "--epochs must be ≥ 1 and --lr a positive f32 (got {epochs}, {lr})"
+        ))?;
     }
-    Ok(Some((epochs, lr32, seed, out)))
+    Ok(Some((epochs, lr, seed, out)))
 }
 
+/// The loop above is the library's `Trainer`, bit for bit: its test is in examples/tests/.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use constnet::{Mse, Sgd, Trainer};
-
-    /// The loop written out above is the library's full-batch step, bit for bit.
-    #[test]
-    fn the_written_out_loop_is_the_trainers() {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
-        let data = cubic::<f32, _>(1000, 0.1, &mut rng).unwrap();
-        let mut by_hand: SeedNet = Init::init(&mut rng, InitScheme::He);
-        let mut trainer = by_hand.clone();
-        let losses = train_sgd(&mut by_hand, &data, 30, 0.01).unwrap();
-        let h = Trainer::new(data.x(), data.y()).epochs(30);
-        let h = h
-            .fit(&mut trainer, &mut Sgd::new(0.01).unwrap(), &Mse)
-            .unwrap();
-        assert_eq!(losses, h.train.to_vec());
-        assert!((0..SeedNet::TENSORS).all(|i| by_hand.tensor(i) == trainer.tensor(i)));
-    }
-}
+#[path = "tests/cubic.rs"]
+mod tests;
