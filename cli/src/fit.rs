@@ -281,14 +281,8 @@ fn quantize<const IN: usize>(
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let sample = train.sample(CALIBRATION_SAMPLES, &mut rng)?;
-    let q = constnet::quant::quantize_scaled(model, sample.x()).map_err(|e| {
-        // The calibration data's range (or a loaded file's weights) are the cause.
-        let cause = match &args.load {
-            Some(path) => format!("the model loaded from {}", path.display()),
-            None => "the training inputs".to_owned(),
-        };
-        format!("--quantize int8 (calibrated on {cause}): {e}")
-    })?;
+    let q = constnet::quant::quantize_scaled(model, sample.x())
+        .map_err(|e| quantize_error(args, sample.len(), e))?;
     let pred: Vec<f32> = test
         .x()
         .column_iter()
@@ -301,6 +295,20 @@ fn quantize<const IN: usize>(
         Err(e) => return Err(e.into()),
     };
     Ok(Some((q, r2)))
+}
+
+/// A failed `--quantize int8`, both causes named: the calibration rows (their range sets
+/// the int8 scales), and the weights' file if the model was loaded.
+pub(crate) fn quantize_error(args: &Args, rows: usize, e: Error) -> String {
+    let model = match &args.load {
+        Some(path) => format!("the model loaded from {}", path.display()),
+        None => "the trained model".to_owned(),
+    };
+    let rows = match &args.data {
+        Some(path) => format!("{rows} training rows of {}", path.display()),
+        None => format!("{rows} training rows"),
+    };
+    format!("--quantize int8 of {model}, calibrated on {rows}: {e}")
 }
 
 /// `‖θ − θ₀‖ / ‖θ₀‖` over every parameter of the network.

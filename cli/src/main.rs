@@ -19,6 +19,8 @@ mod inspect;
 mod model;
 mod outliers;
 mod predict;
+#[cfg(test)]
+mod readme_tests;
 mod staging;
 #[cfg(test)]
 mod testing;

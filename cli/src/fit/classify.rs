@@ -306,7 +306,7 @@ fn quantize<const IN: usize, const K: usize>(
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     let sample = train.sample(CALIBRATION_SAMPLES, &mut rng)?;
     let q = constnet::quant::quantize_scaled(model, sample.x())
-        .map_err(|e| format!("--quantize int8 (calibrated on the training inputs): {e}"))?;
+        .map_err(|e| super::quantize_error(args, sample.len(), e))?;
     let right = test
         .x()
         .column_iter()

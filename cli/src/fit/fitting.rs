@@ -11,7 +11,7 @@ use constnet::loss::{Loss, Targets};
 use constnet::nalgebra::{Const, Dyn, OMatrix};
 use constnet::train::{EarlyStopping, Epoch, History, OnEpoch};
 use constnet::{
-    Adam, AdamConfig, Forward, Init, InitScheme, Momentum, Mse, Optimizer, Sgd, Standardize,
+    Adam, AdamConfig, Error, Forward, Init, InitScheme, Momentum, Mse, Optimizer, Sgd, Standardize,
     Trainer,
 };
 use rand::SeedableRng;
@@ -253,6 +253,36 @@ impl<E: Into<Box<dyn std::error::Error>>> From<E> for Failed {
     }
 }
 
+/// A value the scalers turn into infinity, `(x − mean) / std` overflowing `f32` for data
+/// within a factor of two of `f32::MAX`, named as such with the file (not as "x holds a
+/// NaN or infinite value", which the file does not).
+fn scaling_overflow(
+    e: Error,
+    args: &Args,
+    n_in: usize,
+    n_out: usize,
+) -> Box<dyn std::error::Error> {
+    let (column, n, scaler) = match e {
+        Error::NonFinite { what: "x", index } => ("input", n_in, index % n_in),
+        Error::NonFinite { what: "y", index } => ("target", n_out, index % n_out),
+        other => return other.into(),
+    };
+    let source = args
+        .data
+        .as_ref()
+        .map_or("the data".into(), |p| p.display().to_string());
+    let which = if n > 1 {
+        format!(" {} of {n}", scaler + 1)
+    } else {
+        String::new()
+    };
+    format!(
+        "{source}: scaling the {column}{which} ((v − mean) / std) overflows f32: its values come          within a factor of two of f32's largest, {:e}; divide that column by a power of ten",
+        f32::MAX
+    )
+    .into()
+}
+
 /// At least this many rows in the validation part and in the part trained on: a loss on
 /// one row says nothing about generalisation, and R² needs two.
 const MIN_ROWS: usize = 2;
@@ -289,8 +319,9 @@ pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
     let initial = net.clone();
     // Scalers from the data trained on only: never from validation or test data.
     let mut model = T::model(net, &fit_on, args.scale)?;
-    let fitted = T::fitted(&model, &fit_on)?;
-    let scaled_val = val.as_ref().map(|v| T::fitted(&model, v)).transpose()?;
+    let scaled = |d| T::fitted(&model, d).map_err(|e| scaling_overflow(e, args, IN, OUT));
+    let fitted = scaled(&fit_on)?;
+    let scaled_val = val.as_ref().map(scaled).transpose()?;
     let loss = task.loss();
     // Its own RNG: the sample must not change what training draws.
     let mut sample_rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);

@@ -197,3 +197,86 @@ fn a_loaded_model_that_explains_nothing_is_named_as_such() {
     );
     assert!(!out.exists());
 }
+
+/// #23.11: inputs spread over ±3.3e38 (valid `f32`) failed as "x holds a NaN or infinite
+/// value at index 6", and targets of ±3.3e38 as "y holds …": the scaling overflowed,
+/// which the message did not say, nor which file. Both are named now, with the fix.
+#[test]
+fn values_whose_scaling_overflows_name_the_file_and_the_scaling() {
+    let dir = Scratch::new("probe-f32-limit");
+    // Near f32::MAX, mostly positive: the mean is too, and x − mean overflows for the
+    // negative rows.
+    let wide = |i: usize| if i % 6 == 0 { -3.3e38 } else { 3.3e38 } * (1.0 - i as f64 / 1e3);
+    let rows = |f: &dyn Fn(usize) -> String| (0..60).map(f).collect::<String>();
+    let inputs = write(
+        &dir.0,
+        "x.csv",
+        &(String::from("a,b,y\n") + &rows(&|i| format!("{i},{:e},{i}\n", wide(i)))),
+    );
+    let targets = write(
+        &dir.0,
+        "y.csv",
+        &(String::from("x,y\n") + &rows(&|i| format!("{i},{:e}\n", wide(i)))),
+    );
+    for (data, what) in [
+        (&inputs, "scaling the input 2 of 2"),
+        (&targets, "scaling the target"),
+    ] {
+        let out = dir.join("run");
+        let err = run_line(&format!(
+            "--quiet --data {} --out {}",
+            data.display(),
+            out.display()
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(&format!("{}: {what} ", data.display()))
+                && err.contains("overflows f32")
+                && err.contains("divide that column"),
+            "{err}"
+        );
+        assert!(!out.exists());
+    }
+}
+
+/// #23.12: `--load good.cnet --data tiny.csv --quantize int8` blamed "the network" for an
+/// int32 overflow whose cause is the calibration rows' range (here 10⁻⁶ wide, so the first
+/// layer's bias is ~10¹⁰ input steps), and did not name the loaded file. Both are named.
+#[test]
+fn an_int8_overflow_names_the_calibration_rows_and_the_loaded_file() {
+    let dir = Scratch::new("probe-int8-calibration");
+    let model = dir.join("m.cnet");
+    let trained = format!(
+        "--quiet --scale none --epochs 100 --samples 200 --save {} --out {}",
+        model.display(),
+        dir.join("a").display()
+    );
+    run_line(&trained).unwrap();
+    let rows = (0..20).map(|i| format!("{:e},{i}\n", i as f64 * 5e-8));
+    let tiny = write(
+        &dir.0,
+        "tiny.csv",
+        &rows.fold(String::from("x,y\n"), |s, r| s + &r),
+    );
+    let out = dir.join("b");
+    let err = run_line(&format!(
+        "--quiet --load {} --data {} --quantize int8 --out {}",
+        model.display(),
+        tiny.display(),
+        out.display()
+    ))
+    .unwrap_err()
+    .to_string();
+    let head = format!(
+        "--quantize int8 of the model loaded from {}, calibrated on 16 training rows of {}: \
+         invalid calibration: ",
+        model.display(),
+        tiny.display()
+    );
+    assert!(
+        err.starts_with(&head) && err.contains("inputs' real range"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

@@ -273,9 +273,13 @@ fn quantize_dense<const I: usize, const O: usize>(
         }
         let bias = round(b / s_acc) - f64::from(input.zero) * sum as f64;
         if bias.abs() + bound >= f64::from(i32::MAX) {
+            // s_acc comes from the calibration data's range: inputs spanning too little of
+            // what the layer's bias implies make the bias overflow int32 in those units.
             return Err(Error::InvalidParameter {
-                name: "network",
-                reason: "a layer's int32 sum could overflow (layer too wide or bias too large for its scale)",
+                name: "calibration",
+                reason: "a layer's bias does not fit its int32 sum at the scale the calibration \
+                         data gives the layer's inputs: calibrate on data spanning the inputs' \
+                         real range (e.g. the training set), or the weights are too large",
             });
         }
         q.bias[c] = bias as i32;
