@@ -10,7 +10,7 @@
 //! | matrices | [`Dataset::new`] |
 //! | CSV text or file | [`Dataset::from_csv_reader`], [`Dataset::from_csv_path`] |
 //! | chosen CSV columns, by header name | [`Dataset::from_csv_columns_reader`], [`Dataset::from_csv_columns_path`] |
-//! | the same, in blocks of rows (any file length, bounded memory) | [`csv_blocks`], [`csv_blocks_path`] |
+//! | the same, in blocks of rows (any file length, bounded memory) | [`csv_blocks`], [`csv_blocks_path`], [`csv_blocks_dyn`] |
 //! | synthetic `y = f(x) + noise` | [`synthetic`], [`cubic`] |
 //!
 //! and to carve it up: [`Dataset::split`] (seeded train/test split), [`Dataset::select`]
@@ -37,7 +37,7 @@ mod labels;
 mod synthetic;
 
 pub use crate::loss::Labels;
-pub use blocks::{csv_blocks, csv_blocks_path};
+pub use blocks::{csv_blocks, csv_blocks_dyn, csv_blocks_path};
 pub use columns::csv_header;
 pub use error::{CsvError, CsvFields};
 pub use kfold::KFold;

@@ -77,6 +77,7 @@ mod keys;
 pub use crate::layer::{CONSTANTS, TensorKey};
 pub use error::SafetensorsError;
 pub use keys::Keys;
+use keys::Spec;
 
 impl From<SafetensorsError> for Error {
     fn from(e: SafetensorsError) -> Self {
@@ -191,7 +192,13 @@ fn file_order<T: Real>(values: &[T], key: TensorKey, (rows, cols): (usize, usize
 /// [`SafetensorsError::DuplicateKey`] or [`Error::LengthMismatch`] for explicit names that
 /// repeat or do not match the network's modules.
 pub fn encode<T: Real, N: Params<T>>(net: &N, opts: &Options) -> Result<Vec<u8>> {
-    let keys = opts.keys.all::<T, N>()?;
+    let tensors: Vec<&[T]> = (0..N::TENSORS).map(|i| net.tensor(i)).collect();
+    encode_of(&Spec::of::<T, N>(), &tensors, opts)
+}
+
+/// [`encode`] of a network described by value (compiled once per scalar type).
+fn encode_of<T: Real>(spec: &Spec, net: &[&[T]], opts: &Options) -> Result<Vec<u8>> {
+    let keys = opts.keys.all(spec)?;
     let dtype = if T::BYTES == 8 {
         Dtype::F64
     } else {
@@ -199,8 +206,8 @@ pub fn encode<T: Real, N: Params<T>>(net: &N, opts: &Options) -> Result<Vec<u8>>
     };
     let mut tensors = Vec::with_capacity(keys.len());
     for (i, name) in keys.into_iter().enumerate() {
-        let key = N::key(i);
-        let values = file_order(net.tensor(i), key, N::shape(i));
+        let key = (spec.key)(i);
+        let values = file_order(net[i], key, (spec.shape)(i));
         if let Some(index) = values.iter().position(|v| !v.finite()) {
             return Err(SafetensorsError::NonFinite { key: name, index }.into());
         }
@@ -212,7 +219,7 @@ pub fn encode<T: Real, N: Params<T>>(net: &N, opts: &Options) -> Result<Vec<u8>>
                 data.extend_from_slice(&(v.as_f64() as f32).to_le_bytes()); // exact: v is f32
             }
         }
-        let shape = file_shape(key, N::shape(i));
+        let shape = file_shape(key, (spec.shape)(i));
         tensors.push((name, Tensor { dtype, shape, data }));
     }
     let mut meta = opts.metadata.clone();
@@ -265,14 +272,28 @@ pub fn decode<T: Real, N: Params<T>>(bytes: &[u8], opts: &Options) -> Result<N> 
 /// # Errors
 /// As [`decode`].
 pub fn decode_into<T: Real, N: Params<T>>(bytes: &[u8], net: &mut N, opts: &Options) -> Result<()> {
+    for (i, values) in decode_of::<T>(bytes, &Spec::of::<T, N>(), opts)?
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(values) = values {
+            net.tensor_mut(i).copy_from_slice(&values);
+        }
+    }
+    Ok(())
+}
+
+/// Every tensor of a network described by value, from safetensors bytes (compiled once
+/// per scalar type); `None` for a constant the file lacks where that is allowed.
+fn decode_of<T: Real>(bytes: &[u8], spec: &Spec, opts: &Options) -> Result<Vec<Option<Vec<T>>>> {
     let file = parse(bytes)?;
-    let keys = opts.keys.all::<T, N>()?;
+    let keys = opts.keys.all(spec)?;
     let mut loaded: Vec<Option<Vec<T>>> = Vec::with_capacity(keys.len());
     for (i, name) in keys.iter().enumerate() {
-        let key = N::key(i);
-        let shape = N::shape(i);
+        let key = (spec.key)(i);
+        let shape = (spec.shape)(i);
         let Ok(view) = file.tensor(name) else {
-            if N::frozen(i) && opts.allow_missing_constants {
+            if (spec.frozen)(i) && opts.allow_missing_constants {
                 loaded.push(None);
                 continue;
             }
@@ -327,12 +348,7 @@ pub fn decode_into<T: Real, N: Params<T>>(bytes: &[u8], net: &mut N, opts: &Opti
             .into());
         }
     }
-    for (i, values) in loaded.into_iter().enumerate() {
-        if let Some(values) = values {
-            net.tensor_mut(i).copy_from_slice(&values);
-        }
-    }
-    Ok(())
+    Ok(loaded)
 }
 
 /// The keys of a safetensors file, sorted.

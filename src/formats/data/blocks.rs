@@ -42,7 +42,7 @@ use crate::{Error, Real};
 /// ([`Error::InvalidParameter`]) if `block` is 0; whatever `each` returns, which ends the
 /// reading.
 pub fn csv_blocks<T: Real, const IN: usize>(
-    reader: impl BufRead,
+    mut reader: impl BufRead,
     path: Option<&Path>,
     inputs: [&str; IN],
     block: usize,
@@ -56,23 +56,81 @@ pub fn csv_blocks<T: Real, const IN: usize>(
         .into());
     }
     super::check_widths::<IN, 1>()?;
-    let mut values: Vec<T> = Vec::with_capacity(block * IN);
+    let mut each = |values: &[T]| each(&OMatrix::<T, Const<IN>, Dyn>::from_column_slice(values));
+    blocks_of(&mut reader, path, &inputs, block, &mut each)
+}
+
+/// [`csv_blocks_path`] for a number of columns known only at run time: each block is
+/// handed over as its column-major values (`inputs.len()` per row). One copy of the
+/// reading code serves every width, which is what a program built for many widths wants.
+///
+/// ```
+/// use constnet::data::{CsvError, csv_blocks_dyn};
+///
+/// let mut sums = Vec::new();
+/// let rows = csv_blocks_dyn("data/ethanol.csv", &["compression", "equivalence"], 32, &mut |x: &[f32]| {
+///     sums.extend(x.chunks_exact(2).map(|row| row[0] + row[1]));
+///     Ok::<(), CsvError>(())
+/// })?;
+/// assert_eq!((rows, sums.len()), (88, 88));
+/// # Ok::<(), CsvError>(())
+/// ```
+///
+/// # Errors
+/// As [`csv_blocks_path`]; [`CsvError::Data`] ([`Error::InvalidParameter`]) if `inputs` is
+/// empty.
+pub fn csv_blocks_dyn<T: Real>(
+    path: impl AsRef<Path>,
+    inputs: &[&str],
+    block: usize,
+    each: &mut dyn FnMut(&[T]) -> Result<(), CsvError>,
+) -> Result<usize, CsvError> {
+    if block == 0 || inputs.is_empty() {
+        return Err(Error::InvalidParameter {
+            name: if block == 0 { "block" } else { "inputs" },
+            reason: if block == 0 {
+                "must be at least 1 row"
+            } else {
+                "name at least 1 column"
+            },
+        }
+        .into());
+    }
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|source| CsvError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    blocks_of(&mut BufReader::new(file), Some(path), inputs, block, each)
+}
+
+/// [`csv_blocks`] with each block as its column-major values: compiled once per scalar
+/// type, not once per input width and closure.
+fn blocks_of<T: Real>(
+    reader: &mut dyn BufRead,
+    path: Option<&Path>,
+    inputs: &[&str],
+    block: usize,
+    each: &mut dyn FnMut(&[T]) -> Result<(), CsvError>,
+) -> Result<usize, CsvError> {
+    let width = inputs.len();
+    let mut values: Vec<T> = Vec::with_capacity(block * width);
     let mut rows = 0usize;
     // An error of `each` cannot pass through the row reader's messages: it waits here.
     let mut failed: Option<CsvError> = None;
     let mut flush = |values: &mut Vec<T>, failed: &mut Option<CsvError>| {
-        let x = OMatrix::<T, Const<IN>, Dyn>::from_column_slice(values);
+        let result = each(values);
         values.clear();
-        each(&x).map_err(|e| *failed = Some(e))
+        result.map_err(|e| *failed = Some(e))
     };
-    let read = read_columns(reader, path, &inputs, |_, fields| {
+    let read = read_columns(reader, path, inputs, |_, fields| {
         for (k, name) in inputs.iter().enumerate() {
             let v = parse_field::<T>(fields.get(k))
                 .map_err(|m| format!("column `{}`: {m}", name.trim().escape_debug()))?;
             values.push(v);
         }
         rows += 1;
-        if values.len() == block * IN {
+        if values.len() == block * width {
             flush(&mut values, &mut failed).map_err(|()| String::from("stopped"))?;
         }
         Ok(())

@@ -164,11 +164,24 @@ fn header_names(header: &str) -> Result<Vec<String>, String> {
 /// [`CsvError::Line`] at that line (column 0). Names are trimmed and must be distinct and
 /// non-empty; every row must have the header's number of fields. One line in memory at a
 /// time.
+///
+/// Generic callers pass the reader and `row` through [`read_columns`], whose body is compiled
+/// once ([`read_columns_dyn`]) instead of once per network width and closure type.
 pub(super) fn read_columns(
-    reader: impl BufRead,
+    mut reader: impl BufRead,
     path: Option<&Path>,
     wanted: &[&str],
     mut row: impl FnMut(usize, Fields<'_>) -> Result<(), String>,
+) -> Result<(), CsvError> {
+    read_columns_dyn(&mut reader, path, wanted, &mut row)
+}
+
+/// [`read_columns`], compiled once.
+fn read_columns_dyn(
+    reader: &mut dyn BufRead,
+    path: Option<&Path>,
+    wanted: &[&str],
+    row: &mut dyn FnMut(usize, Fields<'_>) -> Result<(), String>,
 ) -> Result<(), CsvError> {
     // Trimmed as the header's names are, so " nox" finds `nox`.
     let wanted: Vec<&str> = wanted.iter().map(|s| s.trim()).collect();

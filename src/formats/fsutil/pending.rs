@@ -46,6 +46,13 @@ impl Pending {
     /// its directory does not exist, or if the temporary cannot be created or synced. On
     /// every error the temporary is removed.
     pub fn write(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<Pending> {
+        let mut write = Some(write);
+        // Compiled once, not once per caller's closure.
+        Self::write_dyn(path, &mut |tmp| write.take().map_or(Ok(()), |w| w(tmp)))
+    }
+
+    /// [`Pending::write`] with the writer behind a trait object.
+    fn write_dyn(path: &Path, write: &mut dyn FnMut(&Path) -> Result<()>) -> Result<Pending> {
         let io_err = |source| Error::Io {
             path: path.to_path_buf(),
             source,

@@ -29,16 +29,69 @@ fn tag<T: Real>() -> [u8; 4] {
     tag
 }
 
+/// What the byte layout needs of a network type, as values: its tensor count and shapes.
+/// The reading and writing code takes this, not the type, so it is compiled once per
+/// scalar type rather than once per network (a tool built for many widths links one copy).
+#[derive(Clone, Copy)]
+struct Shapes {
+    tensors: usize,
+    shape: fn(usize) -> (usize, usize),
+}
+
+impl Shapes {
+    fn of<T: Real, N: Params<T>>() -> Shapes {
+        Shapes {
+            tensors: N::TENSORS,
+            shape: N::shape,
+        }
+    }
+
+    /// Length in bytes of the network encoded with scalar `T` (saturating: never panics).
+    fn encoded_len<T: Real>(self) -> usize {
+        let values = (0..self.tensors).fold(0usize, |acc, i| {
+            let (r, c) = (self.shape)(i);
+            acc.saturating_add(r.saturating_mul(c))
+        });
+        FIXED_HEADER
+            .saturating_add(self.tensors.saturating_mul(8))
+            .saturating_add(values.saturating_mul(T::BYTES))
+            .saturating_add(CHECKSUM)
+    }
+
+    /// Checks that tensor `tensor` holds as many values as its shape says.
+    fn check_len(self, tensor: usize, found: usize) -> R<()> {
+        let (rows, cols) = (self.shape)(tensor);
+        let expected = rows.saturating_mul(cols);
+        if found == expected {
+            Ok(())
+        } else {
+            Err(FormatError::TensorLength {
+                tensor,
+                expected,
+                found,
+            })
+        }
+    }
+}
+
+/// A network's tensors behind a trait object, for the code compiled once per scalar type.
+trait Tensors<T> {
+    fn get(&self, i: usize) -> &[T];
+    fn get_mut(&mut self, i: usize) -> &mut [T];
+}
+
+impl<T: Real, N: Params<T>> Tensors<T> for N {
+    fn get(&self, i: usize) -> &[T] {
+        self.tensor(i)
+    }
+    fn get_mut(&mut self, i: usize) -> &mut [T] {
+        self.tensor_mut(i)
+    }
+}
+
 /// Length in bytes of network `N` encoded with scalar `T` (saturating: never panics).
 pub(crate) fn encoded_len<T: Real, N: Params<T>>() -> usize {
-    let values = (0..N::TENSORS).fold(0usize, |acc, i| {
-        let (r, c) = N::shape(i);
-        acc.saturating_add(r.saturating_mul(c))
-    });
-    FIXED_HEADER
-        .saturating_add(N::TENSORS.saturating_mul(8))
-        .saturating_add(values.saturating_mul(T::BYTES))
-        .saturating_add(CHECKSUM)
+    Shapes::of::<T, N>().encoded_len::<T>()
 }
 
 /// The IEEE-754 bits of `v` in the low `T::BYTES` bytes (exact: `f32 → f64 → f32` is lossless).
@@ -67,7 +120,12 @@ fn to_u32(value: usize) -> R<u32> {
 
 /// Writes `net` into the front of `buf`; returns the number of bytes written.
 pub(crate) fn write<T: Real, N: Params<T>>(net: &N, buf: &mut [u8]) -> R<usize> {
-    let needed = encoded_len::<T, N>();
+    write_dyn(Shapes::of::<T, N>(), net, buf)
+}
+
+/// [`write`], compiled once per scalar type.
+fn write_dyn<T: Real>(shapes: Shapes, net: &dyn Tensors<T>, buf: &mut [u8]) -> R<usize> {
+    let needed = shapes.encoded_len::<T>();
     if buf.len() < needed {
         return Err(FormatError::BufferTooSmall {
             needed,
@@ -78,15 +136,15 @@ pub(crate) fn write<T: Real, N: Params<T>>(net: &N, buf: &mut [u8]) -> R<usize> 
     w.put(&MAGIC)?;
     w.put(&VERSION.to_le_bytes())?;
     w.put(&tag::<T>())?;
-    w.put(&to_u32(N::TENSORS)?.to_le_bytes())?;
-    for i in 0..N::TENSORS {
-        let (rows, cols) = N::shape(i);
+    w.put(&to_u32(shapes.tensors)?.to_le_bytes())?;
+    for i in 0..shapes.tensors {
+        let (rows, cols) = (shapes.shape)(i);
         w.put(&to_u32(rows)?.to_le_bytes())?;
         w.put(&to_u32(cols)?.to_le_bytes())?;
     }
-    for i in 0..N::TENSORS {
-        let values = net.tensor(i);
-        check_len::<T, N>(i, values.len())?;
+    for i in 0..shapes.tensors {
+        let values = net.get(i);
+        shapes.check_len(i, values.len())?;
         for (index, &v) in values.iter().enumerate() {
             if !v.finite() {
                 return Err(FormatError::NonFinite { tensor: i, index });
@@ -105,10 +163,17 @@ pub(crate) fn write<T: Real, N: Params<T>>(net: &N, buf: &mut [u8]) -> R<usize> 
 /// Checks, in order: magic, version, scalar type, tensor count, shapes (so bytes made for
 /// another network name the difference), length, checksum, then every value's finiteness.
 pub(crate) fn read<T: Real, N: Params<T>>(bytes: &[u8]) -> R<(N, &[u8])> {
+    let mut net = N::zeros();
+    let meta = read_dyn(Shapes::of::<T, N>(), &mut net, bytes)?;
+    Ok((net, meta))
+}
+
+/// [`read`] into `net`'s tensors, compiled once per scalar type.
+fn read_dyn<'b, T: Real>(shapes: Shapes, net: &mut dyn Tensors<T>, bytes: &'b [u8]) -> R<&'b [u8]> {
     if bytes.is_empty() {
         return Err(FormatError::Empty);
     }
-    let expected = encoded_len::<T, N>();
+    let expected = shapes.encoded_len::<T>();
     let head = &bytes[..bytes.len().min(MAGIC.len())];
     if head != &MAGIC[..head.len()] {
         return Err(FormatError::BadMagic);
@@ -134,15 +199,15 @@ pub(crate) fn read<T: Real, N: Params<T>>(bytes: &[u8]) -> R<(N, &[u8])> {
         });
     }
     let count = r.u32()?;
-    if u64::from(count) != N::TENSORS as u64 {
+    if u64::from(count) != shapes.tensors as u64 {
         return Err(FormatError::TensorCount {
-            expected: N::TENSORS,
+            expected: shapes.tensors,
             found: count,
         });
     }
-    for tensor in 0..N::TENSORS {
+    for tensor in 0..shapes.tensors {
         let found = (r.u32()?, r.u32()?);
-        let expected = N::shape(tensor);
+        let expected = (shapes.shape)(tensor);
         if (u64::from(found.0), u64::from(found.1)) != (expected.0 as u64, expected.1 as u64) {
             return Err(FormatError::Shape {
                 tensor,
@@ -194,10 +259,9 @@ pub(crate) fn read<T: Real, N: Params<T>>(bytes: &[u8]) -> R<(N, &[u8])> {
     if stored != computed {
         return Err(FormatError::Checksum { stored, computed });
     }
-    let mut net = N::zeros();
-    for tensor in 0..N::TENSORS {
-        let values = net.tensor_mut(tensor);
-        check_len::<T, N>(tensor, values.len())?;
+    for tensor in 0..shapes.tensors {
+        let values = net.get_mut(tensor);
+        shapes.check_len(tensor, values.len())?;
         for (index, v) in values.iter_mut().enumerate() {
             let mut le = [0u8; 8];
             le[..T::BYTES].copy_from_slice(r.take(T::BYTES)?);
@@ -208,23 +272,7 @@ pub(crate) fn read<T: Real, N: Params<T>>(bytes: &[u8]) -> R<(N, &[u8])> {
             *v = value;
         }
     }
-    let meta = &bytes[values_end + meta_len.min(4)..values_end + meta_len];
-    Ok((net, meta))
-}
-
-/// Checks that tensor `i` of `N` holds as many values as its shape says.
-fn check_len<T: Real, N: Params<T>>(tensor: usize, found: usize) -> R<()> {
-    let (rows, cols) = N::shape(tensor);
-    let expected = rows.saturating_mul(cols);
-    if found == expected {
-        Ok(())
-    } else {
-        Err(FormatError::TensorLength {
-            tensor,
-            expected,
-            found,
-        })
-    }
+    Ok(&bytes[values_end + meta_len.min(4)..values_end + meta_len])
 }
 
 struct Writer<'a> {

@@ -30,7 +30,11 @@ pub type Metadata = BTreeMap<String, String>;
 /// # Errors
 /// As [`encode`]; [`FormatError::TooLarge`] if the metadata is over 1 MiB.
 pub fn encode_with<T: Real, N: Params<T>>(net: &N, meta: &Metadata) -> Result<Vec<u8>> {
-    let mut bytes = encode(net)?;
+    with_block(encode(net)?, meta)
+}
+
+/// `bytes` (a version-1 encoding) with `meta` appended as version 2 (compiled once).
+fn with_block(mut bytes: Vec<u8>, meta: &Metadata) -> Result<Vec<u8>> {
     if meta.is_empty() {
         return Ok(bytes);
     }

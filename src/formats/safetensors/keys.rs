@@ -4,6 +4,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::layer::TensorKey;
 use crate::{Params, Real};
 
 /// How module indices become key strings: `nn.Sequential` indices (`0.weight`) by default,
@@ -51,24 +52,24 @@ impl Keys {
         }
     }
 
-    /// Every key of network `N`, in [`Params`] order.
-    pub(crate) fn all<T: Real, N: Params<T>>(&self) -> crate::Result<Vec<String>> {
+    /// Every key of the network `spec` describes, in [`Params`] order.
+    pub(crate) fn all(&self, spec: &Spec) -> crate::Result<Vec<String>> {
         if let Some(names) = &self.names
-            && names.len() != N::MODULES
+            && names.len() != spec.modules
         {
             return Err(crate::Error::LengthMismatch {
                 what: "safetensors module names (one per nn.Sequential slot)",
-                expected: N::MODULES,
+                expected: spec.modules,
                 found: names.len(),
             });
         }
-        let mut keys = Vec::with_capacity(N::TENSORS);
-        for i in 0..N::TENSORS {
-            let k = N::key(i);
+        let mut keys = Vec::with_capacity(spec.tensors);
+        for i in 0..spec.tensors {
+            let k = (spec.key)(i);
             let key = self.module_key(k.module, k.name).ok_or({
                 crate::Error::LengthMismatch {
                     what: "safetensors module names (one per nn.Sequential slot)",
-                    expected: N::MODULES,
+                    expected: spec.modules,
                     found: self.names.as_ref().map_or(0, Vec::len),
                 }
             })?;
@@ -78,5 +79,28 @@ impl Keys {
             keys.push(key);
         }
         Ok(keys)
+    }
+}
+
+/// What encoding and decoding need of a network type, as values (its [`Params`] constants
+/// and functions), so that their code is compiled once per scalar type, not once per
+/// network: a tool built for many widths links one copy.
+pub(crate) struct Spec {
+    pub(crate) tensors: usize,
+    pub(crate) modules: usize,
+    pub(crate) key: fn(usize) -> TensorKey,
+    pub(crate) shape: fn(usize) -> (usize, usize),
+    pub(crate) frozen: fn(usize) -> bool,
+}
+
+impl Spec {
+    pub(crate) fn of<T: Real, N: Params<T>>() -> Spec {
+        Spec {
+            tensors: N::TENSORS,
+            modules: N::MODULES,
+            key: N::key,
+            shape: N::shape,
+            frozen: N::frozen,
+        }
     }
 }
