@@ -34,6 +34,11 @@ pub fn check<'a>(
     path: &Path,
     columns: impl IntoIterator<Item = (&'a str, Vec<f32>)>,
 ) -> RunResult<()> {
+    check_dyn(path, &mut columns.into_iter())
+}
+
+/// [`check`], compiled once (not once per input width).
+fn check_dyn(path: &Path, columns: &mut dyn Iterator<Item = (&str, Vec<f32>)>) -> RunResult<()> {
     for (name, values) in columns {
         let Some((row, share)) = dominant(&values) else {
             continue;

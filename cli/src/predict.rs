@@ -12,7 +12,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use constnet::data::{CsvError, csv_blocks_path, csv_header};
+use constnet::data::{CsvError, csv_blocks_dyn, csv_header};
 use constnet::fsutil::{Pending, resolve_target};
 use constnet::nalgebra::{Const, Dyn, OMatrix};
 use constnet::{Forward, Softmax};
@@ -248,50 +248,70 @@ fn refuse_overwriting(out: &Path, inputs: &[&Path]) -> RunResult<()> {
     Ok(())
 }
 
+/// The typed part of a prediction run: the model, and each block of rows through it. The
+/// reading, formatting and writing ([`stream`]) are compiled once, not once per width.
 fn predict<const IN: usize, const OUT: usize>(plan: &Plan<'_>) -> RunResult<String> {
+    let path = plan.args.model.as_deref().unwrap();
+    let (model, _) = model::load::<IN, OUT>(path, "--model")?;
+    let classify = matches!(plan.task, Task::Classification { .. });
+    let mut run = |x: &[f32], y: &mut Vec<f32>, p: &mut Vec<f32>| {
+        let x = OMatrix::<f32, Const<IN>, Dyn>::from_column_slice(x);
+        let out: OMatrix<f32, Const<OUT>, Dyn> = model.forward(&x);
+        y.clear();
+        y.extend_from_slice(out.as_slice());
+        p.clear();
+        if classify {
+            p.extend_from_slice(Softmax.forward(&out).as_slice());
+        }
+    };
+    stream(plan, OUT, &mut run)
+}
+
+/// A block's inputs through the model: `(x, y, p)`, see [`stream`].
+type RunBlock<'a> = dyn FnMut(&[f32], &mut Vec<f32>, &mut Vec<f32>) + 'a;
+
+/// Reads the data in blocks, runs each through `run` (outputs `y`, and for a classifier
+/// the probabilities `p`, column-major with `outs` rows) and writes the rows to `--out`
+/// (complete or not at all) or stdout.
+fn stream(plan: &Plan<'_>, outs: usize, run: &mut RunBlock<'_>) -> RunResult<String> {
     let args = plan.args;
     let (path, data) = (
         args.model.as_deref().unwrap(),
         args.data.as_deref().unwrap(),
     );
-    let (model, _) = model::load::<IN, OUT>(path, "--model")?;
-    let names: [&str; IN] = core::array::from_fn(|i| plan.inputs[i].as_str());
-    let classify = matches!(plan.task, Task::Classification { .. });
+    let names: Vec<&str> = plan.inputs.iter().map(String::as_str).collect();
     // Writes every block to `out`; a failed write stops the reading.
-    let write_all = |out: &mut dyn Write| -> RunResult<usize> {
+    let mut write_all = |out: &mut dyn Write| -> RunResult<usize> {
         writeln!(out, "{}", plan.header.join(","))?;
         let mut written = 0usize;
-        let mut line = String::new();
+        let (mut line, mut y, mut p) = (String::new(), Vec::new(), Vec::new());
         // Why `each` stopped the reading, which its error type cannot carry.
         let mut stop: Option<Box<dyn std::error::Error>> = None;
-        let rows = csv_blocks_path::<f32, IN>(data, names, BLOCK, |x| {
+        let rows = csv_blocks_dyn(data, &names, BLOCK, &mut |x: &[f32]| {
             let stopped = || CsvError::Data(constnet::Error::Undefined("stopped"));
-            let y: OMatrix<f32, Const<OUT>, Dyn> = model.forward(x);
+            run(x, &mut y, &mut p);
             if let Some(j) = y.iter().position(|v| !v.is_finite()) {
                 stop = Some(
                     format!(
-                        "{}: data row {}: the model's output is not finite (inputs far beyond                          what it was trained on?)",
+                        "{}: data row {}: the model's output is not finite (inputs far beyond \
+                         what it was trained on?)",
                         data.display(),
-                        written + j / OUT + 1
+                        written + j / outs + 1
                     )
                     .into(),
                 );
                 return Err(stopped());
             }
-            let p = classify.then(|| Softmax.forward(&y));
-            for (i, z) in y.column_iter().enumerate() {
+            for (i, z) in y.chunks_exact(outs).enumerate() {
                 line.clear();
-                match &p {
-                    Some(p) => {
-                        line.push_str(&argmax(z.as_slice()).to_string());
-                        for &v in p.column(i).iter() {
-                            line.push(',');
-                            line.push_str(&number(v));
-                        }
-                    }
-                    None => {
-                        let values: Vec<String> = z.iter().map(|&v| number(v)).collect();
-                        line.push_str(&values.join(","));
+                if p.is_empty() {
+                    let values: Vec<String> = z.iter().map(|&v| number(v)).collect();
+                    line.push_str(&values.join(","));
+                } else {
+                    line.push_str(&argmax(z).to_string());
+                    for &v in &p[i * outs..(i + 1) * outs] {
+                        line.push(',');
+                        line.push_str(&number(v));
                     }
                 }
                 line.push('\n');
@@ -300,7 +320,7 @@ fn predict<const IN: usize, const OUT: usize>(plan: &Plan<'_>) -> RunResult<Stri
                     return Err(stopped());
                 }
             }
-            written += x.ncols();
+            written += y.len() / outs;
             Ok(())
         });
         if let Some(e) = stop {

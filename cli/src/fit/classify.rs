@@ -225,18 +225,38 @@ fn finish<const IN: usize, const K: usize>(
         (None, _) => {}
     }
     let int8_accuracy = int8.as_ref().map(|(_, a)| *a);
-    let summary = summary(
+    report(
         args,
         (columns, counts),
         trained,
         (&train_s, &test_s),
+        (staging, int8_accuracy),
+        K,
+    )
+}
+
+/// The summary, the plots and the run's line: [`finish`]'s part that does not depend on
+/// the class count's type (compiled once per input width, not once per class count).
+fn report<const IN: usize>(
+    args: &Args,
+    (columns, counts): (&Columns, &[usize]),
+    trained: &Trained<IN>,
+    (train_s, test_s): (&Score, &Score),
+    (staging, int8_accuracy): (Staging, Option<f64>),
+    k: usize,
+) -> RunResult<String> {
+    let summary = summary(
+        args,
+        (columns, counts),
+        trained,
+        (train_s, test_s),
         int8_accuracy,
     );
-    write(staging, args, trained, &test_s, K, &summary)?;
+    write(staging, args, trained, test_s, k, &summary)?;
     let int8_line = int8_accuracy.map_or(String::new(), |a| format!("; int8 test accuracy {a:.4}"));
     let h = &trained.history;
     Ok(format!(
-        "train accuracy {:.4}, test accuracy {:.4} (macro-F1 {:.4}; {K} classes, {} test rows; \
+        "train accuracy {:.4}, test accuracy {:.4} (macro-F1 {:.4}; {k} classes, {} test rows; \
          trained {} epochs{} in {:.3} s){int8_line}; plots and summary.json in {}",
         train_s.accuracy,
         test_s.accuracy,

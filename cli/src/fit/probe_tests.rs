@@ -206,7 +206,8 @@ fn values_whose_scaling_overflows_name_the_file_and_the_scaling() {
     let dir = Scratch::new("probe-f32-limit");
     // Near f32::MAX, mostly positive: the mean is too, and x − mean overflows for the
     // negative rows.
-    let wide = |i: usize| if i % 6 == 0 { -3.3e38 } else { 3.3e38 } * (1.0 - i as f64 / 1e3);
+    let wide =
+        |i: usize| if i.is_multiple_of(6) { -3.3e38 } else { 3.3e38 } * (1.0 - i as f64 / 1e3);
     let rows = |f: &dyn Fn(usize) -> String| (0..60).map(f).collect::<String>();
     let inputs = write(
         &dir.0,
