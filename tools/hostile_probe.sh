@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Hostile inputs against a built `cubic` example (issue #12): prints, per input, the exit code and
-# the last line of stderr. A panic shows as rc=101, an abort as 134, an OOM kill as 137, a hang as 124.
-#   cargo build --release --example cubic && bash tools/hostile_probe.sh target/release/examples/cubic
+# Hostile inputs against a built `constnet fit` (issues #12, #22): prints, per input, the exit code
+# and the last line of stderr. A panic shows as rc=101, an abort as 134, an OOM kill as 137, a hang
+# as 124.
+#   cargo build --release -p constnet-cli && bash tools/hostile_probe.sh target/release/constnet
 # Runs in a fresh temporary folder (removed at the end); each run has 60 s. Against a build
 # without the size limits, `--samples 1000000000` and `--epochs 100000000000` can take that
 # long and several GB each. Run builds from before issue #12 only on a throwaway machine:
 # they replace a device given to --save (e.g. /dev/full) with a regular file.
 set -u
-[ $# -eq 1 ] && [ -x "$1" ] || { echo "usage: bash tools/hostile_probe.sh PATH/TO/cubic" >&2; exit 2; }
+[ $# -eq 1 ] && [ -x "$1" ] || { echo "usage: bash tools/hostile_probe.sh PATH/TO/constnet" >&2; exit 2; }
 BIN=$(realpath "$1"); W=$(mktemp -d /tmp/probe.XXXX); trap 'rm -rf "$W"' EXIT; cd "$W" || exit 1
 printf 'x,y\n' > header_only.csv; : > empty.csv
 printf 'x,y\n1,2\n' > one_row.csv
@@ -26,9 +27,9 @@ for i in $(seq 1 50); do echo "$i,7"; done | sed '1i x,y' > const.csv
 for i in $(seq 1 50); do echo "7,$i"; done | sed '1i x,y' > constx.csv
 for i in $(seq 1 50); do echo "$i,$((i*i))"; done | sed '1i x,y' > ok.csv
 head -c 100 /dev/urandom > garbage.cnet
-"$BIN" --quiet --epochs 3 --save good.cnet --out o0 >/dev/null 2>&1; head -c 300 good.cnet > trunc.cnet
+"$BIN" fit --quiet --epochs 3 --save good.cnet --out o0 >/dev/null 2>&1; head -c 300 good.cnet > trunc.cnet
 mkdir -p adir
-run() { local name=$1; shift; timeout 60 "$BIN" --quiet "$@" >out.txt 2>err.txt; local rc=$?; printf '%-34s rc=%-3s %s\n' "$name" "$rc" "$(grep -v '^\s*$' err.txt | tail -1 | cut -c1-150)"; }
+run() { local name=$1; shift; timeout 60 "$BIN" fit --quiet "$@" >out.txt 2>err.txt; local rc=$?; printf '%-34s rc=%-3s %s\n' "$name" "$rc" "$(grep -v '^\s*$' err.txt | tail -1 | cut -c1-150)"; }
 run epochs-u64max --epochs 18446744073709551615
 run samples-u64max --samples 18446744073709551615
 run epochs-1e11 --epochs 100000000000

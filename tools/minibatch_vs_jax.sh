@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mini-batch Adam (lr 1e-3) on the cubic data, one sitting, interleaved, every process pinned to core 0:
-# the project's cubic example vs JAX + optax (one jitted step scanned over an epoch with jax.lax.scan,
+# the constnet tool (`constnet fit`, the cubic data) vs JAX + optax (one jitted step scanned over an epoch with jax.lax.scan,
 # XLA single-threaded). Prints microseconds per optimizer step (medians over ROUNDS) and the ratio.
 # (The team's shared bench, ../shared/bench/, kept here so that the README's figures can be re-run.)
 #   bash tools/minibatch_vs_jax.sh [ROUNDS]      (run from the project root)
@@ -12,13 +12,13 @@ VENV=${VENV:-$HOME/.cache/constnet-bench-venv}
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import jax, optax" 2>/dev/null; then
   python3 -m venv "$VENV" && "$VENV/bin/pip" install -q numpy jax optax || { echo "cannot set up $VENV"; exit 1; }
 fi
-cargo build --quiet --release --example cubic || exit 1
-ex=target/release/examples/cubic; out=$(mktemp -d)
+cargo build --quiet --release -p constnet-cli || exit 1
+ex=target/release/constnet; out=$(mktemp -d)
 for r in $(seq 1 "$rounds"); do
   for bs in 1 8 32 128; do
     e=$(( bs == 1 ? 5 : (bs == 8 ? 20 : 50) ))
     steps=$(( e * ((1000 + bs - 1) / bs) ))
-    c=$(taskset -c 0 "$ex" --quiet --out "$out/c" --optimizer adam --lr 0.001 --batch-size $bs --epochs $e >/dev/null 2>&1 && python3 -c "import json;print(json.load(open('$out/c/summary.json'))['train_seconds']/$steps*1e6)")
+    c=$(taskset -c 0 "$ex" fit --quiet --out "$out/c" --optimizer adam --lr 0.001 --batch-size $bs --epochs $e >/dev/null 2>&1 && python3 -c "import json;print(json.load(open('$out/c/summary.json'))['train_seconds']/$steps*1e6)")
     j=$(taskset -c 0 "$VENV/bin/python" "$here/run_minibatch.py" --bs $bs --epochs $e --variant scan 2>/dev/null | python3 -c "import json,sys;print(json.loads(sys.stdin.read())['us_per_step'])")
     echo "round $r bs=$bs constnet_us=$c jax_scan_us=$j"
   done

@@ -1,6 +1,6 @@
 """scikit-learn on the exact folds of a constnet cross-validation run.
 
-`cargo run --release --example cubic -- --data data/gagurine.csv --folds 5 --seed S --out DIR`
+`cargo run --release -p constnet-cli -- fit --data data/gagurine.csv --folds 5 --seed S --out DIR`
 writes DIR/folds.csv (each sample's test fold). This fits scikit-learn's reference pipeline
 (StandardScaler on x and y, MLPRegressor(64, 64), Adam lr 1e-2, 2000 iterations, as in
 data/README.md) and gradient boosting on the same folds and prints each fold's test R².

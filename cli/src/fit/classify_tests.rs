@@ -244,3 +244,26 @@ fn digits_and_wine_cross_validate_to_the_target_with_the_defaults() {
         );
     }
 }
+
+/// A classifier whose steps do not move its weights (`--lr 1e-30`) fails as learning
+/// nothing, and quotes the classifier's default learning rate, 0.001 (it said 0.01, the
+/// regression's).
+#[test]
+fn a_classifier_too_small_a_step_quotes_the_classifiers_default() {
+    let dir = Scratch::new("classify-tiny-lr");
+    let text = (0..60).fold(String::from("u,kind\n"), |t, i| {
+        t + &format!("{i},{}\n", i % 2)
+    });
+    let data = write(&dir.0, "two.csv", &text);
+    let err = run_line(&format!(
+        "--quiet --data {} --classify --epochs 3 --lr 1e-30 --out {}",
+        data.display(),
+        dir.join("run").display()
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("too small to have an effect (the default is --lr 0.001)"),
+        "{err}"
+    );
+}
