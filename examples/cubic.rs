@@ -33,7 +33,12 @@ type Flags = (usize, f32, u64, PathBuf);
 const USAGE: &str = "usage: cubic [--epochs 900] [--lr 0.01] [--seed 42] [--out .]";
 
 fn main() -> ExitCode {
-    if let Err(e) = flags().and_then(|flags| flags.map_or(Ok(()), run)) {
+    let result = match flags() {
+        Ok(Some(flags)) => run(flags),
+        Ok(None) => Ok(()), // --help
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
         eprintln!("cubic: error: {e}");
         return ExitCode::FAILURE;
     }
@@ -111,6 +116,8 @@ fn train_sgd(
             }
             sse += block_sse;
             // Backward: the chain rule from the last layer to the first, ∂L/∂θ of the block.
+            // `backward_into` overwrites its gradient, so the first block writes the total
+            // and later ones are added to it.
             let g = if b == 0 { &mut grad } else { &mut block_grad };
             net.backward_into(&xb, &mut ws, &dy, g)
                 .map_err(|e| e.to_string())?;
@@ -143,7 +150,7 @@ fn each(a: &mut SeedNet, b: &SeedNet, f: impl Fn(f32, f32) -> f32) {
 /// `--epochs N`, `--lr X`, `--seed S`, `--out DIR` (the seed's 900, 0.01 and 42; `.`), or
 /// `None` after printing the usage for `--help`.
 fn flags() -> Result<Option<Flags>, Box<dyn std::error::Error>> {
-    let (mut epochs, mut lr, mut seed, mut out) = (900, 0.01f32, 42, PathBuf::from("."));
+    let (mut epochs, mut lr, mut seed, mut out) = (900, 0.01f64, 42, PathBuf::from("."));
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let (flag, value) = (pair[0].as_str(), pair.get(1).map_or("", String::as_str));
@@ -160,12 +167,13 @@ fn flags() -> Result<Option<Flags>, Box<dyn std::error::Error>> {
             _ => Err(bad(&"unknown flag or missing value"))?,
         }
     }
-    if epochs == 0 || !(lr.is_finite() && lr > 0.0) {
+    let lr32 = lr as f32; // the network computes in f32
+    if epochs == 0 || !(lr32.is_finite() && lr32 > 0.0) {
         Err(format!(
             "--epochs must be ≥ 1 and --lr a positive f32 (got {epochs}, {lr})"
         ))?;
     }
-    Ok(Some((epochs, lr, seed, out)))
+    Ok(Some((epochs, lr32, seed, out)))
 }
 
 /// The loop above is the library's `Trainer`, bit for bit: its test is in examples/tests/.

@@ -1,7 +1,7 @@
 """How well can any reasonable model do on one cross-validation fold?
 
 `cargo run --release -p constnet-cli -- fit --data data/gagurine.csv --folds 5 --seed S --out DIR`
-writes DIR/folds.csv. For fold K (1-based, as the example prints), this fits smooth models
+writes DIR/folds.csv. For fold K (1-based, as the tool prints), this fits smooth models
 (polynomials, cubic splines, isotonic) and local ones (k nearest neighbours) three ways:
 - honest: on the other folds only, as cross-validation does;
 - all rows: on every row, the test fold's own included (an oracle that has seen the answers);

@@ -38,7 +38,8 @@ impl Columns {
                 .find(|(c, _)| only.contains(*c))
         {
             return Err(format!(
-                "{}: its first line `{}` looks separated by {name}: the tool reads                  comma-separated files (replace each `{}` with a comma)",
+                "{}: its first line `{}` looks separated by {name}: the tool reads \
+                 comma-separated files (replace each `{}` with a comma)",
                 path.display(),
                 only.escape_debug(),
                 sep.escape_debug()

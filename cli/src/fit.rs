@@ -362,8 +362,7 @@ pub(crate) fn unchanged<const IN: usize, const OUT: usize, T: fitting::Task<IN, 
              (the default is --lr {})",
             f32::EPSILON,
             verdict::flag_value(lr),
-            // A classifier's default is its own (flags::CLASSIFY_DEFAULTS).
-            if args.classify { "0.001" } else { "0.01" },
+            args.default_of("lr").unwrap_or("?"),
         ),
     })
 }

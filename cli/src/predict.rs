@@ -267,7 +267,8 @@ fn predict<const IN: usize, const OUT: usize>(plan: &Plan<'_>) -> RunResult<Stri
     stream(plan, OUT, &mut run)
 }
 
-/// A block's inputs through the model: `(x, y, p)`, see [`stream`].
+/// A block's inputs through the model: `(x, y, p)`, see [`stream`]. `p` is left empty for
+/// a regression, and that is how `stream` tells the two output formats apart.
 type RunBlock<'a> = dyn FnMut(&[f32], &mut Vec<f32>, &mut Vec<f32>) + 'a;
 
 /// Reads the data in blocks, runs each through `run` (outputs `y`, and for a classifier

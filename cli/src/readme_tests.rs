@@ -1,6 +1,8 @@
-//! The README's commands run as written (#22): every `constnet …` line of its shell blocks
-//! (and `cargo run … -p constnet-cli -- …`, the same tool), run as if from a scratch folder
-//! holding the repository's `data/`, must succeed.
+//! The README's commands run as written (#22): every line of its ```sh blocks that starts
+//! with `constnet ` (or `cargo run --release -p constnet-cli -- `, the same tool), run as if
+//! from a scratch folder holding the repository's `data/`, must succeed. Not run here: the
+//! firmware section's `target/release/constnet …` lines, which write into `firmware/` (CI
+//! runs the firmware itself), and the sample sessions in ```text blocks.
 
 use std::ffi::OsString;
 use std::path::Path;

@@ -4,7 +4,8 @@
 use super::*;
 use constnet::{Mse, Sgd, Trainer};
 
-/// The loop written out above is the library's full-batch step, bit for bit.
+/// The loop `train_sgd` writes out in examples/cubic.rs is the library's full-batch step,
+/// bit for bit.
 #[test]
 fn the_written_out_loop_is_the_trainers() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);

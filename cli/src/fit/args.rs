@@ -160,6 +160,20 @@ impl Args {
         }
     }
 
+    /// The default of `--<long>` for this run (a classifier's, real data's or the seed
+    /// experiment's), as the tables say it: what a message quotes as "the default".
+    pub fn default_of(&self, long: &str) -> Option<&'static str> {
+        let classify = CLASSIFY_DEFAULTS.iter().find(|(l, _)| *l == long);
+        if let (true, true, Some(&(_, value))) = (self.classify, self.data.is_some(), classify) {
+            return Some(value);
+        }
+        let flag = FLAGS.iter().find(|f| f.long == long)?;
+        match (self.data.is_some(), flag.data_default) {
+            (true, Some(value)) => Some(value),
+            _ => flag.default,
+        }
+    }
+
     /// Flags given that this run ignores (they are recorded as `null` in summary.json), for
     /// a warning: training settings with `--load`, synthetic-data settings with `--data`.
     pub fn ignored(&self) -> Vec<&'static str> {

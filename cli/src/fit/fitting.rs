@@ -92,7 +92,9 @@ fn scaling_overflow(
         String::new()
     };
     format!(
-        "{source}: scaling the {column}{which} ((v − mean) / std) overflows f32: its values come          within a factor of two of f32's largest, {:e}; divide that column by a power of ten",
+        "{source}: scaling the {column}{which} ((v − mean) / std) overflows f32: a value is \
+         within a factor of two of f32's largest ({:e}), or too far from the training rows' \
+         mean for their spread; divide that column by a power of ten, or remove the row",
         f32::MAX
     )
     .into()

@@ -539,7 +539,7 @@ fn errors_from_the_library_are_one_line_with_the_file_named() {
     .unwrap_err()
     .to_string();
     assert!(
-        err.contains("semi.csv") && err.contains("semicolon"),
+        err.contains("semi.csv") && err.contains("semicolon") && !err.contains("  "),
         "{err}"
     );
     assert_eq!(crate::one_line("a\nb\rc"), "a\\nb\\rc");

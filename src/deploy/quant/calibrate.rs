@@ -272,14 +272,23 @@ fn quantize_dense<const I: usize, const O: usize>(
             });
         }
         let bias = round(b / s_acc) - f64::from(input.zero) * sum as f64;
+        if bound >= f64::from(i32::MAX) {
+            // 127 · 255 per input: beyond ~66 000 inputs the products alone can overflow.
+            return Err(Error::InvalidParameter {
+                name: "network",
+                reason: "a layer has too many inputs for an int32 sum (at most 66 311)",
+            });
+        }
         if bias.abs() + bound >= f64::from(i32::MAX) {
-            // s_acc comes from the calibration data's range: inputs spanning too little of
-            // what the layer's bias implies make the bias overflow int32 in those units.
+            // The bias in units of s_acc = (input step) · (weight step): a calibration
+            // range far narrower than the bias implies, or a bias large next to its row's
+            // weights, puts it beyond int32.
             return Err(Error::InvalidParameter {
                 name: "calibration",
                 reason: "a layer's bias does not fit its int32 sum at the scale the calibration \
                          data gives the layer's inputs: calibrate on data spanning the inputs' \
-                         real range (e.g. the training set), or the weights are too large",
+                         real range (e.g. the training set), or a bias is too large for its \
+                         row's weights",
             });
         }
         q.bias[c] = bias as i32;

@@ -77,8 +77,8 @@ pub fn csv_blocks<T: Real, const IN: usize>(
 /// ```
 ///
 /// # Errors
-/// As [`csv_blocks_path`]; [`CsvError::Data`] ([`Error::InvalidParameter`]) if `inputs` is
-/// empty.
+/// [`CsvError::Data`] ([`Error::InvalidParameter`]) if `block` is 0 or `inputs` is empty,
+/// checked before the file is opened; then as [`csv_blocks_path`].
 pub fn csv_blocks_dyn<T: Real>(
     path: impl AsRef<Path>,
     inputs: &[&str],

@@ -165,8 +165,8 @@ fn header_names(header: &str) -> Result<Vec<String>, String> {
 /// non-empty; every row must have the header's number of fields. One line in memory at a
 /// time.
 ///
-/// Generic callers pass the reader and `row` through [`read_columns`], whose body is compiled
-/// once ([`read_columns_dyn`]) instead of once per network width and closure type.
+/// Forwards to [`read_columns_dyn`], compiled once instead of once per network width and
+/// closure type.
 pub(super) fn read_columns(
     mut reader: impl BufRead,
     path: Option<&Path>,

@@ -48,7 +48,8 @@ impl Pending {
     pub fn write(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<Pending> {
         let mut write = Some(write);
         // Compiled once, not once per caller's closure.
-        Self::write_dyn(path, &mut |tmp| write.take().map_or(Ok(()), |w| w(tmp)))
+        let mut once = |tmp: &Path| write.take().expect("write_dyn calls the writer once")(tmp);
+        Self::write_dyn(path, &mut once)
     }
 
     /// [`Pending::write`] with the writer behind a trait object.

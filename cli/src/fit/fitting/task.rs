@@ -76,7 +76,7 @@ pub const MAX_CLASSES: usize = 10;
 /// would compile it 162 times (minutes of build). The unused logits take no part in the
 /// loss, so their gradient is exactly 0 and their weights never move, and the hidden
 /// layers' gradients are those of a `K`-output network (exact zeros add nothing to a sum).
-/// The trained network is then cut to `Net<IN, K>` ([`super::classify`]), the model that
+/// The trained network is then cut to `Net<IN, K>` ([`crate::fit::classify`]), the model that
 /// is scored, saved and exported.
 pub struct Classification {
     /// The number of classes.
