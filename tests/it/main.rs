@@ -10,6 +10,7 @@ mod compile_fail;
 mod confusion;
 mod cross_entropy;
 mod csv;
+mod csv_blocks;
 mod csv_columns;
 mod custom;
 mod data;
