@@ -3,14 +3,15 @@
 //! this crate read a file in blocks, so every mutant of the block reader survived).
 
 use constnet::Error;
-use constnet::data::{CsvError, csv_blocks, csv_blocks_dyn};
+use constnet::data::{CsvError, csv_blocks, csv_blocks_dyn, csv_blocks_path};
 
 use crate::scratch::Scratch;
 
 /// Five rows of three columns; `b` then `a` are read.
 const TEXT: &str = "a,b,c\n1,10,x\n2,20,y\n3,30,z\n4,40,w\n5,50,v\n";
 
-/// Every block, as its column-major values, from both readers.
+/// Every block, as its column-major values, from the reader, the file reader and the
+/// untyped file reader (the first two must agree).
 fn blocks(block: usize) -> (usize, Vec<Vec<f32>>, usize, Vec<Vec<f32>>) {
     let mut typed = Vec::new();
     let rows = csv_blocks::<f32, 2>(TEXT.as_bytes(), None, ["b", "a"], block, |x| {
@@ -21,6 +22,13 @@ fn blocks(block: usize) -> (usize, Vec<Vec<f32>>, usize, Vec<Vec<f32>>) {
     let dir = Scratch::new("csv-blocks");
     let path = dir.join("five.csv");
     std::fs::write(&path, TEXT).unwrap();
+    let mut from_path = Vec::new();
+    let path_rows = csv_blocks_path::<f32, 2>(&path, ["b", "a"], block, |x| {
+        from_path.push(x.as_slice().to_vec());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!((path_rows, &from_path), (rows, &typed));
     let mut dynamic = Vec::new();
     let dyn_rows = csv_blocks_dyn(&path, &["b", "a"], block, &mut |x: &[f32]| {
         dynamic.push(x.to_vec());
