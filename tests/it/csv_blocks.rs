@@ -79,7 +79,14 @@ fn a_header_only_file_is_empty_data() {
 #[test]
 fn a_zero_block_or_no_columns_is_refused_before_reading() {
     let is_invalid = |r: Result<usize, CsvError>, which: &str| match r {
-        Err(CsvError::Data(Error::InvalidParameter { name, .. })) => assert_eq!(name, which),
+        Err(CsvError::Data(Error::InvalidParameter { name, reason })) => {
+            let why = if which == "block" {
+                "must be at least 1 row"
+            } else {
+                "name at least 1 column"
+            };
+            assert_eq!((name, reason), (which, why));
+        }
         other => panic!("{which}: {other:?}"),
     };
     is_invalid(
