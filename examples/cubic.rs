@@ -12,7 +12,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use constnet::data::{Dataset, cubic};
-use constnet::layer::resize;
 use constnet::nalgebra::{Const, Dyn, OMatrix};
 use constnet::plot::{self, PredictionPlot, Series};
 use constnet::rand::{SeedableRng, rngs::Xoshiro256PlusPlus};
@@ -30,22 +29,22 @@ const BLOCK: usize = 256;
 
 /// The flags: epochs, learning rate, seed, output folder.
 type Flags = (usize, f32, u64, PathBuf);
+/// Samples of one input and one target; any error, for `?`.
+type Data = Dataset<f32, 1, 1>;
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
 const USAGE: &str = "usage: cubic [--epochs 900] [--lr 0.01] [--seed 42] [--out .]";
 
 fn main() -> ExitCode {
-    let result = match flags() {
-        Ok(Some(flags)) => run(flags),
-        Ok(None) => Ok(()), // --help
-        Err(e) => Err(e),
-    };
-    if let Err(e) = result {
-        eprintln!("cubic: error: {e}");
-        return ExitCode::FAILURE;
+    match flags().and_then(run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cubic: error: {e}");
+            ExitCode::FAILURE
+        }
     }
-    ExitCode::SUCCESS
 }
 
-fn run((epochs, lr, seed, out): Flags) -> Result<(), Box<dyn std::error::Error>> {
+fn run((epochs, lr, seed, out): Flags) -> Res<()> {
     // 1. The data: x ~ U(−2, 2), y = x³ + ε, ε ~ N(0, 0.1²); 1 000 samples to train on and
     //    1 000 more to test on.
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -57,7 +56,7 @@ fn run((epochs, lr, seed, out): Flags) -> Result<(), Box<dyn std::error::Error>>
     let started = Instant::now();
     let losses = train_sgd(&mut net, &train, epochs, lr)?;
     let seconds = started.elapsed().as_secs_f64();
-    let r2 = |d: &Dataset<f32, 1, 1>| metrics::r2(net.forward(d.x()).as_slice(), d.y().as_slice());
+    let r2 = |d: &Data| metrics::r2(net.forward(d.x()).as_slice(), d.y().as_slice());
     let (train_r2, test_r2) = (r2(&train)?, r2(&test)?);
     println!("train R² {train_r2:.4}, test R² {test_r2:.4} ({epochs} epochs in {seconds:.3} s)");
 
@@ -84,50 +83,36 @@ fn run((epochs, lr, seed, out): Flags) -> Result<(), Box<dyn std::error::Error>>
 }
 
 /// Full-batch gradient descent with MSE; returns the loss before each epoch's update.
-fn train_sgd(
-    net: &mut SeedNet,
-    data: &Dataset<f32, 1, 1>,
-    epochs: usize,
-    lr: f32,
-) -> Result<Vec<f64>, String> {
+fn train_sgd(net: &mut SeedNet, data: &Data, epochs: usize, lr: f32) -> Res<Vec<f64>> {
     let (x, y, n) = (data.x(), data.y().as_slice(), data.len());
     // What each layer keeps from its forward pass lives in a workspace; a gradient has the
     // network's own type (each `Dense` of it holds ∂L/∂W and ∂L/∂b).
     let mut ws = SeedNet::workspace(Dyn(BLOCK));
     let (mut grad, mut block_grad) = (SeedNet::zeros(), SeedNet::zeros());
-    let (mut xb, mut dy) = (Row::zeros(0), Row::zeros(0));
     let mut losses = Vec::with_capacity(epochs);
     for epoch in 0..epochs {
         let mut sse = 0.0f32;
         for (b, start) in (0..n).step_by(BLOCK).enumerate() {
             let len = BLOCK.min(n - start);
-            resize(&mut xb, Dyn(len));
-            resize(&mut dy, Dyn(len));
-            xb.copy_from(&x.columns(start, len));
+            let (xb, y) = (x.columns(start, len).into_owned(), &y[start..start + len]);
             // Forward: every layer's output, the prediction ŷ last.
             net.forward_into(&xb, &mut ws);
-            let pred = SeedNet::output(&ws);
+            let err = |j: usize| SeedNet::output(&ws)[j] - y[j];
             // The loss L = Σ (ŷ − y)² / n over the n samples; ∂L/∂ŷ = 2(ŷ − y) / n.
-            let mut block_sse = 0.0f32;
-            for j in 0..len {
-                let d = pred[j] - y[start + j];
-                block_sse += d * d;
-                dy[j] = d * (2.0 / n as f32);
-            }
-            sse += block_sse;
+            sse += (0..len).map(|j| err(j) * err(j)).sum::<f32>();
+            let dy = Row::from_fn(len, |_, j| err(j) * (2.0 / n as f32));
             // Backward: the chain rule from the last layer to the first, ∂L/∂θ of the block.
             // `backward_into` overwrites its gradient, so the first block writes the total
             // and later ones are added to it.
             let g = if b == 0 { &mut grad } else { &mut block_grad };
-            net.backward_into(&xb, &mut ws, &dy, g)
-                .map_err(|e| e.to_string())?;
+            net.backward_into(&xb, &mut ws, &dy, g)?;
             if b > 0 {
                 each(&mut grad, &block_grad, |total, g| total + g);
             }
         }
         let loss = sse / n as f32;
         if !loss.is_finite() {
-            return Err(format!("diverged in epoch {}: loss {loss}", epoch + 1));
+            Err(format!("diverged in epoch {}: loss {loss}", epoch + 1))?;
         }
         losses.push(loss.into());
         // SGD: every parameter θ ← θ − lr · ∂L/∂θ.
@@ -147,10 +132,10 @@ fn each(a: &mut SeedNet, b: &SeedNet, f: impl Fn(f32, f32) -> f32) {
     }
 }
 
-/// `--epochs N`, `--lr X`, `--seed S`, `--out DIR` (the seed's 900, 0.01 and 42; `.`), or
-/// `None` after printing the usage for `--help`.
-fn flags() -> Result<Option<Flags>, Box<dyn std::error::Error>> {
-    let (mut epochs, mut lr, mut seed, mut out) = (900, 0.01f64, 42, PathBuf::from("."));
+/// `--epochs N`, `--lr X`, `--seed S`, `--out DIR` (the seed's 900, 0.01 and 42; `.`);
+/// `--help` prints the usage and exits.
+fn flags() -> Res<Flags> {
+    let (mut epochs, mut lr, mut seed, mut out) = (900, 0.01f32, 42, PathBuf::from("."));
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let (flag, value) = (pair[0].as_str(), pair.get(1).map_or("", String::as_str));
@@ -162,18 +147,18 @@ fn flags() -> Result<Option<Flags>, Box<dyn std::error::Error>> {
             "--out" if !value.is_empty() => out = PathBuf::from(value),
             "-h" | "--help" => {
                 println!("{USAGE}");
-                return Ok(None);
+                std::process::exit(0);
             }
             _ => Err(bad(&"unknown flag or missing value"))?,
         }
     }
-    let lr32 = lr as f32; // the network computes in f32
-    if epochs == 0 || !(lr32.is_finite() && lr32 > 0.0) {
+    // The network computes in f32: 1e300 is infinite there, 1e-50 zero.
+    if epochs == 0 || !(lr.is_finite() && lr > 0.0) {
         Err(format!(
             "--epochs must be ≥ 1 and --lr a positive f32 (got {epochs}, {lr})"
         ))?;
     }
-    Ok(Some((epochs, lr32, seed, out)))
+    Ok((epochs, lr, seed, out))
 }
 
 /// The loop above is the library's `Trainer`, bit for bit: its test is in examples/tests/.
