@@ -174,7 +174,7 @@ fn run_typed<const IN: usize>(args: &Args, columns: &Columns) -> RunResult<Strin
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     if let Some(k) = args.folds {
         let data = load_all::<IN>(args, columns, &mut rng)?;
-        return cv::run(args, k, &data, &mut rng);
+        return cv::run(args, columns, k, &data, &mut rng);
     }
     let (train, test) = load_data::<IN>(args, columns, &mut rng)?;
     let Some(load) = &args.load else {
@@ -217,7 +217,7 @@ fn train_and_report<const IN: usize>(
     test: &Data<IN>,
     rng: &mut Xoshiro256PlusPlus,
 ) -> RunResult<String> {
-    let trained = fitting::train::<IN, 1, Regression>(&Regression, args, train, rng)
+    let trained = fitting::train::<IN, 1, Regression>(&Regression, args, columns, train, rng)
         .map_err(|failed| verdict::explain(args, failed.error.as_ref(), train))?;
     let h = &trained.history;
     let stopped = match h.stopped_by_caller {

@@ -115,7 +115,7 @@ fn run_typed<const IN: usize>(
     let data = read::<IN>(args, columns, k)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
     if let Some(folds) = args.folds {
-        return cross_validate(args, folds, k, &data, &mut rng);
+        return cross_validate(args, columns, folds, k, &data, &mut rng);
     }
     if data.len() < 10 {
         return Err(format!(
@@ -128,8 +128,9 @@ fn run_typed<const IN: usize>(
     let folds = KFold::stratified(data.y().as_slice(), 5, &mut rng)?;
     let (train, test) = data.fold(&folds, 0)?;
     let task = Classification { classes: k };
-    let trained = fitting::train::<IN, MAX_CLASSES, Classification>(&task, args, &train, &mut rng)
-        .map_err(|failed| verdict::explain_error(failed.error.as_ref()))?;
+    let trained =
+        fitting::train::<IN, MAX_CLASSES, Classification>(&task, args, columns, &train, &mut rng)
+            .map_err(|failed| verdict::explain_error(failed.error.as_ref()))?;
     with_k!(
         k,
         finish::<IN>,

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::args::Args;
 use super::{Data, fitting, verdict};
+use crate::columns::Columns;
 use crate::model::RunResult;
 use crate::staging::Staging;
 
@@ -23,6 +24,7 @@ pub const MIN_FOLD: usize = 10;
 /// same split). A fold that fails fails the run, which then writes nothing.
 pub fn run<const IN: usize>(
     args: &Args,
+    columns: &Columns,
     k: usize,
     data: &Data<IN>,
     rng: &mut Xoshiro256PlusPlus,
@@ -34,22 +36,26 @@ pub fn run<const IN: usize>(
     for i in 0..k {
         let (train, test) = data.fold(&folds, i)?;
         let fold = format!("fold {}/{k}", i + 1);
-        let outcome =
-            fitting::train::<IN, 1, fitting::Regression>(&fitting::Regression, args, &train, rng)
-                .map_err(|f| f.error.to_string())
-                .and_then(|t| match super::unchanged(&t, args) {
-                    // A fold whose network ends as it started learned nothing, whatever its R².
-                    Some(why) => Err(why),
-                    None => verdict::check(args, &t, &train).map(|()| t),
-                })
-                .and_then(|t| {
-                    let scores =
-                        eval::scores(&t.model, test.x(), test.y()).map_err(|e| e.to_string())?;
-                    let r2 = scores
-                        .r2
-                        .ok_or(constnet::metrics::CONSTANT_TARGETS.to_owned())?;
-                    Ok((t, scores.mse, r2))
-                });
+        let outcome = fitting::train::<IN, 1, fitting::Regression>(
+            &fitting::Regression,
+            args,
+            columns,
+            &train,
+            rng,
+        )
+        .map_err(|f| f.error.to_string())
+        .and_then(|t| match super::unchanged(&t, args) {
+            // A fold whose network ends as it started learned nothing, whatever its R².
+            Some(why) => Err(why),
+            None => verdict::check(args, &t, &train).map(|()| t),
+        })
+        .and_then(|t| {
+            let scores = eval::scores(&t.model, test.x(), test.y()).map_err(|e| e.to_string())?;
+            let r2 = scores
+                .r2
+                .ok_or(constnet::metrics::CONSTANT_TARGETS.to_owned())?;
+            Ok((t, scores.mse, r2))
+        });
         let mut row = json!({ "fold": i + 1, "n_test": test.len() });
         match outcome {
             Ok((trained, mse, r2)) => {

@@ -14,6 +14,7 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
 use super::args::{Args, OptimizerKind};
+use crate::columns::Columns;
 use crate::model::{Model, Net};
 
 mod task;
@@ -74,27 +75,23 @@ impl<E: Into<Box<dyn std::error::Error>>> From<E> for Failed {
 fn scaling_overflow(
     e: Error,
     args: &Args,
+    columns: &Columns,
     n_in: usize,
-    n_out: usize,
 ) -> Box<dyn std::error::Error> {
-    let (column, n, scaler) = match e {
-        Error::NonFinite { what: "x", index } => ("input", n_in, index % n_in),
-        Error::NonFinite { what: "y", index } => ("target", n_out, index % n_out),
+    let (kind, column) = match e {
+        Error::NonFinite { what: "x", index } => ("input", columns.inputs.get(index % n_in)),
+        Error::NonFinite { what: "y", .. } => ("target", Some(&columns.target)),
         other => return other.into(),
     };
+    let column = column.map_or(String::new(), |c| format!(" `{c}`"));
     let source = args
         .data
         .as_ref()
         .map_or("the data".into(), |p| p.display().to_string());
-    let which = if n > 1 {
-        format!(" {} of {n}", scaler + 1)
-    } else {
-        String::new()
-    };
     format!(
-        "{source}: scaling the {column}{which} ((v − mean) / std) overflows f32: a value is \
-         within a factor of two of f32's largest ({:e}), or too far from the training rows' \
-         mean for their spread; divide that column by a power of ten, or remove the row",
+        "{source}: scaling the {kind} column{column} ((v − mean) / std) overflows f32: a \
+         value is within a factor of two of f32's largest ({:e}), or too far from the training \
+         rows' mean for their spread; divide that column by a power of ten, or remove the row",
         f32::MAX
     )
     .into()
@@ -109,6 +106,7 @@ const MIN_ROWS: usize = 2;
 pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
     task: &T,
     args: &Args,
+    columns: &Columns,
     train: &Dataset<f32, IN, OUT, T::Y>,
     rng: &mut Xoshiro256PlusPlus,
 ) -> Result<Trained<IN, OUT, T>, Failed> {
@@ -136,7 +134,7 @@ pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
     let initial = net.clone();
     // Scalers from the data trained on only: never from validation or test data.
     let mut model = T::model(net, &fit_on, args.scale)?;
-    let scaled = |d| T::fitted(&model, d).map_err(|e| scaling_overflow(e, args, IN, OUT));
+    let scaled = |d| T::fitted(&model, d).map_err(|e| scaling_overflow(e, args, columns, IN));
     let fitted = scaled(&fit_on)?;
     let scaled_val = val.as_ref().map(scaled).transpose()?;
     let loss = task.loss();

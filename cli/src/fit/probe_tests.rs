@@ -202,7 +202,7 @@ fn a_loaded_model_that_explains_nothing_is_named_as_such() {
 /// value at index 6", and targets of ±3.3e38 as "y holds …": the scaling overflowed,
 /// which the message did not say, nor which file. Both are named now, with the fix.
 #[test]
-fn values_whose_scaling_overflows_name_the_file_and_the_scaling() {
+fn values_whose_scaling_overflows_name_the_file_the_scaling_and_the_column() {
     let dir = Scratch::new("probe-f32-limit");
     // Near f32::MAX, mostly positive: the mean is too, and x − mean overflows for the
     // negative rows.
@@ -220,8 +220,8 @@ fn values_whose_scaling_overflows_name_the_file_and_the_scaling() {
         &(String::from("x,y\n") + &rows(&|i| format!("{i},{:e}\n", wide(i)))),
     );
     for (data, what) in [
-        (&inputs, "scaling the input 2 of 2"),
-        (&targets, "scaling the target"),
+        (&inputs, "scaling the input column `b`"),
+        (&targets, "scaling the target column `y`"),
     ] {
         let out = dir.join("run");
         let err = run_line(&format!(

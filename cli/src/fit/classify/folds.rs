@@ -14,6 +14,7 @@ use crate::fit::cv::MIN_FOLD;
 /// the same folds).
 pub(super) fn cross_validate<const IN: usize>(
     args: &Args,
+    columns: &Columns,
     k: usize,
     classes: usize,
     data: &Data<IN>,
@@ -51,14 +52,15 @@ pub(super) fn cross_validate<const IN: usize>(
     for i in 0..k {
         let (train, test) = data.fold(&folds, i)?;
         let fold = format!("fold {}/{k}", i + 1);
-        let outcome = fitting::train::<IN, MAX_CLASSES, Classification>(&task, args, &train, rng)
-            .map_err(|f| verdict::explain_error(f.error.as_ref()))
-            .and_then(|t| {
-                let s =
-                    with_k!(classes, fold_score::<IN>, (&t, &test)).map_err(|e| e.to_string())?;
-                judge(args, &t, &s)?;
-                Ok((t, s))
-            });
+        let outcome =
+            fitting::train::<IN, MAX_CLASSES, Classification>(&task, args, columns, &train, rng)
+                .map_err(|f| verdict::explain_error(f.error.as_ref()))
+                .and_then(|t| {
+                    let s = with_k!(classes, fold_score::<IN>, (&t, &test))
+                        .map_err(|e| e.to_string())?;
+                    judge(args, &t, &s)?;
+                    Ok((t, s))
+                });
         let mut row = json!({ "fold": i + 1, "n_test": test.len() });
         match outcome {
             Ok((trained, s)) => {
