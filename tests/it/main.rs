@@ -31,6 +31,7 @@ mod layers;
 mod metrics;
 mod optim;
 mod persist;
+mod persist_meta;
 mod plot;
 mod plot_diagnostics;
 mod qemu;

@@ -345,6 +345,13 @@ fn messages_name_the_problem() {
             },
             "model file holds `\\xff` values, the network is `f32`",
         ),
+        (
+            FormatError::MetadataTooLarge {
+                bytes: 1_048_577,
+                max: 1_048_576,
+            },
+            "the model's metadata block is 1048577 bytes, over the format's limit of 1048576",
+        ),
     ];
     for (e, msg) in cases {
         assert_eq!(Error::Format(e).to_string(), msg);

@@ -100,6 +100,13 @@ pub enum FormatError {
     },
     /// A version 2 file's metadata block is not pairs of UTF-8 text.
     Metadata,
+    /// A metadata block over the format's limit (1 MiB), to write or in a file.
+    MetadataTooLarge {
+        /// The block's length in bytes.
+        bytes: usize,
+        /// The most the format allows.
+        max: usize,
+    },
 }
 
 impl fmt::Display for FormatError {
@@ -176,6 +183,10 @@ impl fmt::Display for FormatError {
             FormatError::Metadata => write!(
                 f,
                 "the model file's metadata is damaged (not pairs of UTF-8 text)"
+            ),
+            FormatError::MetadataTooLarge { bytes, max } => write!(
+                f,
+                "the model's metadata block is {bytes} bytes, over the format's limit of {max}"
             ),
         }
     }

@@ -227,7 +227,10 @@ fn read_dyn<'b, T: Real>(shapes: Shapes, net: &mut dyn Tensors<T>, bytes: &'b [u
             })?;
         let m = u32::from_le_bytes([field[0], field[1], field[2], field[3]]) as usize;
         if m > MAX_META {
-            return Err(FormatError::TooLarge { value: m });
+            return Err(FormatError::MetadataTooLarge {
+                bytes: m,
+                max: MAX_META,
+            });
         }
         4 + m
     } else {

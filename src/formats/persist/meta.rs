@@ -28,7 +28,7 @@ pub type Metadata = BTreeMap<String, String>;
 /// ```
 ///
 /// # Errors
-/// As [`encode`]; [`FormatError::TooLarge`] if the metadata is over 1 MiB.
+/// As [`encode`]; [`FormatError::MetadataTooLarge`] if the metadata block is over 1 MiB.
 pub fn encode_with<T: Real, N: Params<T>>(net: &N, meta: &Metadata) -> Result<Vec<u8>> {
     with_block(encode(net)?, meta)
 }
@@ -47,7 +47,11 @@ fn with_block(mut bytes: Vec<u8>, meta: &Metadata) -> Result<Vec<u8>> {
         block.extend_from_slice(value.as_bytes());
     }
     if block.len() > MAX_META {
-        return Err(FormatError::TooLarge { value: block.len() }.into());
+        return Err(FormatError::MetadataTooLarge {
+            bytes: block.len(),
+            max: MAX_META,
+        }
+        .into());
     }
     bytes.truncate(bytes.len() - 4);
     bytes[8..12].copy_from_slice(&VERSION_META.to_le_bytes());
@@ -174,7 +178,10 @@ pub fn describe(bytes: &[u8]) -> Result<Description> {
     let (block, end) = if version == VERSION_META {
         let m = u32_at(values_end)?;
         if m > MAX_META {
-            return fail(FormatError::TooLarge { value: m });
+            return fail(FormatError::MetadataTooLarge {
+                bytes: m,
+                max: MAX_META,
+            });
         }
         let start = values_end + 4;
         (start..start + m, start + m)
