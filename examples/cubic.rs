@@ -29,8 +29,9 @@ const BLOCK: usize = 256;
 
 /// The flags: epochs, learning rate, seed, output folder.
 type Flags = (usize, f32, u64, PathBuf);
-/// Samples of one input and one target; any error, for `?`.
+/// Samples of one input and one target.
 type Data = Dataset<f32, 1, 1>;
+/// Any error, for `?`.
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 const USAGE: &str = "usage: cubic [--epochs 900] [--lr 0.01] [--seed 42] [--out .]";
 

@@ -69,9 +69,11 @@
 //! Every problem with the bytes is an [`Error::Format`](crate::Error::Format) holding a
 //! [`FormatError`]. `decode` checks, in order: empty input, magic, version, scalar type,
 //! tensor count, each shape (so a file made for another network names the difference
-//! rather than failing on its length), length (truncated or trailing bytes), checksum,
-//! and finally that every value is finite. A damaged header byte is therefore reported as
-//! the mismatch it causes; any other damaged byte as a checksum error.
+//! rather than failing on its length), a version 2 file's metadata length (at most 1 MiB,
+//! else [`FormatError::MetadataTooLarge`]), length (truncated or trailing bytes),
+//! checksum, and finally that every value is finite. A damaged header byte or metadata
+//! length is therefore reported as the mismatch it causes; any other damaged byte as a
+//! checksum error.
 
 mod crc32;
 mod error;

@@ -350,7 +350,7 @@ fn messages_name_the_problem() {
                 bytes: 1_048_577,
                 max: 1_048_576,
             },
-            "the model's metadata block is 1048577 bytes, over the format's limit of 1048576",
+            "metadata block of 1048577 bytes: over the model format's limit of 1048576 bytes",
         ),
     ];
     for (e, msg) in cases {

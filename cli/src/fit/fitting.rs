@@ -70,8 +70,8 @@ impl<E: Into<Box<dyn std::error::Error>>> From<E> for Failed {
 }
 
 /// A value the scalers turn into infinity, `(x − mean) / std` overflowing `f32` for data
-/// within a factor of two of `f32::MAX`, named as such with the file (not as "x holds a
-/// NaN or infinite value", which the file does not).
+/// within a factor of two of `f32::MAX`, named as such with the file and the column (not
+/// as "x holds a NaN or infinite value", which the file does not).
 fn scaling_overflow(
     e: Error,
     args: &Args,
@@ -83,13 +83,13 @@ fn scaling_overflow(
         Error::NonFinite { what: "y", .. } => ("target", Some(&columns.target)),
         other => return other.into(),
     };
-    let column = column.map_or(String::new(), |c| format!(" `{c}`"));
+    let column = column.map_or(String::new(), |c| format!(" column `{c}`"));
     let source = args
         .data
         .as_ref()
         .map_or("the data".into(), |p| p.display().to_string());
     format!(
-        "{source}: scaling the {kind} column{column} ((v − mean) / std) overflows f32: a \
+        "{source}: scaling the {kind}{column} ((v − mean) / std) overflows f32: a \
          value is within a factor of two of f32's largest ({:e}), or too far from the training \
          rows' mean for their spread; divide that column by a power of ten, or remove the row",
         f32::MAX
@@ -102,7 +102,7 @@ fn scaling_overflow(
 const MIN_ROWS: usize = 2;
 
 /// Trains a fresh model on `train` as the flags say; `rng` draws the validation split and
-/// the initial weights.
+/// the initial weights. `columns` (the data's) name a column whose scaling overflows.
 pub fn train<const IN: usize, const OUT: usize, T: Task<IN, OUT>>(
     task: &T,
     args: &Args,

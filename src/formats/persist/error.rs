@@ -100,7 +100,8 @@ pub enum FormatError {
     },
     /// A version 2 file's metadata block is not pairs of UTF-8 text.
     Metadata,
-    /// A metadata block over the format's limit (1 MiB), to write or in a file.
+    /// A metadata block over the format's limit (1 MiB): to be written, or declared by a
+    /// file's metadata length field.
     MetadataTooLarge {
         /// The block's length in bytes.
         bytes: usize,
@@ -186,7 +187,7 @@ impl fmt::Display for FormatError {
             ),
             FormatError::MetadataTooLarge { bytes, max } => write!(
                 f,
-                "the model's metadata block is {bytes} bytes, over the format's limit of {max}"
+                "metadata block of {bytes} bytes: over the model format's limit of {max} bytes"
             ),
         }
     }

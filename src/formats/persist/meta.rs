@@ -38,20 +38,26 @@ fn with_block(mut bytes: Vec<u8>, meta: &Metadata) -> Result<Vec<u8>> {
     if meta.is_empty() {
         return Ok(bytes);
     }
-    let mut block = Vec::new();
+    // Sized before it is built: a 4 GiB value is refused as metadata, not copied first.
+    let size = meta.iter().fold(4usize, |n, (k, v)| {
+        n.saturating_add(8)
+            .saturating_add(k.len())
+            .saturating_add(v.len())
+    });
+    if size > MAX_META {
+        return Err(FormatError::MetadataTooLarge {
+            bytes: size,
+            max: MAX_META,
+        }
+        .into());
+    }
+    let mut block = Vec::with_capacity(size);
     put_len(&mut block, meta.len())?;
     for (key, value) in meta {
         put_len(&mut block, key.len())?;
         block.extend_from_slice(key.as_bytes());
         put_len(&mut block, value.len())?;
         block.extend_from_slice(value.as_bytes());
-    }
-    if block.len() > MAX_META {
-        return Err(FormatError::MetadataTooLarge {
-            bytes: block.len(),
-            max: MAX_META,
-        }
-        .into());
     }
     bytes.truncate(bytes.len() - 4);
     bytes[8..12].copy_from_slice(&VERSION_META.to_le_bytes());
@@ -71,8 +77,9 @@ fn put_len(out: &mut Vec<u8>, n: usize) -> Result<()> {
 /// Decodes a network of type `N` and the file's metadata (empty for a version 1 file).
 ///
 /// # Errors
-/// As [`decode`](super::decode); [`FormatError::Metadata`] if the metadata block is not
-/// pairs of UTF-8 text.
+/// As [`decode`](super::decode); [`FormatError::MetadataTooLarge`] if the file declares a
+/// metadata block over 1 MiB; [`FormatError::Metadata`] if the block is not pairs of
+/// UTF-8 text.
 pub fn decode_with<T: Real, N: Params<T>>(bytes: &[u8]) -> Result<(N, Metadata)> {
     let (net, block) = read::<T, N>(bytes)?;
     Ok((net, parse(block)?))
@@ -125,8 +132,9 @@ pub struct Description {
 ///
 /// # Errors
 /// [`Error::Format`](crate::Error::Format): empty, bad magic, unknown version or scalar
-/// type, a tensor count or size no file can have, truncated, trailing bytes, a checksum
-/// or metadata that does not check.
+/// type, a tensor count or size no file can have, a metadata block over 1 MiB
+/// ([`FormatError::MetadataTooLarge`]), truncated, trailing bytes, a checksum or metadata
+/// that does not check.
 pub fn describe(bytes: &[u8]) -> Result<Description> {
     let fail = |e: FormatError| Err(e.into());
     if bytes.is_empty() {
@@ -230,7 +238,8 @@ pub fn save_with<T: Real, N: Params<T>>(
 /// Loads a network of type `N` and its metadata from `path` (as [`load`](super::load)).
 ///
 /// # Errors
-/// As [`load`](super::load) and [`decode_with`].
+/// As [`load`](super::load) and [`decode_with`] (a file longer than any model of this
+/// network with 1 MiB of metadata is read only that far, then refused).
 #[cfg(feature = "std")]
 pub fn load_with<T: Real, N: Params<T>>(
     path: impl AsRef<std::path::Path>,
