@@ -36,7 +36,7 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 const USAGE: &str = "usage: cubic [--epochs 900] [--lr 0.01] [--seed 42] [--out .]";
 
 fn main() -> ExitCode {
-    match flags().and_then(run) {
+    match flags(std::env::args().skip(1).collect()).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cubic: error: {e}");
@@ -135,9 +135,8 @@ fn each(a: &mut SeedNet, b: &SeedNet, f: impl Fn(f32, f32) -> f32) {
 
 /// `--epochs N`, `--lr X`, `--seed S`, `--out DIR` (the seed's 900, 0.01 and 42; `.`);
 /// `--help` prints the usage and exits.
-fn flags() -> Res<Flags> {
+fn flags(args: Vec<String>) -> Res<Flags> {
     let (mut epochs, mut lr, mut seed, mut out) = (900, 0.01f32, 42, PathBuf::from("."));
-    let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let (flag, value) = (pair[0].as_str(), pair.get(1).map_or("", String::as_str));
         let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e} (try --help)");
