@@ -113,3 +113,19 @@ fn save_with_and_load_with_round_trip_and_an_endless_file_is_read_to_a_bound() {
         }
     );
 }
+
+#[test]
+fn a_version_2_file_cut_before_its_metadata_length_asks_for_at_least_that_field() {
+    let bytes = persist::encode_with(&net(), &one_pair(20)).unwrap();
+    // A version 1 file of this network ends with its values and a 4-byte checksum; a
+    // version 2 file has the block's 4-byte length field where that checksum would start.
+    let v1 = persist::encoded_len::<f32, Small>();
+    let cut = &bytes[..v1 - 4 + 2];
+    assert_eq!(
+        format_err(persist::decode_with::<f32, Small>(cut)),
+        FormatError::Truncated {
+            expected: v1 + 4,
+            found: cut.len()
+        }
+    );
+}
