@@ -129,3 +129,45 @@ fn a_version_2_file_cut_before_its_metadata_length_asks_for_at_least_that_field(
         }
     );
 }
+
+#[test]
+fn load_reads_a_file_with_1_mib_of_metadata_and_refuses_one_byte_more() {
+    let dir = Scratch::new("persist-meta-load");
+    let (path, n) = (dir.join("m.cnet"), net());
+    persist::save_with(&n, &one_pair(MAX), &path).unwrap();
+    let back: Small = persist::load(&path).unwrap();
+    assert_eq!(back, n);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.push(0);
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(
+        format_err(persist::load::<f32, Small>(&path)),
+        FormatError::TrailingBytes {
+            expected: bytes.len() - 1,
+            found: bytes.len()
+        }
+    );
+}
+
+#[test]
+fn load_of_an_endless_file_allocates_for_the_bound_only() {
+    let dir = Scratch::new("persist-meta-endless");
+    let path = dir.join("m.cnet");
+    let mut bytes = persist::encode(&net()).unwrap();
+    bytes.resize(bytes.len() + 8 * MAX, 0);
+    std::fs::write(&path, &bytes).unwrap();
+    // The most a file of this network can hold (1 MiB of metadata), plus one byte to see
+    // that there is more.
+    let bound = persist::encoded_len::<f32, Small>() + 4 + MAX + 1;
+    let (r, asked) = crate::counting::bytes_allocated(|| persist::load::<f32, Small>(&path));
+    assert!(
+        matches!(r, Err(Error::Format(FormatError::TrailingBytes { .. }))),
+        "{r:?}"
+    );
+    // Reading grows the buffer by doubling: the sizes asked for sum to under twice the
+    // final capacity, itself under twice what was read (the bound); 64 KiB for the rest.
+    assert!(
+        asked < 4 * bound + (64 << 10),
+        "{asked} bytes for a bound of {bound}"
+    );
+}

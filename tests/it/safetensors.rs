@@ -587,3 +587,21 @@ fn the_same_model_gives_the_same_bytes() {
     assert_eq!(bits(&back), bits(&seed()));
     assert_eq!(safetensors::metadata(&first).unwrap()["z"], "26");
 }
+
+/// `tensors` lists every key with its shape, sorted by key, as PyTorch names them.
+#[test]
+fn tensors_lists_every_key_and_shape_sorted() {
+    type N = net![Dense<3, 4>, Relu, Dense<4, 2>];
+    let n: N = Init::init(&mut Xoshiro256PlusPlus::seed_from_u64(5), InitScheme::He);
+    let bytes = safetensors::encode(&n, &Options::default()).unwrap();
+    let expected: Vec<(String, Vec<usize>)> = [
+        ("0.bias", vec![4]),
+        ("0.weight", vec![4, 3]),
+        ("2.bias", vec![2]),
+        ("2.weight", vec![2, 4]),
+    ]
+    .into_iter()
+    .map(|(k, s)| (k.to_string(), s))
+    .collect();
+    assert_eq!(safetensors::tensors(&bytes).unwrap(), expected);
+}
