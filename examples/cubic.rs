@@ -98,7 +98,8 @@ fn train_sgd(net: &mut SeedNet, data: &Data, epochs: usize, lr: f32) -> Res<Vec<
             let (xb, y) = (x.columns(start, len).into_owned(), &y[start..start + len]);
             // Forward: every layer's output, the prediction ŷ last.
             net.forward_into(&xb, &mut ws);
-            let err = |j: usize| SeedNet::output(&ws)[j] - y[j];
+            let pred = SeedNet::output(&ws);
+            let err = |j: usize| pred[j] - y[j];
             // The loss L = Σ (ŷ − y)² / n over the n samples; ∂L/∂ŷ = 2(ŷ − y) / n.
             sse += (0..len).map(|j| err(j) * err(j)).sum::<f32>();
             let dy = Row::from_fn(len, |_, j| err(j) * (2.0 / n as f32));
